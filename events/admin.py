@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from events.models import Category, Criterion, Edition, GradeRule, PanelMember, Rubric, Venue
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+
+
+@admin.register(Rubric)
+class RubricAdmin(admin.ModelAdmin):
+    list_display = ["name", "edition", "kind", "total"]
+    inlines = [CriterionInline]
+
+
+class GradeRuleInline(admin.TabularInline):
+    model = GradeRule
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "edition", "kind", "aggregation", "ranking_scope"]
+    inlines = [GradeRuleInline]
+
+
+class PanelInline(admin.TabularInline):
+    model = PanelMember
+    extra = 0
+
+
+@admin.register(Venue)
+class VenueAdmin(admin.ModelAdmin):
+    list_display = ["name", "edition", "category", "date", "start_time"]
+    inlines = [PanelInline]
+
+
+admin.site.register(Edition)

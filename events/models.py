@@ -1,0 +1,299 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EditionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Edition.Status.PUBLISHED)
+
+    def organised_by(self, user):
+        if user.is_superuser:
+            return self
+        return self.filter(organisers=user)
+
+
+class Edition(models.Model):
+    """One annual exchange (年度交流活动), e.g. the 40th exchange of 2021 in Hangzhou."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open for entries")
+        CLOSED = "closed", _("Entries closed")
+        JUDGING = "judging", _("Judging")
+        PUBLISHED = "published", _("Results published")
+
+    name = models.CharField(_("name"), max_length=200)
+    number = models.PositiveIntegerField(_("number"), help_text=_("The 40 in 第40次."))
+    year = models.PositiveIntegerField(_("year"), validators=[MinValueValidator(1978), MaxValueValidator(2200)])
+    city = models.CharField(_("city"), max_length=50, blank=True)
+    starts_on = models.DateField(_("first day"), null=True, blank=True)
+    ends_on = models.DateField(_("last day"), null=True, blank=True)
+    hosts = models.TextField(_("hosts"), blank=True, help_text=_("One host per line."))
+    notice = models.TextField(_("notice"), blank=True)
+    submissions_open_at = models.DateTimeField(_("submissions open"), null=True, blank=True)
+    submission_deadline = models.DateTimeField(_("submission deadline"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    organisers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("organisers"), related_name="organised_editions", blank=True
+    )
+    copied_from = models.ForeignKey(
+        "self", verbose_name=_("copied from"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("edition")
+        verbose_name_plural = _("editions")
+        ordering = ["-year", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "year"], name="edition_unique_name_year"),
+            models.CheckConstraint(
+                condition=models.Q(submission_deadline__isnull=True)
+                | models.Q(submissions_open_at__isnull=True)
+                | models.Q(submission_deadline__gt=models.F("submissions_open_at")),
+                name="edition_deadline_after_opening",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Rubric(models.Model):
+    """A score sheet layout (评审表): ordered criteria with maxima. Versioned per edition."""
+
+    class Kind(models.TextChoices):
+        PROBLEM_SOLVING = "problem_solving", _("QC result, problem-solving")
+        INNOVATION = "innovation", _("QC result, innovation")
+        ON_SITE = "on_site", _("QC on-site review")
+        TRUSTED_TEAM = "trusted_team", _("Quality-trusted team")
+        BRAND_STORY = "brand_story", _("Quality brand story")
+        OTHER = "other", _("Other")
+
+    edition = models.ForeignKey(Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="rubrics")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    standard = models.CharField(
+        _("standard followed"), max_length=200, blank=True, help_text=_("e.g. T/CAQ 10201-2020")
+    )
+    description = models.TextField(_("description for judges"), blank=True)
+    total = models.DecimalField(_("total points"), max_digits=5, decimal_places=1, default=Decimal("100.0"))
+
+    class Meta:
+        verbose_name = _("rubric")
+        verbose_name_plural = _("rubrics")
+        ordering = ["edition", "name"]
+        constraints = [models.UniqueConstraint(fields=["edition", "name"], name="rubric_unique_name_per_edition")]
+
+    def __str__(self):
+        return self.name
+
+
+class Criterion(models.Model):
+    rubric = models.ForeignKey(Rubric, verbose_name=_("rubric"), on_delete=models.CASCADE, related_name="criteria")
+    position = models.PositiveSmallIntegerField(_("position"))
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    max_points = models.DecimalField(
+        _("maximum points"), max_digits=4, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))]
+    )
+    breaks_ties = models.BooleanField(_("breaks ties"), default=False)
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["rubric", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["rubric", "position"], name="criterion_unique_position"),
+            models.UniqueConstraint(fields=["rubric", "name"], name="criterion_unique_name"),
+            models.CheckConstraint(condition=models.Q(max_points__gt=0), name="criterion_max_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.max_points})"
+
+
+class Category(models.Model):
+    """A kind of entry within an edition: QC results, trusted teams, brand stories, or another."""
+
+    class Kind(models.TextChoices):
+        QC = "qc", _("QC-group results")
+        TRUSTED_TEAM = "trusted_team", _("Quality-trusted team results")
+        BRAND_STORY = "brand_story", _("Quality brand stories")
+        OTHER = "other", _("Other")
+
+    class Aggregation(models.TextChoices):
+        TRIMMED_MEAN = "trimmed_mean", _("Trimmed mean (drop one highest and one lowest from 5 sheets)")
+        MEAN = "mean", _("Mean")
+        MEDIAN = "median", _("Median")
+
+    class Scope(models.TextChoices):
+        VENUE = "venue", _("Within each venue")
+        CATEGORY = "category", _("Across the whole category")
+
+    edition = models.ForeignKey(Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="categories")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.QC)
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(
+        _("code prefix"), max_length=10, help_text=_("Prefix of entry codes, e.g. QC gives QC-2021-0137.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    requires_report = models.BooleanField(_("report (PDF) required"), default=True)
+    requires_slides = models.BooleanField(_("slides required"), default=False)
+    quota_per_enterprise = models.PositiveIntegerField(_("entries per enterprise"), null=True, blank=True)
+    rubric = models.ForeignKey(
+        Rubric,
+        verbose_name=_("rubric"),
+        on_delete=models.PROTECT,
+        related_name="categories",
+        null=True,
+        blank=True,
+        help_text=_("For QC results: the rubric of problem-solving results."),
+    )
+    innovation_rubric = models.ForeignKey(
+        Rubric,
+        verbose_name=_("rubric for innovation results"),
+        on_delete=models.PROTECT,
+        related_name="innovation_categories",
+        null=True,
+        blank=True,
+    )
+    aggregation = models.CharField(
+        _("aggregation"), max_length=20, choices=Aggregation.choices, default=Aggregation.TRIMMED_MEAN
+    )
+    min_sheets = models.PositiveSmallIntegerField(_("minimum sheets"), default=3)
+    ranking_scope = models.CharField(_("ranking scope"), max_length=20, choices=Scope.choices, default=Scope.VENUE)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["edition", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "code"], name="category_unique_code"),
+            models.UniqueConstraint(fields=["edition", "name"], name="category_unique_name"),
+            models.CheckConstraint(condition=models.Q(min_sheets__gte=1), name="category_min_sheets_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def rubric_for(self, topic_type: str | None):
+        """The rubric an entry of this category is scored on (QC innovation results have their own)."""
+        if topic_type == "innovation" and self.innovation_rubric_id:
+            return self.innovation_rubric
+        return self.rubric
+
+
+class GradeRule(models.Model):
+    """One grade of a category (e.g. 标杆 or 一等奖) with its cumulative admission rule."""
+
+    class Rule(models.TextChoices):
+        SHARE = "share", _("Share of ranked entries")
+        TOP_N = "top_n", _("Best n ranked entries")
+        THRESHOLD = "threshold", _("Final score at least")
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="grade_rules"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), help_text=_("1 is the best grade."))
+    name = models.CharField(_("name"), max_length=50)
+    rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices, default=Rule.SHARE)
+    value = models.DecimalField(
+        _("value"),
+        max_digits=8,
+        decimal_places=4,
+        help_text=_("Share between 0 and 1, a number of entries, or a minimum score."),
+    )
+    floor = models.DecimalField(
+        _("minimum score"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Optional: no entry below this final score gets the grade, whatever its rank."),
+    )
+
+    class Meta:
+        verbose_name = _("grade rule")
+        verbose_name_plural = _("grade rules")
+        ordering = ["category", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "position"], name="grade_unique_position"),
+            models.UniqueConstraint(fields=["category", "name"], name="grade_unique_name"),
+            models.CheckConstraint(
+                condition=~models.Q(rule="share") | models.Q(value__gte=0, value__lte=1),
+                name="grade_share_between_0_and_1",
+            ),
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="grade_value_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Venue(models.Model):
+    """A sub-venue (分会场): one room where one panel hears and scores the entries of one category."""
+
+    edition = models.ForeignKey(Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="venues")
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="venues")
+    name = models.CharField(_("name"), max_length=100)
+    room = models.CharField(_("room"), max_length=100, blank=True)
+    date = models.DateField(_("date"), null=True, blank=True)
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
+    minutes_per_entry = models.PositiveSmallIntegerField(_("minutes per presentation"), default=15)
+    minutes_for_comments = models.PositiveSmallIntegerField(_("minutes for comments"), default=5)
+    topic_type = models.CharField(
+        _("topic type"),
+        max_length=20,
+        blank=True,
+        help_text=_("Optional: the QC topic type this venue hears, to keep one type together."),
+    )
+    signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed off by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    draw_seed = models.CharField(_("draw seed"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        ordering = ["edition", "category__position", "name"]
+        constraints = [models.UniqueConstraint(fields=["edition", "name"], name="venue_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_signed_off(self):
+        return self.signed_off_at is not None
+
+
+class PanelMember(models.Model):
+    venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="panel")
+    judge = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("judge"), on_delete=models.PROTECT, related_name="panel_seats"
+    )
+    is_leader = models.BooleanField(_("panel leader"), default=False)
+
+    class Meta:
+        verbose_name = _("panel member")
+        verbose_name_plural = _("panel members")
+        ordering = ["venue", "-is_leader", "judge__full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "judge"], name="panel_unique_judge"),
+            models.UniqueConstraint(fields=["venue"], condition=models.Q(is_leader=True), name="panel_one_leader"),
+        ]
+
+    def __str__(self):
+        return f"{self.venue}: {self.judge}"

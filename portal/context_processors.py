@@ -1,0 +1,37 @@
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+# Each role's entry points in the navigation: (url name, label). Views check permission themselves;
+# this only decides which links a person is shown.
+NAVIGATION = {
+    "organiser": [
+        ("events:edition_list", _("Editions")),
+        ("submissions:review_list", _("Entries")),
+        ("submissions:enterprise_list", _("Enterprises")),
+        ("scoring:live_board", _("Live board")),
+    ],
+    "enterprise": [("submissions:dashboard", _("My entries"))],
+    "recommender": [("submissions:recommendation_upload", _("Recommendation lists"))],
+    "judge": [("scoring:judge_home", _("My venues"))],
+}
+PUBLIC = [("scoring:public_results", _("Results"))]
+
+
+def _links(items):
+    links = []
+    for name, label in items:
+        try:
+            links.append({"url": reverse(name), "label": label, "name": name})
+        except NoReverseMatch:
+            # A page that is not built yet simply has no link.
+            continue
+    return links
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    items = list(PUBLIC)
+    if user is not None and user.is_authenticated:
+        role = "organiser" if user.is_organiser else user.role
+        items = NAVIGATION.get(role, []) + items
+    return {"nav_links": _links(items)}

@@ -1,0 +1,119 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("role", User.Role.ORGANISER)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with an e-mail address. The role says which side of the portal is theirs."""
+
+    class Role(models.TextChoices):
+        ORGANISER = "organiser", _("Organiser")
+        ENTERPRISE = "enterprise", _("Enterprise user")
+        RECOMMENDER = "recommender", _("Recommending unit")
+        JUDGE = "judge", _("Judge")
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.ENTERPRISE)
+    enterprise = models.ForeignKey(
+        "submissions.Enterprise",
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text=_("For enterprise users, their enterprise; for judges, the enterprise they work for, if any."),
+    )
+    recommending_unit = models.ForeignKey(
+        "submissions.RecommendingUnit",
+        verbose_name=_("recommending unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    organisation = models.CharField(
+        _("organisation"),
+        max_length=200,
+        blank=True,
+        help_text=_("For judges: the organisation they work for (used for recusal)."),
+    )
+    title = models.CharField(_("title or post"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="enterprise") | models.Q(enterprise__isnull=False),
+                name="enterprise_user_has_enterprise",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="recommender") | models.Q(recommending_unit__isnull=False),
+                name="recommender_user_has_unit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>" if self.full_name else self.email
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name or self.email
+
+    @property
+    def is_organiser(self):
+        return self.is_active and (self.role == self.Role.ORGANISER or self.is_superuser)
+
+    @property
+    def is_enterprise_user(self):
+        return self.role == self.Role.ENTERPRISE
+
+    @property
+    def is_judge(self):
+        return self.role == self.Role.JUDGE
+
+    @property
+    def is_recommender(self):
+        return self.role == self.Role.RECOMMENDER

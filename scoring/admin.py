@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from scoring.models import CriterionScore, Publication, Recusal, Result, ResultRun, ScoreSheet, SheetAudit
+
+
+class CriterionScoreInline(admin.TabularInline):
+    model = CriterionScore
+    extra = 0
+
+
+@admin.register(ScoreSheet)
+class ScoreSheetAdmin(admin.ModelAdmin):
+    list_display = ["entry", "judge", "status", "submitted_at"]
+    list_filter = ["status"]
+    inlines = [CriterionScoreInline]
+
+
+for model in (Recusal, SheetAudit, ResultRun, Result, Publication):
+    admin.site.register(model)

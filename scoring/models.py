@@ -1,0 +1,227 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ScoreSheet(models.Model):
+    """One judge's scores for one entry on the entry's rubric."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+
+    class Source(models.TextChoices):
+        TABLET = "tablet", _("Entered in the portal")
+        PAPER = "paper", _("Imported from a paper sheet")
+
+    entry = models.ForeignKey(
+        "submissions.Entry", verbose_name=_("entry"), on_delete=models.PROTECT, related_name="sheets"
+    )
+    judge = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("judge"), on_delete=models.PROTECT, related_name="sheets"
+    )
+    rubric = models.ForeignKey(
+        "events.Rubric", verbose_name=_("rubric"), on_delete=models.PROTECT, related_name="sheets"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.TABLET)
+    comment = models.TextField(_("comment"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("score sheet")
+        verbose_name_plural = _("score sheets")
+        ordering = ["entry", "judge"]
+        constraints = [models.UniqueConstraint(fields=["entry", "judge"], name="sheet_one_per_judge_and_entry")]
+        indexes = [models.Index(fields=["entry", "status"])]
+
+    def __str__(self):
+        return f"{self.entry} / {self.judge}"
+
+
+class CriterionScore(models.Model):
+    sheet = models.ForeignKey(
+        ScoreSheet, verbose_name=_("score sheet"), on_delete=models.CASCADE, related_name="scores"
+    )
+    criterion = models.ForeignKey(
+        "events.Criterion", verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="scores"
+    )
+    points = models.DecimalField(_("points"), max_digits=4, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("criterion score")
+        verbose_name_plural = _("criterion scores")
+        ordering = ["sheet", "criterion__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "criterion"], name="score_one_per_criterion"),
+            models.CheckConstraint(condition=models.Q(points__gte=0), name="score_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.criterion.name}: {self.points}"
+
+
+class Recusal(models.Model):
+    """A judge who does not score an entry (回避): automatic by organisation, or declared."""
+
+    entry = models.ForeignKey(
+        "submissions.Entry", verbose_name=_("entry"), on_delete=models.CASCADE, related_name="recusals"
+    )
+    judge = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("judge"), on_delete=models.PROTECT, related_name="recusals"
+    )
+    automatic = models.BooleanField(_("automatic"), default=False)
+    reason = models.TextField(_("reason"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("declared by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lifted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lift_reason = models.TextField(_("reason for lifting"), blank=True)
+
+    class Meta:
+        verbose_name = _("recusal")
+        verbose_name_plural = _("recusals")
+        ordering = ["entry", "judge"]
+        constraints = [models.UniqueConstraint(fields=["entry", "judge"], name="recusal_one_per_judge_and_entry")]
+
+    def __str__(self):
+        return f"{self.judge} / {self.entry}"
+
+    @property
+    def is_active(self):
+        return self.lifted_at is None
+
+
+class SheetAudit(models.Model):
+    """Every change to a score sheet: who, when, old and new values, why."""
+
+    sheet = models.ForeignKey(ScoreSheet, verbose_name=_("score sheet"), on_delete=models.CASCADE, related_name="audit")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=30)
+    old_values = models.JSONField(_("old values"), default=dict, blank=True)
+    new_values = models.JSONField(_("new values"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("sheet change")
+        verbose_name_plural = _("sheet changes")
+        ordering = ["sheet", "at", "id"]
+
+    def __str__(self):
+        return f"{self.sheet}: {self.action}"
+
+
+class ResultRun(models.Model):
+    """One computation of an edition's results, started by an organiser or by a venue's sign-off."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    edition = models.ForeignKey(
+        "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="result_runs"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    fingerprint = models.CharField(_("inputs' fingerprint"), max_length=64, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("results run")
+        verbose_name_plural = _("results runs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.edition} #{self.pk} ({self.status})"
+
+
+class Result(models.Model):
+    """An entry's computed result: final score, rank in its scope, grade, and the protocol behind them."""
+
+    entry = models.OneToOneField(
+        "submissions.Entry", verbose_name=_("entry"), on_delete=models.CASCADE, related_name="result"
+    )
+    category = models.ForeignKey(
+        "events.Category", verbose_name=_("category"), on_delete=models.CASCADE, related_name="results"
+    )
+    venue = models.ForeignKey(
+        "events.Venue", verbose_name=_("venue"), null=True, on_delete=models.SET_NULL, related_name="results"
+    )
+    counted_sheets = models.PositiveSmallIntegerField(_("counted sheets"), default=0)
+    final_score = models.DecimalField(_("final score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    ranked = models.BooleanField(_("ranked"), default=False)
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    grade = models.CharField(_("grade"), max_length=50, blank=True)
+    grade_position = models.PositiveSmallIntegerField(_("grade position"), null=True, blank=True)
+    protocol = models.JSONField(_("protocol"), default=dict)
+    computed_at = models.DateTimeField(_("computed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+        ordering = ["category", "rank", "entry__code"]
+        indexes = [models.Index(fields=["category", "rank"])]
+
+    def __str__(self):
+        return f"{self.entry}: {self.final_score} {self.grade}"
+
+
+class Publication(models.Model):
+    """A published snapshot of an edition's results. Re-publication adds a version with its reason."""
+
+    edition = models.ForeignKey(
+        "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="publications"
+    )
+    version = models.PositiveIntegerField(_("version"))
+    published_at = models.DateTimeField(_("published"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    fingerprint = models.CharField(_("inputs' fingerprint"), max_length=64, blank=True)
+    snapshot = models.JSONField(_("snapshot"), default=dict)
+
+    class Meta:
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        ordering = ["edition", "-version"]
+        constraints = [models.UniqueConstraint(fields=["edition", "version"], name="publication_unique_version")]
+
+    def __str__(self):
+        return f"{self.edition} v{self.version}"

@@ -1,0 +1,280 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from submissions.validators import validate_credit_code
+
+
+class Province(models.TextChoices):
+    BEIJING = "beijing", _("Beijing")
+    TIANJIN = "tianjin", _("Tianjin")
+    HEBEI = "hebei", _("Hebei")
+    SHANXI = "shanxi", _("Shanxi")
+    INNER_MONGOLIA = "inner_mongolia", _("Inner Mongolia")
+    LIAONING = "liaoning", _("Liaoning")
+    JILIN = "jilin", _("Jilin")
+    HEILONGJIANG = "heilongjiang", _("Heilongjiang")
+    SHANGHAI = "shanghai", _("Shanghai")
+    JIANGSU = "jiangsu", _("Jiangsu")
+    ZHEJIANG = "zhejiang", _("Zhejiang")
+    ANHUI = "anhui", _("Anhui")
+    FUJIAN = "fujian", _("Fujian")
+    JIANGXI = "jiangxi", _("Jiangxi")
+    SHANDONG = "shandong", _("Shandong")
+    HENAN = "henan", _("Henan")
+    HUBEI = "hubei", _("Hubei")
+    HUNAN = "hunan", _("Hunan")
+    GUANGDONG = "guangdong", _("Guangdong")
+    GUANGXI = "guangxi", _("Guangxi")
+    HAINAN = "hainan", _("Hainan")
+    CHONGQING = "chongqing", _("Chongqing")
+    SICHUAN = "sichuan", _("Sichuan")
+    GUIZHOU = "guizhou", _("Guizhou")
+    YUNNAN = "yunnan", _("Yunnan")
+    TIBET = "tibet", _("Tibet")
+    SHAANXI = "shaanxi", _("Shaanxi")
+    GANSU = "gansu", _("Gansu")
+    QINGHAI = "qinghai", _("Qinghai")
+    NINGXIA = "ningxia", _("Ningxia")
+    XINJIANG = "xinjiang", _("Xinjiang")
+    HONG_KONG = "hong_kong", _("Hong Kong")
+    MACAO = "macao", _("Macao")
+    TAIWAN = "taiwan", _("Taiwan")
+
+
+class EnterpriseQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=Enterprise.Status.APPROVED)
+
+
+class Enterprise(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    name = models.CharField(_("enterprise name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    province = models.CharField(_("province"), max_length=20, choices=Province.choices)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    parent_group = models.CharField(
+        _("parent group"), max_length=200, blank=True, help_text=_("The enterprise group it belongs to, if any.")
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+
+    objects = EnterpriseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_approved(self):
+        return self.status == self.Status.APPROVED
+
+
+class RecommendingUnit(models.Model):
+    """A regional association or enterprise group that pre-selects and recommends entries (推荐单位)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    province = models.CharField(_("province"), max_length=20, choices=Province.choices, blank=True)
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("recommending unit")
+        verbose_name_plural = _("recommending units")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Entry(models.Model):
+    """One result sent to an edition: a QC-group result, a trusted-team result or a brand story."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        UNDER_REVIEW = "under_review", _("Under format review")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned for revision")
+        REJECTED = "rejected", _("Rejected")
+        DEFERRED = "deferred", _("Deferred")
+
+    class TopicType(models.TextChoices):
+        PROBLEM_SOLVING = "problem_solving", _("Problem-solving")
+        INNOVATION = "innovation", _("Innovation")
+
+    class SubType(models.TextChoices):
+        SITE = "site", _("On-site")
+        TACKLE = "tackle", _("Tackling key problems")
+        MANAGEMENT = "management", _("Management")
+        SERVICE = "service", _("Service")
+
+    edition = models.ForeignKey(
+        "events.Edition", verbose_name=_("edition"), on_delete=models.PROTECT, related_name="entries"
+    )
+    category = models.ForeignKey(
+        "events.Category", verbose_name=_("category"), on_delete=models.PROTECT, related_name="entries"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("applicant enterprise"), on_delete=models.PROTECT, related_name="entries"
+    )
+    recommending_unit = models.ForeignKey(
+        RecommendingUnit,
+        verbose_name=_("recommending unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    recommendation_opinion = models.TextField(_("recommending unit's opinion"), blank=True)
+    code = models.CharField(_("entry code"), max_length=30, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    group_name = models.CharField(_("group or team name"), max_length=200, blank=True)
+    topic_type = models.CharField(_("topic type"), max_length=20, choices=TopicType.choices, blank=True)
+    sub_type = models.CharField(_("problem-solving sub-type"), max_length=20, choices=SubType.choices, blank=True)
+    registration_number = models.CharField(_("registration number"), max_length=50, blank=True)
+    completing_units = models.TextField(_("completing units"), blank=True, help_text=_("One unit per line."))
+    speciality = models.CharField(_("speciality"), max_length=100, blank=True)
+    activity_start = models.DateField(_("activity started"), null=True, blank=True)
+    activity_end = models.DateField(_("activity ended"), null=True, blank=True)
+    presenter = models.CharField(_("presenter"), max_length=100, blank=True)
+    workshop = models.CharField(_("workshop or line"), max_length=200, blank=True)
+    team_leader = models.CharField(_("team leader"), max_length=100, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    publish_report = models.BooleanField(_("agree to publish the report"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    venue = models.ForeignKey(
+        "events.Venue",
+        verbose_name=_("venue"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="entries",
+    )
+    running_order = models.PositiveSmallIntegerField(_("running order"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        ordering = ["edition", "category__position", "code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "code"], condition=~models.Q(code=""), name="entry_unique_code"),
+            models.UniqueConstraint(
+                fields=["venue", "running_order"],
+                condition=models.Q(venue__isnull=False, running_order__isnull=False),
+                name="entry_unique_running_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["edition", "status"]), models.Index(fields=["category", "status"])]
+
+    def __str__(self):
+        return f"{self.code} {self.title}" if self.code else self.title
+
+    @property
+    def rubric(self):
+        return self.category.rubric_for(self.topic_type)
+
+
+class Member(models.Model):
+    entry = models.ForeignKey(Entry, verbose_name=_("entry"), on_delete=models.CASCADE, related_name="members")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    name = models.CharField(_("name"), max_length=100)
+    group_role = models.CharField(_("role in the group"), max_length=50, blank=True)
+    post = models.CharField(_("title or post"), max_length=100, blank=True)
+    is_leader = models.BooleanField(_("group leader"), default=False)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["entry", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry"], condition=models.Q(is_leader=True), name="member_one_leader")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class EntryFile(models.Model):
+    class Kind(models.TextChoices):
+        REPORT = "report", _("Report (PDF)")
+        SLIDES = "slides", _("Slides (PDF or PPTX)")
+        REPORT_FORM = "report_form", _("Report form")
+        VIDEO = "video", _("Video")
+
+    entry = models.ForeignKey(Entry, verbose_name=_("entry"), on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="entries/%Y/%m/", max_length=300)
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("entry file")
+        verbose_name_plural = _("entry files")
+        ordering = ["entry", "kind", "-uploaded_at"]
+        constraints = [models.UniqueConstraint(fields=["entry", "kind"], name="entry_file_one_per_kind")]
+
+    def __str__(self):
+        return self.original_name
+
+
+class EntryTransition(models.Model):
+    """Every status change of an entry: who, when, why."""
+
+    entry = models.ForeignKey(Entry, verbose_name=_("entry"), on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(_("from"), max_length=20, choices=Entry.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Entry.Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("entry transition")
+        verbose_name_plural = _("entry transitions")
+        ordering = ["entry", "at", "id"]
+
+    def __str__(self):
+        return f"{self.entry}: {self.from_status} -> {self.to_status}"

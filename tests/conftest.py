@@ -1,0 +1,158 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from tests import factories
+
+PASSWORD = "correct-horse-battery"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def need(what: str, available: bool, why: str = "") -> None:
+    """Skip a test whose service is missing on a developer machine; fail it in CI."""
+    if available:
+        return
+    message = f"{what} is not available{': ' + why if why else ''}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true: nothing that needs a service may skip)")
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_media(settings, tmp_path):
+    cache.clear()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def organiser(db):
+    return factories.OrganiserFactory(full_name="组织者")
+
+
+@pytest.fixture
+def enterprise_a(db):
+    return factories.EnterpriseFactory(name="甲企业有限公司")
+
+
+@pytest.fixture
+def enterprise_b(db):
+    return factories.EnterpriseFactory(name="乙企业有限公司")
+
+
+@pytest.fixture
+def user_a(enterprise_a):
+    return factories.EnterpriseUserFactory(enterprise=enterprise_a, full_name="甲用户")
+
+
+@pytest.fixture
+def user_b(enterprise_b):
+    return factories.EnterpriseUserFactory(enterprise=enterprise_b, full_name="乙用户")
+
+
+@pytest.fixture
+def judge(db):
+    return factories.JudgeFactory(full_name="评委")
+
+
+@pytest.fixture
+def recommender(db):
+    return factories.RecommenderFactory(full_name="推荐人")
+
+
+@pytest.fixture
+def anonymous():
+    return None
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) logs the test client in as user (or leaves it anonymous for None)."""
+
+    def login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return login
+
+
+def postgres_available() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def redis_url() -> str:
+    return (
+        os.environ.get("CELERY_BROKER_URL", "") if os.environ.get("CELERY_BROKER_URL", "").startswith("redis") else ""
+    )
+
+
+# --- browser tests -----------------------------------------------------------------------------
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+
+
+def chromium_path() -> str:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, "rep_" + report.when, report)
+
+
+@pytest.fixture
+def browser_context_args():
+    return {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
+
+
+@pytest.fixture
+def page(request, live_server, browser_context_args):
+    """A Playwright page in headless Chromium, with a screenshot in test-artifacts/ when the test fails."""
+    path = chromium_path()
+    need("Chromium", os.path.exists(path), path)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover
+        need("Playwright", False)
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself are
+    # synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(**browser_context_args)
+        context.set_default_timeout(15000)
+        page = context.new_page()
+        page.base_url = live_server.url
+        yield page
+        failed = getattr(request.node, "rep_call", None)
+        if failed is not None and failed.failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        context.close()
+        browser.close()

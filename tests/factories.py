@@ -1,0 +1,265 @@
+"""factory_boy factories for every model. Valid by default; override what a test is about."""
+
+from datetime import date, time, timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from events.models import Category, Criterion, Edition, GradeRule, PanelMember, Rubric, Venue
+from portal.models import User
+from scoring.models import CriterionScore, Publication, Recusal, Result, ResultRun, ScoreSheet, SheetAudit
+from submissions.models import Enterprise, Entry, EntryFile, EntryTransition, Member, RecommendingUnit
+from submissions.validators import example_credit_code
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enterprise
+
+    name = factory.Sequence(lambda n: f"测试企业{n}有限公司")
+    credit_code = factory.Sequence(lambda n: example_credit_code(n, prefix="91110000"))
+    province = "zhejiang"
+    industry = "机械"
+    status = Enterprise.Status.APPROVED
+
+
+class RecommendingUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecommendingUnit
+
+    name = factory.Sequence(lambda n: f"推荐单位{n}")
+    province = "zhejiang"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    full_name = factory.Sequence(lambda n: f"用户{n}")
+    role = User.Role.JUDGE
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class OrganiserFactory(UserFactory):
+    role = User.Role.ORGANISER
+    email = factory.Sequence(lambda n: f"organiser{n}@example.com")
+
+
+class EnterpriseUserFactory(UserFactory):
+    role = User.Role.ENTERPRISE
+    email = factory.Sequence(lambda n: f"clerk{n}@example.com")
+    enterprise = factory.SubFactory(EnterpriseFactory)
+
+
+class RecommenderFactory(UserFactory):
+    role = User.Role.RECOMMENDER
+    email = factory.Sequence(lambda n: f"recommender{n}@example.com")
+    recommending_unit = factory.SubFactory(RecommendingUnitFactory)
+
+
+class JudgeFactory(UserFactory):
+    role = User.Role.JUDGE
+    email = factory.Sequence(lambda n: f"judge{n}@example.com")
+    organisation = factory.Sequence(lambda n: f"评审单位{n}")
+
+
+class EditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Edition
+
+    name = factory.Sequence(lambda n: f"第{40 + n}次质量管理小组成果交流活动")
+    number = factory.Sequence(lambda n: 40 + n)
+    year = 2021
+    city = "杭州"
+    starts_on = date(2021, 9, 23)
+    ends_on = date(2021, 9, 25)
+    status = Edition.Status.OPEN
+    submissions_open_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
+    submission_deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+
+
+class RubricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rubric
+
+    edition = factory.SubFactory(EditionFactory)
+    name = factory.Sequence(lambda n: f"评审表{n}")
+    kind = Rubric.Kind.PROBLEM_SOLVING
+    total = Decimal("100")
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    rubric = factory.SubFactory(RubricFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"评审项{n}")
+    max_points = Decimal("20")
+
+
+PROBLEM_SOLVING = [("选题", 15), ("原因分析", 30), ("对策与实施", 20), ("效果", 20), ("成果报告", 5), ("特点", 10)]
+
+
+def rubric_with_criteria(edition, criteria=PROBLEM_SOLVING, tie_breaks=(1, 2), **kwargs):
+    """A rubric with the given (name, max) criteria; positions in tie_breaks break ties."""
+    rubric = RubricFactory(edition=edition, total=sum(Decimal(m) for _, m in criteria), **kwargs)
+    for position, (name, maximum) in enumerate(criteria, start=1):
+        CriterionFactory(
+            rubric=rubric, position=position, name=name, max_points=Decimal(maximum), breaks_ties=position in tie_breaks
+        )
+    return rubric
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    edition = factory.SubFactory(EditionFactory)
+    kind = Category.Kind.QC
+    name = factory.Sequence(lambda n: f"QC小组成果{n}")
+    code = factory.Sequence(lambda n: f"QC{n}")
+    rubric = factory.LazyAttribute(lambda o: rubric_with_criteria(o.edition))
+
+
+class GradeRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GradeRule
+
+    category = factory.SubFactory(CategoryFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"等级{n}")
+    rule = GradeRule.Rule.SHARE
+    value = Decimal("0.5")
+
+
+class VenueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Venue
+
+    category = factory.SubFactory(CategoryFactory)
+    edition = factory.SelfAttribute("category.edition")
+    name = factory.Sequence(lambda n: f"第{n + 1}分会场")
+    room = "301"
+    date = date(2021, 9, 24)
+    start_time = time(8, 30)
+
+
+class PanelMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PanelMember
+
+    venue = factory.SubFactory(VenueFactory)
+    judge = factory.SubFactory(JudgeFactory)
+
+
+class EntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Entry
+
+    category = factory.SubFactory(CategoryFactory)
+    edition = factory.SelfAttribute("category.edition")
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    title = factory.Sequence(lambda n: f"降低焊接缺陷率{n}")
+    group_name = factory.Sequence(lambda n: f"攻坚QC小组{n}")
+    topic_type = Entry.TopicType.PROBLEM_SOLVING
+    sub_type = Entry.SubType.SITE
+    status = Entry.Status.DRAFT
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    entry = factory.SubFactory(EntryFactory)
+    name = factory.Sequence(lambda n: f"成员{n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class EntryFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EntryFile
+
+    entry = factory.SubFactory(EntryFactory)
+    kind = EntryFile.Kind.REPORT
+    file = factory.django.FileField(filename="report.pdf", data=b"%PDF-1.4\n%%EOF\n")
+    original_name = "report.pdf"
+    content_type = "application/pdf"
+    size = 15
+    sha256 = "0" * 64
+
+
+class EntryTransitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EntryTransition
+
+    entry = factory.SubFactory(EntryFactory)
+    from_status = Entry.Status.DRAFT
+    to_status = Entry.Status.SUBMITTED
+
+
+class ScoreSheetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScoreSheet
+
+    entry = factory.SubFactory(EntryFactory)
+    judge = factory.SubFactory(JudgeFactory)
+    rubric = factory.LazyAttribute(lambda o: o.entry.rubric)
+
+
+class CriterionScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CriterionScore
+
+    sheet = factory.SubFactory(ScoreSheetFactory)
+    criterion = factory.SubFactory(CriterionFactory)
+    points = Decimal("10.0")
+
+
+class RecusalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Recusal
+
+    entry = factory.SubFactory(EntryFactory)
+    judge = factory.SubFactory(JudgeFactory)
+    reason = "同单位"
+
+
+class SheetAuditFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SheetAudit
+
+    sheet = factory.SubFactory(ScoreSheetFactory)
+    action = "submit"
+
+
+class ResultRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResultRun
+
+    edition = factory.SubFactory(EditionFactory)
+
+
+class ResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Result
+
+    entry = factory.SubFactory(EntryFactory)
+    category = factory.SelfAttribute("entry.category")
+    venue = factory.SelfAttribute("entry.venue")
+
+
+class PublicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Publication
+
+    edition = factory.SubFactory(EditionFactory)
+    version = factory.Sequence(lambda n: n + 1)
