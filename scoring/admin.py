@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from scoring.models import CriterionScore, Publication, Recusal, Result, ResultRun, ScoreSheet, SheetAudit
+from scoring.models import (
+    CriterionScore,
+    Publication,
+    PublishedResult,
+    Recusal,
+    Result,
+    ResultRun,
+    ScoreSheet,
+    SheetAudit,
+)
 
 
 class CriterionScoreInline(admin.TabularInline):
@@ -15,5 +24,5 @@ class ScoreSheetAdmin(admin.ModelAdmin):
     inlines = [CriterionScoreInline]
 
 
-for model in (Recusal, SheetAudit, ResultRun, Result, Publication):
+for model in (Recusal, SheetAudit, ResultRun, Result, Publication, PublishedResult):
     admin.site.register(model)

@@ -225,3 +225,61 @@ class Publication(models.Model):
 
     def __str__(self):
         return f"{self.edition} v{self.version}"
+
+
+class PublishedResultQuerySet(models.QuerySet):
+    def current(self):
+        """Rows of each published edition's newest publication: what the public sees."""
+        latest = Publication.objects.filter(edition=models.OuterRef("edition")).order_by("-version").values("pk")[:1]
+        return self.filter(publication=models.Subquery(latest))
+
+
+class PublishedResult(models.Model):
+    """One entry's row in a publication: a frozen copy, so later edits never leak to the public."""
+
+    publication = models.ForeignKey(
+        Publication, verbose_name=_("publication"), on_delete=models.CASCADE, related_name="rows"
+    )
+    edition = models.ForeignKey(
+        "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="published_results"
+    )
+    category = models.ForeignKey(
+        "events.Category", verbose_name=_("category"), on_delete=models.CASCADE, related_name="published_results"
+    )
+    venue = models.ForeignKey(
+        "events.Venue", verbose_name=_("venue"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entry = models.ForeignKey(
+        "submissions.Entry", verbose_name=_("entry"), on_delete=models.CASCADE, related_name="published_results"
+    )
+    enterprise = models.ForeignKey(
+        "submissions.Enterprise", verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="+"
+    )
+    code = models.CharField(_("entry code"), max_length=30)
+    title = models.CharField(_("title"), max_length=200)
+    group_name = models.CharField(_("group or team name"), max_length=200, blank=True)
+    enterprise_name = models.CharField(_("applicant enterprise"), max_length=200)
+    province = models.CharField(_("province"), max_length=20, blank=True)
+    topic_type = models.CharField(_("topic type"), max_length=20, blank=True)
+    venue_name = models.CharField(_("venue"), max_length=100, blank=True)
+    final_score = models.DecimalField(_("final score"), max_digits=5, decimal_places=2, null=True)
+    rank = models.PositiveIntegerField(_("rank"), null=True)
+    grade = models.CharField(_("grade"), max_length=50, blank=True)
+    grade_position = models.PositiveSmallIntegerField(_("grade position"), null=True)
+    protocol = models.JSONField(_("protocol"), default=dict)
+    members = models.JSONField(_("members"), default=list)
+
+    objects = PublishedResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("published result")
+        verbose_name_plural = _("published results")
+        ordering = ["publication", "category", "rank", "code"]
+        constraints = [models.UniqueConstraint(fields=["publication", "entry"], name="published_row_one_per_entry")]
+        indexes = [
+            models.Index(fields=["publication", "category", "rank"]),
+            models.Index(fields=["enterprise", "publication"]),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"

@@ -8,7 +8,16 @@ from django.utils import timezone
 
 from events.models import Category, Criterion, Edition, GradeRule, PanelMember, Rubric, Venue
 from portal.models import User
-from scoring.models import CriterionScore, Publication, Recusal, Result, ResultRun, ScoreSheet, SheetAudit
+from scoring.models import (
+    CriterionScore,
+    Publication,
+    PublishedResult,
+    Recusal,
+    Result,
+    ResultRun,
+    ScoreSheet,
+    SheetAudit,
+)
 from submissions.models import Enterprise, Entry, EntryFile, EntryTransition, Member, RecommendingUnit
 from submissions.validators import example_credit_code
 
@@ -263,3 +272,17 @@ class PublicationFactory(factory.django.DjangoModelFactory):
 
     edition = factory.SubFactory(EditionFactory)
     version = factory.Sequence(lambda n: n + 1)
+
+
+class PublishedResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PublishedResult
+
+    entry = factory.SubFactory(EntryFactory)
+    publication = factory.SubFactory(PublicationFactory, edition=factory.SelfAttribute("..entry.edition"))
+    edition = factory.SelfAttribute("entry.edition")
+    category = factory.SelfAttribute("entry.category")
+    enterprise = factory.SelfAttribute("entry.enterprise")
+    code = factory.Sequence(lambda n: f"QC-2021-{n:04d}")
+    title = factory.SelfAttribute("entry.title")
+    enterprise_name = factory.SelfAttribute("entry.enterprise.name")
