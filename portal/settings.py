@@ -50,9 +50,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("REQUIRE_SECRET_KEY", default=False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    # Embedded mode only: a fixed development key. Production sets SECRET_KEY (see README).
+    # Embedded mode only: a fixed development key. Production sets SECRET_KEY (see README);
+    # `manage.py check --deploy` reports this key as insecure.
     SECRET_KEY = "django-insecure-embedded-mode-only-set-SECRET_KEY-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])

@@ -1,0 +1,61 @@
+"""A person signs up an enterprise, the organiser approves it, the clerk logs in and switches language."""
+
+import pytest
+
+from submissions.models import Enterprise
+from submissions.validators import example_credit_code
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, email, password):
+    page.goto(page.base_url + "/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit].btn-primary")
+
+
+def log_out(page):
+    page.click("form[action='/logout/'] button")
+
+
+def test_enterprise_signs_up_is_approved_logs_in_and_switches_language(page, password):
+    organiser = factories.OrganiserFactory(full_name="王组织")
+
+    page.goto(page.base_url + "/")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    page.click("a[href='/entries/signup/']")
+    page.fill("input[name=name]", "钱塘精工有限公司")
+    page.fill("input[name=credit_code]", example_credit_code(777))
+    page.select_option("select[name=province]", "zhejiang")
+    page.fill("input[name=full_name]", "孙质量")
+    page.fill("input[name=email]", "sun@qiantang.example")
+    page.fill("input[name=password1]", "Qiantang-2026-ok")
+    page.fill("input[name=password2]", "Qiantang-2026-ok")
+    page.click("form button[type=submit].btn-primary")
+    page.wait_for_url(page.base_url + "/")
+    assert page.locator(".alert-warning").count() == 1  # awaiting approval
+    assert Enterprise.objects.get(name="钱塘精工有限公司").status == Enterprise.Status.PENDING
+    log_out(page)
+
+    log_in(page, organiser.email, password)
+    page.click("a[data-nav='submissions:enterprise_list']")
+    page.click("a[href$='/review/']")
+    page.check("input[name=decision][value=approve]")
+    page.click("form button[type=submit].btn-primary")
+    page.wait_for_url("**/entries/enterprises/")
+    assert Enterprise.objects.get(name="钱塘精工有限公司").status == Enterprise.Status.APPROVED
+    log_out(page)
+
+    log_in(page, "sun@qiantang.example", "Qiantang-2026-ok")
+    page.wait_for_url(page.base_url + "/")
+    assert page.locator(".alert-warning").count() == 0
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    page.click("button[name=language][value=en]")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("a.navbar-brand").inner_text() == "QC Exchange Portal"
+    page.click("button[name=language][value=zh-hans]")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "zh-hans"

@@ -1,0 +1,90 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.settings import env_bool, env_int, env_list
+
+
+def test_env_bool_reads_true_and_false(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "yes")
+    assert env_bool("X_FLAG") is True
+    monkeypatch.setenv("X_FLAG", "off")
+    assert env_bool("X_FLAG", default=True) is False
+    monkeypatch.delenv("X_FLAG")
+    assert env_bool("X_FLAG", default=True) is True
+
+
+def test_env_bool_refuses_garbage_loudly(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="X_FLAG='maybe' is not a boolean"):
+        env_bool("X_FLAG")
+
+
+def test_env_int_refuses_garbage_loudly(monkeypatch):
+    monkeypatch.setenv("X_NUMBER", "12MB")
+    with pytest.raises(ImproperlyConfigured, match="X_NUMBER='12MB' is not a whole number"):
+        env_int("X_NUMBER", 5)
+
+
+def test_env_list_splits_on_commas(monkeypatch):
+    monkeypatch.setenv("X_LIST", "a.example, b.example ,")
+    assert env_list("X_LIST", []) == ["a.example", "b.example"]
+
+
+def _run_manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _clean_env(**extra):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    env.update(extra)
+    return env
+
+
+def test_production_configuration_passes_check_deploy_without_warnings(tmp_path):
+    env = _clean_env(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DEBUG="false",
+        SECRET_KEY="p" * 20 + "Zx9!q@W#e$R%t^Y&u*I(o)P_a+S=d-F" + "k" * 20,
+        ALLOWED_HOSTS="qc.example.org",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    )
+    result = _run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_bad_environment_value_stops_start_up_with_its_name():
+    env = _clean_env(DJANGO_SETTINGS_MODULE="portal.settings", DEBUG="sometimes")
+    result = _run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "DEBUG='sometimes' is not a boolean" in result.stderr
+
+
+def test_embedded_mode_defaults_to_sqlite_and_eager_tasks():
+    env = _clean_env(DJANGO_SETTINGS_MODULE="portal.settings")
+    env.pop("DATABASE_URL", None)
+    env.pop("CELERY_BROKER_URL", None)
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "True",
+        "django.core.mail.backends.console.EmailBackend",
+    ]
