@@ -78,3 +78,42 @@ RUBRIC_TEMPLATES = {
 
 def template_total(key: str) -> Decimal:
     return sum((Decimal(maximum) for _name, maximum, _tb in RUBRIC_TEMPLATES[key]["criteria"]), Decimal("0"))
+
+
+# The standard set-up of an edition (DOMAIN.md section 1): the three categories with their rubric templates and
+# the benchmark (标杆) shares of the 2021 exchange. key -> fields of the category, "rubrics": (rubric, innovation).
+CATEGORY_TEMPLATES = {
+    "qc": {
+        "label": _("QC-group results (problem-solving and innovation rubrics)"),
+        "kind": "qc",
+        "name": "QC小组成果",
+        "code": "QC",
+        "rubrics": ("qc_problem_solving", "qc_innovation"),
+        "requires_report": True,
+        "requires_slides": True,
+        "quota_per_enterprise": None,
+        "grades": [("标杆", Decimal("0.50"))],
+    },
+    "trusted_team": {
+        "label": _("Quality-trusted team results"),
+        "kind": "trusted_team",
+        "name": "质量信得过班组成果",
+        "code": "XD",
+        "rubrics": ("trusted_team", None),
+        "requires_report": True,
+        "requires_slides": True,
+        "quota_per_enterprise": None,
+        "grades": [("标杆", Decimal("0.62"))],
+    },
+    "brand_story": {
+        "label": _("Quality brand stories"),
+        "kind": "brand_story",
+        "name": "质量品牌故事",
+        "code": "PP",
+        "rubrics": ("brand_story", None),
+        "requires_report": True,
+        "requires_slides": False,
+        "quota_per_enterprise": 3,
+        "grades": [("标杆", Decimal("0.15"))],
+    },
+}

@@ -1,3 +1,4 @@
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -89,10 +90,22 @@ class Rubric(models.Model):
         verbose_name = _("rubric")
         verbose_name_plural = _("rubrics")
         ordering = ["edition", "name"]
-        constraints = [models.UniqueConstraint(fields=["edition", "name"], name="rubric_unique_name_per_edition")]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "name"], name="rubric_unique_name_per_edition"),
+            models.CheckConstraint(
+                condition=models.Q(total__gt=0),
+                name="rubric_total_positive",
+                violation_error_message=_("The total must be more than 0."),
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_locked(self) -> bool:
+        """A rubric on which a judge has submitted a score sheet keeps its criteria for good."""
+        return self.sheets.filter(status="submitted").exists()
 
 
 class Criterion(models.Model):
@@ -146,6 +159,8 @@ class Category(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     requires_report = models.BooleanField(_("report (PDF) required"), default=True)
     requires_slides = models.BooleanField(_("slides required"), default=False)
+    requires_report_form = models.BooleanField(_("report form required"), default=False)
+    requires_video = models.BooleanField(_("video required"), default=False)
     quota_per_enterprise = models.PositiveIntegerField(_("entries per enterprise"), null=True, blank=True)
     rubric = models.ForeignKey(
         Rubric,
@@ -246,6 +261,13 @@ class Venue(models.Model):
     room = models.CharField(_("room"), max_length=100, blank=True)
     date = models.DateField(_("date"), null=True, blank=True)
     start_time = models.TimeField(_("start time"), null=True, blank=True)
+    end_time = models.TimeField(
+        _("end time"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to compute it from the planned number of entries."),
+    )
+    planned_entries = models.PositiveSmallIntegerField(_("planned number of entries"), null=True, blank=True)
     minutes_per_entry = models.PositiveSmallIntegerField(_("minutes per presentation"), default=15)
     minutes_for_comments = models.PositiveSmallIntegerField(_("minutes for comments"), default=5)
     topic_type = models.CharField(
@@ -269,10 +291,42 @@ class Venue(models.Model):
         verbose_name = _("venue")
         verbose_name_plural = _("venues")
         ordering = ["edition", "category__position", "name"]
-        constraints = [models.UniqueConstraint(fields=["edition", "name"], name="venue_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "name"], name="venue_unique_name"),
+            models.CheckConstraint(
+                condition=models.Q(end_time__isnull=True)
+                | models.Q(start_time__isnull=True)
+                | models.Q(end_time__gt=models.F("start_time")),
+                name="venue_ends_after_start",
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def computed_end_time(self) -> time | None:
+        """The end of the session: the end time given, else start + planned entries x (talk + comments)."""
+        if self.end_time is not None:
+            return self.end_time
+        if self.start_time is None or not self.planned_entries:
+            return None
+        minutes = self.planned_entries * (self.minutes_per_entry + self.minutes_for_comments)
+        end = datetime.combine(date.min, self.start_time) + timedelta(minutes=minutes)
+        return end.time() if end.date() == date.min else time.max
+
+    def time_span(self) -> tuple[datetime, datetime] | None:
+        """When the panel sits, as naive datetimes; None when the date or start time is not set.
+
+        A venue with neither an end time nor a planned number of entries is taken to last until midnight,
+        so that a judge is never double-booked by accident.
+        """
+        if self.date is None or self.start_time is None:
+            return None
+        start = datetime.combine(self.date, self.start_time)
+        end_time = self.computed_end_time
+        end = datetime.combine(self.date, end_time) if end_time else datetime.combine(self.date + timedelta(1), time())
+        return start, end
 
     @property
     def is_signed_off(self):
@@ -297,3 +351,25 @@ class PanelMember(models.Model):
 
     def __str__(self):
         return f"{self.venue}: {self.judge}"
+
+
+class EditionStatusChange(models.Model):
+    """Every status change of an edition: who, when, from and to."""
+
+    edition = models.ForeignKey(
+        Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=Edition.Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Edition.Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("edition status change")
+        verbose_name_plural = _("edition status changes")
+        ordering = ["edition", "at", "id"]
+
+    def __str__(self):
+        return f"{self.edition}: {self.from_status} -> {self.to_status}"

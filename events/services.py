@@ -1,21 +1,51 @@
 """Domain functions for editions, categories, rubrics, venues and panels."""
 
+from datetime import datetime
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
 
-from events.builtins import RUBRIC_TEMPLATES
-from events.models import Criterion, Rubric
+from events.builtins import CATEGORY_TEMPLATES, RUBRIC_TEMPLATES
+from events.models import Category, Criterion, Edition, EditionStatusChange, GradeRule, PanelMember, Rubric, Venue
+from scoring.models import CriterionScore, Result, ResultRun, ScoreSheet
+
+User = get_user_model()
+
+Status = Edition.Status
+
+# The status machine of an edition: from -> the statuses it may move to. Closing can be undone (late entries);
+# nothing else goes back.
+TRANSITIONS = {
+    Status.DRAFT: [Status.OPEN],
+    Status.OPEN: [Status.CLOSED],
+    Status.CLOSED: [Status.OPEN, Status.JUDGING],
+    Status.JUDGING: [Status.PUBLISHED],
+    Status.PUBLISHED: [],
+}
+
+
+# --- rubrics ---------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def create_rubric_from_template(*, edition, key: str, name: str | None = None) -> Rubric:
     """Copy a built-in rubric template into an edition, where the organiser can edit it."""
+    if key not in RUBRIC_TEMPLATES:
+        raise ValidationError(_("There is no built-in rubric template “%(key)s”.") % {"key": key})
     template = RUBRIC_TEMPLATES[key]
+    name = name or template["name"]
+    if edition.rubrics.filter(name=name).exists():
+        raise ValidationError(
+            _("This edition already has a rubric named “%(name)s”. Rename it first or edit it.") % {"name": name}
+        )
     criteria = template["criteria"]
     rubric = Rubric.objects.create(
         edition=edition,
-        name=name or template["name"],
+        name=name,
         kind=template["kind"],
         standard=template["standard"],
         total=sum((Decimal(maximum) for _n, maximum, _t in criteria), Decimal("0")),
@@ -25,3 +55,526 @@ def create_rubric_from_template(*, edition, key: str, name: str | None = None) -
         for position, (crit, maximum, ties) in enumerate(criteria, start=1)
     )
     return rubric
+
+
+def _criteria_signature(rows) -> list[tuple]:
+    return sorted((row["position"], row["name"], Decimal(row["max_points"]), bool(row["breaks_ties"])) for row in rows)
+
+
+def _check_criteria(*, total: Decimal, criteria: list[dict]) -> None:
+    if not criteria:
+        raise ValidationError(_("A rubric needs at least one criterion."))
+    names = [row["name"].strip() for row in criteria]
+    if len(set(names)) != len(names):
+        raise ValidationError(_("Two criteria have the same name."))
+    positions = [row["position"] for row in criteria]
+    if len(set(positions)) != len(positions):
+        raise ValidationError(_("Two criteria have the same position."))
+    for row in criteria:
+        if Decimal(row["max_points"]) <= 0:
+            raise ValidationError(_("The maximum of “%(name)s” must be more than 0.") % {"name": row["name"]})
+    maxima = sum((Decimal(row["max_points"]) for row in criteria), Decimal("0"))
+    if maxima != Decimal(total):
+        raise ValidationError(
+            _("The maxima of the criteria add up to %(sum)s, but the rubric's total is %(total)s.")
+            % {"sum": maxima, "total": Decimal(total)}
+        )
+
+
+@transaction.atomic
+def save_rubric(*, rubric: Rubric, criteria: list[dict]) -> Rubric:
+    """Save a rubric and replace its criteria.
+
+    criteria: dicts with position, name, description, max_points, breaks_ties and, for an existing criterion,
+    its id. The maxima must add up to the rubric's total. A rubric with a submitted score sheet keeps its
+    criteria and total: only its name, standard and descriptions can change.
+    """
+    _check_criteria(total=rubric.total, criteria=criteria)
+    existing = {criterion.pk: criterion for criterion in rubric.criteria.all()} if rubric.pk else {}
+    unknown = {row["id"] for row in criteria if row.get("id")} - set(existing)
+    if unknown:
+        raise ValidationError(_("A criterion does not belong to this rubric."))
+    if rubric.pk:
+        stored = Rubric.objects.select_for_update().get(pk=rubric.pk)
+        kept_ids = sorted(row["id"] for row in criteria if row.get("id"))
+        unchanged = (
+            stored.total == Decimal(rubric.total)
+            and kept_ids == sorted(existing)
+            and _criteria_signature(criteria)
+            == _criteria_signature(
+                {"position": c.position, "name": c.name, "max_points": c.max_points, "breaks_ties": c.breaks_ties}
+                for c in existing.values()
+            )
+        )
+        if not unchanged and stored.is_locked:
+            raise ValidationError(
+                _(
+                    "Judges have already submitted score sheets on this rubric: its criteria and total can no "
+                    "longer change. Copy it to a new rubric instead."
+                )
+            )
+    if Rubric.objects.filter(edition=rubric.edition, name=rubric.name).exclude(pk=rubric.pk).exists():
+        raise ValidationError(_("This edition already has a rubric named “%(name)s”.") % {"name": rubric.name})
+    rubric.save()
+
+    kept = {row["id"] for row in criteria if row.get("id")}
+    removed = [pk for pk in existing if pk not in kept]
+    if removed:
+        # Draft scores on a removed criterion go with it; submitted ones cannot exist (the rubric is not locked).
+        CriterionScore.objects.filter(criterion_id__in=removed).delete()
+        Criterion.objects.filter(pk__in=removed).delete()
+    # Move the kept criteria out of the way first, so that swapping two positions or names never collides.
+    for pk in kept:
+        Criterion.objects.filter(pk=pk).update(position=10000 + pk, name=f"\x00{pk}")
+    for row in criteria:
+        values = {
+            "position": row["position"],
+            "name": row["name"].strip(),
+            "description": row.get("description", ""),
+            "max_points": Decimal(row["max_points"]),
+            "breaks_ties": bool(row["breaks_ties"]),
+        }
+        if row.get("id"):
+            Criterion.objects.filter(pk=row["id"]).update(**values)
+        else:
+            Criterion.objects.create(rubric=rubric, **values)
+    return rubric
+
+
+@transaction.atomic
+def copy_rubric(*, rubric: Rubric, name: str) -> Rubric:
+    """A new, editable rubric with the same criteria (e.g. to change a rubric that is already in use)."""
+    if rubric.edition.rubrics.filter(name=name).exists():
+        raise ValidationError(_("This edition already has a rubric named “%(name)s”.") % {"name": name})
+    return _clone_rubric(rubric=rubric, edition=rubric.edition, name=name)
+
+
+def _clone_rubric(*, rubric: Rubric, edition: Edition, name: str) -> Rubric:
+    clone = Rubric.objects.create(
+        edition=edition,
+        name=name,
+        kind=rubric.kind,
+        standard=rubric.standard,
+        description=rubric.description,
+        total=rubric.total,
+    )
+    Criterion.objects.bulk_create(
+        Criterion(
+            rubric=clone,
+            position=c.position,
+            name=c.name,
+            description=c.description,
+            max_points=c.max_points,
+            breaks_ties=c.breaks_ties,
+        )
+        for c in rubric.criteria.all()
+    )
+    return clone
+
+
+@transaction.atomic
+def delete_rubric(*, rubric: Rubric) -> None:
+    if rubric.categories.exists() or rubric.innovation_categories.exists():
+        raise ValidationError(_("A category uses this rubric. Choose another rubric for the category first."))
+    if rubric.sheets.exists():
+        raise ValidationError(_("Score sheets use this rubric: it cannot be deleted."))
+    rubric.delete()
+
+
+# --- editions and categories -----------------------------------------------------------------------
+
+
+def _check_edition_dates(edition: Edition) -> None:
+    opens, deadline = edition.submissions_open_at, edition.submission_deadline
+    if opens and deadline and deadline <= opens:
+        raise ValidationError(_("The submission deadline must come after the opening."))
+    if edition.starts_on and edition.ends_on and edition.ends_on < edition.starts_on:
+        raise ValidationError(_("The last day cannot come before the first day."))
+    duplicate = Edition.objects.filter(name=edition.name, year=edition.year).exclude(pk=edition.pk)
+    if duplicate.exists():
+        raise ValidationError(_("There is already an edition of that name in %(year)s.") % {"year": edition.year})
+
+
+@transaction.atomic
+def create_edition(*, user, edition: Edition, categories=()) -> Edition:
+    """Save a new edition with user as its organiser and the chosen standard categories (CATEGORY_TEMPLATES)."""
+    _check_edition_dates(edition)
+    edition.status = Status.DRAFT
+    edition.save()
+    edition.organisers.add(user)
+    for position, key in enumerate(categories, start=1):
+        add_category_from_template(edition=edition, key=key, position=position)
+    return edition
+
+
+@transaction.atomic
+def update_edition(*, edition: Edition) -> Edition:
+    _check_edition_dates(edition)
+    edition.save()
+    return edition
+
+
+@transaction.atomic
+def add_category_from_template(*, edition: Edition, key: str, position: int | None = None) -> Category:
+    """A standard category with its built-in rubrics (reused when the edition has them already) and grades."""
+    if key not in CATEGORY_TEMPLATES:
+        raise ValidationError(_("There is no built-in category “%(key)s”.") % {"key": key})
+    template = CATEGORY_TEMPLATES[key]
+    if (
+        edition.categories.filter(code=template["code"]).exists()
+        or edition.categories.filter(name=template["name"]).exists()
+    ):
+        raise ValidationError(_("This edition already has the category “%(name)s”.") % {"name": template["name"]})
+    rubrics = []
+    for rubric_key in template["rubrics"]:
+        if rubric_key is None:
+            rubrics.append(None)
+            continue
+        existing = edition.rubrics.filter(name=RUBRIC_TEMPLATES[rubric_key]["name"]).first()
+        rubrics.append(existing or create_rubric_from_template(edition=edition, key=rubric_key))
+    if position is None:
+        position = (edition.categories.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+    category = Category.objects.create(
+        edition=edition,
+        kind=template["kind"],
+        name=template["name"],
+        code=template["code"],
+        position=position,
+        requires_report=template["requires_report"],
+        requires_slides=template["requires_slides"],
+        quota_per_enterprise=template["quota_per_enterprise"],
+        rubric=rubrics[0],
+        innovation_rubric=rubrics[1],
+    )
+    GradeRule.objects.bulk_create(
+        GradeRule(category=category, position=n, name=name, rule=GradeRule.Rule.SHARE, value=share)
+        for n, (name, share) in enumerate(template["grades"], start=1)
+    )
+    return category
+
+
+def _check_grades(grades: list[dict]) -> None:
+    names = [row["name"].strip() for row in grades]
+    if len(set(names)) != len(names):
+        raise ValidationError(_("Two grades have the same name."))
+    positions = [row["position"] for row in grades]
+    if len(set(positions)) != len(positions):
+        raise ValidationError(_("Two grades have the same position."))
+    previous = None
+    for row in sorted(grades, key=lambda r: r["position"]):
+        value = Decimal(row["value"])
+        if row["rule"] == GradeRule.Rule.SHARE and not Decimal("0") <= value <= Decimal("1"):
+            raise ValidationError(
+                _("The share of “%(name)s” must be between 0 and 1 (0.5 is half of the ranked entries).")
+                % {"name": row["name"]}
+            )
+        if row["rule"] == GradeRule.Rule.TOP_N and (value < 1 or value != value.to_integral_value()):
+            raise ValidationError(
+                _("The number of entries of “%(name)s” must be a whole number of at least 1.") % {"name": row["name"]}
+            )
+        if row["rule"] == GradeRule.Rule.THRESHOLD and not Decimal("0") <= value <= Decimal("100"):
+            raise ValidationError(
+                _("The minimum score of “%(name)s” must be between 0 and 100.") % {"name": row["name"]}
+            )
+        floor = row.get("floor")
+        if floor is not None and not Decimal("0") <= Decimal(floor) <= Decimal("100"):
+            raise ValidationError(_("The floor of “%(name)s” must be between 0 and 100.") % {"name": row["name"]})
+        if previous is not None and previous["rule"] == row["rule"]:
+            # Grades are cumulative: a worse grade must admit at least the entries of the better one.
+            worse_is_stricter = (
+                value > Decimal(previous["value"])
+                if row["rule"] == GradeRule.Rule.THRESHOLD
+                else value < Decimal(previous["value"])
+            )
+            if worse_is_stricter:
+                raise ValidationError(
+                    _(
+                        "Grades are cumulative: “%(name)s” must admit at least the entries of “%(better)s”, "
+                        "the grade above it."
+                    )
+                    % {"name": row["name"], "better": previous["name"]}
+                )
+        previous = row
+
+
+@transaction.atomic
+def save_category(*, category: Category, grades: list[dict]) -> Category:
+    """Save a category and replace its grades (dicts with position, name, rule, value and optional floor)."""
+    edition = category.edition
+    for rubric in (category.rubric, category.innovation_rubric):
+        if rubric is not None and rubric.edition_id != edition.pk:
+            raise ValidationError(_("A category can only use rubrics of its own edition."))
+    if category.innovation_rubric_id and category.kind != Category.Kind.QC:
+        raise ValidationError(_("Only QC-group results have a separate rubric for innovation results."))
+    others = Category.objects.filter(edition=edition).exclude(pk=category.pk)
+    if others.filter(code=category.code).exists():
+        raise ValidationError(_("Another category of this edition has the code “%(code)s”.") % {"code": category.code})
+    if others.filter(name=category.name).exists():
+        raise ValidationError(_("Another category of this edition is named “%(name)s”.") % {"name": category.name})
+    if category.min_sheets < 1:
+        raise ValidationError(_("The minimum number of sheets must be at least 1."))
+    _check_grades(grades)
+    category.save()
+    category.grade_rules.all().delete()
+    GradeRule.objects.bulk_create(
+        GradeRule(
+            category=category,
+            position=row["position"],
+            name=row["name"].strip(),
+            rule=row["rule"],
+            value=Decimal(row["value"]),
+            floor=row.get("floor"),
+        )
+        for row in grades
+    )
+    return category
+
+
+@transaction.atomic
+def delete_category(*, category: Category) -> None:
+    if category.entries.exists():
+        raise ValidationError(_("Entries were sent to this category: it cannot be deleted."))
+    if category.venues.exists():
+        raise ValidationError(_("Venues hear this category. Delete or move them first."))
+    category.delete()
+
+
+# --- venues and panels -----------------------------------------------------------------------------
+
+
+def _overlaps(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _conflicts(*, venue: Venue, judge_ids) -> list[PanelMember]:
+    """Seats the judges hold on other venues whose sessions overlap this venue's."""
+    span = venue.time_span()
+    if span is None or not judge_ids:
+        return []
+    seats = (
+        PanelMember.objects.filter(judge_id__in=judge_ids, venue__date=venue.date)
+        .exclude(venue_id=venue.pk)
+        .select_related("venue", "judge")
+    )
+    return [seat for seat in seats if (other := seat.venue.time_span()) is not None and _overlaps(span, other)]
+
+
+def _raise_conflicts(conflicts: list[PanelMember]) -> None:
+    if conflicts:
+        raise ValidationError(
+            [
+                _("%(judge)s already sits on %(venue)s at the same time.")
+                % {"judge": seat.judge.get_full_name(), "venue": seat.venue.name}
+                for seat in conflicts
+            ]
+        )
+
+
+@transaction.atomic
+def save_venue(*, venue: Venue) -> Venue:
+    """Save a venue; its judges must still be free at its (new) time."""
+    if venue.category.edition_id != venue.edition_id:
+        raise ValidationError(_("The category belongs to another edition."))
+    if venue.end_time and venue.start_time and venue.end_time <= venue.start_time:
+        raise ValidationError(_("The venue must end after it starts."))
+    if Venue.objects.filter(edition=venue.edition, name=venue.name).exclude(pk=venue.pk).exists():
+        raise ValidationError(_("This edition already has a venue named “%(name)s”.") % {"name": venue.name})
+    if venue.pk:
+        stored_category = Venue.objects.filter(pk=venue.pk).values_list("category_id", flat=True).first()
+        if stored_category != venue.category_id and venue.entries.exists():
+            raise ValidationError(_("Entries are assigned to this venue: its category cannot change."))
+        _raise_conflicts(_conflicts(venue=venue, judge_ids=list(venue.panel.values_list("judge_id", flat=True))))
+    venue.save()
+    return venue
+
+
+@transaction.atomic
+def set_panel(*, venue: Venue, judges, leader=None) -> Venue:
+    """Make judges the venue's panel, with leader as its panel leader (评审组长)."""
+    judges = list(judges)
+    judge_ids = {judge.pk for judge in judges}
+    if leader is not None and leader.pk not in judge_ids:
+        raise ValidationError(_("The panel leader must be one of the panel's judges."))
+    for judge in judges:
+        if not (judge.is_active and judge.is_judge):
+            raise ValidationError(_("%(name)s is not an active judge.") % {"name": judge.get_full_name()})
+    _raise_conflicts(_conflicts(venue=venue, judge_ids=judge_ids))
+    leaving = venue.panel.exclude(judge_id__in=judge_ids)
+    scored = ScoreSheet.objects.filter(
+        entry__venue=venue, status=ScoreSheet.Status.SUBMITTED, judge_id=OuterRef("judge_id")
+    )
+    blocked = list(leaving.filter(Exists(scored)).select_related("judge"))
+    if blocked:
+        raise ValidationError(
+            _("%(name)s has already submitted score sheets in this venue and stays on the panel.")
+            % {"name": blocked[0].judge.get_full_name()}
+        )
+    leaving.delete()
+    present = set(venue.panel.values_list("judge_id", flat=True))
+    venue.panel.update(is_leader=False)
+    PanelMember.objects.bulk_create(
+        PanelMember(venue=venue, judge=judge) for judge in judges if judge.pk not in present
+    )
+    if leader is not None:
+        venue.panel.filter(judge=leader).update(is_leader=True)
+    return venue
+
+
+@transaction.atomic
+def delete_venue(*, venue: Venue) -> None:
+    if venue.entries.exists():
+        raise ValidationError(_("Entries are assigned to this venue: move them to another venue first."))
+    venue.delete()
+
+
+# --- copying an edition ----------------------------------------------------------------------------
+
+
+def _shift(value, years: int):
+    """The same day (and time) years later; 29 February becomes 28 February."""
+    if value is None:
+        return None
+    try:
+        return value.replace(year=value.year + years)
+    except ValueError:
+        return value.replace(year=value.year + years, day=28)
+
+
+@transaction.atomic
+def copy_edition(*, edition: Edition, user, name: str, year: int, number: int, include_panels: bool = False) -> Edition:
+    """Start a new edition from this one's configuration: rubrics, categories, grades, venues, and optionally
+    the panels. Entries, score sheets and results stay behind. Dates move by the difference in years."""
+    years = year - edition.year
+    new = Edition(
+        name=name,
+        number=number,
+        year=year,
+        city=edition.city,
+        starts_on=_shift(edition.starts_on, years),
+        ends_on=_shift(edition.ends_on, years),
+        hosts=edition.hosts,
+        notice="",
+        submissions_open_at=_shift(edition.submissions_open_at, years),
+        submission_deadline=_shift(edition.submission_deadline, years),
+        status=Status.DRAFT,
+        copied_from=edition,
+    )
+    _check_edition_dates(new)
+    new.save()
+    new.organisers.set({*edition.organisers.all(), user})
+
+    rubrics = {
+        rubric.pk: _clone_rubric(rubric=rubric, edition=new, name=rubric.name)
+        for rubric in edition.rubrics.prefetch_related("criteria")
+    }
+    categories = {}
+    for category in edition.categories.prefetch_related("grade_rules"):
+        old_pk = category.pk
+        grades = list(category.grade_rules.all())
+        category.pk = None
+        category.edition = new
+        category.rubric = rubrics.get(category.rubric_id)
+        category.innovation_rubric = rubrics.get(category.innovation_rubric_id)
+        category.save(force_insert=True)
+        categories[old_pk] = category
+        GradeRule.objects.bulk_create(
+            GradeRule(category=category, position=g.position, name=g.name, rule=g.rule, value=g.value, floor=g.floor)
+            for g in grades
+        )
+    for venue in edition.venues.prefetch_related("panel__judge"):
+        seats = list(venue.panel.all())
+        copy = Venue(
+            edition=new,
+            category=categories[venue.category_id],
+            name=venue.name,
+            room=venue.room,
+            date=_shift(venue.date, years),
+            start_time=venue.start_time,
+            end_time=venue.end_time,
+            planned_entries=venue.planned_entries,
+            minutes_per_entry=venue.minutes_per_entry,
+            minutes_for_comments=venue.minutes_for_comments,
+            topic_type=venue.topic_type,
+        )
+        copy.save()
+        if include_panels and seats:
+            leader = next((seat.judge for seat in seats if seat.is_leader), None)
+            set_panel(venue=copy, judges=[seat.judge for seat in seats if seat.judge.is_active], leader=leader)
+    return new
+
+
+# --- the status machine ----------------------------------------------------------------------------
+
+
+def missing_for(*, edition: Edition, to: str) -> list[str]:
+    """What stops the edition from moving to status `to`, as sentences for the organiser; empty when nothing."""
+    missing = []
+    categories = list(edition.categories.select_related("rubric", "innovation_rubric"))
+    if to == Status.OPEN:
+        if not categories:
+            missing.append(_("Add at least one category."))
+        missing += [
+            _("Choose a rubric for the category “%(name)s”.") % {"name": c.name} for c in categories if not c.rubric_id
+        ]
+        if not (edition.submissions_open_at and edition.submission_deadline):
+            missing.append(_("Set when submissions open and the submission deadline."))
+    elif to == Status.JUDGING:
+        missing += [
+            _("Choose a rubric for the category “%(name)s”.") % {"name": c.name} for c in categories if not c.rubric_id
+        ]
+        venues = list(edition.venues.prefetch_related("panel"))
+        with_venue = {venue.category_id for venue in venues}
+        if not venues:
+            missing.append(_("Add the venues (分会场) and their panels."))
+        missing += [
+            _("Add a venue for the category “%(name)s”.") % {"name": c.name}
+            for c in categories
+            if c.pk not in with_venue
+        ]
+        minimum = {c.pk: c.min_sheets for c in categories}
+        for venue in venues:
+            seats = list(venue.panel.all())
+            if len(seats) < minimum.get(venue.category_id, 1):
+                missing.append(
+                    _("The panel of %(venue)s needs at least %(count)s judges.")
+                    % {"venue": venue.name, "count": minimum.get(venue.category_id, 1)}
+                )
+            if not any(seat.is_leader for seat in seats):
+                missing.append(_("Choose the panel leader of %(venue)s.") % {"venue": venue.name})
+    elif to == Status.PUBLISHED:
+        computed = (
+            ResultRun.objects.filter(edition=edition, status=ResultRun.Status.DONE).exists()
+            or Result.objects.filter(category__edition=edition).exists()
+        )
+        if not computed:
+            missing.append(_("Compute the results first."))
+    return missing
+
+
+def next_statuses(edition: Edition) -> list[str]:
+    return list(TRANSITIONS[Status(edition.status)])
+
+
+@transaction.atomic
+def change_status(*, edition: Edition, to: str, user) -> Edition:
+    """Move the edition to status `to` after checking that it is ready. Changing to the current status does
+    nothing (publishing twice is harmless)."""
+    if user is None or not user.has_perm("events.change_edition", edition):
+        raise PermissionDenied
+    edition = Edition.objects.select_for_update().get(pk=edition.pk)
+    if to not in Status.values:
+        raise ValidationError(_("Unknown status."))
+    if edition.status == to:
+        return edition
+    if to not in TRANSITIONS[Status(edition.status)]:
+        raise ValidationError(
+            _("An edition cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": edition.get_status_display(), "to": Status(to).label}
+        )
+    missing = missing_for(edition=edition, to=to)
+    if missing:
+        raise ValidationError(missing)
+    EditionStatusChange.objects.create(edition=edition, from_status=edition.status, to_status=to, by=user)
+    edition.status = to
+    edition.save(update_fields=["status"])
+    return edition

@@ -1,0 +1,264 @@
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from events.builtins import CATEGORY_TEMPLATES, RUBRIC_TEMPLATES
+from events.models import Category, Edition, GradeRule, Rubric, Venue
+from submissions.models import Entry
+
+User = get_user_model()
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class EditionForm(forms.ModelForm):
+    class Meta:
+        model = Edition
+        fields = [
+            "name",
+            "number",
+            "year",
+            "city",
+            "starts_on",
+            "ends_on",
+            "hosts",
+            "submissions_open_at",
+            "submission_deadline",
+            "notice",
+        ]
+        widgets = {
+            "starts_on": DATE,
+            "ends_on": DATE,
+            "submissions_open_at": DATETIME,
+            "submission_deadline": DATETIME,
+            "hosts": forms.Textarea(attrs={"rows": 3}),
+            "notice": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        opens, deadline = data.get("submissions_open_at"), data.get("submission_deadline")
+        if opens and deadline and deadline <= opens:
+            self.add_error("submission_deadline", _("The submission deadline must come after the opening."))
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("The last day cannot come before the first day."))
+        return data
+
+
+class EditionCreateForm(EditionForm):
+    categories = forms.MultipleChoiceField(
+        label=_("Start with the standard categories"),
+        help_text=_("Each comes with its built-in rubrics and a benchmark grade, which you can then edit."),
+        choices=[(key, template["label"]) for key, template in CATEGORY_TEMPLATES.items()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        initial=list(CATEGORY_TEMPLATES),
+    )
+
+
+class EditionCopyForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=200)
+    number = forms.IntegerField(label=_("number"), min_value=1)
+    year = forms.IntegerField(label=_("year"), min_value=1978, max_value=2200)
+    include_panels = forms.BooleanField(
+        label=_("Copy the panels too"),
+        required=False,
+        help_text=_("Otherwise the venues are copied without judges."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("name") and data.get("year") and Edition.objects.filter(name=data["name"], year=data["year"]):
+            raise forms.ValidationError(_("There is already an edition of that name in %(year)s.") % data)
+        return data
+
+
+class StatusForm(forms.Form):
+    to = forms.ChoiceField(choices=Edition.Status.choices)
+
+
+# --- rubrics ---------------------------------------------------------------------------------------
+
+
+class RubricTemplateForm(forms.Form):
+    template = forms.ChoiceField(
+        label=_("Built-in template"),
+        choices=[(key, template["label"]) for key, template in RUBRIC_TEMPLATES.items()],
+    )
+    name = forms.CharField(label=_("name"), max_length=200, required=False, help_text=_("Empty: the template's name."))
+
+
+class RubricForm(forms.ModelForm):
+    class Meta:
+        model = Rubric
+        fields = ["name", "kind", "standard", "total", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, locked=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if locked:
+            self.fields["total"].disabled = True
+
+
+class CriterionForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    position = forms.IntegerField(label=_("position"), min_value=1, max_value=99)
+    name = forms.CharField(label=_("name"), max_length=100)
+    description = forms.CharField(label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 1}))
+    max_points = forms.DecimalField(label=_("maximum points"), max_digits=4, decimal_places=1, min_value=Decimal("0.5"))
+    breaks_ties = forms.BooleanField(label=_("breaks ties"), required=False)
+
+
+class BaseRowsFormSet(forms.BaseFormSet):
+    def rows(self) -> list[dict]:
+        """Cleaned rows, without the deleted and the empty extra ones."""
+        return [
+            {k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
+            for form in self.forms
+            if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+CriterionFormSet = forms.formset_factory(
+    CriterionForm, formset=BaseRowsFormSet, extra=2, can_delete=True, max_num=40, validate_max=True
+)
+
+
+def criterion_initial(rubric) -> list[dict]:
+    return [
+        {
+            "id": c.pk,
+            "position": c.position,
+            "name": c.name,
+            "description": c.description,
+            "max_points": c.max_points,
+            "breaks_ties": c.breaks_ties,
+        }
+        for c in rubric.criteria.all()
+    ]
+
+
+# --- categories ------------------------------------------------------------------------------------
+
+
+class CategoryForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = [
+            "kind",
+            "name",
+            "code",
+            "position",
+            "requires_report",
+            "requires_slides",
+            "requires_report_form",
+            "requires_video",
+            "quota_per_enterprise",
+            "rubric",
+            "innovation_rubric",
+            "aggregation",
+            "min_sheets",
+            "ranking_scope",
+        ]
+        labels = {"kind": _("entry form")}
+        help_texts = {
+            "kind": _("Decides which fields the entry form asks for."),
+            "quota_per_enterprise": _("Empty: no limit."),
+        }
+
+    def __init__(self, *args, edition, **kwargs):
+        super().__init__(*args, **kwargs)
+        rubrics = Rubric.objects.filter(edition=edition).order_by("name")
+        self.fields["rubric"].queryset = rubrics
+        self.fields["innovation_rubric"].queryset = rubrics
+        self.fields["min_sheets"].min_value = 1
+
+
+class GradeForm(forms.Form):
+    position = forms.IntegerField(label=_("position"), min_value=1, max_value=20)
+    name = forms.CharField(label=_("name"), max_length=50)
+    rule = forms.ChoiceField(label=_("rule"), choices=GradeRule.Rule.choices)
+    value = forms.DecimalField(label=_("value"), max_digits=8, decimal_places=4)
+    floor = forms.DecimalField(label=_("minimum score"), max_digits=5, decimal_places=2, required=False)
+
+
+GradeFormSet = forms.formset_factory(
+    GradeForm, formset=BaseRowsFormSet, extra=2, can_delete=True, max_num=20, validate_max=True
+)
+
+
+def grade_initial(category) -> list[dict]:
+    return [
+        {"position": g.position, "name": g.name, "rule": g.rule, "value": g.value.normalize(), "floor": g.floor}
+        for g in category.grade_rules.all()
+    ]
+
+
+# --- venues and panels -----------------------------------------------------------------------------
+
+
+class VenueForm(forms.ModelForm):
+    topic_type = forms.ChoiceField(
+        label=_("topic type"),
+        choices=[("", _("Any"))] + list(Entry.TopicType.choices),
+        required=False,
+        help_text=_("Optional: the QC topic type this venue hears, to keep one type together."),
+    )
+
+    class Meta:
+        model = Venue
+        fields = [
+            "category",
+            "name",
+            "room",
+            "date",
+            "start_time",
+            "end_time",
+            "planned_entries",
+            "minutes_per_entry",
+            "minutes_for_comments",
+            "topic_type",
+        ]
+        widgets = {"date": DATE, "start_time": TIME, "end_time": TIME}
+
+    def __init__(self, *args, edition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = edition.categories.order_by("position", "pk")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", _("The venue must end after it starts."))
+        return data
+
+
+class JudgeChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.get_full_name()} · {obj.organisation}" if obj.organisation else obj.get_full_name()
+
+
+class PanelForm(forms.Form):
+    judges = JudgeChoiceField(
+        label=_("judges"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    leader = forms.ModelChoiceField(label=_("panel leader"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        judges = User.objects.filter(role=User.Role.JUDGE, is_active=True).order_by("full_name", "email")
+        self.fields["judges"].queryset = judges
+        self.fields["leader"].queryset = judges
+        self.fields["leader"].label_from_instance = lambda obj: obj.get_full_name()
+
+    def clean(self):
+        data = super().clean()
+        leader, judges = data.get("leader"), data.get("judges")
+        if leader is not None and judges is not None and leader not in judges:
+            self.add_error("leader", _("The panel leader must be one of the panel's judges."))
+        return data
