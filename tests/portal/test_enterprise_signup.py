@@ -161,3 +161,9 @@ def test_anonymous_is_refused_enterprise_review(client, db):
 def test_review_of_unknown_enterprise_is_404(client, organiser):
     client.force_login(organiser)
     assert client.get(reverse("submissions:enterprise_review", args=[999999])).status_code == 404
+
+
+def test_signup_refuses_a_weak_password(client, db):
+    response = client.post(reverse("submissions:signup"), signup_data(password1="12345678", password2="12345678"))
+    assert "password1" in response.context["form"].errors
+    assert User.objects.count() == 0
