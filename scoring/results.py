@@ -1,0 +1,497 @@
+"""The results engine's database side: load the inputs, compute (scoring.engine), store, publish.
+
+`compute_results(*, edition=... or category=...)` reads every counted sheet of the accepted entries in a few
+queries, computes with the pure engine, and writes one Result per entry (overwriting, never duplicating).
+`publish_results(*, edition, user, reason)` freezes the current results into a Publication with its rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from events.models import Category, Criterion, Edition, PanelMember, Venue
+from scoring import engine
+from scoring.models import CriterionScore, Publication, PublishedResult, Recusal, Result, ResultRun, ScoreSheet
+from submissions.models import Entry, Member
+
+WRITE_BATCH = 2000
+ONE_PLACE = Decimal("0.1")
+
+
+# --- loading -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class CategoryInputs:
+    """Everything the engine needs for one category, plus what the protocol tells about excluded sheets."""
+
+    category: Category
+    rules: engine.CategoryRules
+    entries: list[engine.EntryInput]
+    excluded: dict[int, list[dict]] = field(default_factory=dict)  # entry id -> sheets not counted, and why
+
+    def fingerprint(self) -> str:
+        payload = {
+            "category": self.category.pk,
+            "aggregation": self.rules.aggregation,
+            "min_sheets": self.rules.min_sheets,
+            "scope": self.rules.scope,
+            "grades": [[g.position, g.name, g.rule, str(g.value), str(g.floor)] for g in self.rules.grades],
+            "entries": [
+                [
+                    e.entry_id,
+                    e.venue_id,
+                    [str(m) for m in e.tie_maxima],
+                    sorted([s.judge_id, str(s.total), [str(p) for p in s.tie_points]] for s in e.sheets),
+                    sorted(e.recused),
+                ]
+                for e in sorted(self.entries, key=lambda e: e.entry_id)
+            ],
+        }
+        return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
+
+
+def considered_entries():
+    """Entries that take part in the results: accepted, with a venue."""
+    return Entry.objects.filter(status=Entry.Status.ACCEPTED, venue__isnull=False)
+
+
+def _category_rules(category: Category) -> engine.CategoryRules:
+    return engine.CategoryRules(
+        aggregation=category.aggregation,
+        min_sheets=category.min_sheets,
+        scope=category.ranking_scope,
+        grades=tuple(
+            engine.Grade(name=g.name, position=g.position, rule=g.rule, value=g.value, floor=g.floor)
+            for g in category.grade_rules.all()
+        ),
+    )
+
+
+def _rubric_id(category: Category, topic_type: str) -> int | None:
+    if topic_type == Entry.TopicType.INNOVATION and category.innovation_rubric_id:
+        return category.innovation_rubric_id
+    return category.rubric_id
+
+
+def load_inputs(categories: list[Category]) -> list[CategoryInputs]:
+    """The engine's inputs for some categories, in a fixed number of queries whatever their size."""
+    if not categories:
+        return []
+    by_id = {c.pk: c for c in categories}
+    entries = list(
+        considered_entries().filter(category__in=by_id).values_list("pk", "category_id", "venue_id", "topic_type")
+    )
+    entry_rubric = {pk: _rubric_id(by_id[cat], topic) for pk, cat, _venue, topic in entries}
+    entry_venue = {pk: venue for pk, _cat, venue, _topic in entries}
+
+    tie_criteria: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
+    for rubric_id, criterion_id, name, maximum in (
+        Criterion.objects.filter(rubric_id__in={r for r in entry_rubric.values() if r}, breaks_ties=True)
+        .order_by("rubric_id", "position")
+        .values_list("rubric_id", "pk", "name", "max_points")
+    ):
+        tie_criteria[rubric_id].append((criterion_id, name, maximum))
+
+    panels: dict[int, set[int]] = defaultdict(set)
+    for venue_id, judge_id in PanelMember.objects.filter(venue_id__in=set(entry_venue.values())).values_list(
+        "venue_id", "judge_id"
+    ):
+        panels[venue_id].add(judge_id)
+
+    entry_filter = {
+        "entry__category__in": by_id,
+        "entry__status": Entry.Status.ACCEPTED,
+        "entry__venue__isnull": False,
+    }
+    recused: dict[int, set[int]] = defaultdict(set)
+    for entry_id, judge_id in Recusal.objects.filter(lifted_at__isnull=True, **entry_filter).values_list(
+        "entry_id", "judge_id"
+    ):
+        recused[entry_id].add(judge_id)
+
+    submitted = ScoreSheet.objects.filter(status=ScoreSheet.Status.SUBMITTED, **entry_filter)
+    sheets = list(
+        submitted.order_by()
+        .values_list("pk", "entry_id", "judge_id", "rubric_id")
+        .annotate(total=Sum("scores__points"))
+    )
+    tie_points: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for sheet_id, criterion_id, points in CriterionScore.objects.filter(
+        sheet__in=submitted, criterion__breaks_ties=True
+    ).values_list("sheet_id", "criterion_id", "points"):
+        tie_points[sheet_id][criterion_id] = points
+
+    counted: dict[int, list[engine.Sheet]] = defaultdict(list)
+    excluded: dict[int, list[dict]] = defaultdict(list)
+    for sheet_id, entry_id, judge_id, rubric_id, total in sheets:
+        if entry_id not in entry_rubric:
+            continue
+        reason = ""
+        if judge_id not in panels[entry_venue[entry_id]]:
+            reason = "not_on_panel"
+        elif judge_id in recused[entry_id]:
+            reason = "recused"
+        elif rubric_id != entry_rubric[entry_id]:
+            reason = "other_rubric"
+        if reason:
+            excluded[entry_id].append({"judge": judge_id, "reason": reason})
+            continue
+        points = tie_points.get(sheet_id, {})
+        counted[entry_id].append(
+            engine.Sheet(
+                judge_id=judge_id,
+                total=(total or Decimal(0)).quantize(ONE_PLACE),
+                tie_points=tuple(points.get(cid, Decimal("0.0")) for cid, _n, _m in tie_criteria[rubric_id]),
+            )
+        )
+
+    inputs = {c.pk: CategoryInputs(category=c, rules=_category_rules(c), entries=[]) for c in categories}
+    for entry_id, category_id, venue_id, _topic in entries:
+        criteria = tie_criteria[entry_rubric[entry_id]] if entry_rubric[entry_id] else []
+        inputs[category_id].entries.append(
+            engine.EntryInput(
+                entry_id=entry_id,
+                venue_id=venue_id,
+                sheets=tuple(counted[entry_id]),
+                tie_maxima=tuple(m for _c, _n, m in criteria),
+                tie_names=tuple(n for _c, n, _m in criteria),
+                recused=tuple(sorted(recused[entry_id])),
+            )
+        )
+        if excluded.get(entry_id):
+            inputs[category_id].excluded[entry_id] = sorted(excluded[entry_id], key=lambda x: x["judge"])
+    return [inputs[c.pk] for c in categories]
+
+
+def _categories(*, edition=None, category=None) -> list[Category]:
+    if (edition is None) == (category is None):
+        raise TypeError("compute_results takes an edition or a category")
+    queryset = Category.objects.prefetch_related("grade_rules").order_by("position", "pk")
+    if category is not None:
+        return list(queryset.filter(pk=category.pk))
+    return list(queryset.filter(edition=edition))
+
+
+def edition_fingerprint(categories_inputs: list[CategoryInputs]) -> str:
+    digest = hashlib.sha256()
+    for item in categories_inputs:
+        digest.update(f"{item.category.pk}:{item.fingerprint()};".encode())
+    return digest.hexdigest()
+
+
+def current_fingerprint(*, edition) -> str:
+    """The fingerprint of the edition's inputs as they are now (compare with the last computation's)."""
+    return edition_fingerprint(load_inputs(_categories(edition=edition)))
+
+
+# --- computing and storing ---------------------------------------------------------------------------
+
+
+def _set_progress(run, percent: int) -> None:
+    if run is not None:
+        run.progress = max(0, min(100, percent))
+        ResultRun.objects.filter(pk=run.pk).update(progress=run.progress)
+
+
+def store_category(item: CategoryInputs, computed: dict[int, engine.EntryResult], fingerprint: str) -> int:
+    """Write one category's results: overwrite each entry's Result, delete those of entries no longer in."""
+    category = item.category
+    rows = []
+    for entry in item.entries:
+        result = computed[entry.entry_id]
+        protocol = dict(result.protocol)
+        protocol["excluded"] = item.excluded.get(entry.entry_id, [])
+        protocol["fingerprint"] = fingerprint
+        rows.append(
+            Result(
+                entry_id=entry.entry_id,
+                category_id=category.pk,
+                venue_id=entry.venue_id,
+                counted_sheets=result.counted_sheets,
+                final_score=result.final_score,
+                ranked=result.ranked,
+                rank=result.rank,
+                grade=result.grade,
+                grade_position=result.grade_position,
+                protocol=protocol,
+            )
+        )
+    with transaction.atomic():
+        # One computation at a time per edition: the row lock serialises concurrent workers.
+        Edition.objects.select_for_update().filter(pk=category.edition_id).first()
+        Result.objects.filter(category=category).exclude(
+            entry__in=considered_entries().filter(category=category)
+        ).delete()
+        Result.objects.bulk_create(
+            rows,
+            batch_size=WRITE_BATCH,
+            update_conflicts=True,
+            unique_fields=["entry"],
+            update_fields=[
+                "category",
+                "venue",
+                "counted_sheets",
+                "final_score",
+                "ranked",
+                "rank",
+                "grade",
+                "grade_position",
+                "protocol",
+                "computed_at",
+            ],
+        )
+    return len(rows)
+
+
+def compute_results(*, edition=None, category=None, run: ResultRun | None = None) -> str:
+    """Compute and store the results of an edition (or of one category); returns the inputs' fingerprint.
+
+    Idempotent: identical inputs give identical results, stored over the previous ones.
+    """
+    categories = _categories(edition=edition, category=category)
+    fingerprints = []
+    steps = max(1, len(categories) * 2)
+    for index, category_ in enumerate(categories):
+        (item,) = load_inputs([category_])
+        fingerprint = item.fingerprint()
+        computed = engine.compute_category(item.rules, item.entries)
+        _set_progress(run, int(100 * (2 * index + 1) / steps))
+        store_category(item, computed, fingerprint)
+        _set_progress(run, int(100 * (2 * index + 2) / steps))
+        fingerprints.append(f"{category_.pk}:{fingerprint};")
+    digest = hashlib.sha256()
+    for part in fingerprints:
+        digest.update(part.encode())
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def start_run(*, edition, user=None) -> ResultRun:
+    """Queue a computation of the edition's results (on commit). A run still waiting in the queue is reused."""
+    from scoring.tasks import compute_results_task
+
+    waiting = ResultRun.objects.filter(edition=edition, status=ResultRun.Status.QUEUED).first()
+    if waiting is not None:
+        return waiting
+    run = ResultRun.objects.create(edition=edition, started_by=user)
+    transaction.on_commit(lambda: compute_results_task.delay(run.pk))
+    return run
+
+
+def execute_run(*, run: ResultRun) -> ResultRun:
+    """Carry out a queued run: compute the edition's results, record progress, the fingerprint or the error."""
+    ResultRun.objects.filter(pk=run.pk).update(status=ResultRun.Status.RUNNING, progress=0, error="")
+    run.status = ResultRun.Status.RUNNING
+    try:
+        fingerprint = compute_results(edition=run.edition, run=run)
+    except Exception as error:
+        run.status = ResultRun.Status.FAILED
+        run.error = f"{type(error).__name__}: {error}"
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    run.status = ResultRun.Status.DONE
+    run.progress = 100
+    run.fingerprint = fingerprint
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "progress", "fingerprint", "finished_at"])
+    return run
+
+
+def latest_run(edition):
+    return ResultRun.objects.filter(edition=edition).select_related("started_by").first()
+
+
+def latest_done_run(edition):
+    return ResultRun.objects.filter(edition=edition, status=ResultRun.Status.DONE).first()
+
+
+# --- publication ---------------------------------------------------------------------------------------
+
+
+def public_protocol_copy(protocol: dict) -> dict:
+    """The protocol as frozen in a publication: totals, drops and tie-break values, no judge identity."""
+    sheets = sorted(
+        (
+            {"total": s["total"], "dropped": s.get("dropped", ""), "tie_points": s.get("tie_points", [])}
+            for s in protocol.get("sheets", [])
+        ),
+        key=lambda s: (-Decimal(s["total"]), s["dropped"]),
+    )
+    kept = {
+        key: protocol.get(key)
+        for key in (
+            "aggregation",
+            "min_sheets",
+            "counted_sheets",
+            "kept_sum",
+            "kept_count",
+            "exact",
+            "final_score",
+            "tie_breaks",
+            "tie_values",
+            "scope",
+            "scope_ranked",
+            "rank",
+            "grade",
+            "flags",
+            "fingerprint",
+        )
+    }
+    kept["sheets"] = sheets
+    kept["recused"] = len(protocol.get("recused", []))
+    return kept
+
+
+def grade_counts(results) -> list[dict]:
+    """Per category: entries, ranked entries and the number of each grade (best first)."""
+    lines = {}
+    for category in Category.objects.filter(pk__in={r.category_id for r in results}).prefetch_related("grade_rules"):
+        lines[category.pk] = {
+            "category": category.pk,
+            "name": category.name,
+            "position": category.position,
+            "entries": 0,
+            "ranked": 0,
+            "grades": {g.name: 0 for g in category.grade_rules.all()},
+        }
+    for result in results:
+        line = lines[result.category_id]
+        line["entries"] += 1
+        line["ranked"] += int(result.ranked)
+        if result.grade:
+            line["grades"][result.grade] = line["grades"].get(result.grade, 0) + 1
+    return sorted(lines.values(), key=lambda line: (line["position"], line["category"]))
+
+
+def unsigned_venues(edition) -> list[str]:
+    """Names of the venues with entries in the results that their panel leader has not signed off yet."""
+    return list(
+        Venue.objects.filter(
+            edition=edition, signed_off_at__isnull=True, pk__in=considered_entries().values("venue_id")
+        )
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+
+
+def set_edition_published(*, edition, user) -> None:
+    if edition.status == Edition.Status.PUBLISHED:
+        return
+    try:
+        from events.services import change_status
+    except ImportError:
+        change_status = None
+    if change_status is not None:
+        change_status(edition=edition, to=Edition.Status.PUBLISHED, user=user)
+    else:
+        edition.status = Edition.Status.PUBLISHED
+        edition.save(update_fields=["status"])
+
+
+@transaction.atomic
+def publish_results(*, edition, user, reason: str = "") -> Publication:
+    """Freeze the edition's current results into a new publication and make them public.
+
+    The first publication needs no reason; a re-publication does, and every earlier version stays.
+    """
+    edition = Edition.objects.select_for_update().get(pk=edition.pk)
+    reason = (reason or "").strip()
+    previous = edition.publications.order_by("-version").first()
+    if previous is not None and not reason:
+        raise ValidationError(_("The results are already published: give the reason for publishing them again."))
+    if ResultRun.objects.filter(
+        edition=edition, status__in=[ResultRun.Status.QUEUED, ResultRun.Status.RUNNING]
+    ).exists():
+        raise ValidationError(_("A computation of the results is under way: wait for it to finish."))
+    run = latest_done_run(edition)
+    if run is None:
+        raise ValidationError(_("Compute the results before publishing them."))
+    unsigned = unsigned_venues(edition)
+    if unsigned:
+        raise ValidationError(_("These venues are not signed off yet: %(venues)s.") % {"venues": ", ".join(unsigned)})
+    fingerprint = current_fingerprint(edition=edition)
+    if fingerprint != run.fingerprint:
+        raise ValidationError(
+            _("Scores changed after the results were computed: compute them again and review them first.")
+        )
+    results = list(
+        Result.objects.filter(category__edition=edition, entry__status=Entry.Status.ACCEPTED)
+        .select_related("entry__enterprise", "venue")
+        .order_by("category__position", "category_id", "rank", "entry__code")
+    )
+    if not results:
+        raise ValidationError(_("There are no results to publish."))
+    members = defaultdict(list)
+    for member in Member.objects.filter(entry_id__in=[r.entry_id for r in results]).order_by(
+        "entry_id", "position", "pk"
+    ):
+        members[member.entry_id].append(
+            {"name": member.name, "group_role": member.group_role, "post": member.post, "is_leader": member.is_leader}
+        )
+    set_edition_published(edition=edition, user=user)
+    publication = Publication.objects.create(
+        edition=edition,
+        version=(previous.version + 1) if previous else 1,
+        published_by=user,
+        reason=reason,
+        fingerprint=fingerprint,
+        snapshot={"run": run.pk, "computed_at": run.finished_at.isoformat(), "categories": grade_counts(results)},
+    )
+    PublishedResult.objects.bulk_create(
+        (
+            PublishedResult(
+                publication=publication,
+                edition=edition,
+                category_id=r.category_id,
+                venue_id=r.venue_id,
+                entry_id=r.entry_id,
+                enterprise_id=r.entry.enterprise_id,
+                code=r.entry.code,
+                title=r.entry.title,
+                group_name=r.entry.group_name,
+                enterprise_name=r.entry.enterprise.name,
+                province=r.entry.enterprise.province,
+                topic_type=r.entry.topic_type,
+                venue_name=r.venue.name if r.venue else "",
+                final_score=r.final_score,
+                rank=r.rank,
+                grade=r.grade,
+                grade_position=r.grade_position,
+                protocol=public_protocol_copy(r.protocol),
+                members=members[r.entry_id],
+            )
+            for r in results
+        ),
+        batch_size=WRITE_BATCH,
+    )
+    transaction.on_commit(_after_publication)
+    from scoring.exports import queue_award_lists
+
+    queue_award_lists(edition=edition, publication=publication, user=user)
+    return publication
+
+
+def _after_publication():
+    # Once the rows are committed, move the public pages' cache on (scoring.public owns the cache).
+    from scoring.public import bump_public_cache
+
+    bump_public_cache()
+
+
+def public_cache_version() -> int:
+    """The version under which public pages are cached; every (re)publication moves it on."""
+    from scoring.public import cache_version
+
+    return cache_version()

@@ -1,0 +1,365 @@
+"""The results service on the database: counted sheets, storing, fingerprints, runs and publication."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from events.models import Edition
+from scoring import results
+from scoring.models import AwardList, Publication, PublishedResult, Result, ResultRun, ScoreSheet
+from submissions.models import Entry
+from tests import factories
+from tests.scoring import results_data as data
+
+pytestmark = pytest.mark.django_db
+
+
+def test_recused_judge_is_not_counted():
+    category = data.category()
+    venue, judges = data.venue(category)
+    item = data.scored_entry(venue, judges, [90, 86, 84, 80, 60])
+    factories.RecusalFactory(entry=item, judge=judges[4])
+
+    results.compute_results(category=category)
+
+    result = Result.objects.get(entry=item)
+    # judge 5 recused: 4 sheets, fewer than 5, so no trimming: (90 + 86 + 84 + 80) / 4 = 85.00
+    assert result.counted_sheets == 4
+    assert result.final_score == D("85.00")
+    assert result.protocol["recused"] == [judges[4].pk]
+    assert result.protocol["excluded"] == [{"judge": judges[4].pk, "reason": "recused"}]
+
+
+def test_lifted_recusal_counts_the_judge_again():
+    category = data.category()
+    venue, judges = data.venue(category)
+    item = data.scored_entry(venue, judges, [90, 86, 84, 80, 60])
+    factories.RecusalFactory(entry=item, judge=judges[4], lifted_at=timezone.now())
+
+    results.compute_results(category=category)
+
+    result = Result.objects.get(entry=item)
+    # 5 sheets: drop 90 and 60 -> (86 + 84 + 80) / 3 = 83.33
+    assert (result.counted_sheets, result.final_score) == (5, D("83.33"))
+    assert result.protocol["recused"] == []
+
+
+def test_drafts_and_judges_off_the_panel_are_not_counted():
+    category = data.category()
+    venue, judges = data.venue(category, judges=4)
+    item = data.scored_entry(venue, judges[:3], [90, 80, 70])
+    data.score(item, judges[3], 10, status=ScoreSheet.Status.DRAFT)
+    outsider = factories.JudgeFactory()
+    data.score(item, outsider, 5)
+
+    results.compute_results(category=category)
+
+    result = Result.objects.get(entry=item)
+    assert (result.counted_sheets, result.final_score) == (3, D("80.00"))
+    assert result.protocol["excluded"] == [{"judge": outsider.pk, "reason": "not_on_panel"}]
+
+
+def test_entry_below_minimum_is_stored_unranked_and_flagged():
+    category = data.category(min_sheets=3, grades=[("标杆", "share", "1")])
+    venue, judges = data.venue(category)
+    short = data.scored_entry(venue, judges, [90, 95])
+    full = data.scored_entry(venue, judges, [70, 70, 70])
+
+    results.compute_results(category=category)
+
+    short_result = Result.objects.get(entry=short)
+    assert (short_result.ranked, short_result.rank, short_result.final_score, short_result.grade) == (
+        False,
+        None,
+        None,
+        "",
+    )
+    assert short_result.protocol["flags"] == ["below_min_sheets"]
+    assert Result.objects.get(entry=full).rank == 1
+
+
+def test_only_accepted_entries_with_a_venue_get_results_and_stale_results_go():
+    category = data.category()
+    venue, judges = data.venue(category)
+    item = data.scored_entry(venue, judges, [80, 80, 80])
+    data.entry(venue, status=Entry.Status.SUBMITTED)
+    results.compute_results(category=category)
+    assert list(Result.objects.values_list("entry_id", flat=True)) == [item.pk]
+
+    Entry.objects.filter(pk=item.pk).update(status=Entry.Status.DEFERRED)
+    results.compute_results(category=category)
+
+    assert Result.objects.count() == 0
+
+
+def test_tie_break_through_the_database_uses_criteria_marked_breaks_ties():
+    category = data.category()
+    venue, judges = data.venue(category, judges=3)
+    # Both 85.00; 选题 12/15 = 80.00% against 13/15 = 86.67%
+    a = data.scored_entry(venue, judges, [85, 85, 85], ties=(12, 25))
+    b = data.scored_entry(venue, judges, [85, 85, 85], ties=(13, 20))
+
+    results.compute_results(category=category)
+
+    ra, rb = Result.objects.get(entry=a), Result.objects.get(entry=b)
+    assert (rb.rank, ra.rank) == (1, 2)
+    assert ra.protocol["tie_values"] == ["80.00", "83.33"]
+    assert [t["criterion"] for t in ra.protocol["tie_breaks"]] == ["选题", "原因分析"]
+
+
+def test_innovation_entries_are_scored_on_the_innovation_rubric():
+    edition = factories.EditionFactory(status="judging")
+    innovation = factories.rubric_with_criteria(
+        edition, criteria=[("选题", 20), ("提出方案并确定最佳方案", 30), ("其他", 50)], tie_breaks=(1,)
+    )
+    category = data.category(edition, innovation_rubric=innovation)
+    venue, judges = data.venue(category, judges=3)
+    item = data.entry(venue, topic_type=Entry.TopicType.INNOVATION)
+    for judge in judges:
+        data.score(item, judge, 90, ties=(16,))
+    problem_solving = data.scored_entry(venue, judges, [90, 90, 90], ties=(12, 30))
+
+    results.compute_results(category=category)
+
+    result = Result.objects.get(entry=item)
+    assert result.final_score == D("90.00")
+    # 16/20 = 80%; the innovation rubric has one tie-break criterion, so 0 for the second
+    assert result.protocol["tie_values"] == ["80.00", "0.00"]
+    other = Result.objects.get(entry=problem_solving)
+    assert other.protocol["tie_values"] == ["80.00", "100.00"]
+    assert (other.rank, result.rank) == (1, 2)
+
+
+def test_sheet_on_another_rubric_is_not_counted():
+    category = data.category()
+    venue, judges = data.venue(category, judges=3)
+    item = data.scored_entry(venue, judges[:2], [80, 80])
+    other = factories.rubric_with_criteria(category.edition, criteria=[("其他", 100)])
+    data.score(item, judges[2], 99, rubric=other)
+
+    results.compute_results(category=category)
+
+    assert Result.objects.get(entry=item).protocol["excluded"] == [{"judge": judges[2].pk, "reason": "other_rubric"}]
+
+
+def test_venue_scope_versus_category_scope_on_the_database():
+    grades = [("标杆", "share", "0.5")]
+    for scope, expected_ranks in (("venue", [1, 2, 1, 2]), ("category", [1, 3, 2, 4])):
+        category = data.category(scope=scope, grades=grades)
+        first, panel1 = data.venue(category, judges=3)
+        second, panel2 = data.venue(category, judges=3)
+        entries = [
+            data.scored_entry(first, panel1, [90, 90, 90]),
+            data.scored_entry(first, panel1, [80, 80, 80]),
+            data.scored_entry(second, panel2, [88, 88, 88]),
+            data.scored_entry(second, panel2, [70, 70, 70]),
+        ]
+        results.compute_results(category=category)
+        stored = {r.entry_id: r for r in Result.objects.filter(category=category)}
+        assert [stored[e.pk].rank for e in entries] == expected_ranks
+        assert [stored[e.pk].grade for e in entries] == ["标杆", "", "标杆", ""]
+
+
+def test_recomputing_overwrites_and_gives_identical_results():
+    category = data.category(grades=[("标杆", "share", "0.5")])
+    venue, judges = data.venue(category)
+    for totals in ([90, 86, 84, 80, 60], [70, 75, 80, 85, 90], [88, 88, 88, 88, 88]):
+        data.scored_entry(venue, judges, totals)
+
+    first = results.compute_results(edition=category.edition)
+    before = list(
+        Result.objects.order_by("entry_id").values_list("entry_id", "final_score", "rank", "grade", "protocol")
+    )
+    second = results.compute_results(edition=category.edition)
+    after = list(
+        Result.objects.order_by("entry_id").values_list("entry_id", "final_score", "rank", "grade", "protocol")
+    )
+
+    assert first == second
+    assert before == after
+    assert Result.objects.count() == 3
+
+
+def test_fingerprint_changes_when_a_counted_point_changes():
+    category = data.category()
+    venue, judges = data.venue(category, judges=3)
+    item = data.scored_entry(venue, judges, [80, 80, 80])
+    before = results.current_fingerprint(edition=category.edition)
+
+    sheet = item.sheets.first()
+    score = sheet.scores.get(criterion__position=1)
+    score.points -= 1
+    score.save()
+
+    assert results.current_fingerprint(edition=category.edition) != before
+
+
+def test_compute_reads_with_the_same_number_of_queries_for_3_and_30_entries():
+    counts = []
+    for size in (3, 30):
+        category = data.category()
+        venue, judges = data.venue(category, judges=3)
+        for _ in range(size):
+            data.scored_entry(venue, judges, [80, 81, 82])
+        with CaptureQueriesContext(connection) as queries:
+            results.compute_results(category=category)
+        counts.append(len(queries))
+        assert Result.objects.filter(category=category).count() == size
+    assert counts[0] == counts[1]
+
+
+# --- runs ------------------------------------------------------------------------------------------------
+
+
+def test_execute_run_records_progress_and_fingerprint():
+    category = data.category()
+    venue, judges = data.venue(category, judges=3)
+    data.scored_entry(venue, judges, [80, 80, 80])
+    run = factories.ResultRunFactory(edition=category.edition)
+
+    results.execute_run(run=run)
+
+    run.refresh_from_db()
+    assert (run.status, run.progress, run.error) == (ResultRun.Status.DONE, 100, "")
+    assert run.fingerprint == results.current_fingerprint(edition=category.edition)
+    assert run.finished_at is not None
+
+
+def test_execute_run_records_the_error_when_it_fails(monkeypatch):
+    category = data.category()
+    run = factories.ResultRunFactory(edition=category.edition)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(results.engine, "compute_category", broken)
+    with pytest.raises(RuntimeError):
+        results.execute_run(run=run)
+
+    run.refresh_from_db()
+    assert (run.status, run.error) == (ResultRun.Status.FAILED, "RuntimeError: disk full")
+
+
+def test_start_run_queues_once_and_the_task_computes(django_capture_on_commit_callbacks, organiser):
+    category = data.category()
+    venue, judges = data.venue(category, judges=3)
+    item = data.scored_entry(venue, judges, [80, 80, 80])
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = results.start_run(edition=category.edition, user=organiser)
+        again = results.start_run(edition=category.edition, user=organiser)
+    assert again.pk == run.pk
+    assert len(callbacks) == 1
+
+    callbacks[0]()  # eager in the tests: the task runs here
+
+    run.refresh_from_db()
+    assert run.status == ResultRun.Status.DONE
+    assert Result.objects.get(entry=item).final_score == D("80.00")
+
+
+# --- publication -----------------------------------------------------------------------------------------
+
+
+def published_setup(organiser, *, signed_off=True):
+    category = data.category(grades=[("标杆", "share", "0.5")])
+    venue, judges = data.venue(category, judges=5, signed_off=signed_off)
+    entries = [data.scored_entry(venue, judges, [90 - n, 88 - n, 86 - n, 84 - n, 80 - n]) for n in range(4)]
+    factories.MemberFactory(entry=entries[0], name="张三", is_leader=True)
+    edition = category.edition
+    edition.organisers.add(organiser)
+    results.execute_run(run=factories.ResultRunFactory(edition=edition))
+    return edition, category, venue, judges, entries
+
+
+def test_publishing_freezes_rows_without_judge_identities(organiser, django_capture_on_commit_callbacks):
+    edition, category, venue, judges, entries = published_setup(organiser)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publication = results.publish_results(edition=edition, user=organiser)
+
+    edition.refresh_from_db()
+    assert edition.status == Edition.Status.PUBLISHED
+    assert publication.version == 1
+    rows = list(PublishedResult.objects.filter(publication=publication).order_by("rank"))
+    assert [r.entry_id for r in rows] == [e.pk for e in entries]
+    assert [r.grade for r in rows] == ["标杆", "标杆", "", ""]
+    # (88 + 86 + 84) / 3 = 86.00 for the first entry
+    assert rows[0].final_score == D("86.00")
+    assert rows[0].members == [{"name": "张三", "group_role": "", "post": "", "is_leader": True}]
+    assert rows[0].venue_name == venue.name
+    protocol = rows[0].protocol
+    assert all(set(sheet) == {"total", "dropped", "tie_points"} for sheet in protocol["sheets"])
+    assert "excluded" not in protocol and protocol["recused"] == 0
+    assert [s["total"] for s in rows[0].protocol["sheets"]] == ["90.0", "88.0", "86.0", "84.0", "80.0"]
+    assert publication.snapshot["categories"][0]["grades"] == {"标杆": 2}
+    assert set(AwardList.objects.filter(publication=publication).values_list("format", "status")) == {
+        ("xlsx", "done"),
+        ("csv", "done"),
+    }
+
+
+def test_republication_needs_a_reason_and_keeps_both_versions(organiser):
+    edition, category, venue, judges, entries = published_setup(organiser)
+    first = results.publish_results(edition=edition, user=organiser)
+
+    with pytest.raises(ValidationError):
+        results.publish_results(edition=edition, user=organiser, reason="  ")
+
+    Entry.objects.filter(pk=entries[0].pk).update(title="更正后的课题名称")
+    second = results.publish_results(edition=edition, user=organiser, reason="课题名称更正")
+
+    assert (first.version, second.version, second.reason) == (1, 2, "课题名称更正")
+    assert Publication.objects.filter(edition=edition).count() == 2
+    assert PublishedResult.objects.filter(publication=first, entry=entries[0]).get().title != "更正后的课题名称"
+    current = PublishedResult.objects.current().filter(edition=edition)
+    assert set(current.values_list("publication_id", flat=True)) == {second.pk}
+    assert current.get(entry=entries[0]).title == "更正后的课题名称"
+
+
+def test_publishing_refuses_results_older_than_the_scores(organiser):
+    edition, category, venue, judges, entries = published_setup(organiser)
+    score = entries[0].sheets.first().scores.get(criterion__position=1)
+    score.points -= 1
+    score.save()
+
+    with pytest.raises(ValidationError):
+        results.publish_results(edition=edition, user=organiser)
+    assert not Publication.objects.exists()
+
+
+def test_publishing_refuses_venues_not_signed_off(organiser):
+    edition, *_ = published_setup(organiser, signed_off=False)
+
+    with pytest.raises(ValidationError) as error:
+        results.publish_results(edition=edition, user=organiser)
+    assert not Publication.objects.exists()
+    assert "分会场" in str(error.value)
+
+
+def test_publishing_refuses_before_any_computation(organiser):
+    category = data.category()
+    with pytest.raises(ValidationError):
+        results.publish_results(edition=category.edition, user=organiser)
+
+
+def test_publishing_refuses_while_a_run_is_queued(organiser):
+    edition, *_ = published_setup(organiser)
+    factories.ResultRunFactory(edition=edition, status=ResultRun.Status.QUEUED)
+
+    with pytest.raises(ValidationError):
+        results.publish_results(edition=edition, user=organiser)
+
+
+def test_publishing_moves_the_public_cache_version(organiser, django_capture_on_commit_callbacks):
+    edition, *_ = published_setup(organiser)
+    before = results.public_cache_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        results.publish_results(edition=edition, user=organiser)
+
+    assert results.public_cache_version() != before
