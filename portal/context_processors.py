@@ -14,7 +14,7 @@ NAVIGATION = {
     "recommender": [("submissions:recommendation_upload", _("Recommendation lists"))],
     "judge": [("scoring:judge_home", _("My venues"))],
 }
-PUBLIC = [("scoring:public_results", _("Results"))]
+PUBLIC = [("public:results", _("Results")), ("public:statistics", _("Statistics"))]
 
 
 def _links(items):

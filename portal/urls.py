@@ -7,5 +7,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("entries/", include("submissions.urls")),
     path("scoring/", include("scoring.urls")),
+    path("results/", include("scoring.public_urls")),
+    path("api/v1/", include("scoring.api_urls")),
     path("", include("portal.site_urls")),
 ]
