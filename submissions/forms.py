@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from submissions.models import Enterprise
+from events.models import Category, Edition
+from submissions.models import Enterprise, Entry, EntryFile, Member, Province, RecommendingUnit
 from submissions.validators import normalise_credit_code
 
 User = get_user_model()
@@ -61,3 +63,225 @@ class EnterpriseReviewForm(forms.Form):
         if cleaned.get("decision") == "reject" and not (cleaned.get("note") or "").strip():
             self.add_error("note", _("Please give the reason for rejecting the enterprise."))
         return cleaned
+
+
+# --- entries -------------------------------------------------------------------------------------
+
+# The fields of each kind of entry (DOMAIN.md section 3).
+ENTRY_FIELDS_BY_KIND = {
+    Category.Kind.QC: [
+        "title",
+        "group_name",
+        "topic_type",
+        "sub_type",
+        "registration_number",
+        "completing_units",
+        "speciality",
+        "activity_start",
+        "activity_end",
+        "presenter",
+        "recommending_unit",
+        "summary",
+        "publish_report",
+    ],
+    Category.Kind.TRUSTED_TEAM: [
+        "title",
+        "group_name",
+        "workshop",
+        "team_leader",
+        "completing_units",
+        "presenter",
+        "recommending_unit",
+        "summary",
+        "publish_report",
+    ],
+    Category.Kind.BRAND_STORY: ["title", "presenter", "recommending_unit", "summary", "publish_report"],
+    Category.Kind.OTHER: ["title", "group_name", "presenter", "completing_units", "recommending_unit", "summary"],
+}
+KINDS_WITH_MEMBERS = (Category.Kind.QC, Category.Kind.TRUSTED_TEAM, Category.Kind.OTHER)
+
+
+class EntryForm(forms.ModelForm):
+    """The entry's own fields; which ones depends on the kind of its category."""
+
+    class Meta:
+        model = Entry
+        fields = sorted({field for fields in ENTRY_FIELDS_BY_KIND.values() for field in fields})
+        widgets = {
+            "activity_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "activity_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "completing_units": forms.Textarea(attrs={"rows": 2}),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, category, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category = category
+        wanted = ENTRY_FIELDS_BY_KIND.get(category.kind, ENTRY_FIELDS_BY_KIND[Category.Kind.OTHER])
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
+        self.order_fields(wanted)
+        if category.kind == Category.Kind.QC:
+            self.fields["group_name"].label = _("QC group name")
+            self.fields["topic_type"].required = True
+            self.fields["sub_type"].help_text = _("For problem-solving topics only.")
+        elif category.kind == Category.Kind.TRUSTED_TEAM:
+            self.fields["group_name"].label = _("Team name")
+            self.fields["group_name"].required = True
+        elif category.kind == Category.Kind.BRAND_STORY:
+            self.fields["presenter"].label = _("Speaker")
+            self.fields["presenter"].required = True
+        if "presenter" in self.fields and category.kind != Category.Kind.BRAND_STORY:
+            self.fields["presenter"].label = _("Presenter")
+        if "recommending_unit" in self.fields:
+            self.fields["recommending_unit"].queryset = RecommendingUnit.objects.order_by("name")
+
+    def clean_title(self):
+        title = " ".join(self.cleaned_data["title"].split())
+        if not title:
+            raise forms.ValidationError(_("Please give the title."))
+        return title
+
+    def clean(self):
+        cleaned = super().clean()
+        if "topic_type" in self.fields:
+            if cleaned.get("topic_type") == Entry.TopicType.PROBLEM_SOLVING and not cleaned.get("sub_type"):
+                self.add_error("sub_type", _("Choose the sub-type of a problem-solving topic."))
+            if cleaned.get("topic_type") == Entry.TopicType.INNOVATION:
+                cleaned["sub_type"] = ""
+        start, end = cleaned.get("activity_start"), cleaned.get("activity_end")
+        if start and end and end < start:
+            self.add_error("activity_end", _("The activity cannot end before it starts."))
+        return cleaned
+
+    def validate_unique(self):
+        # Edition and enterprise are set by the service, which checks the natural key itself.
+        pass
+
+    def entry_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = ["name", "group_role", "post", "is_leader"]
+
+
+class BaseMemberFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        members = self.members()
+        leaders = sum(1 for member in members if member["is_leader"])
+        if members and leaders != 1:
+            raise forms.ValidationError(
+                _("Mark exactly one member as the group leader (组长); %(count)s are marked.") % {"count": leaders}
+            )
+
+    def members(self) -> list[dict]:
+        rows = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE") or not (data.get("name") or "").strip():
+                continue
+            rows.append({key: data.get(key) for key in ("name", "group_role", "post", "is_leader")})
+        return rows
+
+
+MemberFormSet = forms.inlineformset_factory(
+    Entry,
+    Member,
+    form=MemberForm,
+    formset=BaseMemberFormSet,
+    extra=3,
+    can_delete=True,
+    max_num=50,
+    validate_max=True,
+)
+
+
+class FileUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=EntryFile.Kind.choices, widget=forms.HiddenInput)
+    file = forms.FileField(label=_("File"), max_length=None, allow_empty_file=True)
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("accept", _("Accept (参评)")),
+            ("return", _("Return for revision (完善后参评)")),
+            ("reject", _("Reject (不评)")),
+            ("defer", _("Defer to next year (缓评)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reasons"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when the entry is returned, rejected or deferred; the enterprise reads them."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") in ("return", "reject", "defer") and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Please give the reasons, so the enterprise knows what to do."))
+        return cleaned
+
+
+class EntryFilterForm(forms.Form):
+    edition = forms.ModelChoiceField(label=_("Edition"), queryset=Edition.objects.none(), required=False)
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    recommending_unit = forms.ModelChoiceField(
+        label=_("Recommending unit"), queryset=RecommendingUnit.objects.order_by("name"), required=False
+    )
+    topic_type = forms.ChoiceField(label=_("Topic type"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+
+    def __init__(self, *args, editions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["edition"].queryset = editions
+        self.fields["category"].queryset = Category.objects.filter(edition__in=editions).select_related("edition")
+        self.fields["category"].label_from_instance = lambda category: f"{category.edition.year} · {category.name}"
+        blank = [("", _("All"))]
+        self.fields["status"].choices = blank + list(Entry.Status.choices)
+        self.fields["province"].choices = blank + list(Province.choices)
+        self.fields["topic_type"].choices = blank + list(Entry.TopicType.choices)
+
+    def filter(self, entries):
+        if not self.is_valid():
+            return entries
+        data = self.cleaned_data
+        for field in ("edition", "category", "status", "recommending_unit", "topic_type"):
+            if data.get(field):
+                entries = entries.filter(**{field: data[field]})
+        if data.get("province"):
+            entries = entries.filter(enterprise__province=data["province"])
+        if data.get("q"):
+            text = data["q"].strip()
+            entries = entries.filter(
+                Q(title__icontains=text) | Q(code__icontains=text) | Q(enterprise__name__icontains=text)
+            )
+        return entries
+
+
+class RecommendationUploadForm(forms.Form):
+    edition = forms.ModelChoiceField(label=_("Edition"), queryset=Edition.objects.none())
+    file = forms.FileField(label=_("Recommendation list (.xlsx)"))
+    valid_rows_only = forms.BooleanField(
+        label=_("Import only the valid rows"),
+        required=False,
+        help_text=_("Without this, nothing is imported while any row has a mistake."),
+    )
+
+    def __init__(self, *args, editions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["edition"].queryset = editions
+        if editions.count() == 1:
+            self.fields["edition"].initial = editions.first()

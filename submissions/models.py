@@ -107,6 +107,18 @@ class RecommendingUnit(models.Model):
         return self.name
 
 
+class EntryQuerySet(models.QuerySet):
+    def of_enterprise(self, enterprise):
+        return self.filter(enterprise=enterprise)
+
+    def counting_for_quota(self):
+        """Entries that take one of an enterprise's places in a category: all but rejected and deferred ones."""
+        return self.exclude(status__in=[Entry.Status.REJECTED, Entry.Status.DEFERRED])
+
+    def awaiting_review(self):
+        return self.filter(status__in=[Entry.Status.SUBMITTED, Entry.Status.UNDER_REVIEW])
+
+
 class Entry(models.Model):
     """One result sent to an edition: a QC-group result, a trusted-team result or a brand story."""
 
@@ -184,12 +196,21 @@ class Entry(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
 
+    objects = EntryQuerySet.as_manager()
+
+    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+
     class Meta:
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
         ordering = ["edition", "category__position", "code", "id"]
         constraints = [
             models.UniqueConstraint(fields=["edition", "code"], condition=~models.Q(code=""), name="entry_unique_code"),
+            # The natural key of an entry: what makes a re-imported recommendation list or a form posted
+            # twice land on the existing entry instead of a copy.
+            models.UniqueConstraint(
+                fields=["edition", "enterprise", "title"], name="entry_unique_title_per_enterprise"
+            ),
             models.UniqueConstraint(
                 fields=["venue", "running_order"],
                 condition=models.Q(venue__isnull=False, running_order__isnull=False),
@@ -204,6 +225,10 @@ class Entry(models.Model):
     @property
     def rubric(self):
         return self.category.rubric_for(self.topic_type)
+
+    @property
+    def is_editable_status(self):
+        return self.status in self.EDITABLE_STATUSES
 
 
 class Member(models.Model):

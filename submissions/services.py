@@ -1,15 +1,38 @@
 """Domain functions for enterprises, recommending units and entries."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from events.models import Category, Edition
 from portal.mail import queue_email
-from submissions.models import Enterprise
+from submissions import files
+from submissions.models import Enterprise, Entry, EntryFile, EntryTransition, Member
 
 User = get_user_model()
+
+# What each kind of file may be, checked from its content.
+ALLOWED_TYPES = {
+    EntryFile.Kind.REPORT: (files.PDF,),
+    EntryFile.Kind.SLIDES: (files.PDF, files.PPTX),
+    EntryFile.Kind.REPORT_FORM: (files.PDF,),
+    EntryFile.Kind.VIDEO: (files.MP4,),
+}
+
+# The organiser's format-review outcomes (形式审查): decision -> new status.
+DECISIONS = {
+    "accept": Entry.Status.ACCEPTED,
+    "return": Entry.Status.RETURNED,
+    "reject": Entry.Status.REJECTED,
+    "defer": Entry.Status.DEFERRED,
+}
+REVIEWABLE = (Entry.Status.SUBMITTED, Entry.Status.UNDER_REVIEW)
+
+
+# --- enterprises ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -46,8 +69,338 @@ def review_enterprise(*, enterprise: Enterprise, organiser, approve: bool, note:
     enterprise.review_note = note.strip()
     enterprise.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
     queue_email(
-        to=list(enterprise.users.filter(is_active=True).values_list("email", flat=True)),
+        to=enterprise_emails(enterprise),
         template="submissions/email/enterprise_reviewed",
         context={"enterprise": enterprise},
     )
     return enterprise
+
+
+def enterprise_emails(enterprise) -> list[str]:
+    return list(enterprise.users.filter(is_active=True).values_list("email", flat=True))
+
+
+# --- deadlines and quotas ------------------------------------------------------------------------
+
+
+def accepts_entries(edition: Edition, *, now=None) -> bool:
+    """Whether enterprises may create, change and submit entries of this edition right now."""
+    now = now or timezone.now()
+    if edition.status != Edition.Status.OPEN:
+        return False
+    if edition.submissions_open_at and now < edition.submissions_open_at:
+        return False
+    return not (edition.submission_deadline and now >= edition.submission_deadline)
+
+
+def closed_message(edition: Edition) -> str:
+    now = timezone.now()
+    if edition.submission_deadline and now >= edition.submission_deadline:
+        return _("The submission deadline (%(deadline)s) has passed: entries of this edition can only be viewed.") % {
+            "deadline": formats.date_format(timezone.localtime(edition.submission_deadline), "DATETIME_FORMAT")
+        }
+    return _("This edition does not accept entries at the moment.")
+
+
+def _ensure_open(edition: Edition) -> None:
+    if not accepts_entries(edition):
+        raise ValidationError(closed_message(edition))
+
+
+def _ensure_approved(enterprise: Enterprise) -> None:
+    if not enterprise.is_approved:
+        raise ValidationError(
+            _("Your enterprise is not approved yet; it can submit entries once the organiser approves it.")
+        )
+
+
+def quota_left(*, category: Category, enterprise: Enterprise) -> int | None:
+    """How many more entries the enterprise may create in the category (None: no limit)."""
+    if category.quota_per_enterprise is None:
+        return None
+    used = Entry.objects.filter(category=category, enterprise=enterprise).counting_for_quota().count()
+    return max(category.quota_per_enterprise - used, 0)
+
+
+def _ensure_title_free(*, edition, enterprise, title: str, exclude_pk=None) -> None:
+    clash = Entry.objects.filter(edition=edition, enterprise=enterprise, title=title)
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError(_("Your enterprise already has an entry with this title in this edition."))
+
+
+# --- entries -------------------------------------------------------------------------------------
+
+
+def _record(entry: Entry, *, to_status: str, by, reason: str = "") -> EntryTransition:
+    transition = EntryTransition.objects.create(
+        entry=entry, from_status=entry.status if entry.pk else "", to_status=to_status, by=by, reason=reason
+    )
+    entry.status = to_status
+    return transition
+
+
+def _set_members(entry: Entry, members: list[dict]) -> None:
+    entry.members.all().delete()
+    Member.objects.bulk_create(
+        Member(
+            entry=entry,
+            position=position,
+            name=member["name"].strip(),
+            group_role=(member.get("group_role") or "").strip(),
+            post=(member.get("post") or "").strip(),
+            is_leader=bool(member.get("is_leader")),
+        )
+        for position, member in enumerate(members, start=1)
+    )
+
+
+def _check_members(members: list[dict]) -> None:
+    leaders = sum(1 for member in members if member.get("is_leader"))
+    if leaders > 1:
+        raise ValidationError(
+            _("Mark exactly one member as the group leader; %(count)s are marked.") % {"count": leaders}
+        )
+
+
+ENTRY_FIELDS = (
+    "title",
+    "group_name",
+    "topic_type",
+    "sub_type",
+    "registration_number",
+    "completing_units",
+    "speciality",
+    "activity_start",
+    "activity_end",
+    "presenter",
+    "workshop",
+    "team_leader",
+    "summary",
+    "publish_report",
+    "recommending_unit",
+    "recommendation_opinion",
+)
+
+
+def _apply(entry: Entry, data: dict) -> None:
+    for field in ENTRY_FIELDS:
+        if field in data:
+            setattr(entry, field, data[field])
+    if entry.topic_type != Entry.TopicType.PROBLEM_SOLVING:
+        entry.sub_type = ""
+
+
+@transaction.atomic
+def create_entry(*, category: Category, enterprise: Enterprise, user, data: dict, members: list[dict]) -> Entry:
+    """A new draft entry of the enterprise in the category, within the deadline and the quota."""
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)  # one quota check at a time
+    _ensure_approved(enterprise)
+    _ensure_open(category.edition)
+    left = quota_left(category=category, enterprise=enterprise)
+    if left == 0:
+        raise ValidationError(
+            _("Your enterprise already has %(count)s entries in %(category)s, the most allowed.")
+            % {"count": category.quota_per_enterprise, "category": category.name}
+        )
+    _check_members(members)
+    _ensure_title_free(edition=category.edition, enterprise=enterprise, title=data["title"])
+    entry = Entry(edition=category.edition, category=category, enterprise=enterprise, created_by=user)
+    _apply(entry, data)
+    entry.status = Entry.Status.DRAFT
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:  # the same form posted twice at once
+        raise ValidationError(_("Your enterprise already has an entry with this title in this edition."))
+    EntryTransition.objects.create(entry=entry, from_status="", to_status=Entry.Status.DRAFT, by=user)
+    _set_members(entry, members)
+    return entry
+
+
+def _lock_editable(entry: Entry) -> Entry:
+    entry = Entry.objects.select_for_update().select_related("edition", "category", "enterprise").get(pk=entry.pk)
+    _ensure_approved(entry.enterprise)
+    _ensure_open(entry.edition)
+    if not entry.is_editable_status:
+        raise ValidationError(
+            _("This entry is %(status)s and can no longer be changed.") % {"status": entry.get_status_display()}
+        )
+    return entry
+
+
+@transaction.atomic
+def update_entry(*, entry: Entry, user, data: dict, members: list[dict]) -> Entry:
+    entry = _lock_editable(entry)
+    _check_members(members)
+    _ensure_title_free(edition=entry.edition, enterprise=entry.enterprise, title=data["title"], exclude_pk=entry.pk)
+    _apply(entry, data)
+    entry.save()
+    _set_members(entry, members)
+    return entry
+
+
+@transaction.atomic
+def attach_file(*, entry: Entry, kind: str, upload, user) -> EntryFile:
+    """Store an uploaded file of the entry (replacing the previous one of that kind) after checking it."""
+    entry = _lock_editable(entry)
+    if kind not in ALLOWED_TYPES:
+        raise ValidationError(_("Unknown kind of file."))
+    checked = files.check_upload(upload, allowed=ALLOWED_TYPES[kind])
+    stored = EntryFile.objects.filter(entry=entry, kind=kind).first() or EntryFile(entry=entry, kind=kind)
+    old_name = stored.file.name if stored.pk else ""
+    stored.file.save(files.random_name(checked.extension), upload, save=False)
+    new_name = stored.file.name
+    storage = stored.file.storage
+    transaction.on_commit(lambda: old_name and storage.delete(old_name))
+    stored.original_name = checked.original_name
+    stored.content_type = checked.content_type
+    stored.size = checked.size
+    stored.sha256 = checked.sha256
+    stored.uploaded_by = user
+    try:
+        stored.save()
+    except Exception:
+        storage.delete(new_name)
+        raise
+    return stored
+
+
+def required_file_kinds(category: Category) -> list[str]:
+    kinds = []
+    if category.requires_report:
+        kinds.append(EntryFile.Kind.REPORT)
+    if category.requires_slides:
+        kinds.append(EntryFile.Kind.SLIDES)
+    if category.requires_report_form:
+        kinds.append(EntryFile.Kind.REPORT_FORM)
+    if category.requires_video:
+        kinds.append(EntryFile.Kind.VIDEO)
+    return kinds
+
+
+def offered_file_kinds(category: Category) -> list[str]:
+    """The kinds of file an entry of the category can carry: the required ones first."""
+    common = [EntryFile.Kind.REPORT, EntryFile.Kind.SLIDES, EntryFile.Kind.REPORT_FORM]
+    if category.kind == Category.Kind.BRAND_STORY:
+        common = [EntryFile.Kind.REPORT, EntryFile.Kind.SLIDES, EntryFile.Kind.VIDEO]
+    required = required_file_kinds(category)
+    return required + [kind for kind in common if kind not in required]
+
+
+def missing_items(entry: Entry) -> list[str]:
+    """What the entry still lacks before it can be submitted. Uses prefetched members and files."""
+    missing = []
+    kind = entry.category.kind
+    if kind == Category.Kind.QC:
+        if not entry.topic_type:
+            missing.append(_("the topic type"))
+        elif entry.topic_type == Entry.TopicType.PROBLEM_SOLVING and not entry.sub_type:
+            missing.append(_("the problem-solving sub-type"))
+        if not entry.group_name:
+            missing.append(_("the group name"))
+    if kind == Category.Kind.TRUSTED_TEAM and not entry.group_name:
+        missing.append(_("the team name"))
+    if kind == Category.Kind.BRAND_STORY and not entry.presenter:
+        missing.append(_("the speaker"))
+    if kind in (Category.Kind.QC, Category.Kind.TRUSTED_TEAM):
+        members = list(entry.members.all())
+        if not members:
+            missing.append(_("the members"))
+        elif sum(1 for member in members if member.is_leader) != 1:
+            missing.append(_("the group leader among the members"))
+    present = {stored.kind for stored in entry.files.all()}
+    labels = dict(EntryFile.Kind.choices)
+    for file_kind in required_file_kinds(entry.category):
+        if file_kind not in present:
+            missing.append(str(labels[file_kind]))
+    return missing
+
+
+def _notify(entry: Entry, template: str, reason: str = "") -> None:
+    queue_email(
+        to=enterprise_emails(entry.enterprise),
+        template=f"submissions/email/{template}",
+        context={"entry": entry, "reason": reason, "site_url": settings.SITE_URL},
+    )
+
+
+@transaction.atomic
+def submit_entry(*, entry: Entry, user) -> Entry:
+    """Send a draft (or a returned entry, once fixed) to the organiser's format review."""
+    entry = _lock_editable(entry)
+    missing = missing_items(entry)
+    if missing:
+        raise ValidationError(
+            _("The entry cannot be submitted yet; it lacks: %(items)s.") % {"items": "、".join(missing)}
+        )
+    _record(entry, to_status=Entry.Status.SUBMITTED, by=user)
+    entry.submitted_at = timezone.now()
+    entry.save(update_fields=["status", "submitted_at", "updated_at"])
+    _notify(entry, "entry_submitted")
+    return entry
+
+
+def _lock_for_review(entry: Entry) -> Entry:
+    entry = Entry.objects.select_for_update().select_related("edition", "category", "enterprise").get(pk=entry.pk)
+    if entry.status not in REVIEWABLE:
+        raise ValidationError(
+            _("This entry is %(status)s; only submitted entries can be reviewed.")
+            % {"status": entry.get_status_display()}
+        )
+    return entry
+
+
+@transaction.atomic
+def start_review(*, entry: Entry, organiser) -> Entry:
+    entry = _lock_for_review(entry)
+    if entry.status == Entry.Status.UNDER_REVIEW:
+        raise ValidationError(_("The format review of this entry has already started."))
+    _record(entry, to_status=Entry.Status.UNDER_REVIEW, by=organiser)
+    entry.save(update_fields=["status", "updated_at"])
+    return entry
+
+
+def next_entry_code(*, category: Category) -> str:
+    """The next free code of the category, e.g. QC-2021-0137. Call with the category row locked."""
+    prefix = f"{category.code}-{category.edition.year}-"
+    used = Entry.objects.filter(edition_id=category.edition_id, code__startswith=prefix).values_list("code", flat=True)
+    numbers = [int(code[len(prefix) :]) for code in used if code[len(prefix) :].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:04d}"
+
+
+def _decide(entry: Entry, *, organiser, decision: str, reason: str) -> Entry:
+    if decision not in DECISIONS:
+        raise ValidationError(_("Unknown decision."))
+    reason = (reason or "").strip()
+    if decision != "accept" and not reason:
+        raise ValidationError(_("Please give the reasons, so the enterprise knows what to do."))
+    entry = _lock_for_review(entry)
+    if decision == "accept" and not entry.code:
+        # The lock on the category row makes code numbering one-at-a-time per category.
+        category = Category.objects.select_for_update().select_related("edition").get(pk=entry.category_id)
+        entry.code = next_entry_code(category=category)
+    _record(entry, to_status=DECISIONS[decision], by=organiser, reason=reason)
+    entry.save(update_fields=["status", "code", "updated_at"])
+    template = {"accept": "entry_accepted", "return": "entry_returned"}.get(decision, "entry_decided")
+    _notify(entry, template, reason)
+    return entry
+
+
+@transaction.atomic
+def review_entry(*, entry: Entry, organiser, decision: str, reason: str = "") -> Entry:
+    """The organiser's format-review decision: accept (with a code), return with reasons, reject or defer."""
+    return _decide(entry, organiser=organiser, decision=decision, reason=reason)
+
+
+@transaction.atomic
+def bulk_accept(*, entries, organiser) -> tuple[list[Entry], list[Entry]]:
+    """Accept every reviewable entry given; return (accepted, skipped)."""
+    accepted, skipped = [], []
+    for entry in entries:
+        if entry.status in REVIEWABLE:
+            accepted.append(_decide(entry, organiser=organiser, decision="accept", reason=""))
+        else:
+            skipped.append(entry)
+    return accepted, skipped

@@ -8,4 +8,21 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
     path("enterprises/<int:pk>/review/", views.enterprise_review, name="enterprise_review"),
+    # the enterprise's side
+    path("mine/", views.dashboard, name="dashboard"),
+    path("new/<int:category_pk>/", views.entry_create, name="entry_create"),
+    path("<int:pk>/", views.entry_detail, name="entry_detail"),
+    path("<int:pk>/edit/", views.entry_edit, name="entry_edit"),
+    path("<int:pk>/files/", views.file_upload, name="file_upload"),
+    path("<int:pk>/submit/", views.entry_submit, name="entry_submit"),
+    path("files/<int:pk>/", views.file_download, name="file_download"),
+    # the organiser's format review
+    path("review/", views.review_list, name="review_list"),
+    path("review/export/", views.review_export, name="review_export"),
+    path("review/accept/", views.review_bulk_accept, name="review_bulk_accept"),
+    path("review/<int:pk>/", views.review_entry, name="review_entry"),
+    path("review/<int:pk>/start/", views.review_start, name="review_start"),
+    # recommendation lists
+    path("recommendations/", views.recommendation_upload, name="recommendation_upload"),
+    path("recommendations/template/", views.recommendation_template, name="recommendation_template"),
 ]

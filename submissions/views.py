@@ -1,14 +1,42 @@
+from collections import defaultdict
+
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from submissions import services
-from submissions.forms import EnterpriseReviewForm, EnterpriseSignupForm
-from submissions.models import Enterprise
+from events.models import Category, Edition
+from submissions import exports, files, imports, services
+from submissions.forms import (
+    KINDS_WITH_MEMBERS,
+    EnterpriseReviewForm,
+    EnterpriseSignupForm,
+    EntryFilterForm,
+    EntryForm,
+    FileUploadForm,
+    MemberFormSet,
+    RecommendationUploadForm,
+    ReviewForm,
+)
+from submissions.models import Enterprise, Entry, EntryFile
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- enterprises ---------------------------------------------------------------------------------
 
 
 def signup(request):
@@ -74,3 +102,398 @@ def enterprise_review(request, pk):
                 messages.info(request, _("%(name)s is rejected.") % {"name": enterprise.name})
             return redirect("submissions:enterprise_list")
     return render(request, "submissions/enterprise_review.html", {"enterprise": enterprise, "form": form})
+
+
+# --- the enterprise's side -----------------------------------------------------------------------
+
+
+def _entry_or_404(request, pk, perm="submissions.view_entry") -> Entry:
+    """The entry if the user may see it; a 404 otherwise, so other enterprises' ids reveal nothing."""
+    entry = get_object_or_404(
+        Entry.objects.select_related("edition", "category", "enterprise", "recommending_unit", "venue"), pk=pk
+    )
+    if not request.user.has_perm(perm, entry):
+        raise Http404
+    return entry
+
+
+def _return_reason(entry: Entry) -> str:
+    for transition in reversed(list(entry.transitions.all())):
+        if transition.to_status == Entry.Status.RETURNED:
+            return transition.reason
+    return ""
+
+
+@login_required
+@permission_required("submissions.view_dashboard", raise_exception=True)
+def dashboard(request):
+    enterprise = request.user.enterprise
+    entries = (
+        Entry.objects.filter(enterprise=enterprise)
+        .select_related("edition", "category", "recommending_unit")
+        .prefetch_related("members", "files", "transitions")
+        .order_by("category__position", "created_at", "id")
+    )
+    by_edition = defaultdict(list)
+    for entry in entries:
+        entry.missing = services.missing_items(entry) if entry.is_editable_status else []
+        entry.return_reason = _return_reason(entry) if entry.status == Entry.Status.RETURNED else ""
+        by_edition[entry.edition_id].append(entry)
+    editions = (
+        Edition.objects.filter(Q(status=Edition.Status.OPEN) | Q(pk__in=list(by_edition)))
+        .prefetch_related("categories")
+        .order_by("-year", "-number")
+    )
+    blocks = []
+    for edition in editions:
+        edition_entries = by_edition.get(edition.pk, [])
+        is_open = services.accepts_entries(edition)
+        used = defaultdict(int)
+        for entry in edition_entries:
+            if entry.status not in (Entry.Status.REJECTED, Entry.Status.DEFERRED):
+                used[entry.category_id] += 1
+        categories = []
+        for category in edition.categories.all():
+            quota = category.quota_per_enterprise
+            left = None if quota is None else max(quota - used[category.pk], 0)
+            categories.append({"category": category, "quota": quota, "left": left})
+        for entry in edition_entries:
+            entry.can_edit = is_open and enterprise.is_approved and entry.is_editable_status
+        blocks.append(
+            {
+                "edition": edition,
+                "entries": edition_entries,
+                "is_open": is_open,
+                "closed_message": "" if is_open else services.closed_message(edition),
+                "categories": categories,
+            }
+        )
+    return render(request, "submissions/dashboard.html", {"enterprise": enterprise, "blocks": blocks})
+
+
+def _entry_form_page(request, *, category, entry=None):
+    instance = entry or Entry(category=category, edition=category.edition)
+    form = EntryForm(request.POST or None, instance=instance, category=category)
+    with_members = category.kind in KINDS_WITH_MEMBERS
+    formset = MemberFormSet(request.POST or None, instance=instance, prefix="members") if with_members else None
+    if request.method == "POST" and form.is_valid() and (formset is None or formset.is_valid()):
+        members = formset.members() if formset is not None else []
+        try:
+            if entry is None:
+                entry = services.create_entry(
+                    category=category,
+                    enterprise=request.user.enterprise,
+                    user=request.user,
+                    data=form.entry_data(),
+                    members=members,
+                )
+                messages.success(request, _("The entry is saved as a draft. Add its files, then submit it."))
+            else:
+                services.update_entry(entry=entry, user=request.user, data=form.entry_data(), members=members)
+                messages.success(request, _("The entry is saved."))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("submissions:entry_detail", pk=entry.pk)
+    return render(
+        request,
+        "submissions/entry_form.html",
+        {"form": form, "formset": formset, "category": category, "entry": entry, "edition": category.edition},
+    )
+
+
+@login_required
+@permission_required("submissions.create_entry", raise_exception=True)
+def entry_create(request, category_pk):
+    category = get_object_or_404(Category.objects.select_related("edition"), pk=category_pk)
+    if category.edition.status == Edition.Status.DRAFT:
+        raise Http404
+    if not services.accepts_entries(category.edition):
+        messages.error(request, services.closed_message(category.edition))
+        return redirect("submissions:dashboard")
+    if services.quota_left(category=category, enterprise=request.user.enterprise) == 0:
+        messages.error(
+            request,
+            _("Your enterprise already has %(count)s entries in %(category)s, the most allowed.")
+            % {"count": category.quota_per_enterprise, "category": category.name},
+        )
+        return redirect("submissions:dashboard")
+    return _entry_form_page(request, category=category)
+
+
+@login_required
+def entry_edit(request, pk):
+    entry = _entry_or_404(request, pk)
+    if not request.user.has_perm("submissions.change_entry", entry):
+        raise PermissionDenied
+    if not services.accepts_entries(entry.edition) or not entry.is_editable_status:
+        messages.error(
+            request,
+            services.closed_message(entry.edition)
+            if not services.accepts_entries(entry.edition)
+            else _("This entry is %(status)s and can no longer be changed.") % {"status": entry.get_status_display()},
+        )
+        return redirect("submissions:entry_detail", pk=entry.pk)
+    return _entry_form_page(request, category=entry.category, entry=entry)
+
+
+@login_required
+def entry_detail(request, pk):
+    entry = _entry_or_404(request, pk)
+    entry_files = {stored.kind: stored for stored in entry.files.all()}
+    can_change = (
+        request.user.has_perm("submissions.change_entry", entry)
+        and entry.is_editable_status
+        and services.accepts_entries(entry.edition)
+    )
+    labels = dict(EntryFile.Kind.choices)
+    required = services.required_file_kinds(entry.category)
+    slots = [
+        {"kind": kind, "label": labels[kind], "required": kind in required, "file": entry_files.get(kind)}
+        for kind in services.offered_file_kinds(entry.category)
+    ]
+    return render(
+        request,
+        "submissions/entry_detail.html",
+        {
+            "entry": entry,
+            "members": entry.members.all(),
+            "slots": slots,
+            "transitions": entry.transitions.select_related("by"),
+            "missing": services.missing_items(entry) if entry.is_editable_status else [],
+            "can_change": can_change,
+            "closed_message": "" if services.accepts_entries(entry.edition) else services.closed_message(entry.edition),
+            "can_review": request.user.has_perm("submissions.review_entry", entry),
+            "upload_limit": files.max_upload_bytes() // (1024 * 1024),
+        },
+    )
+
+
+@login_required
+@require_POST
+def file_upload(request, pk):
+    entry = _entry_or_404(request, pk)
+    if not request.user.has_perm("submissions.change_entry", entry):
+        raise PermissionDenied
+    form = FileUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file to upload."))
+        return redirect("submissions:entry_detail", pk=entry.pk)
+    try:
+        stored = services.attach_file(
+            entry=entry, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], user=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("%(name)s is uploaded.") % {"name": stored.original_name})
+    return redirect("submissions:entry_detail", pk=entry.pk)
+
+
+@login_required
+@require_POST
+def entry_submit(request, pk):
+    entry = _entry_or_404(request, pk)
+    if not request.user.has_perm("submissions.change_entry", entry):
+        raise PermissionDenied
+    try:
+        services.submit_entry(entry=entry, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("The entry is submitted for format review."))
+    return redirect("submissions:entry_detail", pk=entry.pk)
+
+
+@login_required
+def file_download(request, pk):
+    stored = get_object_or_404(EntryFile.objects.select_related("entry"), pk=pk)
+    if not request.user.has_perm("submissions.download_file", stored):
+        raise Http404
+    try:
+        handle = stored.file.open("rb")
+    except FileNotFoundError:
+        raise Http404
+    response = FileResponse(handle, as_attachment=True, filename=stored.original_name, content_type=stored.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- the organiser's format review ---------------------------------------------------------------
+
+
+def _organised(user):
+    return Edition.objects.organised_by(user).order_by("-year", "-number")
+
+
+def _filtered_entries(request):
+    editions = _organised(request.user)
+    form = EntryFilterForm(request.GET or None, editions=editions)
+    entries = (
+        Entry.objects.filter(edition__in=editions)
+        .select_related("edition", "category", "enterprise", "recommending_unit")
+        .order_by("-edition__year", "category__position", "status", "code", "id")
+    )
+    return form, form.filter(entries)
+
+
+@login_required
+@permission_required("submissions.review_list", raise_exception=True)
+def review_list(request):
+    form, entries = _filtered_entries(request)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "submissions/review_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "reviewable": services.REVIEWABLE},
+    )
+
+
+@login_required
+@permission_required("submissions.review_list", raise_exception=True)
+def review_export(request):
+    _form, entries = _filtered_entries(request)
+    response = HttpResponse(exports.entries_workbook(entries), content_type=XLSX)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="entries-{stamp}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+@permission_required("submissions.review_list", raise_exception=True)
+def review_bulk_accept(request):
+    ids = [value for value in request.POST.getlist("entry") if value.isdigit()]
+    entries = list(Entry.objects.filter(pk__in=ids, edition__in=_organised(request.user)).order_by("id"))
+    if not entries:
+        messages.error(request, _("Select the entries to accept."))
+    else:
+        accepted, skipped = services.bulk_accept(entries=entries, organiser=request.user)
+        messages.success(request, _("%(count)s entries accepted.") % {"count": len(accepted)})
+        if skipped:
+            messages.warning(
+                request,
+                _("%(count)s entries were not submitted for review and were left as they are: %(titles)s")
+                % {"count": len(skipped), "titles": "、".join(entry.title for entry in skipped)},
+            )
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("submissions:review_list")
+
+
+def _entry_for_review(request, pk) -> Entry:
+    entry = get_object_or_404(
+        Entry.objects.select_related("edition", "category", "enterprise", "recommending_unit", "venue"), pk=pk
+    )
+    if not request.user.has_perm("submissions.review_entry", entry):
+        raise PermissionDenied
+    return entry
+
+
+@login_required
+def review_entry(request, pk):
+    entry = _entry_for_review(request, pk)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.review_entry(
+                entry=entry,
+                organiser=request.user,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(
+                request,
+                _("The entry is now %(status)s.") % {"status": entry.get_status_display()}
+                + (f" {entry.code}" if entry.code else ""),
+            )
+        return redirect("submissions:review_entry", pk=entry.pk)
+    return render(
+        request,
+        "submissions/review_entry.html",
+        {
+            "entry": entry,
+            "form": form,
+            "members": entry.members.all(),
+            "entry_files": entry.files.all(),
+            "transitions": entry.transitions.select_related("by"),
+            "can_decide": entry.status in services.REVIEWABLE,
+        },
+    )
+
+
+@login_required
+@require_POST
+def review_start(request, pk):
+    entry = _entry_for_review(request, pk)
+    try:
+        services.start_review(entry=entry, organiser=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    return redirect("submissions:review_entry", pk=entry.pk)
+
+
+# --- recommendation lists ------------------------------------------------------------------------
+
+
+def _import_editions(user):
+    if user.is_organiser:
+        return _organised(user)
+    now = timezone.now()
+    return Edition.objects.filter(status=Edition.Status.OPEN).filter(
+        Q(submission_deadline__isnull=True) | Q(submission_deadline__gt=now)
+    )
+
+
+@login_required
+@permission_required("submissions.upload_recommendations", raise_exception=True)
+def recommendation_upload(request):
+    editions = _import_editions(request.user)
+    form = RecommendationUploadForm(request.POST or None, request.FILES or None, editions=editions)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = imports.import_recommendations(
+                upload=form.cleaned_data["file"],
+                edition=form.cleaned_data["edition"],
+                user=request.user,
+                valid_rows_only=form.cleaned_data["valid_rows_only"],
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            if report.created:
+                messages.success(request, _("%(count)s entries imported as drafts.") % {"count": report.created})
+            elif report.errors and not form.cleaned_data["valid_rows_only"]:
+                messages.error(
+                    request, _("Nothing was imported: correct the rows below, or import only the valid rows.")
+                )
+            else:
+                messages.info(request, _("Nothing new to import."))
+    return render(
+        request,
+        "submissions/recommendation_upload.html",
+        {
+            "form": form,
+            "report": report,
+            "errors_shown": report.errors[:500] if report else [],
+            "max_rows": imports.MAX_ROWS,
+        },
+    )
+
+
+@login_required
+@permission_required("submissions.upload_recommendations", raise_exception=True)
+def recommendation_template(request):
+    edition = None
+    if request.GET.get("edition", "").isdigit():
+        edition = _import_editions(request.user).filter(pk=request.GET["edition"]).first()
+    response = HttpResponse(imports.template_workbook(edition=edition), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="recommendation-list-template.xlsx"'
+    return response

@@ -1,0 +1,399 @@
+"""The recommendation list (推荐汇总表): its Excel template, and importing it as draft entries.
+
+Every row is checked before anything is written; each bad row is reported with its row number in the
+sheet and its reasons. Nothing is written while a row is bad, unless the user asks to import only the
+valid rows. The natural key of an entry (edition, enterprise, title) makes a second import of the same
+file create nothing new.
+"""
+
+import io
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+
+import openpyxl
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils.translation import gettext as _
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from events.models import Category
+from submissions import files
+from submissions.models import Enterprise, Entry, EntryTransition, Member, RecommendingUnit
+from submissions.validators import normalise_credit_code, validate_credit_code
+
+# The columns of the list, as organisers and recommending units know them (data, not UI text).
+COLUMNS = [
+    "序号",
+    "类别",
+    "课题名称",
+    "小组名称",
+    "课题类型",
+    "问题解决型子类",
+    "申报单位",
+    "统一社会信用代码",
+    "推荐单位",
+    "发表人",
+    "成员",
+]
+TOPIC_TYPES = {"问题解决型": Entry.TopicType.PROBLEM_SOLVING, "创新型": Entry.TopicType.INNOVATION}
+SUB_TYPES = {
+    "现场型": Entry.SubType.SITE,
+    "攻关型": Entry.SubType.TACKLE,
+    "管理型": Entry.SubType.MANAGEMENT,
+    "服务型": Entry.SubType.SERVICE,
+}
+MEMBER_SEPARATORS = re.compile(r"[、,，;；\n]+")
+MAX_ROWS = 10_000
+MAX_MEMBERS = 50
+HEADER_SEARCH_ROWS = 10
+MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+@dataclass
+class PlannedEntry:
+    row: int
+    category: Category
+    enterprise_id: int
+    title: str
+    group_name: str
+    topic_type: str
+    sub_type: str
+    presenter: str
+    recommending_unit_id: int | None
+    members: list[str]
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    valid: list[PlannedEntry] = field(default_factory=list)
+    errors: list[tuple[int, list[str]]] = field(default_factory=list)
+    existing: int = 0
+    created: int = 0
+
+    @property
+    def imported(self) -> bool:
+        return self.created > 0
+
+
+# --- template ------------------------------------------------------------------------------------
+
+
+def template_workbook(*, edition=None) -> bytes:
+    """An empty recommendation list with the expected columns and a sheet explaining them."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "推荐汇总表"
+    sheet.append(COLUMNS)
+    for number, _name in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=number)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        sheet.column_dimensions[get_column_letter(number)].width = 30 if number in (3, 7, 11) else 16
+    sheet.freeze_panes = "A2"
+    for column, values in (("E", TOPIC_TYPES), ("F", SUB_TYPES)):
+        validation = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
+        validation.add(f"{column}2:{column}{MAX_ROWS + 1}")
+        sheet.add_data_validation(validation)
+    notes = workbook.create_sheet("填写说明")
+    categories = list(edition.categories.order_by("position")) if edition else []
+    lines = [
+        ("类别", "、".join(f"{c.name}({c.code})" for c in categories) or "活动的类别名称或代码"),
+        ("课题名称", "必填;同一申报单位在同一届活动中不重复"),
+        ("小组名称", "QC小组成果、质量信得过班组成果必填"),
+        ("课题类型", "QC小组成果必填:" + "、".join(TOPIC_TYPES)),
+        ("问题解决型子类", "问题解决型必填:" + "、".join(SUB_TYPES)),
+        ("统一社会信用代码", "必填;申报单位须已在平台注册并通过审核"),
+        ("推荐单位", "推荐单位的全称;推荐单位用户可留空"),
+        ("成员", "姓名之间用顿号(、)或逗号分隔"),
+        ("注意", f"不要合并单元格;每次最多 {MAX_ROWS} 行"),
+    ]
+    for line in lines:
+        notes.append(line)
+    notes.column_dimensions["A"].width = 18
+    notes.column_dimensions["B"].width = 80
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split())
+
+
+def _merged_ranges(upload, worksheet) -> list[str]:
+    """The merged cell ranges of the sheet. Read-only worksheets do not load them, so read the sheet's XML."""
+    upload.seek(0)
+    with zipfile.ZipFile(upload) as archive:
+        xml = archive.read(worksheet._worksheet_path)  # openpyxl 3.1 (pinned): where the sheet lives in the zip
+    upload.seek(0)
+    ranges = []
+    for first_col, first_row, last_col, last_row in MERGE_CELL.findall(xml):
+        if last_col:
+            ranges.append(f"{first_col.decode()}{first_row.decode()}:{last_col.decode()}{last_row.decode()}")
+    return ranges
+
+
+def read_rows(upload) -> list[tuple[int, dict]]:
+    """The data rows of the list as (row number in the sheet, {column: text}); ValidationError for a bad file."""
+    if not upload.size:
+        raise ValidationError(_("The file is empty (0 bytes). Please choose the right file."))
+    if upload.size > files.max_upload_bytes():
+        raise ValidationError(
+            _("The file is %(size)s MB; the limit is %(limit)s MB.")
+            % {"size": f"{upload.size / 1024 / 1024:.1f}", "limit": settings.UPLOAD_MAX_MB}
+        )
+    if files.sniff(upload) != files.XLSX:
+        raise ValidationError(
+            _("This file is not an Excel workbook (.xlsx). Download the template, fill it in and upload it again.")
+        )
+    try:
+        workbook = openpyxl.load_workbook(upload, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors on a damaged file
+        raise ValidationError(_("This Excel file cannot be read; it may be damaged. Save it again as .xlsx."))
+    try:
+        worksheet = workbook.worksheets[0]
+        merged = _merged_ranges(upload, worksheet)
+        if merged:
+            raise ValidationError(
+                _("The sheet has merged cells (%(ranges)s). Unmerge them and fill in every cell, then upload again.")
+                % {"ranges": "、".join(merged[:10])}
+            )
+        header, header_row, rows, seen = None, 0, [], 0
+        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            cells = [_text(value) for value in values]
+            if header is None:
+                if "课题名称" in cells:
+                    header, header_row = [cell.replace(" ", "").strip("*") for cell in cells], number
+                elif number >= HEADER_SEARCH_ROWS:
+                    break
+                continue
+            seen += 1
+            if not any(cells):
+                if seen > MAX_ROWS * 2:
+                    break
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise ValidationError(
+                    _("The list has more than %(max)s rows. Split it into several files of at most %(max)s rows.")
+                    % {"max": MAX_ROWS}
+                )
+            rows.append((number, dict(zip(header, cells, strict=False))))
+    finally:
+        workbook.close()
+    if header is None:
+        raise ValidationError(
+            _("No header row found: the first rows must hold the column names (%(columns)s).")
+            % {"columns": "、".join(COLUMNS)}
+        )
+    missing = [column for column in COLUMNS if column not in header]
+    if missing:
+        raise ValidationError(
+            _("Columns missing in row %(row)s: %(columns)s. Use the template.")
+            % {"row": header_row, "columns": "、".join(missing)}
+        )
+    if not rows:
+        raise ValidationError(_("The list has no rows below its header."))
+    return rows
+
+
+# --- checking ------------------------------------------------------------------------------------
+
+
+def _enterprises_by_code(codes: set[str]) -> dict[str, Enterprise]:
+    found, codes = {}, sorted(codes)
+    for start in range(0, len(codes), 500):
+        for enterprise in Enterprise.objects.filter(credit_code__in=codes[start : start + 500]).only(
+            "id", "credit_code", "status", "name"
+        ):
+            found[enterprise.credit_code] = enterprise
+    return found
+
+
+def _check_unit(text: str, *, user, units: dict[str, RecommendingUnit], errors: list[str]) -> int | None:
+    own = user.recommending_unit if getattr(user, "is_recommender", False) else None
+    if own is not None:
+        if text and text != own.name:
+            errors.append(_("a recommending unit can only recommend in its own name (%(unit)s)") % {"unit": own.name})
+        return own.pk
+    if not text:
+        return None
+    unit = units.get(text)
+    if unit is None:
+        errors.append(_("unknown recommending unit “%(unit)s”") % {"unit": text})
+        return None
+    return unit.pk
+
+
+def check_rows(rows: list[tuple[int, dict]], *, edition, user) -> ImportReport:
+    """Check every row against the edition and the database; nothing is written."""
+    report = ImportReport(rows=len(rows))
+    categories = {}
+    for category in Category.objects.filter(edition=edition):
+        categories[category.name] = category
+        categories[category.code.upper()] = category
+    category_names = "、".join(sorted({c.name for c in categories.values()}))
+    units = {unit.name: unit for unit in RecommendingUnit.objects.all()}
+    enterprises = _enterprises_by_code({normalise_credit_code(data.get("统一社会信用代码", "")) for _n, data in rows})
+    existing = set(Entry.objects.filter(edition=edition).values_list("enterprise_id", "title"))
+    used = Counter(
+        {
+            (row["enterprise_id"], row["category_id"]): row["n"]
+            for row in Entry.objects.filter(edition=edition)
+            .counting_for_quota()
+            .values("enterprise_id", "category_id")
+            .annotate(n=Count("id"))
+        }
+    )
+    first_row_of = {}
+    for number, data in rows:
+        errors: list[str] = []
+        category = categories.get(data.get("类别", "")) or categories.get(data.get("类别", "").upper())
+        if not data.get("类别"):
+            errors.append(_("the category is empty"))
+        elif category is None:
+            errors.append(
+                _("unknown category “%(value)s” (this edition has: %(names)s)")
+                % {"value": data["类别"], "names": category_names}
+            )
+        title = data.get("课题名称", "")
+        if not title:
+            errors.append(_("the title is empty"))
+        elif len(title) > 200:
+            errors.append(_("the title is longer than 200 characters"))
+        group_name = data.get("小组名称", "")
+        if len(group_name) > 200:
+            errors.append(_("the group name is longer than 200 characters"))
+        elif not group_name and category and category.kind in (Category.Kind.QC, Category.Kind.TRUSTED_TEAM):
+            errors.append(_("the group name is empty"))
+        topic_type = sub_type = ""
+        if category and category.kind == Category.Kind.QC:
+            topic_type = TOPIC_TYPES.get(data.get("课题类型", ""), "")
+            if not topic_type:
+                errors.append(_("the topic type must be one of %(values)s") % {"values": "、".join(TOPIC_TYPES)})
+            if topic_type == Entry.TopicType.PROBLEM_SOLVING:
+                sub_type = SUB_TYPES.get(data.get("问题解决型子类", ""), "")
+                if not sub_type:
+                    errors.append(
+                        _("the problem-solving sub-type must be one of %(values)s") % {"values": "、".join(SUB_TYPES)}
+                    )
+        code = normalise_credit_code(data.get("统一社会信用代码", ""))
+        enterprise = None
+        try:
+            validate_credit_code(code)
+        except ValidationError as error:
+            errors.append(_("credit code “%(code)s”: %(reason)s") % {"code": code, "reason": error.messages[0]})
+        else:
+            enterprise = enterprises.get(code)
+            if enterprise is None:
+                errors.append(
+                    _("no enterprise with credit code %(code)s is registered on the portal; it must register first")
+                    % {"code": code}
+                )
+            elif not enterprise.is_approved:
+                errors.append(_("the enterprise %(name)s is not approved yet") % {"name": enterprise.name})
+        unit_id = _check_unit(data.get("推荐单位", ""), user=user, units=units, errors=errors)
+        presenter = data.get("发表人", "")
+        if len(presenter) > 100:
+            errors.append(_("the presenter's name is longer than 100 characters"))
+        members = [name.strip() for name in MEMBER_SEPARATORS.split(data.get("成员", "")) if name.strip()]
+        if len(members) > MAX_MEMBERS:
+            errors.append(_("more than %(max)s members") % {"max": MAX_MEMBERS})
+        if any(len(name) > 100 for name in members):
+            errors.append(_("a member's name is longer than 100 characters"))
+        if not errors and enterprise is not None and category is not None:
+            key = (enterprise.pk, title)
+            if key in first_row_of:
+                errors.append(_("the same entry as row %(row)s") % {"row": first_row_of[key]})
+            elif key in existing:
+                report.existing += 1
+                first_row_of[key] = number
+                continue
+            else:
+                first_row_of[key] = number
+                quota = category.quota_per_enterprise
+                if quota is not None and used[(enterprise.pk, category.pk)] >= quota:
+                    errors.append(
+                        _("%(name)s already has %(count)s entries in %(category)s, the most allowed")
+                        % {"name": enterprise.name, "count": quota, "category": category.name}
+                    )
+                else:
+                    used[(enterprise.pk, category.pk)] += 1
+        if errors:
+            report.errors.append((number, errors))
+            continue
+        report.valid.append(
+            PlannedEntry(
+                row=number,
+                category=category,
+                enterprise_id=enterprise.pk,
+                title=title,
+                group_name=group_name,
+                topic_type=topic_type,
+                sub_type=sub_type,
+                presenter=presenter,
+                recommending_unit_id=unit_id,
+                members=members,
+            )
+        )
+    return report
+
+
+# --- importing -----------------------------------------------------------------------------------
+
+
+def import_recommendations(*, upload, edition, user, valid_rows_only: bool = False) -> ImportReport:
+    """Check the list, then create its entries as drafts of their enterprises, all in one transaction."""
+    rows = read_rows(upload)
+    report = check_rows(rows, edition=edition, user=user)
+    if report.errors and not valid_rows_only:
+        return report
+    if not report.valid:
+        return report
+    reason = _("Imported from the recommendation list %(file)s") % {
+        "file": files.clean_original_name(getattr(upload, "name", ""))
+    }
+    try:
+        with transaction.atomic():
+            entries = Entry.objects.bulk_create(
+                Entry(
+                    edition=edition,
+                    category=planned.category,
+                    enterprise_id=planned.enterprise_id,
+                    recommending_unit_id=planned.recommending_unit_id,
+                    title=planned.title,
+                    group_name=planned.group_name,
+                    topic_type=planned.topic_type,
+                    sub_type=planned.sub_type,
+                    presenter=planned.presenter,
+                    status=Entry.Status.DRAFT,
+                    created_by=user,
+                )
+                for planned in report.valid
+            )
+            Member.objects.bulk_create(
+                Member(entry=entry, position=position, name=name)
+                for entry, planned in zip(entries, report.valid, strict=True)
+                for position, name in enumerate(planned.members, start=1)
+            )
+            EntryTransition.objects.bulk_create(
+                EntryTransition(entry=entry, from_status="", to_status=Entry.Status.DRAFT, by=user, reason=reason)
+                for entry in entries
+            )
+    except IntegrityError:
+        raise ValidationError(_("Some of these entries were created by someone else meanwhile. Upload the list again."))
+    report.created = len(entries)
+    return report

@@ -1,0 +1,112 @@
+import hashlib
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from submissions import files
+from tests.submissions.conftest import EXE_BYTES, PDF_BYTES, pptx_bytes, upload
+
+
+def test_sniff_recognises_a_pdf_by_its_content_whatever_its_name():
+    assert files.sniff(upload("slides.pptx", PDF_BYTES)) == files.PDF
+
+
+def test_sniff_recognises_a_pptx_by_its_table_of_contents():
+    assert files.sniff(upload("deck.bin", pptx_bytes())) == files.PPTX
+
+
+def test_sniff_refuses_a_zip_without_a_presentation():
+    assert files.sniff(upload("deck.pptx", pptx_bytes(presentation=False))) is None
+
+
+def test_check_upload_refuses_a_renamed_exe():
+    with pytest.raises(ValidationError) as error:
+        files.check_upload(upload("report.pdf", EXE_BYTES), allowed=(files.PDF,))
+    assert error.value.messages == ["This file is not a PDF file (its content was checked, not its name)."]
+
+
+def test_check_upload_refuses_an_empty_file():
+    with pytest.raises(ValidationError) as error:
+        files.check_upload(upload("report.pdf", b""), allowed=(files.PDF,))
+    assert error.value.messages == ["The file is empty (0 bytes). Please choose the right file."]
+
+
+def test_check_upload_refuses_a_file_over_the_limit(settings):
+    settings.UPLOAD_MAX_MB = 1
+    big = PDF_BYTES + b"0" * (1024 * 1024)
+    with pytest.raises(ValidationError) as error:
+        files.check_upload(upload("report.pdf", big), allowed=(files.PDF,))
+    assert error.value.messages == ["The file is 1.0 MB; the limit is 1 MB."]
+
+
+def test_check_upload_accepts_a_file_at_the_limit(settings):
+    settings.UPLOAD_MAX_MB = 1
+    exact = PDF_BYTES + b"0" * (1024 * 1024 - len(PDF_BYTES))
+    assert files.check_upload(upload("report.pdf", exact), allowed=(files.PDF,)).size == 1024 * 1024
+
+
+def test_check_upload_refuses_a_pptx_where_only_pdf_is_allowed():
+    with pytest.raises(ValidationError):
+        files.check_upload(upload("report.pdf", pptx_bytes()), allowed=(files.PDF,))
+
+
+def test_check_upload_refuses_a_zip_bomb_by_its_declared_size(monkeypatch):
+    monkeypatch.setattr(files, "ZIP_MAX_UNCOMPRESSED", 1000)
+    data = pptx_bytes(extra={"ppt/media/huge.bin": b"\x00" * 5000})
+    with pytest.raises(ValidationError) as error:
+        files.check_upload(upload("slides.pptx", data), allowed=(files.PPTX,))
+    assert error.value.messages == ["This file unpacks to far more data than a document holds; it is refused."]
+
+
+def test_check_upload_refuses_a_zip_with_too_many_entries(monkeypatch):
+    monkeypatch.setattr(files, "ZIP_MAX_ENTRIES", 5)
+    data = pptx_bytes(extra={f"ppt/slides/slide{n}.xml": "<s/>" for n in range(5)})
+    with pytest.raises(ValidationError):
+        files.check_upload(upload("slides.pptx", data), allowed=(files.PPTX,))
+
+
+def test_check_upload_keeps_the_sha256_and_size():
+    checked = files.check_upload(upload("报告.pdf", PDF_BYTES), allowed=(files.PDF,))
+    assert (checked.content_type, checked.extension, checked.size, checked.sha256, checked.original_name) == (
+        files.PDF,
+        "pdf",
+        len(PDF_BYTES),
+        hashlib.sha256(PDF_BYTES).hexdigest(),
+        "报告.pdf",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "cleaned"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\报告.pdf", "报告.pdf"),
+        ("a\x00b\nc.pdf", "abc.pdf"),
+        ("..", "file"),
+        (".htaccess", "htaccess"),
+        ("", "file"),
+    ],
+)
+def test_clean_original_name_keeps_only_a_plain_name(name, cleaned):
+    assert files.clean_original_name(name) == cleaned
+
+
+def test_clean_original_name_shortens_a_long_name_and_keeps_its_extension():
+    cleaned = files.clean_original_name("很" * 300 + ".pdf")
+    assert (len(cleaned), cleaned[-4:]) == (255, ".pdf")
+
+
+def test_clean_original_name_keeps_a_200_character_name():
+    name = "x" * 196 + ".pdf"
+    assert files.clean_original_name(name) == name
+
+
+def test_random_name_is_unguessable_and_keeps_the_detected_extension():
+    first, second = files.random_name("pdf"), files.random_name("pdf")
+    assert first != second
+    assert len(first) == 36 and first.endswith(".pdf")
+
+
+def test_a_damaged_zip_is_not_a_pptx():
+    data = pptx_bytes()[:40]
+    assert files.sniff(upload("slides.pptx", data)) is None
