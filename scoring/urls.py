@@ -1,7 +1,31 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from scoring import views  # noqa: F401
+from scoring import views
 
 app_name = "scoring"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # judging (judges and panel leaders)
+    path("judging/", views.judge_home, name="judge_home"),
+    path("judging/venues/<int:venue_pk>/", views.workspace, name="workspace"),
+    path("judging/venues/<int:venue_pk>/entries/<int:entry_pk>/", views.score_entry, name="score_entry"),
+    path("judging/sheets/<int:sheet_pk>/autosave/", views.autosave, name="autosave"),
+    path("judging/entries/<int:entry_pk>/recuse/", views.recuse, name="recuse"),
+    path("judging/venues/<int:venue_pk>/panel/", views.panel, name="panel"),
+    path("judging/venues/<int:venue_pk>/sign-off/", views.sign_off, name="sign_off"),
+    path("judging/sheets/<int:sheet_pk>/", views.sheet_detail, name="sheet_detail"),
+    path("judging/sheets/<int:sheet_pk>/reopen/", views.reopen_sheet, name="reopen_sheet"),
+    # organisers: venues, draw, recusals, paper sheets, audit, live board
+    path("venues/categories/<int:category_pk>/", views.category_venues, name="category_venues"),
+    path("venues/categories/<int:category_pk>/assign/", views.assign, name="assign"),
+    path("venues/entries/<int:entry_pk>/move/", views.move, name="move"),
+    path("venues/<int:venue_pk>/draw/", views.draw, name="draw"),
+    path("venues/<int:venue_pk>/schedule/", views.schedule, name="schedule"),
+    path("venues/<int:venue_pk>/audit/", views.venue_audit, name="venue_audit"),
+    path("venues/<int:venue_pk>/reopen/", views.reopen_venue, name="reopen_venue"),
+    path("editions/<int:edition_pk>/recusals/", views.recusals, name="recusals"),
+    path("recusals/<int:recusal_pk>/lift/", views.lift, name="lift_recusal"),
+    path("editions/<int:edition_pk>/paper-sheets/", views.import_sheets, name="import_sheets"),
+    path("board/", views.live_board, name="live_board"),
+    path("board/data/", views.live_board_data, name="live_board_data"),
+]

@@ -1,1 +1,573 @@
+"""Judging pages: the judge's workspace, the panel leader's page, the organiser's venue tools, the live board."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from events.models import Category, Edition, PanelMember, Venue
+from scoring import services
+from scoring.forms import (
+    AssignForm,
+    DrawForm,
+    MoveForm,
+    PaperSheetImportForm,
+    ReasonForm,
+    ScoreSheetForm,
+)
+from scoring.models import Recusal, ScoreSheet, SheetAudit
+from submissions.models import Entry
+
+
+def _check(request, perm, obj):
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _venue(pk):
+    return get_object_or_404(Venue.objects.select_related("edition", "category"), pk=pk)
+
+
+def _errors(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _file_url(entry_file):
+    """The private download of an entry's file, when the submissions app provides it."""
+    try:
+        return reverse("submissions:file_download", args=[entry_file.pk])
+    except NoReverseMatch:
+        return None
+
+
+# --- judges ---------------------------------------------------------------------------------------
+
+
+@login_required
+def judge_home(request):
+    if not request.user.is_judge:
+        raise PermissionDenied
+    seats = (
+        PanelMember.objects.filter(judge=request.user)
+        .select_related("venue__edition", "venue__category")
+        .annotate(
+            entry_count=Count("venue__entries", distinct=True),
+            my_submitted=Count(
+                "venue__entries__sheets",
+                filter=Q(
+                    venue__entries__sheets__judge=request.user,
+                    venue__entries__sheets__status=ScoreSheet.Status.SUBMITTED,
+                ),
+                distinct=True,
+            ),
+        )
+        .order_by("-venue__edition__year", "venue__date", "venue__name")
+    )
+    return render(request, "scoring/judging/home.html", {"seats": seats})
+
+
+def _current_entry(venue, judge, order):
+    done = set(
+        ScoreSheet.objects.filter(entry__venue=venue, judge=judge, status=ScoreSheet.Status.SUBMITTED).values_list(
+            "entry_id", flat=True
+        )
+    )
+    recused = set(
+        Recusal.objects.filter(entry__venue=venue, judge=judge, lifted_at__isnull=True).values_list(
+            "entry_id", flat=True
+        )
+    )
+    for slot in order:
+        if slot.entry.pk not in done and slot.entry.pk not in recused:
+            return slot.entry
+    return order[0].entry if order else None
+
+
+@login_required
+def workspace(request, venue_pk):
+    venue = _venue(venue_pk)
+    _check(request, "scoring.judge_venue", venue)
+    order = services.venue_schedule(venue=venue)
+    current = _current_entry(venue, request.user, order)
+    if current is None:
+        return render(request, "scoring/judging/empty.html", {"venue": venue})
+    return redirect("scoring:score_entry", venue_pk=venue.pk, entry_pk=current.pk)
+
+
+def _order_with_state(venue, judge):
+    order = services.venue_schedule(venue=venue)
+    sheets = dict(ScoreSheet.objects.filter(entry__venue=venue, judge=judge).values_list("entry_id", "status"))
+    recused = set(
+        Recusal.objects.filter(entry__venue=venue, judge=judge, lifted_at__isnull=True).values_list(
+            "entry_id", flat=True
+        )
+    )
+    for slot in order:
+        slot.state = "recused" if slot.entry.pk in recused else sheets.get(slot.entry.pk, "missing")
+    return order
+
+
+@login_required
+def score_entry(request, venue_pk, entry_pk):
+    venue = _venue(venue_pk)
+    _check(request, "scoring.judge_venue", venue)
+    entry = get_object_or_404(
+        Entry.objects.select_related("enterprise", "category").prefetch_related("files"), pk=entry_pk
+    )
+    if entry.venue_id != venue.pk:
+        raise Http404(_("This entry is not heard in this venue."))
+    judge = request.user
+    context = {
+        "venue": venue,
+        "entry": entry,
+        "order": _order_with_state(venue, judge),
+        "files": [(f, _file_url(f)) for f in entry.files.all()],
+        "is_leader": services.is_leader_of(judge, venue),
+        "recuse_form": ReasonForm(prefix="recuse"),
+    }
+    recusal = Recusal.objects.filter(entry=entry, judge=judge, lifted_at__isnull=True).first()
+    if (
+        recusal is None
+        and services.conflict_reason(judge=judge, entry=entry)
+        and not Recusal.objects.filter(entry=entry, judge=judge).exists()
+    ):
+        # A tie to the entry that nobody has recorded yet (e.g. the panel changed): record it now.
+        services.sync_automatic_recusals(venue=venue)
+        recusal = Recusal.objects.filter(entry=entry, judge=judge, lifted_at__isnull=True).first()
+    if recusal is not None:
+        context["recusal"] = recusal
+        return render(request, "scoring/judging/score.html", context)
+    try:
+        sheet = services.open_sheet(entry=entry, judge=judge)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+        return redirect("scoring:judge_home")
+    form = ScoreSheetForm(request.POST or None, sheet=sheet)
+    if request.method == "POST" and form.is_valid():
+        action = request.POST.get("action")
+        service = services.submit_sheet if action == "submit" else services.save_draft
+        try:
+            service(
+                sheet=sheet,
+                judge=judge,
+                raw=form.raw_points(),
+                comment=form.cleaned_data["comment"],
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            if action == "submit":
+                messages.success(request, _("Your sheet for %(code)s is submitted.") % {"code": entry.code})
+                return redirect("scoring:workspace", venue_pk=venue.pk)
+            messages.info(request, _("Draft saved."))
+            return redirect("scoring:score_entry", venue_pk=venue.pk, entry_pk=entry.pk)
+    sheet.refresh_from_db()
+    context.update(
+        {
+            "sheet": sheet,
+            "form": form,
+            "total": services.sheet_total(sheet),
+            "locked": sheet.status == ScoreSheet.Status.SUBMITTED or venue.is_signed_off,
+        }
+    )
+    return render(request, "scoring/judging/score.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def autosave(request, sheet_pk):
+    """The workspace's script posts the draft here as the judge types. Answers JSON."""
+    sheet = get_object_or_404(ScoreSheet.objects.select_related("entry__venue", "rubric"), pk=sheet_pk)
+    if sheet.judge_id != request.user.pk:
+        raise Http404
+    form = ScoreSheetForm(request.POST, sheet=sheet)
+    if not form.is_valid():
+        return JsonResponse({"ok": False, "errors": {"__all__": [_("The draft could not be read.")]}}, status=400)
+    try:
+        sheet = services.save_draft(
+            sheet=sheet,
+            judge=request.user,
+            raw=form.raw_points(),
+            comment=form.cleaned_data["comment"],
+            version=form.cleaned_data["version"],
+        )
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            return JsonResponse({"ok": False, "errors": error.message_dict}, status=400)
+        return JsonResponse({"ok": False, "errors": {"__all__": error.messages}}, status=409)
+    return JsonResponse(
+        {
+            "ok": True,
+            "version": sheet.version,
+            "total": str(services.sheet_total(sheet)),
+            "saved_at": date_format(timezone.localtime(), "H:i:s"),
+        }
+    )
+
+
+@login_required
+@require_POST
+def recuse(request, entry_pk):
+    entry = get_object_or_404(Entry.objects.select_related("venue"), pk=entry_pk)
+    if entry.venue is None:
+        raise Http404
+    _check(request, "scoring.judge_venue", entry.venue)
+    form = ReasonForm(request.POST, prefix="recuse")
+    if form.is_valid():
+        try:
+            services.declare_recusal(entry=entry, judge=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+        else:
+            messages.success(request, _("You are recused from %(code)s.") % {"code": entry.code})
+            return redirect("scoring:workspace", venue_pk=entry.venue_id)
+    else:
+        messages.error(request, _("Please give the reason for the recusal."))
+    return redirect("scoring:score_entry", venue_pk=entry.venue_id, entry_pk=entry.pk)
+
+
+# --- panel leader ---------------------------------------------------------------------------------
+
+
+@login_required
+def panel(request, venue_pk):
+    venue = _venue(venue_pk)
+    _check(request, "scoring.view_panel", venue)
+    progress = services.venue_progress(venue)
+    return render(
+        request,
+        "scoring/judging/panel.html",
+        {
+            "venue": venue,
+            "progress": progress,
+            "limit": services.deviation_limit(),
+            "can_sign_off": request.user.has_perm("scoring.sign_off_venue", venue),
+            "is_organiser": request.user.has_perm("scoring.manage_venue", venue),
+            "reopen_form": ReasonForm(prefix="reopen"),
+        },
+    )
+
+
+@login_required
+def sheet_detail(request, sheet_pk):
+    sheet = get_object_or_404(ScoreSheet.objects.select_related("entry__venue", "judge", "rubric"), pk=sheet_pk)
+    _check(request, "scoring.view_sheet", sheet)
+    is_organiser = request.user.has_perm("scoring.manage_venue", sheet.entry)
+    context = {
+        "sheet": sheet,
+        "scores": sheet.scores.select_related("criterion").order_by("criterion__position"),
+        "total": services.sheet_total(sheet),
+        "audit": sheet.audit.select_related("user") if is_organiser else None,
+        "can_reopen": sheet.status == ScoreSheet.Status.SUBMITTED
+        and request.user.has_perm("scoring.reopen_sheet", sheet.entry.venue)
+        and (is_organiser or not sheet.entry.venue.is_signed_off),
+        "reopen_form": ReasonForm(prefix="reopen"),
+    }
+    return render(request, "scoring/judging/sheet.html", context)
+
+
+@login_required
+@require_POST
+def reopen_sheet(request, sheet_pk):
+    sheet = get_object_or_404(ScoreSheet.objects.select_related("entry__venue"), pk=sheet_pk)
+    _check(request, "scoring.reopen_sheet", sheet.entry.venue)
+    form = ReasonForm(request.POST, prefix="reopen")
+    if not form.is_valid():
+        messages.error(request, _("Please give the reason for reopening the sheet."))
+    else:
+        try:
+            services.reopen_sheet(sheet=sheet, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+        else:
+            messages.success(request, _("The sheet is reopened; the judge can change and submit it again."))
+    return redirect("scoring:panel", venue_pk=sheet.entry.venue_id)
+
+
+@login_required
+@require_POST
+def sign_off(request, venue_pk):
+    venue = _venue(venue_pk)
+    _check(request, "scoring.sign_off_venue", venue)
+    try:
+        services.sign_off_venue(venue=venue, by=request.user)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(request, _("%(venue)s is signed off.") % {"venue": venue.name})
+    return redirect("scoring:panel", venue_pk=venue.pk)
+
+
+# --- organisers -----------------------------------------------------------------------------------
+
+
+@login_required
+def category_venues(request, category_pk):
+    category = get_object_or_404(Category.objects.select_related("edition"), pk=category_pk)
+    _check(request, "scoring.manage_venue", category)
+    venues = list(category.venues.order_by("name"))
+    schedules = [(venue, services.venue_schedule(venue=venue)) for venue in venues]
+    unassigned = Entry.objects.filter(
+        category=category, status=Entry.Status.ACCEPTED, venue__isnull=True
+    ).select_related("enterprise")
+    return render(
+        request,
+        "scoring/organiser/venues.html",
+        {
+            "category": category,
+            "schedules": schedules,
+            "unassigned": unassigned,
+            "assign_form": AssignForm(),
+            "move_form": MoveForm(category=category),
+            "draw_form": DrawForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def assign(request, category_pk):
+    category = get_object_or_404(Category, pk=category_pk)
+    _check(request, "scoring.manage_venue", category)
+    form = AssignForm(request.POST)
+    form.is_valid()
+    try:
+        placed = services.assign_entries(category=category, reassign=form.cleaned_data.get("reassign", False))
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(request, _("%(count)s entries assigned.") % {"count": sum(placed.values())})
+    return redirect("scoring:category_venues", category_pk=category.pk)
+
+
+@login_required
+@require_POST
+def move(request, entry_pk):
+    entry = get_object_or_404(Entry.objects.select_related("category"), pk=entry_pk)
+    _check(request, "scoring.manage_venue", entry)
+    form = MoveForm(request.POST, category=entry.category)
+    if not form.is_valid():
+        messages.error(request, _("Choose an open venue of the entry's category."))
+    else:
+        try:
+            services.move_entry(entry=entry, venue=form.cleaned_data["venue"])
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+        else:
+            messages.success(
+                request, _("%(code)s moved to %(venue)s.") % {"code": entry.code, "venue": form.cleaned_data["venue"]}
+            )
+    return redirect("scoring:category_venues", category_pk=entry.category_id)
+
+
+@login_required
+@require_POST
+def draw(request, venue_pk):
+    venue = _venue(venue_pk)
+    _check(request, "scoring.manage_venue", venue)
+    form = DrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The seed can have at most 64 characters."))
+    else:
+        try:
+            services.draw_running_order(venue=venue, seed=form.cleaned_data["seed"])
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+        else:
+            venue.refresh_from_db()
+            messages.success(
+                request,
+                _("Running order of %(venue)s drawn with seed %(seed)s.") % {"venue": venue, "seed": venue.draw_seed},
+            )
+    return redirect("scoring:category_venues", category_pk=venue.category_id)
+
+
+@login_required
+def schedule(request, venue_pk):
+    venue = _venue(venue_pk)
+    _check(request, "scoring.view_schedule", venue)
+    template = (
+        "scoring/organiser/schedule_print.html" if request.GET.get("print") else "scoring/organiser/schedule.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "venue": venue,
+            "slots": services.venue_schedule(venue=venue),
+            "panel": venue.panel.select_related("judge"),
+        },
+    )
+
+
+@login_required
+def recusals(request, edition_pk):
+    edition = get_object_or_404(Edition, pk=edition_pk)
+    _check(request, "scoring.manage_venue", edition)
+    rows = (
+        Recusal.objects.filter(entry__edition=edition)
+        .select_related("entry__venue", "judge", "created_by", "lifted_by")
+        .order_by("entry__venue__name", "entry__code", "judge__full_name")
+    )
+    return render(
+        request,
+        "scoring/organiser/recusals.html",
+        {"edition": edition, "recusals": rows, "lift_form": ReasonForm(prefix="lift")},
+    )
+
+
+@login_required
+@require_POST
+def lift(request, recusal_pk):
+    recusal = get_object_or_404(Recusal.objects.select_related("entry"), pk=recusal_pk)
+    _check(request, "scoring.manage_venue", recusal.entry)
+    form = ReasonForm(request.POST, prefix="lift")
+    if not form.is_valid():
+        messages.error(request, _("Please give the reason for lifting the recusal."))
+    else:
+        try:
+            services.lift_recusal(recusal=recusal, organiser=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+        else:
+            messages.success(request, _("The recusal is lifted."))
+    return redirect("scoring:recusals", edition_pk=recusal.entry.edition_id)
+
+
+@login_required
+def import_sheets(request, edition_pk):
+    edition = get_object_or_404(Edition, pk=edition_pk)
+    _check(request, "scoring.manage_venue", edition)
+    form = PaperSheetImportForm(request.POST or None, request.FILES or None)
+    report = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.import_paper_sheets(
+                edition=edition, file=form.cleaned_data["file"], organiser=request.user
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        if report is not None and report.ok:
+            messages.success(
+                request,
+                _("%(created)s paper sheet(s) imported, %(updated)s draft(s) completed.")
+                % {"created": report.created, "updated": report.updated},
+            )
+            return redirect("scoring:import_sheets", edition_pk=edition.pk)
+        status = 400
+    return render(
+        request, "scoring/organiser/import.html", {"edition": edition, "form": form, "report": report}, status=status
+    )
+
+
+@login_required
+def venue_audit(request, venue_pk):
+    venue = _venue(venue_pk)
+    _check(request, "scoring.manage_venue", venue)
+    changes = (
+        SheetAudit.objects.filter(sheet__entry__venue=venue)
+        .select_related("sheet__entry", "sheet__judge", "user")
+        .order_by("-at", "-id")
+    )
+    return render(
+        request,
+        "scoring/organiser/audit.html",
+        {"venue": venue, "changes": changes, "reopen_form": ReasonForm(prefix="venue")},
+    )
+
+
+@login_required
+@require_POST
+def reopen_venue(request, venue_pk):
+    venue = _venue(venue_pk)
+    _check(request, "scoring.manage_venue", venue)
+    form = ReasonForm(request.POST, prefix="venue")
+    if not form.is_valid():
+        messages.error(request, _("Please give the reason for reopening the venue."))
+    else:
+        try:
+            services.reopen_venue(venue=venue, organiser=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+        else:
+            messages.success(request, _("%(venue)s is reopened.") % {"venue": venue.name})
+    return redirect("scoring:panel", venue_pk=venue.pk)
+
+
+# --- live board -----------------------------------------------------------------------------------
+
+
+def _board_edition(request):
+    editions = Edition.objects.organised_by(request.user).order_by("-year", "-number")
+    chosen = request.GET.get("edition")
+    if chosen:
+        try:
+            return editions.get(pk=int(chosen)), editions
+        except (ValueError, Edition.DoesNotExist):
+            raise Http404
+    return (editions.filter(status=Edition.Status.JUDGING).first() or editions.first()), editions
+
+
+def _board(edition):
+    venues = (
+        Venue.objects.filter(edition=edition)
+        .select_related("category")
+        .order_by("category__position", "category_id", "name")
+    )
+    return services.venues_progress(venues)
+
+
+@login_required
+def live_board(request):
+    _check(request, "scoring.view_board", None)
+    edition, editions = _board_edition(request)
+    return render(
+        request,
+        "scoring/organiser/board.html",
+        {
+            "edition": edition,
+            "editions": editions,
+            "board": _board(edition) if edition else [],
+            "categories": edition.categories.all() if edition else [],
+        },
+    )
+
+
+@login_required
+def live_board_data(request):
+    _check(request, "scoring.view_board", None)
+    edition, _editions = _board_edition(request)
+    if edition is None:
+        return JsonResponse({"venues": []})
+    judges = {}
+    venues = []
+    for progress in _board(edition):
+        for seat in progress.panel:
+            judges[seat.judge_id] = seat.judge.full_name or seat.judge.email
+        venues.append(
+            {
+                "id": progress.venue.pk,
+                "submitted": progress.submitted,
+                "expected": progress.expected,
+                "percent": progress.percent,
+                "signed_off": progress.venue.is_signed_off,
+                "missing": [
+                    {"entry": entry.code, "judge": judges[cell.judge_id], "status": cell.status}
+                    for entry, cell in progress.missing
+                ],
+                "flags": [
+                    {"entry": entry.code, "judge": judges[cell.judge_id], "total": str(cell.total)}
+                    for entry, cell in progress.flags
+                ],
+            }
+        )
+    return JsonResponse({"edition": edition.pk, "at": date_format(timezone.localtime(), "H:i:s"), "venues": venues})

@@ -1,0 +1,110 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Venue
+
+
+class ScoreSheetForm(forms.Form):
+    """One field per rubric criterion (typed text: the service checks it and says what is wrong), a comment
+    and the sheet's version, so a stale tab cannot overwrite a newer save."""
+
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, sheet, **kwargs):
+        self.sheet = sheet
+        self.criteria = list(sheet.rubric.criteria.all())
+        initial = kwargs.setdefault("initial", {})
+        scores = {score.criterion_id: score.points for score in sheet.scores.all()}
+        initial.setdefault("comment", sheet.comment)
+        initial.setdefault("version", sheet.version)
+        super().__init__(*args, **kwargs)
+        for criterion in self.criteria:
+            name = self.field_name(criterion)
+            self.fields[name] = forms.CharField(
+                label=criterion.name,
+                required=False,
+                max_length=10,
+                widget=forms.TextInput(
+                    attrs={
+                        "inputmode": "decimal",
+                        "autocomplete": "off",
+                        "class": "form-control form-control-lg score-input",
+                        "data-max": str(criterion.max_points),
+                        "data-criterion": str(criterion.pk),
+                    }
+                ),
+            )
+            if criterion.pk in scores:
+                self.initial[name] = scores[criterion.pk]
+        self.order_fields([self.field_name(c) for c in self.criteria] + ["comment", "version"])
+
+    @staticmethod
+    def field_name(criterion):
+        return f"c{criterion.pk}"
+
+    def rows(self):
+        return [(criterion, self[self.field_name(criterion)]) for criterion in self.criteria]
+
+    def raw_points(self):
+        return {c.pk: self.data.get(self.field_name(c), "") for c in self.criteria}
+
+    def add_service_error(self, error: ValidationError):
+        """Show a service's error: per-criterion messages beside their field, the rest above the form."""
+        if hasattr(error, "error_dict"):
+            for key, errors in error.message_dict.items():
+                name = f"c{key}"
+                for message in errors:
+                    self.add_error(name if name in self.fields else None, message)
+        else:
+            for message in error.messages:
+                self.add_error(None, message)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Please give the reason."))
+        return reason
+
+
+class AssignForm(forms.Form):
+    reassign = forms.BooleanField(
+        label=_("Also redistribute entries of venues where judging has not started"), required=False
+    )
+
+
+class MoveForm(forms.Form):
+    venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none())
+
+    def __init__(self, *args, category, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = Venue.objects.filter(category=category, signed_off_at__isnull=True)
+
+
+class DrawForm(forms.Form):
+    seed = forms.CharField(
+        label=_("Seed"),
+        required=False,
+        max_length=64,
+        help_text=_("Leave empty to draw a new random seed; enter a recorded seed to reproduce its draw."),
+    )
+
+
+class PaperSheetImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Excel file (.xlsx)"),
+        help_text=_("Columns: 分会场, 成果编号, 评委 (e-mail), one column per rubric criterion, 备注."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise ValidationError(_("Upload an .xlsx file."))
+        if upload.size > 5 * 1024 * 1024:
+            raise ValidationError(_("The file is larger than 5 MB."))
+        return upload
