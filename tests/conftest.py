@@ -130,7 +130,15 @@ def page(request, live_server, browser_context_args):
         need("Playwright", False)
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself are
     # synchronous and safe.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    request.addfinalizer(
+        lambda: (
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            if previous is None
+            else os.environ.__setitem__("DJANGO_ALLOW_ASYNC_UNSAFE", previous)
+        )
+    )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=path,

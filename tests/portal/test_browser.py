@@ -41,7 +41,7 @@ def test_enterprise_signs_up_is_approved_logs_in_and_switches_language(page, pas
 
     log_in(page, organiser.email, password)
     page.click("a[data-nav='submissions:enterprise_list']")
-    page.click("a[href$='/review/']")
+    page.click("main a[href^='/entries/enterprises/'][href$='/review/']")
     page.check("input[name=decision][value=approve]")
     page.click("form button[type=submit].btn-primary")
     page.wait_for_url("**/entries/enterprises/")
