@@ -105,7 +105,24 @@ class RubricForm(forms.ModelForm):
             self.fields["total"].disabled = True
 
 
-class CriterionForm(forms.Form):
+class RowForm(forms.Form):
+    """A row of a table of forms: small Bootstrap inputs without labels."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            widget.attrs.setdefault("class", css)
+            widget.attrs.setdefault("aria-label", str(field.label or name))
+
+
+class CriterionForm(RowForm):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     position = forms.IntegerField(label=_("position"), min_value=1, max_value=99)
     name = forms.CharField(label=_("name"), max_length=100)
@@ -115,13 +132,21 @@ class CriterionForm(forms.Form):
 
 
 class BaseRowsFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs.update({"class": "form-check-input", "aria-label": str(_("Delete"))})
+
     def rows(self) -> list[dict]:
-        """Cleaned rows, without the deleted and the empty extra ones."""
-        return [
-            {k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
-            for form in self.forms
-            if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
+        """Cleaned rows: the existing ones and the filled-in extra ones, without those marked for deletion."""
+        rows = []
+        for index, form in enumerate(self.forms):
+            if index >= self.initial_form_count() and not form.has_changed():
+                continue
+            if self._should_delete_form(form):
+                continue
+            rows.append({key: value for key, value in form.cleaned_data.items() if key != "DELETE"})
+        return rows
 
 
 CriterionFormSet = forms.formset_factory(
@@ -179,10 +204,10 @@ class CategoryForm(forms.ModelForm):
         self.fields["min_sheets"].min_value = 1
 
 
-class GradeForm(forms.Form):
+class GradeForm(RowForm):
     position = forms.IntegerField(label=_("position"), min_value=1, max_value=20)
     name = forms.CharField(label=_("name"), max_length=50)
-    rule = forms.ChoiceField(label=_("rule"), choices=GradeRule.Rule.choices)
+    rule = forms.ChoiceField(label=_("rule"), choices=GradeRule.Rule.choices, initial=GradeRule.Rule.SHARE)
     value = forms.DecimalField(label=_("value"), max_digits=8, decimal_places=4)
     floor = forms.DecimalField(label=_("minimum score"), max_digits=5, decimal_places=2, required=False)
 

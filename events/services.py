@@ -16,6 +16,7 @@ from scoring.models import CriterionScore, Result, ResultRun, ScoreSheet
 User = get_user_model()
 
 Status = Edition.Status
+TENTH = Decimal("0.1")
 
 # The status machine of an edition: from -> the statuses it may move to. Closing can be undone (late entries);
 # nothing else goes back.
@@ -77,7 +78,7 @@ def _check_criteria(*, total: Decimal, criteria: list[dict]) -> None:
     if maxima != Decimal(total):
         raise ValidationError(
             _("The maxima of the criteria add up to %(sum)s, but the rubric's total is %(total)s.")
-            % {"sum": maxima, "total": Decimal(total)}
+            % {"sum": maxima.quantize(TENTH), "total": Decimal(total).quantize(TENTH)}
         )
 
 

@@ -1,7 +1,28 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from events import views  # noqa: F401
+from events import views
 
 app_name = "events"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.edition_list, name="edition_list"),
+    path("new/", views.edition_create, name="edition_create"),
+    path("<int:pk>/", views.dashboard, name="dashboard"),
+    path("<int:pk>/edit/", views.edition_edit, name="edition_edit"),
+    path("<int:pk>/status/", views.edition_status, name="edition_status"),
+    path("<int:pk>/copy/", views.edition_copy, name="edition_copy"),
+    path("<int:pk>/rubrics/", views.rubric_list, name="rubric_list"),
+    path("<int:pk>/rubrics/new/", views.rubric_create, name="rubric_create"),
+    path("rubrics/<int:pk>/", views.rubric_edit, name="rubric_edit"),
+    path("rubrics/<int:pk>/copy/", views.rubric_copy, name="rubric_copy"),
+    path("rubrics/<int:pk>/delete/", views.rubric_delete, name="rubric_delete"),
+    path("<int:pk>/categories/", views.category_list, name="category_list"),
+    path("<int:pk>/categories/new/", views.category_create, name="category_create"),
+    path("categories/<int:pk>/", views.category_edit, name="category_edit"),
+    path("categories/<int:pk>/delete/", views.category_delete, name="category_delete"),
+    path("<int:pk>/venues/", views.venue_list, name="venue_list"),
+    path("<int:pk>/venues/new/", views.venue_create, name="venue_create"),
+    path("venues/<int:pk>/", views.venue_edit, name="venue_edit"),
+    path("venues/<int:pk>/delete/", views.venue_delete, name="venue_delete"),
+    path("venues/<int:pk>/panel/", views.panel, name="panel"),
+]
