@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from events.models import Category, Edition, GradeRule, PanelMember, Venue
 from events.services import create_rubric_from_template
+from submissions.demo import load_demo_entries
 from submissions.models import Enterprise, RecommendingUnit
 from submissions.validators import example_credit_code
 
@@ -53,6 +54,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             created = self.load()
+            load_demo_entries(
+                edition=Edition.objects.get(name=EDITION_NAME, year=2021),
+                clerk=User.objects.get(email="clerk@demo.qc"),
+                organiser=User.objects.get(email="organiser@demo.qc"),
+            )
         self.stdout.write(self.style.SUCCESS("Demo edition created." if created else "Demo edition already there."))
         self.print_accounts()
 
