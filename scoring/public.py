@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, Q, Value, When
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import translation
@@ -54,6 +54,8 @@ _ORDERINGS = {
         "-edition__number",
         "category__position",
         "category_id",
+        # Ranks are per venue where the category ranks within each venue.
+        Case(When(category__ranking_scope=Category.Scope.VENUE, then=F("venue_name")), default=Value("")),
         F("rank").asc(nulls_last=True),
         "code",
     ],
@@ -363,6 +365,7 @@ def edition_statistics(edition) -> dict:
     by_topic = _crosstab(
         rows, "topic_type", lambda v: topic_type_label(v) if v else _("No topic type (teams and stories)"), grades
     )
+    by_topic.sort(key=lambda line: (line["key"] == "", line["key"]))
     return {
         "edition": edition,
         "grades": grades,

@@ -12,5 +12,6 @@ urlpatterns = [
     path("editions/", views.edition_list, name="edition_list"),
     path("editions/<int:pk>/", views.edition_detail, name="edition"),
     path("editions/<int:pk>/awards.csv", views.award_list_csv, name="award_list_csv"),
+    path("editions/<int:pk>/awards.xlsx", views.award_list_xlsx, name="award_list_xlsx"),
     path("statistics/", views.statistics, name="statistics"),
 ]

@@ -5,6 +5,8 @@ content is rendered once per URL and language and cached (see `scoring.public`);
 which differs per visitor (navigation, log-in state), is rendered on every request.
 """
 
+import io
+
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -16,8 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from events.models import Edition
-from scoring import public
+from scoring import exports, public
+from scoring.models import AwardList, Publication
 from scoring.public import CACHE_SECONDS, ResultFilterForm, cache_key, published_editions, published_rows
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _cached_page(request, *, template: str, build):
@@ -243,4 +248,33 @@ def award_list_csv(request, pk: int):
         cache.set(key, content, CACHE_SECONDS)
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_award_filename(edition, "csv")}"'
+    return response
+
+
+@require_safe
+def award_list_xlsx(request, pk: int):
+    """The award list workbook of the edition's current publication: the file the publication task produced,
+    or, while that is not ready, the same workbook generated here (and cached)."""
+    edition = _published_edition(pk)
+    publication = Publication.objects.filter(edition=edition).order_by("-version").first()
+    filename = _award_filename(edition, "xlsx")
+    stored = (
+        AwardList.objects.filter(publication=publication, format=AwardList.Format.XLSX, status=AwardList.Status.DONE)
+        .exclude(file="")
+        .first()
+    )
+    if stored is not None:
+        try:
+            return FileResponse(stored.file.open("rb"), as_attachment=True, filename=filename, content_type=XLSX)
+        except FileNotFoundError:
+            pass
+    key = cache_key("awards-xlsx", str(pk))
+    content = cache.get(key)
+    if content is None:
+        buffer = io.BytesIO()
+        exports.write_xlsx(edition=edition, publication=publication, target=buffer)
+        content = buffer.getvalue()
+        cache.set(key, content, CACHE_SECONDS)
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

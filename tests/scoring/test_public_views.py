@@ -1,13 +1,17 @@
+import io
 import re
 
+import openpyxl
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from events.models import Category, Edition
+from scoring.models import AwardList
 from scoring.public import bump_public_cache, cache_version
 from submissions.models import Entry
 from tests import factories
@@ -128,6 +132,17 @@ def test_results_sort_by_score(client, edition_2021):
     url = reverse("public:results")
     assert codes(client.get(url, {"sort": "score"})) == [high.code, middle.code, low.code]
     assert codes(client.get(url, {"sort": "rank"})) == [high.code, middle.code, low.code]
+
+
+def test_results_rank_order_groups_venues_when_a_category_ranks_per_venue(client, edition_2021):
+    edition, publication = edition_2021
+    category = factories.CategoryFactory(edition=edition, ranking_scope=Category.Scope.VENUE)
+    venue_a = factories.VenueFactory(category=category, name="第1分会场")
+    venue_b = factories.VenueFactory(category=category, name="第2分会场")
+    b1 = published_row(publication, venue=venue_b, rank=1)
+    a2 = published_row(publication, venue=venue_a, rank=2)
+    a1 = published_row(publication, venue=venue_a, rank=1)
+    assert codes(client.get(reverse("public:results"))) == [a1.code, a2.code, b1.code]
 
 
 def test_results_paginate_and_keep_filters_in_links(client, edition_2021):
@@ -340,6 +355,36 @@ def test_award_list_csv_lists_graded_entries_in_order(client):
     assert lines[1].split(",")[-2] == "84.17"
 
 
+def test_award_list_xlsx_is_generated_from_the_current_publication(client):
+    edition, qc, _team = _headline_edition()
+    response = client.get(reverse("public:award_list_xlsx", args=[edition.pk]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="awards-2021-40.xlsx"'
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    values = [cell for row in workbook[workbook.sheetnames[0]].iter_rows(values_only=True) for cell in row]
+    assert "QC小组成果" in " ".join(str(v) for v in values if v)
+
+
+def test_award_list_xlsx_serves_the_stored_file_when_ready(client):
+    edition, _qc, _team = _headline_edition()
+    publication = edition.publications.get()
+    AwardList.objects.create(
+        edition=edition,
+        publication=publication,
+        format=AwardList.Format.XLSX,
+        status=AwardList.Status.DONE,
+        file=SimpleUploadedFile("list.xlsx", b"stored workbook"),
+    )
+    response = client.get(reverse("public:award_list_xlsx", args=[edition.pk]))
+    assert b"".join(response.streaming_content) == b"stored workbook"
+
+
+def test_award_list_xlsx_404_for_unpublished_edition(client):
+    edition, publication = published_edition(status=Edition.Status.JUDGING)
+    published_row(publication)
+    assert client.get(reverse("public:award_list_xlsx", args=[edition.pk])).status_code == 404
+
+
 def test_award_list_csv_404_for_unpublished_edition(client):
     edition, publication = published_edition(status=Edition.Status.JUDGING)
     published_row(publication)
@@ -365,7 +410,7 @@ def test_statistics_count_grades_per_category_province_and_topic_type(client):
     # columns: 标杆, no grade, total
     assert lines("by-category") == [(str(qc.pk), [2, 1, 3]), (str(team.pk), [1, 0, 1])]
     assert lines("by-province") == [("zhejiang", [3, 1, 4])]
-    assert lines("by-topic-type") == [("", [1, 0, 1]), ("problem_solving", [2, 1, 3])]
+    assert lines("by-topic-type") == [("problem_solving", [2, 1, 3]), ("", [1, 0, 1])]
     assert 'src="/static/vendor/chart.js/chart.umd.min.js"' in html
     assert '<script id="chart-by-category" type="application/json">' in html
     assert html.count("<canvas data-chart=") == 3
