@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from events.models import Category, Edition, PanelMember, Venue
-from scoring import services
+from scoring import paper_sheets, services
 from scoring.forms import (
     AssignForm,
     DrawForm,
@@ -127,7 +127,6 @@ def score_entry(request, venue_pk, entry_pk):
     context = {
         "venue": venue,
         "entry": entry,
-        "order": _order_with_state(venue, judge),
         "files": [(f, _file_url(f)) for f in entry.files.all()],
         "is_leader": services.is_leader_of(judge, venue),
         "recuse_form": ReasonForm(prefix="recuse"),
@@ -143,6 +142,7 @@ def score_entry(request, venue_pk, entry_pk):
         recusal = Recusal.objects.filter(entry=entry, judge=judge, lifted_at__isnull=True).first()
     if recusal is not None:
         context["recusal"] = recusal
+        context["order"] = _order_with_state(venue, judge)
         return render(request, "scoring/judging/score.html", context)
     try:
         sheet = services.open_sheet(entry=entry, judge=judge)
@@ -176,6 +176,7 @@ def score_entry(request, venue_pk, entry_pk):
             "form": form,
             "total": services.sheet_total(sheet),
             "locked": sheet.status == ScoreSheet.Status.SUBMITTED or venue.is_signed_off,
+            "order": _order_with_state(venue, judge),
         }
     )
     return render(request, "scoring/judging/score.html", context, status=400 if form.errors else 200)
@@ -448,10 +449,10 @@ def import_sheets(request, edition_pk):
     _check(request, "scoring.manage_venue", edition)
     form = PaperSheetImportForm(request.POST or None, request.FILES or None)
     report = None
-    status = 200
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
     if request.method == "POST" and form.is_valid():
         try:
-            report = services.import_paper_sheets(
+            report = paper_sheets.import_paper_sheets(
                 edition=edition, file=form.cleaned_data["file"], organiser=request.user
             )
         except ValidationError as error:

@@ -1,0 +1,329 @@
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from scoring import services
+from scoring.models import ScoreSheet, SheetAudit
+from tests import factories
+from tests.scoring.judging_data import FULL, entry_for, judged_venue, raw, values_for_total
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(setup, values, *, version=1, action="submit", comment=""):
+    data = {f"c{c.pk}": v for c, v in zip(setup.criteria, values, strict=True)}
+    data.update({"version": version, "comment": comment})
+    if action:
+        data["action"] = action
+    return data
+
+
+def submit(setup, judge, entry, total="82.5"):
+    sheet = services.open_sheet(entry=entry, judge=judge)
+    return services.submit_sheet(
+        sheet=sheet, judge=judge, raw=raw(setup.criteria, values_for_total(total)), version=sheet.version
+    )
+
+
+# --- judge home -----------------------------------------------------------------------------------
+
+
+def test_judge_home_lists_the_judges_venues(client_for, django_assert_num_queries):
+    judge = factories.JudgeFactory()
+    for _n in range(3):
+        factories.PanelMemberFactory(judge=judge)
+    client = client_for(judge)
+    with django_assert_num_queries(3):
+        response = client.get(reverse("scoring:judge_home"))
+    assert response.content.count(b"data-venue=") == 3
+    for _n in range(27):
+        factories.PanelMemberFactory(judge=judge)
+    with django_assert_num_queries(3):
+        response = client.get(reverse("scoring:judge_home"))
+    assert response.content.count(b"data-venue=") == 30
+
+
+def test_judge_home_counts_only_the_judges_own_submitted_sheets(client_for):
+    setup = judged_venue(judges=2, entries=2)
+    submit(setup, setup.judges[1], setup.entries[0])
+    submit(setup, setup.judges[0], setup.entries[0])
+    submit(setup, setup.judges[0], setup.entries[1])
+    response = client_for(setup.judges[1]).get(reverse("scoring:judge_home"))
+    assert b'data-submitted="1"' in response.content
+
+
+def test_judge_home_refuses_an_enterprise_user(client_for, user_a):
+    assert client_for(user_a).get(reverse("scoring:judge_home")).status_code == 403
+
+
+# --- workspace ------------------------------------------------------------------------------------
+
+
+def test_workspace_opens_the_first_entry_not_yet_scored(client_for):
+    setup = judged_venue(judges=2, entries=3)
+    judge = setup.judges[1]
+    submit(setup, judge, setup.entries[0])
+    response = client_for(judge).get(reverse("scoring:workspace", args=[setup.venue.pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("scoring:score_entry", args=[setup.venue.pk, setup.entries[1].pk])
+
+
+def test_workspace_refuses_a_judge_of_another_panel(client_for):
+    setup = judged_venue(entries=1)
+    client = client_for(factories.JudgeFactory())
+    assert client.get(reverse("scoring:workspace", args=[setup.venue.pk])).status_code == 403
+    url = reverse("scoring:score_entry", args=[setup.venue.pk, setup.entries[0].pk])
+    assert client.get(url).status_code == 403
+    assert ScoreSheet.objects.count() == 0
+
+
+def test_score_page_shows_the_running_order_the_form_and_the_report(client_for):
+    setup = judged_venue(judges=2, entries=3)
+    entry = setup.entries[1]
+    stored = factories.EntryFileFactory(entry=entry)
+    response = client_for(setup.judges[1]).get(reverse("scoring:score_entry", args=[setup.venue.pk, entry.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.count('data-state="missing"') == 2
+    assert body.count('data-state="draft"') == 1
+    assert 'aria-current="true"' in body
+    for criterion in setup.criteria:
+        assert f'name="c{criterion.pk}"' in body
+        assert f'data-max="{criterion.max_points}"' in body
+    assert reverse("submissions:file_download", args=[stored.pk]) in body
+    assert ScoreSheet.objects.get().status == ScoreSheet.Status.DRAFT
+
+
+def test_score_entry_of_another_venue_is_not_found(client_for):
+    setup = judged_venue(entries=1)
+    other = judged_venue(category=setup.category, entries=1)
+    url = reverse("scoring:score_entry", args=[setup.venue.pk, other.entries[0].pk])
+    assert client_for(setup.judges[0]).get(url).status_code == 404
+
+
+def test_posting_a_complete_sheet_submits_it(client_for):
+    setup = judged_venue(judges=2, entries=2)
+    entry = setup.entries[0]
+    url = reverse("scoring:score_entry", args=[setup.venue.pk, entry.pk])
+    client = client_for(setup.judges[1])
+    client.get(url)
+    response = client.post(url, form_data(setup, FULL, comment="好"))
+    assert response.status_code == 302
+    assert response.url == reverse("scoring:workspace", args=[setup.venue.pk])
+    sheet = ScoreSheet.objects.get()
+    assert (sheet.status, sheet.comment, str(services.sheet_total(sheet))) == ("submitted", "好", "82.5")
+    page = client.get(url)
+    assert b'id="sheet-locked"' in page.content
+    assert b'name="action"' not in page.content
+
+
+def test_posting_bad_points_shows_each_message_and_saves_nothing(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    url = reverse("scoring:score_entry", args=[setup.venue.pk, setup.entries[0].pk])
+    client = client_for(setup.judges[1])
+    client.get(url)
+    with translation.override("en"):
+        response = client.post(
+            url, form_data(setup, ["16", "-1", "17.55", "abc", "5", "10"]), HTTP_ACCEPT_LANGUAGE="en"
+        )
+        body = response.content.decode()
+        assert response.status_code == 400
+        for message in (
+            _("At most %(max)s points.") % {"max": "15"},
+            _("Points cannot be negative."),
+            _("Use at most one decimal place, e.g. 17.5."),
+            _("Enter a number, e.g. 17.5."),
+        ):
+            assert message in body
+    assert ScoreSheet.objects.get().status == ScoreSheet.Status.DRAFT
+    assert ScoreSheet.objects.get().scores.count() == 0
+
+
+def test_posting_a_stale_form_is_refused(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    url = reverse("scoring:score_entry", args=[setup.venue.pk, setup.entries[0].pk])
+    client = client_for(setup.judges[1])
+    client.get(url)
+    assert client.post(url, form_data(setup, FULL, action="draft", version=1)).status_code == 302
+    with translation.override("en"):
+        response = client.post(url, form_data(setup, values_for_total("60"), version=1), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert b"changed elsewhere" in response.content
+    sheet = ScoreSheet.objects.get()
+    assert (sheet.status, str(services.sheet_total(sheet))) == ("draft", "82.5")
+
+
+def test_autosave_keeps_the_draft_and_returns_the_new_version(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    sheet = services.open_sheet(entry=setup.entries[0], judge=setup.judges[1])
+    client = client_for(setup.judges[1])
+    url = reverse("scoring:autosave", args=[sheet.pk])
+    response = client.post(url, form_data(setup, ["12", "", "", "", "", ""], action=None))
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["ok"], body["version"], body["total"]) == (True, 2, "12.0")
+    stale = client.post(url, form_data(setup, ["13", "", "", "", "", ""], action=None, version=1))
+    assert stale.status_code == 409
+    assert stale.json()["ok"] is False
+    bad = client.post(url, form_data(setup, ["16", "", "", "", "", ""], action=None, version=2))
+    assert bad.status_code == 400
+    assert list(bad.json()["errors"]) == [str(setup.criteria[0].pk)]
+    assert str(services.sheet_total(ScoreSheet.objects.get())) == "12.0"
+    assert SheetAudit.objects.filter(action="draft").count() == 1
+
+
+def test_autosave_refuses_another_judges_sheet(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    sheet = services.open_sheet(entry=setup.entries[0], judge=setup.judges[1])
+    response = client_for(setup.judges[0]).post(
+        reverse("scoring:autosave", args=[sheet.pk]), form_data(setup, FULL, action=None)
+    )
+    assert response.status_code == 404
+    assert ScoreSheet.objects.get().scores.count() == 0
+
+
+# --- panel, sheets, sign-off ----------------------------------------------------------------------
+
+
+def test_panel_page_for_the_leader_shows_missing_and_flags(client_for, django_assert_num_queries):
+    setup = judged_venue(judges=3, entries=3)
+    for judge, total in zip(setup.judges, ["80", "82", "95"], strict=True):
+        submit(setup, judge, setup.entries[0], total=total)
+    client = client_for(setup.leader)
+    url = reverse("scoring:panel", args=[setup.venue.pk])
+    with django_assert_num_queries(10):
+        response = client.get(url)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.count('data-status="missing"') == 6
+    assert body.count('data-flagged="1"') == 1
+    assert 'id="sign-off" disabled' in body
+    for _n in range(27):
+        entry_for(setup.venue)
+    with django_assert_num_queries(10):
+        response = client.get(url)
+    assert response.content.decode().count('data-status="missing"') == 6 + 27 * 3
+
+
+def test_panel_page_is_refused_to_a_plain_judge_until_sign_off(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    url = reverse("scoring:panel", args=[setup.venue.pk])
+    assert client_for(setup.judges[1]).get(url).status_code == 403
+    assert client_for(factories.JudgeFactory()).get(url).status_code == 403
+    for judge in setup.judges:
+        submit(setup, judge, setup.entries[0])
+    services.sign_off_venue(venue=setup.venue, by=setup.leader)
+    assert client_for(setup.judges[1]).get(url).status_code == 200
+    assert client_for(factories.JudgeFactory()).get(url).status_code == 403
+
+
+def test_sheet_detail_is_private_to_its_judge_before_sign_off(client_for):
+    setup = judged_venue(judges=3, entries=1)
+    sheet = submit(setup, setup.judges[1], setup.entries[0])
+    url = reverse("scoring:sheet_detail", args=[sheet.pk])
+    assert client_for(setup.judges[2]).get(url).status_code == 403
+    assert client_for(setup.judges[1]).get(url).status_code == 200
+    assert client_for(setup.leader).get(url).status_code == 200
+    organiser_page = client_for(setup.organiser).get(url)
+    assert b'data-action="submit"' in organiser_page.content  # the audit trail
+    assert b'data-action="submit"' not in client_for(setup.leader).get(url).content
+
+
+def test_leader_reopens_a_sheet_through_the_panel(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    sheet = submit(setup, setup.judges[1], setup.entries[0])
+    url = reverse("scoring:reopen_sheet", args=[sheet.pk])
+    assert client_for(setup.judges[1]).post(url, {"reopen-reason": "x"}).status_code == 403
+    response = client_for(setup.leader).post(url, {"reopen-reason": "效果分填错"})
+    assert response.status_code == 302
+    sheet.refresh_from_db()
+    assert sheet.status == ScoreSheet.Status.DRAFT
+    assert SheetAudit.objects.get(action="reopen").reason == "效果分填错"
+
+
+def test_reopen_without_a_reason_changes_nothing(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    sheet = submit(setup, setup.judges[1], setup.entries[0])
+    client_for(setup.leader).post(reverse("scoring:reopen_sheet", args=[sheet.pk]), {"reopen-reason": "  "})
+    sheet.refresh_from_db()
+    assert sheet.status == ScoreSheet.Status.SUBMITTED
+
+
+def test_sign_off_view(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    url = reverse("scoring:sign_off", args=[setup.venue.pk])
+    submit(setup, setup.judges[0], setup.entries[0])
+    client_for(setup.leader).post(url)
+    setup.venue.refresh_from_db()
+    assert setup.venue.signed_off_at is None  # a sheet is missing
+    submit(setup, setup.judges[1], setup.entries[0])
+    assert client_for(setup.judges[1]).post(url).status_code == 403
+    assert client_for(setup.leader).post(url).status_code == 302
+    setup.venue.refresh_from_db()
+    assert setup.venue.signed_off_by == setup.leader
+
+
+def test_organiser_reopens_a_signed_off_venue(client_for):
+    setup = judged_venue(judges=1, entries=1)
+    submit(setup, setup.judges[0], setup.entries[0])
+    services.sign_off_venue(venue=setup.venue, by=setup.leader)
+    url = reverse("scoring:reopen_venue", args=[setup.venue.pk])
+    assert client_for(setup.leader).post(url, {"venue-reason": "x"}).status_code == 403
+    assert client_for(setup.organiser).post(url, {"venue-reason": "组长签错"}).status_code == 302
+    setup.venue.refresh_from_db()
+    assert setup.venue.signed_off_at is None
+    assert SheetAudit.objects.get(action="venue_reopened").reason == "组长签错"
+
+
+def test_venue_audit_for_organisers_only(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    sheet = submit(setup, setup.judges[1], setup.entries[0])
+    services.reopen_sheet(sheet=sheet, by=setup.leader, reason="改")
+    url = reverse("scoring:venue_audit", args=[setup.venue.pk])
+    response = client_for(setup.organiser).get(url)
+    assert response.status_code == 200
+    assert b'data-action="submit"' in response.content
+    assert b'data-action="reopen"' in response.content
+    assert client_for(setup.leader).get(url).status_code == 403
+
+
+# --- live board -----------------------------------------------------------------------------------
+
+
+def test_live_board_shows_every_venue(client_for, django_assert_num_queries):
+    setup = judged_venue(judges=2, entries=1)
+    for _n in range(2):
+        judged_venue(category=setup.category, judges=2, entries=1)
+    client = client_for(setup.organiser)
+    with django_assert_num_queries(11):
+        response = client.get(reverse("scoring:live_board"))
+    assert response.content.count(b"board-card") == 3
+    for _n in range(27):
+        judged_venue(category=setup.category, judges=2, entries=1)
+    with django_assert_num_queries(11):
+        response = client.get(reverse("scoring:live_board") + f"?edition={setup.edition.pk}")
+    assert response.content.count(b"board-card") == 30
+
+
+def test_live_board_data_reports_progress_missing_and_flags(client_for):
+    setup = judged_venue(judges=3, entries=2)
+    for judge, total in zip(setup.judges, ["70", "72", "90"], strict=True):
+        submit(setup, judge, setup.entries[0], total=total)
+    response = client_for(setup.organiser).get(reverse("scoring:live_board_data") + f"?edition={setup.edition.pk}")
+    data = json.loads(response.content)
+    [venue] = data["venues"]
+    assert (venue["id"], venue["submitted"], venue["expected"], venue["percent"]) == (setup.venue.pk, 3, 6, 50)
+    assert [m["entry"] for m in venue["missing"]] == [setup.entries[1].code] * 3
+    assert venue["flags"] == [{"entry": setup.entries[0].code, "judge": setup.judges[2].full_name, "total": "90.0"}]
+
+
+def test_live_board_refuses_judges_and_other_editions(client_for):
+    setup = judged_venue(judges=1, entries=1)
+    assert client_for(setup.judges[0]).get(reverse("scoring:live_board")).status_code == 403
+    assert client_for(setup.judges[0]).get(reverse("scoring:live_board_data")).status_code == 403
+    stranger = factories.OrganiserFactory()
+    url = reverse("scoring:live_board_data") + f"?edition={setup.edition.pk}"
+    assert client_for(stranger).get(url).status_code == 404

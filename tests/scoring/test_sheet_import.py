@@ -1,0 +1,152 @@
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import translation
+from openpyxl import Workbook
+
+from scoring import paper_sheets, services
+from scoring.models import ScoreSheet, SheetAudit
+from tests import factories
+from tests.scoring.judging_data import FULL, judged_venue, raw
+
+pytestmark = pytest.mark.django_db
+
+CRITERIA = ["选题", "原因分析", "对策与实施", "效果", "成果报告", "特点"]
+HEADER = ["分会场", "成果编号", "评委", *CRITERIA, "备注"]
+
+
+def workbook(rows, header=HEADER):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+def row(setup, judge, entry, points=(12.5, 25, 17, 16, 4, 8), comment="纸质评分"):
+    return [setup.venue.name, entry.code, judge.email, *points, comment]
+
+
+def test_import_creates_submitted_paper_sheets():
+    setup = judged_venue(judges=2, entries=1)
+    entry = setup.entries[0]
+    rows = [row(setup, setup.judges[0], entry), row(setup, setup.judges[1], entry, points=(15, 30, 20, 20, 5, 10))]
+    report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), organiser=setup.organiser)
+    assert (report.ok, report.created, report.updated) == (True, 2, 0)
+    sheets = ScoreSheet.objects.order_by("judge__email")
+    assert [(s.status, s.source, s.comment) for s in sheets] == [("submitted", "paper", "纸质评分")] * 2
+    assert sorted(services.sheet_total(s) for s in sheets) == [Decimal("82.5"), Decimal("100.0")]
+    assert SheetAudit.objects.filter(action="import", user=setup.organiser).count() == 2
+
+
+def test_import_completes_an_existing_draft():
+    setup = judged_venue(judges=1, entries=1)
+    entry, judge = setup.entries[0], setup.judges[0]
+    sheet = services.open_sheet(entry=entry, judge=judge)
+    services.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "3"}, version=1)
+    report = paper_sheets.import_paper_sheets(
+        edition=setup.edition, file=workbook([row(setup, judge, entry)]), organiser=setup.organiser
+    )
+    assert (report.created, report.updated) == (0, 1)
+    assert services.sheet_total(ScoreSheet.objects.get()) == Decimal("82.5")
+
+
+def test_import_reports_every_bad_row_and_saves_nothing():
+    setup = judged_venue(judges=2, entries=2)
+    other_edition = judged_venue(judges=1, entries=1)
+    other_venue = judged_venue(category=setup.category, judges=1, entries=1)
+    first, second = setup.entries
+    rows = [
+        row(setup, setup.judges[0], first),  # 2: fine
+        row(setup, other_edition.judges[0], first),  # 3: a judge of another edition
+        [setup.venue.name, other_venue.entries[0].code, setup.judges[0].email, 1, 1, 1, 1, 1, 1, ""],  # 4
+        row(setup, setup.judges[1], first, points=(16, 25, 17, 16, 4, 8)),  # 5: above the maximum
+        row(setup, setup.judges[1], second, points=(12.55, -1, "abc", 16, 4, 8)),  # 6: three bad values
+        ["第99分会场", first.code, setup.judges[0].email, 1, 1, 1, 1, 1, 1, ""],  # 7: unknown venue
+        row(setup, setup.judges[0], first),  # 8: the same sheet twice
+        row(setup, other_venue.judges[0], second),  # 9: not on this venue's panel
+        [setup.venue.name, "QC-0000-9999", setup.judges[0].email, 1, 1, 1, 1, 1, 1, ""],  # 10: unknown entry
+        row(setup, setup.judges[0], second, points=(12, 25, None, 16, 4, 8)),  # 11: a blank criterion
+    ]
+    with translation.override("en"):
+        report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), organiser=setup.organiser)
+    assert [number for number, _message in report.errors] == [3, 4, 5, 6, 6, 6, 7, 8, 9, 10, 11]
+    messages = dict(report.errors)
+    assert messages[3] == f"{other_edition.judges[0].email} is not a judge of this edition."
+    assert messages[4] == f"Entry {other_venue.entries[0].code} is not heard in {setup.venue.name}."
+    assert messages[5] == "选题: At most 15 points."
+    assert [m for n, m in report.errors if n == 6] == [
+        "选题: Use at most one decimal place, e.g. 17.5.",
+        "原因分析: Points cannot be negative.",
+        "对策与实施: Enter a number, e.g. 17.5.",
+    ]
+    assert messages[7] == "Unknown venue “第99分会场”."
+    assert messages[8] == "A second sheet of the same judge for the same entry."
+    assert messages[9] == f"{other_venue.judges[0].email} is not on the panel of {setup.venue.name}."
+    assert messages[11] == "对策与实施: Give points for 对策与实施."
+    assert ScoreSheet.objects.count() == 0
+
+
+def test_import_refuses_an_already_submitted_sheet_and_a_recused_judge():
+    setup = judged_venue(judges=2, entries=1)
+    entry = setup.entries[0]
+    sheet = services.open_sheet(entry=entry, judge=setup.judges[0])
+    services.submit_sheet(sheet=sheet, judge=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
+    services.declare_recusal(entry=entry, judge=setup.judges[1], reason="同单位")
+    rows = [row(setup, setup.judges[0], entry), row(setup, setup.judges[1], entry)]
+    report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), organiser=setup.organiser)
+    assert [n for n, _m in report.errors] == [2, 3]
+    assert ScoreSheet.objects.count() == 1
+
+
+def test_import_refuses_a_file_without_the_columns_or_not_a_workbook():
+    setup = judged_venue(judges=1, entries=1)
+    with pytest.raises(ValidationError):
+        paper_sheets.import_paper_sheets(
+            edition=setup.edition, file=workbook([], header=["成果编号", "评委"]), organiser=setup.organiser
+        )
+    with pytest.raises(ValidationError):
+        paper_sheets.import_paper_sheets(edition=setup.edition, file=BytesIO(b"not excel"), organiser=setup.organiser)
+    with pytest.raises(ValidationError):
+        paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook([]), organiser=setup.organiser)
+
+
+def test_import_view_uploads_and_lists_bad_rows(client_for):
+    setup = judged_venue(judges=1, entries=1)
+    url = reverse("scoring:import_sheets", args=[setup.edition.pk])
+    client = client_for(setup.organiser)
+    bad = workbook([row(setup, setup.judges[0], setup.entries[0], points=(99, 1, 1, 1, 1, 1))])
+    response = client.post(url, {"file": SimpleUploadedFile("sheets.xlsx", bad.read())})
+    assert response.status_code == 400
+    assert b'data-row="2"' in response.content
+    good = workbook([row(setup, setup.judges[0], setup.entries[0])])
+    response = client.post(url, {"file": SimpleUploadedFile("sheets.xlsx", good.read())})
+    assert response.status_code == 302
+    assert ScoreSheet.objects.get().source == "paper"
+
+
+def test_import_view_refuses_a_judge_and_another_editions_organiser(client_for):
+    setup = judged_venue(judges=1, entries=1)
+    url = reverse("scoring:import_sheets", args=[setup.edition.pk])
+    good = workbook([row(setup, setup.judges[0], setup.entries[0])]).read()
+    assert client_for(setup.judges[0]).get(url).status_code == 403
+    response = client_for(factories.OrganiserFactory()).post(url, {"file": SimpleUploadedFile("s.xlsx", good)})
+    assert response.status_code == 403
+    assert ScoreSheet.objects.count() == 0
+
+
+def test_import_view_refuses_another_file_type(client_for):
+    setup = judged_venue(judges=1, entries=1)
+    response = client_for(setup.organiser).post(
+        reverse("scoring:import_sheets", args=[setup.edition.pk]), {"file": SimpleUploadedFile("s.csv", b"a,b")}
+    )
+    assert response.status_code == 400
+    assert ScoreSheet.objects.count() == 0
