@@ -1,0 +1,121 @@
+"""An enterprise fills a QC entry with members and files and submits it; the organiser returns it; the
+enterprise fixes and resubmits it; the organiser accepts it and it gets its entry code."""
+
+import re
+
+import pytest
+
+from submissions.models import Entry
+from tests import factories
+from tests.submissions.conftest import PDF_BYTES, pptx_bytes
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, email, password):
+    page.goto(page.base_url + "/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit].btn-primary")
+    page.wait_for_load_state()
+
+
+def log_out(page):
+    page.click("form[action='/logout/'] button")
+    page.wait_for_load_state()
+
+
+def upload(page, kind, name, data, mime):
+    slot = page.locator(f"#files li[data-kind={kind}]")
+    slot.locator("input[type=file]").set_input_files({"name": name, "mimeType": mime, "buffer": data})
+    slot.locator(f"button[data-upload={kind}]").click()
+    page.wait_for_selector(f"#files li[data-kind={kind}] a[data-file={kind}]")
+
+
+def test_qc_entry_is_submitted_returned_fixed_resubmitted_and_accepted(page, password):
+    organiser = factories.OrganiserFactory(full_name="王组织")
+    edition = factories.EditionFactory(year=2021)
+    edition.organisers.add(organiser)
+    qc = factories.CategoryFactory(edition=edition, code="QC", name="QC小组成果", requires_slides=True)
+    clerk = factories.EnterpriseUserFactory(full_name="李企业", enterprise__name="华东重型机械有限公司")
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    # The enterprise fills a QC entry with members.
+    log_in(page, clerk.email, password)
+    page.click("a[data-nav='submissions:dashboard']")
+    page.click(f"a[data-new-entry={qc.code}]")
+    page.fill("input[name=title]", "提高齿轮箱装配一次交检合格率")
+    page.fill("input[name=group_name]", "攻坚QC小组")
+    page.select_option("select[name=topic_type]", "problem_solving")
+    page.select_option("select[name=sub_type]", "site")
+    page.fill("input[name=registration_number]", "ZJJX-2021-031")
+    page.fill("input[name=presenter]", "郑华")
+    page.fill("input[name='members-0-name']", "郑华")
+    page.fill("input[name='members-0-group_role']", "组长")
+    page.check("input[name='members-0-is_leader']")
+    page.fill("input[name='members-1-name']", "冯蕾")
+    page.fill("input[name='members-2-name']", "陈晨")
+    page.click("#add-member")
+    page.fill("input[name='members-3-name']", "刘洋")
+    page.click("#save-entry")
+    page.wait_for_url(re.compile(r"/entries/\d+/$"))
+    entry = Entry.objects.get()
+    assert list(entry.members.values_list("name", flat=True)) == ["郑华", "冯蕾", "陈晨", "刘洋"]
+    assert page.locator("#submit-entry").is_disabled()  # files are still missing
+
+    # ... uploads the report (PDF) and the slides (PPTX), and submits it.
+    upload(page, "report", "成果报告.pdf", PDF_BYTES, "application/pdf")
+    upload(page, "slides", "发表.pptx", pptx_bytes(), "application/octet-stream")
+    assert page.locator("#missing").count() == 0
+    page.click("#submit-entry")
+    page.wait_for_selector("#entry-status[data-status=submitted]")
+    log_out(page)
+
+    # The organiser returns it with reasons.
+    log_in(page, organiser.email, password)
+    page.click("a[data-nav='submissions:review_list']")
+    page.click(f"a[data-review='{entry.pk}']")
+    page.click("#start-review")
+    page.wait_for_selector("#entry-status[data-status=under_review]")
+    page.check("input[name=decision][value=return]")
+    page.fill("textarea[name=reason]", "现状调查缺少分层数据,请补充。")
+    page.click("#save-decision")
+    page.wait_for_selector("#entry-status[data-status=returned]")
+    log_out(page)
+
+    # The enterprise sees the reasons, fixes the entry and submits it again.
+    log_in(page, clerk.email, password)
+    page.click("a[data-nav='submissions:dashboard']")
+    row = page.locator(f"tr[data-entry='{entry.pk}']")
+    assert row.get_attribute("data-status") == "returned"
+    assert "现状调查缺少分层数据" in row.locator("[data-return-reason]").inner_text()
+    row.locator("a[href$='/edit/']").click()
+    page.fill("textarea[name=completing_units]", "华东重型机械有限公司装配分厂")
+    page.click("#save-entry")
+    page.wait_for_url(re.compile(r"/entries/\d+/$"))
+    upload(page, "report", "成果报告-修订.pdf", PDF_BYTES + b"% revised\n", "application/pdf")
+    page.click("#submit-entry")
+    page.wait_for_selector("#entry-status[data-status=submitted]")
+    log_out(page)
+
+    # The organiser accepts it from the list (bulk accept) and it gets its code.
+    log_in(page, organiser.email, password)
+    page.goto(page.base_url + "/entries/review/?status=submitted")
+    page.check(f"input[name=entry][value='{entry.pk}']")
+    page.click("#bulk-accept")
+    page.wait_for_selector("#no-entries")  # back on the list of submitted entries, now empty
+    page.click("a[data-nav='submissions:review_list']")
+    page.click(f"a[data-review='{entry.pk}']")
+    assert page.locator("#entry-status").get_attribute("data-status") == "accepted"
+    assert page.locator("#entry-code").inner_text() == "QC-2021-0001"
+    entry.refresh_from_db()
+    assert (entry.status, entry.code) == ("accepted", "QC-2021-0001")
+    assert entry.files.get(kind="report").original_name == "成果报告-修订.pdf"
+    assert list(entry.transitions.values_list("to_status", flat=True)) == [
+        "draft",
+        "submitted",
+        "under_review",
+        "returned",
+        "submitted",
+        "accepted",
+    ]
