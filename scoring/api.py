@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from scoring import public
-from scoring.public import CACHE_SECONDS, ResultFilterForm, cache_key, published_editions, published_rows
+from scoring.public import CACHE_SECONDS, ResultFilterForm, cache_key, published_editions, published_rows, request_path
 
 
 def _json(request, data, status=200):
@@ -30,7 +30,7 @@ def _error(request, message, status):
 
 def _cached(request, build):
     """build() returns (data, status); successful answers are cached per URL and language."""
-    key = cache_key("api", request.get_full_path())
+    key = cache_key("api", request_path(request))
     data = cache.get(key)
     if data is not None:
         return _json(request, data)

@@ -87,6 +87,21 @@ def bump_public_cache() -> None:
         cache.set(VERSION_KEY, time.time_ns() // 1000, None)
 
 
+QUERY_PARAMETERS = frozenset(
+    {"q", "edition", "kind", "category", "venue", "grade", "province", "topic_type", "sort", "page", "page_size"}
+)
+
+
+def request_path(request) -> str:
+    """The path and the parameters the public views read, in a fixed order: the cache key of a page.
+
+    Unknown parameters change nothing on the page, so they must not multiply its cached copies."""
+    params = sorted(
+        (name, value) for name in request.GET if name in QUERY_PARAMETERS for value in request.GET.getlist(name)
+    )
+    return request.path + ("?" + "&".join(f"{name}={value}" for name, value in params) if params else "")
+
+
 def cache_key(kind: str, path: str) -> str:
     digest = hashlib.sha256(path.encode()).hexdigest()[:32]
     return f"public:{cache_version()}:{kind}:{translation.get_language()}:{digest}"

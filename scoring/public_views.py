@@ -20,14 +20,14 @@ from django.views.decorators.http import require_safe
 from events.models import Edition
 from scoring import exports, public
 from scoring.models import AwardList, Publication
-from scoring.public import CACHE_SECONDS, ResultFilterForm, cache_key, published_editions, published_rows
+from scoring.public import CACHE_SECONDS, ResultFilterForm, cache_key, published_editions, published_rows, request_path
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _cached_page(request, *, template: str, build):
     """Render the page body with build()'s context, cached per URL and language; build may raise Http404."""
-    key = cache_key("page", request.get_full_path())
+    key = cache_key("page", request_path(request))
     page = cache.get(key)
     if page is None:
         context = build()

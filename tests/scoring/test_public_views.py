@@ -452,6 +452,14 @@ def test_public_page_is_served_from_cache_until_republication(client, django_ass
     assert "82.00" in html and "80.00" not in html
 
 
+def test_unknown_parameters_share_one_cached_page(client, django_assert_num_queries, edition_2021):
+    published_row(edition_2021[1])
+    url = reverse("public:results")
+    first = client.get(url, {"grade": "标杆", "utm_source": "weixin"})
+    with django_assert_num_queries(0):
+        assert codes(client.get(url, {"utm_source": "weibo", "grade": "标杆"})) == codes(first) != []
+
+
 def test_public_cache_is_per_language(client, edition_2021):
     _edition, publication = edition_2021
     published_row(publication)
