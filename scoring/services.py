@@ -142,7 +142,7 @@ def lift_recusal(*, recusal, organiser, reason: str) -> Recusal:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Please give the reason for lifting the recusal."))
-    recusal = Recusal.objects.select_for_update().select_related("entry__venue").get(pk=recusal.pk)
+    recusal = Recusal.objects.select_for_update(of=("self",)).select_related("entry__venue").get(pk=recusal.pk)
     if not recusal.is_active:
         raise ValidationError(_("This recusal has already been lifted."))
     _ensure_open(recusal.entry.venue)
@@ -251,7 +251,7 @@ def _append_to_order(venue):
 @transaction.atomic
 def move_entry(*, entry, venue) -> Entry:
     """The organiser moves one entry to another venue of its category by hand."""
-    entry = Entry.objects.select_for_update().select_related("venue").get(pk=entry.pk)
+    entry = Entry.objects.select_for_update(of=("self",)).select_related("venue").get(pk=entry.pk)
     venue = Venue.objects.select_for_update().get(pk=venue.pk)
     if venue.category_id != entry.category_id:
         raise ValidationError(_("The venue %(venue)s does not hear this entry's category.") % {"venue": venue.name})
