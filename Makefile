@@ -42,8 +42,8 @@ migrations-check: install
 
 # Collect new strings into locale/zh_Hans and compile; translate the new entries in the .po file.
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --no-obsolete
-	$(BIN)/python manage.py compilemessages -l zh_Hans -l en --ignore=.venv
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=test-artifacts --no-obsolete
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 bench: install
 	$(BIN)/python bench/run.py
