@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from events.models import Category, Criterion, Edition, GradeRule, PanelMember, Rubric, Venue
+from events.models import Category, Criterion, Edition, EditionStatusChange, GradeRule, PanelMember, Rubric, Venue
 
 
 class CriterionInline(admin.TabularInline):
@@ -37,3 +37,9 @@ class VenueAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Edition)
+
+
+@admin.register(EditionStatusChange)
+class EditionStatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["edition", "from_status", "to_status", "by", "at"]
+    list_filter = ["to_status"]

@@ -62,9 +62,9 @@ class EditionCreateForm(EditionForm):
 
 
 class EditionCopyForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=200)
-    number = forms.IntegerField(label=_("number"), min_value=1)
-    year = forms.IntegerField(label=_("year"), min_value=1978, max_value=2200)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    number = forms.IntegerField(label=_("Number"), min_value=1, help_text=_("The 40 in 第40次."))
+    year = forms.IntegerField(label=_("Year"), min_value=1978, max_value=2200)
     include_panels = forms.BooleanField(
         label=_("Copy the panels too"),
         required=False,
@@ -90,7 +90,7 @@ class RubricTemplateForm(forms.Form):
         label=_("Built-in template"),
         choices=[(key, template["label"]) for key, template in RUBRIC_TEMPLATES.items()],
     )
-    name = forms.CharField(label=_("name"), max_length=200, required=False, help_text=_("Empty: the template's name."))
+    name = forms.CharField(label=_("Name"), max_length=200, required=False, help_text=_("Empty: the template's name."))
 
 
 class RubricForm(forms.ModelForm):
@@ -190,7 +190,7 @@ class CategoryForm(forms.ModelForm):
             "min_sheets",
             "ranking_scope",
         ]
-        labels = {"kind": _("entry form")}
+        labels = {"kind": _("Entry form")}
         help_texts = {
             "kind": _("Decides which fields the entry form asks for."),
             "quota_per_enterprise": _("Empty: no limit."),
@@ -229,7 +229,7 @@ def grade_initial(category) -> list[dict]:
 
 class VenueForm(forms.ModelForm):
     topic_type = forms.ChoiceField(
-        label=_("topic type"),
+        label=_("Topic type"),
         choices=[("", _("Any"))] + list(Entry.TopicType.choices),
         required=False,
         help_text=_("Optional: the QC topic type this venue hears, to keep one type together."),
@@ -270,9 +270,9 @@ class JudgeChoiceField(forms.ModelMultipleChoiceField):
 
 class PanelForm(forms.Form):
     judges = JudgeChoiceField(
-        label=_("judges"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
+        label=_("Judges"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
     )
-    leader = forms.ModelChoiceField(label=_("panel leader"), queryset=User.objects.none(), required=False)
+    leader = forms.ModelChoiceField(label=_("Panel leader"), queryset=User.objects.none(), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

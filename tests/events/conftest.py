@@ -1,6 +1,15 @@
 import pytest
+from django.utils import translation
 
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Messages are asserted against their English source: requests and services run in English here."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
