@@ -1,0 +1,198 @@
+"""Award lists: the .xlsx workbook, the CSV, the export task and the operators' commands."""
+
+import csv
+import io
+from decimal import Decimal as D
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
+
+from scoring import exports, results
+from scoring.models import AwardList
+from tests import factories
+from tests.scoring import results_data as data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def computed(organiser):
+    """An edition with two categories: QC (4 entries, 标杆 share 0.5) and stories (2 entries, one below minimum)."""
+    qc = data.category(grades=[("标杆", "share", "0.5")], name="QC小组成果", code="QC")
+    edition = qc.edition
+    edition.organisers.add(organiser)
+    venue, judges = data.venue(qc, judges=3, signed_off=True, name="第1分会场")
+    qc_entries = [
+        data.scored_entry(venue, judges, [90 - n, 90 - n, 90 - n], code=f"QC-2021-{n + 1:04d}", title=f"课题{n + 1}")
+        for n in range(4)
+    ]
+    stories = data.category(edition, grades=[("标杆", "share", "0.15")], name="质量品牌故事", code="PP", position=2)
+    story_venue, story_judges = data.venue(stories, judges=3, signed_off=True, name="第10分会场")
+    data.scored_entry(story_venue, story_judges, [80, 82, 84], code="PP-2021-0001", title="故事一")
+    data.scored_entry(story_venue, story_judges[:1], [99], code="PP-2021-0002", title="故事二")
+    results.execute_run(run=factories.ResultRunFactory(edition=edition))
+    return edition, qc_entries
+
+
+def test_xlsx_has_a_sheet_per_category_in_rank_order_and_a_summary(computed, tmp_path):
+    edition, qc_entries = computed
+    path = tmp_path / "awards.xlsx"
+
+    rows = exports.write_xlsx(edition=edition, target=str(path))
+
+    assert rows == 5  # 4 QC + 1 ranked story
+    book = load_workbook(path)
+    assert book.sheetnames == ["汇总", "QC小组成果", "质量品牌故事"]
+    sheet = book["QC小组成果"]
+    assert sheet["A1"].value == f"{edition.name}(未发布) QC小组成果获奖名单"
+    assert [c.value for c in sheet[2]] == exports.COLUMNS
+    first = qc_entries[0]
+    assert [c.value for c in sheet[3]] == [
+        1,
+        "QC-2021-0001",
+        "课题1",
+        first.group_name,
+        first.enterprise.name,
+        "第1分会场",
+        90,
+        "标杆",
+    ]
+    assert sheet["G3"].number_format == "0.00"
+    assert [sheet.cell(row=r, column=1).value for r in range(3, 7)] == [1, 2, 3, 4]
+    assert [sheet.cell(row=r, column=8).value for r in range(3, 7)] == ["标杆", "标杆", None, None]
+    assert sheet.freeze_panes == "A3"
+    assert sheet.print_title_rows == "$1:$2"
+    assert (sheet.page_setup.paperSize, sheet.page_setup.orientation) == (9, "landscape")  # 9 is A4
+    assert sheet.column_dimensions["C"].width == 40
+    assert "A1:H1" in {str(r) for r in sheet.merged_cells.ranges}
+    summary = book["汇总"]
+    assert [c.value for c in summary[2]] == exports.SUMMARY_COLUMNS
+    assert [[c.value for c in row] for row in summary.iter_rows(min_row=3)] == [
+        ["QC小组成果", 4, 4, "标杆", 2, 0.5],
+        ["质量品牌故事", 2, 1, "标杆", 0, 0],  # 0.15 x 1 = 0.15 -> 0 benchmarks
+    ]
+
+
+def test_csv_is_the_same_list_with_a_byte_order_mark(computed):
+    edition, qc_entries = computed
+    handle = io.StringIO()
+
+    rows = exports.write_csv(edition=edition, target=handle)
+
+    text = handle.getvalue()
+    assert text.startswith("\ufeff")
+    lines = list(csv.reader(io.StringIO(text[1:])))
+    assert rows == 5
+    assert lines[0] == exports.CSV_COLUMNS
+    assert lines[1] == [
+        "QC小组成果",
+        "1",
+        "QC-2021-0001",
+        "课题1",
+        qc_entries[0].group_name,
+        qc_entries[0].enterprise.name,
+        "第1分会场",
+        "90.00",
+        "标杆",
+    ]
+    assert [line[2] for line in lines[1:]] == [
+        "QC-2021-0001",
+        "QC-2021-0002",
+        "QC-2021-0003",
+        "QC-2021-0004",
+        "PP-2021-0001",
+    ]
+
+
+def test_venue_scope_lists_each_venue_in_rank_order(organiser):
+    category = data.category(grades=[("标杆", "share", "0.5")])
+    first, panel1 = data.venue(category, judges=3, name="A分会场")
+    second, panel2 = data.venue(category, judges=3, name="B分会场")
+    data.scored_entry(second, panel2, [95, 95, 95], code="X-1")
+    data.scored_entry(first, panel1, [70, 70, 70], code="X-2")
+    data.scored_entry(first, panel1, [80, 80, 80], code="X-3")
+    results.compute_results(category=category)
+    handle = io.StringIO()
+
+    exports.write_csv(edition=category.edition, target=handle)
+
+    lines = list(csv.reader(io.StringIO(handle.getvalue()[1:])))[1:]
+    assert [(line[1], line[2], line[6]) for line in lines] == [
+        ("1", "X-3", "A分会场"),
+        ("2", "X-2", "A分会场"),
+        ("1", "X-1", "B分会场"),
+    ]
+
+
+def test_published_list_reads_the_frozen_rows(computed, organiser):
+    edition, qc_entries = computed
+    publication = results.publish_results(edition=edition, user=organiser)
+    qc_entries[0].title = "发布后改名"
+    qc_entries[0].save()
+    handle = io.StringIO()
+
+    exports.write_csv(edition=edition, publication=publication, target=handle)
+
+    assert "课题1" in handle.getvalue() and "发布后改名" not in handle.getvalue()
+
+
+def test_export_task_generates_the_file(computed, organiser, django_capture_on_commit_callbacks):
+    edition, _ = computed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        award_list = exports.queue_award_list(edition=edition, format=AwardList.Format.XLSX, user=organiser)
+
+    award_list.refresh_from_db()
+    assert (award_list.status, award_list.rows, award_list.error) == (AwardList.Status.DONE, 5, "")
+    with award_list.file.open("rb") as handle:
+        assert load_workbook(handle).sheetnames == ["汇总", "QC小组成果", "质量品牌故事"]
+
+
+def test_export_failure_is_recorded(computed, monkeypatch):
+    edition, _ = computed
+    award_list = AwardList.objects.create(edition=edition, format=AwardList.Format.CSV)
+
+    def broken(**kwargs):
+        raise OSError("no space left")
+
+    monkeypatch.setattr(exports, "write_csv", broken)
+    with pytest.raises(OSError):
+        exports.generate_award_list(award_list=award_list)
+
+    award_list.refresh_from_db()
+    assert (award_list.status, award_list.error) == (AwardList.Status.FAILED, "OSError: no space left")
+
+
+def test_export_awards_command_writes_xlsx_and_csv(computed, tmp_path):
+    edition, _ = computed
+    out = io.StringIO()
+
+    call_command("export_awards", edition.pk, "--output", str(tmp_path / "list.xlsx"), stdout=out)
+    call_command("export_awards", edition.pk, "--output", str(tmp_path / "list.csv"), stdout=out)
+
+    assert load_workbook(tmp_path / "list.xlsx")["QC小组成果"]["B3"].value == "QC-2021-0001"
+    assert (tmp_path / "list.csv").read_text(encoding="utf-8").count("\n") == 6
+    assert "5 ranked entries from the provisional results" in out.getvalue()
+
+
+def test_export_awards_command_refuses_bad_input(computed, tmp_path):
+    edition, _ = computed
+    with pytest.raises(CommandError):
+        call_command("export_awards", edition.pk, "--output", str(tmp_path / "list.pdf"))
+    with pytest.raises(CommandError):
+        call_command("export_awards", 999999, "--output", str(tmp_path / "list.csv"))
+
+
+def test_compute_results_command_computes_and_reports(organiser):
+    category = data.category(grades=[("标杆", "share", "0.5")])
+    venue, judges = data.venue(category, judges=3)
+    item = data.scored_entry(venue, judges, [85, "84.5", 84])
+    out = io.StringIO()
+
+    call_command("compute_results", category.edition.pk, stdout=out)
+
+    assert item.result.final_score == D("84.50")
+    assert "1 results, 1 ranked, 1 graded" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("compute_results", 999999)
