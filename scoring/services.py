@@ -597,6 +597,23 @@ class VenueProgress:
         return [(row.entry, cell) for row in self.rows for cell in row.cells if cell.status in ("missing", "draft")]
 
     @property
+    def missing_by_entry(self):
+        """[(entry, [names of the judges whose sheet is missing])], for the board."""
+        names = {seat.judge_id: seat.judge.get_full_name() for seat in self.panel}
+        out = []
+        for row in self.rows:
+            judges = [names[c.judge_id] for c in row.cells if c.status in ("missing", "draft")]
+            if judges:
+                out.append((row.entry, judges))
+        return out
+
+    @property
+    def flagged_sheets(self):
+        """[(entry, judge's name, total)] of the flagged sheets."""
+        names = {seat.judge_id: seat.judge.get_full_name() for seat in self.panel}
+        return [(entry, names[cell.judge_id], cell.total) for entry, cell in self.flags]
+
+    @property
     def flags(self):
         return [(row.entry, cell) for row in self.rows for cell in row.cells if cell.flagged]
 

@@ -539,6 +539,7 @@ def live_board(request):
             "editions": editions,
             "board": _board(edition) if edition else [],
             "categories": edition.categories.all() if edition else [],
+            "now": timezone.localtime(),
         },
     )
 
@@ -549,11 +550,8 @@ def live_board_data(request):
     edition, _editions = _board_edition(request)
     if edition is None:
         return JsonResponse({"venues": []})
-    judges = {}
     venues = []
     for progress in _board(edition):
-        for seat in progress.panel:
-            judges[seat.judge_id] = seat.judge.full_name or seat.judge.email
         venues.append(
             {
                 "id": progress.venue.pk,
@@ -561,13 +559,11 @@ def live_board_data(request):
                 "expected": progress.expected,
                 "percent": progress.percent,
                 "signed_off": progress.venue.is_signed_off,
-                "missing": [
-                    {"entry": entry.code, "judge": judges[cell.judge_id], "status": cell.status}
-                    for entry, cell in progress.missing
-                ],
+                "missing_count": len(progress.missing),
+                "missing": [{"entry": entry.code, "judges": judges} for entry, judges in progress.missing_by_entry],
                 "flags": [
-                    {"entry": entry.code, "judge": judges[cell.judge_id], "total": str(cell.total)}
-                    for entry, cell in progress.flags
+                    {"entry": entry.code, "judge": judge, "total": str(total)}
+                    for entry, judge, total in progress.flagged_sheets
                 ],
             }
         )

@@ -316,7 +316,10 @@ def test_live_board_data_reports_progress_missing_and_flags(client_for):
     data = json.loads(response.content)
     [venue] = data["venues"]
     assert (venue["id"], venue["submitted"], venue["expected"], venue["percent"]) == (setup.venue.pk, 3, 6, 50)
-    assert [m["entry"] for m in venue["missing"]] == [setup.entries[1].code] * 3
+    [missing] = venue["missing"]
+    assert missing["entry"] == setup.entries[1].code
+    assert sorted(missing["judges"]) == sorted(j.full_name for j in setup.judges)
+    assert venue["missing_count"] == 3
     assert venue["flags"] == [{"entry": setup.entries[0].code, "judge": setup.judges[2].full_name, "total": "90.0"}]
 
 

@@ -28,11 +28,11 @@
       bar.textContent = venue.percent + "%";
       card.querySelector("[data-percent]").textContent = venue.percent;
       card.querySelector("[data-signed-off]").hidden = !venue.signed_off;
-      card.dataset.missing = venue.missing.length;
+      card.dataset.missing = venue.missing_count;
       card.dataset.flags = venue.flags.length;
-      card.querySelector("[data-missing-count]").textContent = venue.missing.length;
+      card.querySelector("[data-missing-count]").textContent = venue.missing_count;
       card.querySelector("[data-flag-count]").textContent = venue.flags.length;
-      list(card.querySelector("[data-missing-list]"), venue.missing, function (m) { return m.entry + " · " + m.judge; });
+      list(card.querySelector("[data-missing-list]"), venue.missing, function (m) { return m.entry + " · " + m.judges.join(", "); });
       list(card.querySelector("[data-flag-list]"), venue.flags, function (f) { return f.entry + " · " + f.judge + " · " + f.total; });
     });
     var at = document.getElementById("board-updated");

@@ -1,0 +1,117 @@
+"""On a 1024x768 tablet: two judges score an entry, one recuses from another, the leader reopens a sheet and
+signs the venue off."""
+
+import pytest
+
+from scoring import services
+from scoring.models import Recusal, ScoreSheet
+from tests.scoring.judging_data import judged_venue
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser_context_args():
+    return {"viewport": {"width": 1024, "height": 768}, "locale": "zh-CN", "has_touch": True}
+
+
+def log_in(page, user, password):
+    page.goto(page.base_url + "/login/")
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit].btn-primary")
+    page.wait_for_url(page.base_url + "/")
+
+
+def log_out(page):
+    page.click("form[action='/logout/'] button")
+
+
+def score(page, setup, values):
+    """Type the points like a judge would; the draft saves itself."""
+    for criterion, value in zip(setup.criteria, values, strict=True):
+        page.fill(f"input[name=c{criterion.pk}]", "")
+        page.type(f"input[name=c{criterion.pk}]", value)
+    page.wait_for_selector("#autosave-status[data-state=saved]")
+
+
+def submit(page):
+    page.click("#submit-sheet")  # the confirmation is accepted by the page's dialog handler
+    page.wait_for_selector(".alert-success")
+
+
+def test_two_judges_score_one_recuses_the_leader_reopens_and_signs_off(page, password):
+    setup = judged_venue(judges=2, entries=2)
+    leader, judge = setup.judges
+    first, second = setup.entries
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    # The judge opens its venue from the navigation and lands on the first entry of the running order.
+    log_in(page, judge, password)
+    page.click("a[data-nav='scoring:judge_home']")
+    page.click(f"[data-venue='{setup.venue.pk}'] a[data-action=score]")
+    page.wait_for_selector(f"#entry[data-entry='{first.pk}']")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    box = page.locator(f"input[name=c{setup.criteria[0].pk}]").bounding_box()
+    assert box["height"] >= 44  # a finger-sized target
+
+    # A value above the maximum is marked at once, and the total follows the typing.
+    page.type(f"input[name=c{setup.criteria[0].pk}]", "16")
+    assert "is-invalid" in page.get_attribute(f"input[name=c{setup.criteria[0].pk}]", "class")
+    score(page, setup, ["12.5", "25", "17", "16", "4", "8"])
+    assert page.text_content("#sheet-total") == "82.5"
+    assert ScoreSheet.objects.get(judge=judge, entry=first).status == ScoreSheet.Status.DRAFT
+    submit(page)
+
+    # The workspace moves on to the second entry; the judge recuses from it.
+    page.wait_for_selector(f"#entry[data-entry='{second.pk}']")
+    page.click("#recuse-box summary")
+    page.fill("#id_recuse-reason", "曾为该小组做过培训")
+    page.click("#recuse-submit")
+    page.wait_for_selector(".alert-success")
+    assert Recusal.objects.get(judge=judge, entry=second).reason == "曾为该小组做过培训"
+    page.goto(page.base_url + f"/scoring/judging/venues/{setup.venue.pk}/entries/{second.pk}/")
+    assert page.locator("#recused").count() == 1
+    assert page.locator("#score-form").count() == 0
+    log_out(page)
+
+    # The leader scores both entries.
+    log_in(page, leader, password)
+    for entry, values in ((first, ["13", "26", "17", "16", "4", "9"]), (second, ["10", "20", "15", "15", "3", "7"])):
+        page.goto(page.base_url + f"/scoring/judging/venues/{setup.venue.pk}/entries/{entry.pk}/")
+        score(page, setup, values)
+        submit(page)
+
+    # On the panel page the leader reopens the judge's sheet with a reason.
+    page.click("a[data-action=panel]")
+    page.wait_for_selector("#panel-grid")
+    sheet = ScoreSheet.objects.get(judge=judge, entry=first)
+    page.click(f"[data-reopen='{sheet.pk}']")
+    page.fill(f"form[action$='/sheets/{sheet.pk}/reopen/'] textarea", "原因分析分数记录有误")
+    page.click(f"[data-reopen-submit='{sheet.pk}']")
+    page.wait_for_selector(".alert-success")
+    sheet.refresh_from_db()
+    assert sheet.status == ScoreSheet.Status.DRAFT
+    assert page.locator("#sign-off[disabled]").count() == 1
+    log_out(page)
+
+    # The judge corrects and submits again.
+    log_in(page, judge, password)
+    page.goto(page.base_url + f"/scoring/judging/venues/{setup.venue.pk}/entries/{first.pk}/")
+    score(page, setup, ["12.5", "27", "17", "16", "4", "8"])
+    assert page.text_content("#sheet-total") == "84.5"
+    submit(page)
+    log_out(page)
+
+    # Every sheet is in: the leader signs the venue off.
+    log_in(page, leader, password)
+    page.goto(page.base_url + f"/scoring/judging/venues/{setup.venue.pk}/panel/")
+    page.click("#sign-off")
+    page.wait_for_selector("#signed-off")
+    setup.venue.refresh_from_db()
+    assert setup.venue.signed_off_by == leader
+    assert [str(services.sheet_total(s)) for s in ScoreSheet.objects.filter(entry=first).order_by("judge_id")] == [
+        "85.0",
+        "84.5",
+    ]
+    assert page.locator("[data-reopen]").count() == 0
