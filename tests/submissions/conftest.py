@@ -3,6 +3,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from tests import factories
 
@@ -46,3 +47,12 @@ def draft(qc, enterprise_a):
     factories.EntryFileFactory(entry=entry, kind="report")
     factories.EntryFileFactory(entry=entry, kind="slides", original_name="slides.pdf")
     return entry
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    """Messages are asserted on their English source text: the test thread and the test client use English
+    (Simplified Chinese is the portal's default and is filled in centrally)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield

@@ -1,13 +1,16 @@
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from submissions import services
 from submissions.models import Enterprise, Entry, EntryFile, EntryTransition
 from tests import factories
+from tests.conftest import need, postgres_available
 from tests.submissions.conftest import EXE_BYTES, PDF_BYTES, pptx_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -322,3 +325,29 @@ def test_bulk_accept_accepts_the_submitted_ones_and_skips_the_rest(qc, enterpris
     accepted, skipped = services.bulk_accept(entries=[*submitted, draft], organiser=organiser)
     assert sorted(entry.code for entry in accepted) == ["QC-2021-0001", "QC-2021-0002", "QC-2021-0003"]
     assert skipped == [draft]
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_accepting_in_parallel_gives_distinct_consecutive_codes(qc, enterprise_a, organiser):
+    need("PostgreSQL", postgres_available(), "row locks are what this test is about")
+    entries = [factories.EntryFactory(category=qc, enterprise=enterprise_a, status="submitted") for _ in range(6)]
+    barrier = threading.Barrier(len(entries))
+    failures = []
+
+    def accept(entry):
+        try:
+            barrier.wait(timeout=10)
+            services.review_entry(entry=entry, organiser=organiser, decision="accept")
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept, args=(entry,)) for entry in entries]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(Entry.objects.values_list("code", flat=True)) == [f"QC-2021-{n:04d}" for n in range(1, 7)]
