@@ -3,7 +3,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from scoring import services
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
@@ -131,7 +130,7 @@ def test_open_sheet_refuses_a_judge_of_another_venue():
     other = judged_venue(category=setup.category)
     with translation.override("en"), pytest.raises(ValidationError) as error:
         services.open_sheet(entry=other.entries[0], judge=setup.judges[1])
-    assert error.value.messages == [_("You are not on the panel of this entry's venue.")]
+    assert error.value.messages == ["You are not on the panel of this entry's venue."]
     assert ScoreSheet.objects.count() == 0
 
 
