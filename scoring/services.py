@@ -87,6 +87,14 @@ def sync_automatic_recusals(*, venue) -> int:
     return len(new)
 
 
+@transaction.atomic
+def sync_edition_recusals(*, edition) -> int:
+    """Record the automatic recusals of every open venue of an edition (e.g. after the panels changed)."""
+    return sum(
+        sync_automatic_recusals(venue=venue) for venue in Venue.objects.filter(edition=edition, signed_off_at=None)
+    )
+
+
 def is_recused(*, judge, entry) -> bool:
     """Whether the judge must not score the entry: an active recusal, or a tie nobody has reviewed yet."""
     recusal = Recusal.objects.filter(entry=entry, judge=judge).first()
@@ -300,6 +308,7 @@ def draw_running_order(*, venue, seed: str = "") -> list[Entry]:
         Entry.objects.filter(pk=entry_id).update(running_order=position)
     venue.draw_seed = seed
     venue.save(update_fields=["draw_seed"])
+    sync_automatic_recusals(venue=venue)
     return list(venue.entries.order_by("running_order"))
 
 
@@ -699,6 +708,7 @@ def sign_off_venue(*, venue, by) -> Venue:
         raise ValidationError(_("Only the panel leader or an organiser can sign the venue off."))
     if venue.signed_off_at is not None:
         raise ValidationError(_("The venue is already signed off."))
+    sync_automatic_recusals(venue=venue)  # a tie recorded late must not block the sign-off
     progress = venue_progress(venue)
     if not progress.rows:
         raise ValidationError(_("The venue has no entries to sign off."))

@@ -427,6 +427,16 @@ def recusals(request, edition_pk):
 
 @login_required
 @require_POST
+def sync_recusals(request, edition_pk):
+    edition = get_object_or_404(Edition, pk=edition_pk)
+    _check(request, "scoring.manage_venue", edition)
+    found = services.sync_edition_recusals(edition=edition)
+    messages.success(request, _("%(count)s new automatic recusal(s) recorded.") % {"count": found})
+    return redirect("scoring:recusals", edition_pk=edition.pk)
+
+
+@login_required
+@require_POST
 def lift(request, recusal_pk):
     recusal = get_object_or_404(Recusal.objects.select_related("entry"), pk=recusal_pk)
     _check(request, "scoring.manage_venue", recusal.entry)

@@ -187,3 +187,26 @@ def test_lift_view_lifts_with_a_reason(client_for, setup):
     assert response.status_code == 302
     recusal.refresh_from_db()
     assert (recusal.is_active, recusal.lift_reason) == (False, "误报")
+
+
+def test_sync_view_records_ties_after_the_panel_changed(client_for, setup):
+    entry = entry_for(setup.venue)
+    late = factories.PanelMemberFactory(
+        venue=setup.venue, judge=factories.JudgeFactory(organisation=entry.enterprise.name)
+    ).judge
+    url = reverse("scoring:sync_recusals", args=[setup.edition.pk])
+    assert client_for(late).post(url).status_code == 403
+    assert Recusal.objects.count() == 0
+    assert client_for(setup.organiser).post(url).status_code == 302
+    recusal = Recusal.objects.get()
+    assert (recusal.entry, recusal.judge, recusal.automatic) == (entry, late, True)
+
+
+def test_sign_off_records_a_late_tie_instead_of_waiting_for_its_sheet(setup):
+    entry = entry_for(setup.venue)
+    for judge in setup.judges:
+        sheet = services.open_sheet(entry=entry, judge=judge)
+        services.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=1)
+    factories.PanelMemberFactory(venue=setup.venue, judge=factories.JudgeFactory(organisation=entry.enterprise.name))
+    assert services.sign_off_venue(venue=setup.venue, by=setup.leader).signed_off_at is not None
+    assert Recusal.objects.filter(automatic=True).count() == 1
