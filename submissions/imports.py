@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -327,7 +328,11 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, user) -> ImportReport:
                 quota = category.quota_per_enterprise
                 if quota is not None and used[(enterprise.pk, category.pk)] >= quota:
                     errors.append(
-                        _("%(name)s already has %(count)s entries in %(category)s, the most allowed")
+                        ngettext(
+                            "%(name)s already has %(count)s entry in %(category)s, the most allowed",
+                            "%(name)s already has %(count)s entries in %(category)s, the most allowed",
+                            quota,
+                        )
                         % {"name": enterprise.name, "count": quota, "category": category.name}
                     )
                 else:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from events.models import Category, Edition
 from portal.mail import queue_email
@@ -122,6 +123,14 @@ def quota_left(*, category: Category, enterprise: Enterprise) -> int | None:
     return max(category.quota_per_enterprise - used, 0)
 
 
+def quota_message(category: Category) -> str:
+    return ngettext(
+        "Your enterprise already has %(count)s entry in %(category)s, the most allowed.",
+        "Your enterprise already has %(count)s entries in %(category)s, the most allowed.",
+        category.quota_per_enterprise,
+    ) % {"count": category.quota_per_enterprise, "category": category.name}
+
+
 def _ensure_title_free(*, edition, enterprise, title: str, exclude_pk=None) -> None:
     clash = Entry.objects.filter(edition=edition, enterprise=enterprise, title=title)
     if exclude_pk:
@@ -198,12 +207,8 @@ def create_entry(*, category: Category, enterprise: Enterprise, user, data: dict
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)  # one quota check at a time
     _ensure_approved(enterprise)
     _ensure_open(category.edition)
-    left = quota_left(category=category, enterprise=enterprise)
-    if left == 0:
-        raise ValidationError(
-            _("Your enterprise already has %(count)s entries in %(category)s, the most allowed.")
-            % {"count": category.quota_per_enterprise, "category": category.name}
-        )
+    if quota_left(category=category, enterprise=enterprise) == 0:
+        raise ValidationError(quota_message(category))
     _check_members(members)
     _ensure_title_free(edition=category.edition, enterprise=enterprise, title=data["title"])
     entry = Entry(edition=category.edition, category=category, enterprise=enterprise, created_by=user)

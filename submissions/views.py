@@ -117,6 +117,13 @@ def _entry_or_404(request, pk, perm="submissions.view_entry") -> Entry:
     return entry
 
 
+def _own_enterprise(request) -> Enterprise:
+    """The enterprise of an enterprise user; others (even a superuser, who passes every rule) are refused."""
+    if not request.user.is_enterprise_user or request.user.enterprise is None:
+        raise PermissionDenied
+    return request.user.enterprise
+
+
 def _return_reason(entry: Entry) -> str:
     for transition in reversed(list(entry.transitions.all())):
         if transition.to_status == Entry.Status.RETURNED:
@@ -127,7 +134,7 @@ def _return_reason(entry: Entry) -> str:
 @login_required
 @permission_required("submissions.view_dashboard", raise_exception=True)
 def dashboard(request):
-    enterprise = request.user.enterprise
+    enterprise = _own_enterprise(request)
     entries = (
         Entry.objects.filter(enterprise=enterprise)
         .select_related("edition", "category", "recommending_unit")
@@ -205,6 +212,7 @@ def _entry_form_page(request, *, category, entry=None):
 @login_required
 @permission_required("submissions.create_entry", raise_exception=True)
 def entry_create(request, category_pk):
+    _own_enterprise(request)
     category = get_object_or_404(Category.objects.select_related("edition"), pk=category_pk)
     if category.edition.status == Edition.Status.DRAFT:
         raise Http404
@@ -212,11 +220,7 @@ def entry_create(request, category_pk):
         messages.error(request, services.closed_message(category.edition))
         return redirect("submissions:dashboard")
     if services.quota_left(category=category, enterprise=request.user.enterprise) == 0:
-        messages.error(
-            request,
-            _("Your enterprise already has %(count)s entries in %(category)s, the most allowed.")
-            % {"count": category.quota_per_enterprise, "category": category.name},
-        )
+        messages.error(request, services.quota_message(category))
         return redirect("submissions:dashboard")
     return _entry_form_page(request, category=category)
 

@@ -201,7 +201,7 @@ def test_create_over_the_quota_is_refused(client_for, user_a, qc, enterprise_a):
     factories.EntryFactory(category=qc, enterprise=enterprise_a)
     response = client_for(user_a).post(reverse("submissions:entry_create", args=[qc.pk]), entry_post(), follow=True)
     assert Entry.objects.count() == 1
-    assert messages_of(response) == ["Your enterprise already has 1 entries in QC小组成果, the most allowed."]
+    assert messages_of(response) == ["Your enterprise already has 1 entry in QC小组成果, the most allowed."]
 
 
 def test_create_is_refused_to_an_enterprise_not_approved(client_for, qc):
@@ -572,3 +572,44 @@ def test_bulk_accept_accepts_the_selected_entries(client_for, organiser, qc):
 def test_bulk_accept_refuses_enterprise_users(client_for, user_a, draft):
     response = client_for(user_a).post(reverse("submissions:review_bulk_accept"), {"entry": [draft.pk]})
     assert response.status_code == 403
+
+
+def test_submit_is_refused_to_an_enterprise_not_approved(client_for, user_a, draft):
+    Enterprise.objects.filter(pk=draft.enterprise_id).update(status=Enterprise.Status.PENDING)
+    response = client_for(user_a).post(reverse("submissions:entry_submit", args=[draft.pk]))
+    assert response.status_code == 403
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_create_in_an_edition_still_in_draft_is_404(client_for, user_a, qc):
+    qc.edition.status = "draft"
+    qc.edition.save()
+    assert client_for(user_a).get(reverse("submissions:entry_create", args=[qc.pk])).status_code == 404
+
+
+def test_organiser_return_emails_the_reasons_to_the_enterprise(
+    client_for, organiser, user_a, draft, django_capture_on_commit_callbacks, mailoutbox
+):
+    draft.status = "submitted"
+    draft.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(organiser).post(
+            reverse("submissions:review_entry", args=[draft.pk]), {"decision": "return", "reason": "请补充现状调查"}
+        )
+    assert [message.to for message in mailoutbox] == [[user_a.email]]
+    assert "请补充现状调查" in mailoutbox[0].body
+    assert reverse("submissions:entry_detail", args=[draft.pk]) in mailoutbox[0].body
+
+
+def test_organiser_sees_the_entry_detail_with_a_link_to_the_review(client_for, organiser, draft):
+    response = client_for(organiser).get(reverse("submissions:entry_detail", args=[draft.pk]))
+    assert (response.status_code, response.context["can_change"], response.context["can_review"]) == (200, False, True)
+
+
+def test_a_superuser_has_no_enterprise_dashboard_and_creates_no_entry(client_for, qc):
+    admin = factories.OrganiserFactory(is_superuser=True, is_staff=True)
+    client = client_for(admin)
+    assert client.get(reverse("submissions:dashboard")).status_code == 403
+    assert client.post(reverse("submissions:entry_create", args=[qc.pk]), entry_post()).status_code == 403
+    assert Entry.objects.count() == 0
