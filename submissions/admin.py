@@ -26,5 +26,28 @@ class EntryAdmin(admin.ModelAdmin):
     inlines = [MemberInline]
 
 
-admin.site.register(EntryFile)
-admin.site.register(EntryTransition)
+@admin.register(EntryFile)
+class EntryFileAdmin(admin.ModelAdmin):
+    """Files are private: the admin shows what is stored, never a public link to it."""
+
+    list_display = ["original_name", "entry", "kind", "content_type", "size", "uploaded_at"]
+    list_filter = ["kind", "content_type"]
+    search_fields = ["original_name", "sha256", "entry__title", "entry__code"]
+    readonly_fields = ["file", "original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
+    raw_id_fields = ["entry"]
+
+
+@admin.register(EntryTransition)
+class EntryTransitionAdmin(admin.ModelAdmin):
+    """The record of status changes is kept as it happened."""
+
+    list_display = ["entry", "from_status", "to_status", "by", "at"]
+    list_filter = ["to_status"]
+    search_fields = ["entry__title", "entry__code", "reason"]
+    readonly_fields = ["entry", "from_status", "to_status", "by", "at", "reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
