@@ -410,6 +410,10 @@ def open_sheet(*, entry, judge) -> ScoreSheet:
     rubric = entry.rubric
     if rubric is None:
         raise ValidationError(_("The entry's category has no rubric yet."))
+    existing = ScoreSheet.objects.filter(entry=entry, judge=judge).first()
+    if existing is not None:
+        return existing
+    _ensure_open(entry.venue)
     try:
         sheet, _created = ScoreSheet.objects.get_or_create(entry=entry, judge=judge, defaults={"rubric": rubric})
     except IntegrityError:  # the other tab created it at the same moment

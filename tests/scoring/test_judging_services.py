@@ -290,3 +290,12 @@ def test_progress_lists_missing_drafts_and_recused():
     assert [c.status for c in progress.rows[1].cells] == ["missing", "missing", "missing"]
     assert (progress.expected, progress.submitted, len(progress.missing)) == (5, 1, 4)
     assert progress.percent == 20
+
+
+def test_open_sheet_creates_no_sheet_in_a_signed_off_venue():
+    setup = judged_venue(judges=1, entries=1)
+    setup.venue.signed_off_at = timezone.now()
+    setup.venue.save()
+    with pytest.raises(ValidationError):
+        services.open_sheet(entry=setup.entries[0], judge=setup.judges[0])
+    assert ScoreSheet.objects.count() == 0
