@@ -1,0 +1,290 @@
+"""Results pages: dashboard, computation, publication, award lists, provisional results per category and venue."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+
+from scoring import results
+from scoring.models import AwardList, Publication, Result, ResultRun
+from tests import factories
+from tests.scoring import results_data as data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def edition_with_results(organiser):
+    category = data.category(grades=[("标杆", "share", "0.5")])
+    edition = category.edition
+    edition.organisers.add(organiser)
+    venue, judges = data.venue(category, judges=5, signed_off=True)
+    entries = [data.scored_entry(venue, judges, [90 - n, 88 - n, 86 - n, 84 - n, 70 - n]) for n in range(3)]
+    short = data.scored_entry(venue, judges, [80, 80])
+    results.execute_run(run=factories.ResultRunFactory(edition=edition))
+    return {
+        "edition": edition,
+        "category": category,
+        "venue": venue,
+        "judges": judges,
+        "entries": entries,
+        "short": short,
+    }
+
+
+# --- dashboard ---------------------------------------------------------------------------------------------
+
+
+def test_dashboard_shows_categories_and_unranked_entries(client_for, organiser, edition_with_results):
+    edition = edition_with_results["edition"]
+
+    response = client_for(organiser).get(reverse("scoring:results_dashboard", args=[edition.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    category = edition_with_results["category"]
+    assert f'data-category="{category.pk}" data-entries="4" data-graded="2"' in html
+    assert f'data-entry="{edition_with_results["short"].pk}"' in html
+    assert 'data-status="done"' in html
+
+
+@pytest.mark.parametrize("who", ["other_organiser", "judge", "user_a"])
+def test_dashboard_refuses_people_who_do_not_organise_the_edition(client_for, edition_with_results, who, request):
+    user = factories.OrganiserFactory() if who == "other_organiser" else request.getfixturevalue(who)
+
+    response = client_for(user).get(reverse("scoring:results_dashboard", args=[edition_with_results["edition"].pk]))
+
+    assert response.status_code == 403
+
+
+def test_dashboard_sends_anonymous_visitors_to_log_in(client_for, edition_with_results):
+    response = client_for(None).get(reverse("scoring:results_dashboard", args=[edition_with_results["edition"].pk]))
+
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_compute_queues_a_run_that_the_task_completes(
+    client_for, organiser, edition_with_results, django_capture_on_commit_callbacks
+):
+    edition = edition_with_results["edition"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(organiser).post(reverse("scoring:results_compute", args=[edition.pk]))
+
+    assert response.status_code == 302
+    run = ResultRun.objects.filter(edition=edition).first()
+    assert (run.status, run.started_by) == (ResultRun.Status.DONE, organiser)
+    status = client_for(organiser).get(reverse("scoring:results_status", args=[edition.pk])).json()
+    assert status["run"] == {"id": run.pk, "status": "done", "progress": 100, "error": ""}
+
+
+def test_compute_refuses_get_and_other_users(client_for, judge, edition_with_results):
+    edition = edition_with_results["edition"]
+    assert client_for(judge).post(reverse("scoring:results_compute", args=[edition.pk])).status_code == 403
+    assert client_for(judge).get(reverse("scoring:results_status", args=[edition.pk])).status_code == 403
+    assert ResultRun.objects.filter(edition=edition).count() == 1
+
+
+def test_publish_publishes_and_a_second_time_needs_a_reason(
+    client_for, organiser, edition_with_results, django_capture_on_commit_callbacks
+):
+    edition = edition_with_results["edition"]
+    client = client_for(organiser)
+    url = reverse("scoring:results_publish", args=[edition.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"reason": ""})
+        with translation.override("en"):
+            response = client.post(url, {"reason": ""}, follow=True)
+            expected = gettext("The results are already published: give the reason for publishing them again.")
+
+    assert list(Publication.objects.filter(edition=edition).values_list("version", flat=True)) == [1]
+    assert expected in [str(m) for m in response.context["messages"]]
+    edition.refresh_from_db()
+    assert edition.status == "published"
+    assert AwardList.objects.filter(publication__edition=edition, status="done").count() == 2
+
+
+def test_publish_before_computing_shows_the_reason(client_for, organiser):
+    category = data.category()
+    category.edition.organisers.add(organiser)
+
+    with translation.override("en"):
+        response = client_for(organiser).post(
+            reverse("scoring:results_publish", args=[category.edition.pk]), follow=True
+        )
+        expected = gettext("Compute the results before publishing them.")
+
+    assert expected in [str(m) for m in response.context["messages"]]
+    assert not Publication.objects.exists()
+
+
+def test_publish_refuses_other_users(client_for, judge, edition_with_results):
+    response = client_for(judge).post(reverse("scoring:results_publish", args=[edition_with_results["edition"].pk]))
+
+    assert response.status_code == 403
+    assert not Publication.objects.exists()
+
+
+# --- award lists -----------------------------------------------------------------------------------------
+
+
+def test_award_list_is_generated_and_downloaded_by_the_organiser(
+    client_for, organiser, edition_with_results, django_capture_on_commit_callbacks
+):
+    edition = edition_with_results["edition"]
+    client = client_for(organiser)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("scoring:award_list_request", args=[edition.pk]), {"format": "csv", "source": "provisional"}
+        )
+
+    award_list = AwardList.objects.get()
+    assert (award_list.status, award_list.rows, award_list.publication) == ("done", 3, None)
+    response = client.get(reverse("scoring:award_list_download", args=[award_list.pk]))
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff类别,排名,成果编号")
+    assert edition_with_results["entries"][0].code in body
+    # nobody else gets a provisional list
+    assert client_for(None).get(reverse("scoring:award_list_download", args=[award_list.pk])).status_code == 404
+
+
+def test_published_award_list_is_public_until_a_newer_publication(
+    client_for, organiser, edition_with_results, django_capture_on_commit_callbacks
+):
+    edition = edition_with_results["edition"]
+    with django_capture_on_commit_callbacks(execute=True):
+        first = results.publish_results(edition=edition, user=organiser)
+    xlsx = AwardList.objects.get(publication=first, format="xlsx")
+
+    assert client_for(None).get(reverse("scoring:award_list_download", args=[xlsx.pk])).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        results.publish_results(edition=edition, user=organiser, reason="更正")
+    assert client_for(None).get(reverse("scoring:award_list_download", args=[xlsx.pk])).status_code == 404
+    assert client_for(organiser).get(reverse("scoring:award_list_download", args=[xlsx.pk])).status_code == 200
+
+
+def test_award_list_from_a_publication_needs_one(client_for, organiser, edition_with_results):
+    edition = edition_with_results["edition"]
+
+    client_for(organiser).post(
+        reverse("scoring:award_list_request", args=[edition.pk]), {"format": "xlsx", "source": "published"}
+    )
+
+    assert not AwardList.objects.exists()
+
+
+def test_award_list_request_refuses_other_users(client_for, judge, edition_with_results):
+    edition = edition_with_results["edition"]
+    response = client_for(judge).post(
+        reverse("scoring:award_list_request", args=[edition.pk]), {"format": "xlsx", "source": "provisional"}
+    )
+
+    assert response.status_code == 403
+    assert not AwardList.objects.exists()
+
+
+# --- provisional results -----------------------------------------------------------------------------------
+
+
+def test_category_page_lists_entries_in_rank_order_with_their_protocol(client_for, organiser, edition_with_results):
+    category = edition_with_results["category"]
+    first = edition_with_results["entries"][0]
+
+    response = client_for(organiser).get(reverse("scoring:category_results", args=[category.pk]))
+
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert [(r["result"].rank, r["result"].grade) for r in rows] == [(1, "标杆"), (2, "标杆"), (3, ""), (None, "")]
+    # (88 + 86 + 84) / 3 = 86.00; judge 1 (90) dropped high, judge 5 (70) dropped low
+    assert rows[0]["result"].final_score == D("86.00")
+    judges = edition_with_results["judges"]
+    assert [(s["judge"], s["dropped"]) for s in rows[0]["sheets"]] == [
+        (judges[0].full_name, "high"),
+        (judges[1].full_name, ""),
+        (judges[2].full_name, ""),
+        (judges[3].full_name, ""),
+        (judges[4].full_name, "low"),
+    ]
+    html = response.content.decode()
+    assert f'data-entry="{first.pk}" data-rank="1" data-score="86.00" data-grade="标杆"' in html
+    assert 'data-flag="below_min_sheets"' in html
+
+
+def test_category_page_refuses_panel_leaders_and_judges(client_for, edition_with_results):
+    leader = edition_with_results["judges"][0]
+
+    response = client_for(leader).get(reverse("scoring:category_results", args=[edition_with_results["category"].pk]))
+
+    assert response.status_code == 403
+
+
+def test_venue_page_shows_statistics_and_leniency_to_the_panel_leader(client_for, edition_with_results):
+    venue = edition_with_results["venue"]
+    leader = edition_with_results["judges"][0]
+
+    response = client_for(leader).get(reverse("scoring:venue_results", args=[venue.pk]))
+
+    assert response.status_code == 200
+    stats = response.context["stats"]
+    # counted totals: 90,88,86,84,70 / 89,87,85,83,69 / 88,86,84,82,68 / 80,80 -> 17 sheets, sum 1399
+    assert stats.sheets == 17
+    assert stats.mean == D("82.29")  # 1399 / 17 = 82.294...
+    deviations = {j["name"]: j["deviation"] for j in response.context["judges"]}
+    judges = edition_with_results["judges"]
+    # judge 1: +4, +4, +4 against the medians 86, 85, 84 and 0 against 80 -> 12 / 4 = 3.00
+    assert deviations[judges[0].full_name] == D("3.00")
+    # judge 5: -16 three times -> -16.00
+    assert deviations[judges[4].full_name] == D("-16.00")
+
+
+def test_venue_page_refuses_other_judges_and_other_leaders(client_for, edition_with_results):
+    venue = edition_with_results["venue"]
+    member = edition_with_results["judges"][1]
+    _other_venue, other_panel = data.venue(edition_with_results["category"], judges=1)
+
+    assert client_for(member).get(reverse("scoring:venue_results", args=[venue.pk])).status_code == 403
+    assert client_for(other_panel[0]).get(reverse("scoring:venue_results", args=[venue.pk])).status_code == 403
+
+
+def test_results_home_lists_organised_editions_and_led_venues(client_for, organiser, edition_with_results):
+    edition = edition_with_results["edition"]
+    leader = edition_with_results["judges"][0]
+
+    organiser_page = client_for(organiser).get(reverse("scoring:results_home")).content.decode()
+    leader_page = client_for(leader).get(reverse("scoring:results_home")).content.decode()
+
+    assert f'data-edition="{edition.pk}"' in organiser_page
+    assert f'data-venue="{edition_with_results["venue"].pk}"' in leader_page
+    assert client_for(factories.EnterpriseUserFactory()).get(reverse("scoring:results_home")).status_code == 403
+
+
+@pytest.mark.parametrize("page", ["category", "venue", "dashboard"])
+def test_results_pages_make_the_same_number_of_queries_for_3_and_30_entries(client_for, organiser, page):
+    counts = []
+    for size in (3, 30):
+        category = data.category(grades=[("标杆", "share", "0.5")])
+        category.edition.organisers.add(organiser)
+        venue, judges = data.venue(category, judges=3)
+        for n in range(size):
+            data.scored_entry(venue, judges, [80 + n % 10, 81, 82])
+        results.compute_results(category=category)
+        assert Result.objects.filter(category=category).count() == size
+        url = {
+            "category": reverse("scoring:category_results", args=[category.pk]),
+            "venue": reverse("scoring:venue_results", args=[venue.pk]),
+            "dashboard": reverse("scoring:results_dashboard", args=[category.edition.pk]),
+        }[page]
+        client = client_for(organiser)
+        client.get(url)  # warm the session
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
