@@ -125,8 +125,8 @@ def save_rubric(*, rubric: Rubric, criteria: list[dict]) -> Rubric:
         CriterionScore.objects.filter(criterion_id__in=removed).delete()
         Criterion.objects.filter(pk__in=removed).delete()
     # Move the kept criteria out of the way first, so that swapping two positions or names never collides.
-    for pk in kept:
-        Criterion.objects.filter(pk=pk).update(position=10000 + pk, name=f"\x00{pk}")
+    for n, pk in enumerate(sorted(kept)):
+        Criterion.objects.filter(pk=pk).update(position=30000 + n, name=f"__moving_{pk}__")
     for row in criteria:
         values = {
             "position": row["position"],
