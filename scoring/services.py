@@ -320,12 +320,15 @@ class Slot:
     ends: datetime | None
 
 
-def venue_schedule(*, venue) -> list[Slot]:
-    """The venue's entries in running order with their times (presentation plus comments each)."""
-    entries = list(
-        venue.entries.select_related("enterprise").order_by("running_order", "code", "pk")
-    )  # undrawn entries (NULL) sort last on PostgreSQL and first on SQLite; put them last everywhere
-    entries.sort(key=lambda e: (e.running_order is None, e.running_order or 0, e.code, e.pk))
+def venue_schedule(*, venue, entries=None) -> list[Slot]:
+    """The venue's entries in running order with their times (presentation plus comments each).
+
+    ``entries`` may be given when the caller has loaded the entries of several venues at once.
+    """
+    if entries is None:
+        entries = list(venue.entries.select_related("enterprise"))
+    # Undrawn entries (no running order yet) come last, in code order.
+    entries = sorted(entries, key=lambda e: (e.running_order is None, e.running_order or 0, e.code, e.pk))
     step = timedelta(minutes=venue.minutes_per_entry + venue.minutes_for_comments)
     start = None
     if venue.date and venue.start_time:
@@ -725,5 +728,8 @@ def sign_off_venue(*, venue, by) -> Venue:
     venue.signed_off_at = timezone.now()
     venue.signed_off_by = by
     venue.save(update_fields=["signed_off_at", "signed_off_by"])
-    # The results engine's computation is queued here (scoring.tasks), on commit.
+    # Recompute the edition's results once the sign-off is committed (scoring.compute_results).
+    from scoring.results import start_run
+
+    start_run(edition=venue.edition, user=None)
     return venue

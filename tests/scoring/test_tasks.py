@@ -181,3 +181,21 @@ def test_compute_and_export_on_a_real_worker(worker):
     award_list.refresh_from_db()
     assert (award_list.status, award_list.rows) == (AwardList.Status.DONE, 2)
     assert "Task scoring.compute_results" in worker["log"].read_text()
+
+
+@pytest.mark.django_db
+def test_sign_off_queues_the_computation_after_commit(django_capture_on_commit_callbacks):
+    from scoring.services import sign_off_venue
+
+    category = data.category(grades=[("标杆", "share", "0.5")])
+    venue, judges = data.venue(category, judges=3)
+    item = data.scored_entry(venue, judges, [90, "85.5", 80])
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        sign_off_venue(venue=venue, by=judges[0])
+
+    assert len(callbacks) == 1
+    run = ResultRun.objects.get(edition=category.edition)
+    assert (run.status, run.started_by) == (ResultRun.Status.DONE, None)
+    # (90 + 85.5 + 80) / 3 = 85.1666... -> 85.17
+    assert Result.objects.get(entry=item).final_score == D("85.17")
