@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Case, Count, F, Q, Value, When
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -112,7 +113,9 @@ def cache_key(kind: str, path: str) -> str:
 @receiver(post_save, sender=Edition, dispatch_uid="public_cache_edition_saved")
 @receiver(post_delete, sender=Edition, dispatch_uid="public_cache_edition_deleted")
 def _bump_on_change(sender, **kwargs):
-    bump_public_cache()
+    # After the commit: a page rendered between the bump and the commit would otherwise cache the old rows
+    # under the new version.
+    transaction.on_commit(bump_public_cache)
 
 
 # --- rows --------------------------------------------------------------------------------------------

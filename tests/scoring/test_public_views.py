@@ -443,15 +443,22 @@ def test_statistics_without_publication_say_so(client):
 # --- caching -------------------------------------------------------------------------------------------
 
 
-def test_public_page_is_served_from_cache_until_republication(client, django_assert_num_queries, edition_2021):
+def test_public_page_is_served_from_cache_until_republication(
+    client, django_assert_num_queries, django_capture_on_commit_callbacks, edition_2021
+):
     edition, publication = edition_2021
     row = published_row(publication, final_score="80.00")
     url = reverse("public:entry", args=[row.entry_id])
     assert "80.00" in client.get(url).content.decode()
     with django_assert_num_queries(0):
         assert "80.00" in client.get(url).content.decode()
-    second = factories.PublicationFactory(edition=edition, version=2)  # post_save bumps the cache version
-    published_row(second, entry=row.entry, final_score="82.00")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        second = factories.PublicationFactory(edition=edition, version=2)
+        published_row(second, entry=row.entry, final_score="82.00")
+    # Not committed yet: the cached page stays (the bump waits for the commit).
+    assert "80.00" in client.get(url).content.decode()
+    for callback in callbacks:
+        callback()
     html = client.get(url).content.decode()
     assert "82.00" in html and "80.00" not in html
 
@@ -485,13 +492,14 @@ def test_bump_public_cache_moves_the_version():
     assert cache_version() > before
 
 
-def test_edition_status_change_clears_public_pages(client, edition_2021):
+def test_edition_status_change_clears_public_pages(client, django_capture_on_commit_callbacks, edition_2021):
     edition, publication = edition_2021
     row = published_row(publication)
     url = reverse("public:entry", args=[row.entry_id])
     assert client.get(url).status_code == 200
-    edition.status = Edition.Status.JUDGING
-    edition.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        edition.status = Edition.Status.JUDGING
+        edition.save()
     assert client.get(url).status_code == 404
 
 
