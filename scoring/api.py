@@ -30,7 +30,8 @@ def _error(request, message, status):
 
 def _cached(request, build):
     """build() returns (data, status); successful answers are cached per URL and language."""
-    key = cache_key("api", request_path(request))
+    # Answers hold absolute links, so the scheme and host are part of the key.
+    key = cache_key("api", request.build_absolute_uri("/") + request_path(request))
     data = cache.get(key)
     if data is not None:
         return _json(request, data)

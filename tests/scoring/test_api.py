@@ -224,3 +224,11 @@ def test_api_results_make_a_fixed_number_of_queries(client, django_assert_num_qu
     prepare(30)
     with django_assert_num_queries(5):
         assert len(client.get(reverse("api:results")).json()["results"]) == 30
+
+
+def test_api_cache_keeps_each_host_s_links(client, edition_2021, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "qc.example.org"]
+    row = published_row(edition_2021[1])
+    url = reverse("api:result", args=[row.entry_id])
+    assert client.get(url).json()["url"].startswith("http://testserver/")
+    assert client.get(url, HTTP_HOST="qc.example.org").json()["url"].startswith("http://qc.example.org/")
