@@ -1,8 +1,11 @@
 """Judging pages: the judge's workspace, the panel leader's page, the organiser's venue tools, the live board."""
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -315,7 +318,10 @@ def category_venues(request, category_pk):
     category = get_object_or_404(Category.objects.select_related("edition"), pk=category_pk)
     _check(request, "scoring.manage_venue", category)
     venues = list(category.venues.order_by("name"))
-    schedules = [(venue, services.venue_schedule(venue=venue)) for venue in venues]
+    by_venue = defaultdict(list)
+    for entry in Entry.objects.filter(venue__in=venues).select_related("enterprise"):
+        by_venue[entry.venue_id].append(entry)
+    schedules = [(venue, services.venue_schedule(venue=venue, entries=by_venue[venue.pk])) for venue in venues]
     unassigned = Entry.objects.filter(
         category=category, status=Entry.Status.ACCEPTED, venue__isnull=True
     ).select_related("enterprise")
@@ -327,7 +333,7 @@ def category_venues(request, category_pk):
             "schedules": schedules,
             "unassigned": unassigned,
             "assign_form": AssignForm(),
-            "move_form": MoveForm(category=category),
+            "open_venues": [venue for venue in venues if not venue.is_signed_off],
             "draw_form": DrawForm(),
         },
     )
@@ -489,11 +495,8 @@ def venue_audit(request, venue_pk):
         .select_related("sheet__entry", "sheet__judge", "user")
         .order_by("-at", "-id")
     )
-    return render(
-        request,
-        "scoring/organiser/audit.html",
-        {"venue": venue, "changes": changes, "reopen_form": ReasonForm(prefix="venue")},
-    )
+    page = Paginator(changes, 200).get_page(request.GET.get("page"))
+    return render(request, "scoring/organiser/audit.html", {"venue": venue, "changes": page, "page": page})
 
 
 @login_required

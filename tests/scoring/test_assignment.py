@@ -267,3 +267,21 @@ def test_schedule_refuses_a_judge_of_another_venue(client_for):
     setup = judged_venue(entries=1)
     response = client_for(factories.JudgeFactory()).get(reverse("scoring:schedule", args=[setup.venue.pk]))
     assert response.status_code == 403
+
+
+def test_category_venues_page_queries_do_not_grow_with_entries(client_for, django_assert_num_queries):
+    category, venues = category_with_venues(3)
+    for setup in venues:
+        entry_for(setup.venue)
+    accepted(category, 1)
+    client = client_for(venues[0].organiser)
+    url = reverse("scoring:category_venues", args=[category.pk])
+    with django_assert_num_queries(7):
+        response = client.get(url)
+    assert response.content.count(b'data-move="') == 4
+    for setup in venues:
+        for _n in range(9):
+            entry_for(setup.venue)
+    with django_assert_num_queries(7):
+        response = client.get(url)
+    assert response.content.count(b'data-move="') == 31

@@ -330,3 +330,21 @@ def test_live_board_refuses_judges_and_other_editions(client_for):
     stranger = factories.OrganiserFactory()
     url = reverse("scoring:live_board_data") + f"?edition={setup.edition.pk}"
     assert client_for(stranger).get(url).status_code == 404
+
+
+def test_venue_audit_queries_do_not_grow_with_changes(client_for, django_assert_num_queries):
+    setup = judged_venue(judges=3, entries=1)
+    for judge in setup.judges:
+        submit(setup, judge, setup.entries[0])
+    client = client_for(setup.organiser)
+    url = reverse("scoring:venue_audit", args=[setup.venue.pk])
+    with django_assert_num_queries(6):
+        response = client.get(url)
+    assert response.content.count(b'data-action="submit"') == 3
+    for _n in range(9):
+        extra = entry_for(setup.venue)
+        for judge in setup.judges:
+            submit(setup, judge, extra)
+    with django_assert_num_queries(6):
+        response = client.get(url)
+    assert response.content.count(b'data-action="submit"') == 30
