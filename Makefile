@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export DJANGO_SETTINGS_MODULE ?= portal.settings
 
 .PHONY: run test install migrate demo lint format migrations-check messages bench clean
 
@@ -27,7 +26,7 @@ run: demo
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --ds=portal.settings_test $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
