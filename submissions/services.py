@@ -225,7 +225,11 @@ def create_entry(*, category: Category, enterprise: Enterprise, user, data: dict
 
 
 def _lock_editable(entry: Entry) -> Entry:
-    entry = Entry.objects.select_for_update().select_related("edition", "category", "enterprise").get(pk=entry.pk)
+    entry = (
+        Entry.objects.select_for_update(of=("self",))
+        .select_related("edition", "category", "enterprise")
+        .get(pk=entry.pk)
+    )
     _ensure_approved(entry.enterprise)
     _ensure_open(entry.edition)
     if not entry.is_editable_status:
@@ -348,7 +352,11 @@ def submit_entry(*, entry: Entry, user) -> Entry:
 
 
 def _lock_for_review(entry: Entry) -> Entry:
-    entry = Entry.objects.select_for_update().select_related("edition", "category", "enterprise").get(pk=entry.pk)
+    entry = (
+        Entry.objects.select_for_update(of=("self",))
+        .select_related("edition", "category", "enterprise")
+        .get(pk=entry.pk)
+    )
     if entry.status not in REVIEWABLE:
         raise ValidationError(
             _("This entry is %(status)s; only submitted entries can be reviewed.")
@@ -384,7 +392,7 @@ def _decide(entry: Entry, *, organiser, decision: str, reason: str) -> Entry:
     entry = _lock_for_review(entry)
     if decision == "accept" and not entry.code:
         # The lock on the category row makes code numbering one-at-a-time per category.
-        category = Category.objects.select_for_update().select_related("edition").get(pk=entry.category_id)
+        category = Category.objects.select_for_update(of=("self",)).select_related("edition").get(pk=entry.category_id)
         entry.code = next_entry_code(category=category)
     _record(entry, to_status=DECISIONS[decision], by=organiser, reason=reason)
     entry.save(update_fields=["status", "code", "updated_at"])
