@@ -264,8 +264,13 @@ class VenueForm(forms.ModelForm):
 
 
 class JudgeChoiceField(forms.ModelMultipleChoiceField):
+    busy: dict[int, list[str]] = {}
+
     def label_from_instance(self, obj):
-        return f"{obj.get_full_name()} · {obj.organisation}" if obj.organisation else obj.get_full_name()
+        label = f"{obj.get_full_name()} · {obj.organisation}" if obj.organisation else obj.get_full_name()
+        if obj.pk in self.busy:
+            label += " — " + _("at this time on %(venues)s") % {"venues": ", ".join(self.busy[obj.pk])}
+        return label
 
 
 class PanelForm(forms.Form):
@@ -274,10 +279,11 @@ class PanelForm(forms.Form):
     )
     leader = forms.ModelChoiceField(label=_("Panel leader"), queryset=User.objects.none(), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, busy=None, **kwargs):
         super().__init__(*args, **kwargs)
         judges = User.objects.filter(role=User.Role.JUDGE, is_active=True).order_by("full_name", "email")
         self.fields["judges"].queryset = judges
+        self.fields["judges"].busy = busy or {}
         self.fields["leader"].queryset = judges
         self.fields["leader"].label_from_instance = lambda obj: obj.get_full_name()
 

@@ -1,8 +1,10 @@
 """Read-only views of an edition for the organiser's pages; a fixed number of queries whatever the size."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from events.models import Edition, PanelMember
+from events.models import Category, Edition, PanelMember
 from events.services import missing_for, next_statuses
 from scoring.models import Recusal, ScoreSheet
 from submissions.models import Entry
@@ -95,6 +97,38 @@ def entry_counts(edition) -> dict:
 
 def unassigned_accepted(edition) -> int:
     return Entry.objects.filter(edition=edition, status=Entry.Status.ACCEPTED, venue__isnull=True).count()
+
+
+def warnings(edition) -> list[str]:
+    """Things that do not block a status change but that an organiser will want to look at."""
+    found = []
+    for category in edition.categories.annotate(grades=Count("grade_rules")).order_by("position", "pk"):
+        if category.kind == Category.Kind.QC and category.rubric_id and not category.innovation_rubric_id:
+            found.append(
+                _("“%(name)s” has no rubric for innovation results: they are scored on the problem-solving rubric.")
+                % {"name": category.name}
+            )
+        if not category.grades:
+            found.append(_("“%(name)s” has no grades yet.") % {"name": category.name})
+    unscheduled = list(
+        edition.venues.filter(Q(date__isnull=True) | Q(start_time__isnull=True)).values_list("name", flat=True)
+    )
+    if unscheduled:
+        found.append(
+            _("No date or start time for %(venues)s: clashes of their judges cannot be checked.")
+            % {"venues": ", ".join(unscheduled)}
+        )
+    unassigned = unassigned_accepted(edition)
+    if unassigned:
+        found.append(
+            ngettext(
+                "%(count)s accepted entry has no venue yet.",
+                "%(count)s accepted entries have no venue yet.",
+                unassigned,
+            )
+            % {"count": unassigned}
+        )
+    return found
 
 
 def readiness(edition) -> list[dict]:

@@ -360,6 +360,20 @@ def _conflicts(*, venue: Venue, judge_ids) -> list[PanelMember]:
     return [seat for seat in seats if (other := seat.venue.time_span()) is not None and _overlaps(span, other)]
 
 
+def busy_judges(*, venue: Venue) -> dict[int, list[str]]:
+    """Judges who sit on another venue at this venue's time: judge id -> the other venues' names."""
+    span = venue.time_span()
+    if span is None:
+        return {}
+    busy: dict[int, list[str]] = {}
+    seats = PanelMember.objects.filter(venue__date=venue.date).exclude(venue_id=venue.pk).select_related("venue")
+    for seat in seats:
+        other = seat.venue.time_span()
+        if other is not None and _overlaps(span, other):
+            busy.setdefault(seat.judge_id, []).append(seat.venue.name)
+    return busy
+
+
 def _raise_conflicts(conflicts: list[PanelMember]) -> None:
     if conflicts:
         raise ValidationError(

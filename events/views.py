@@ -77,7 +77,7 @@ def dashboard(request, pk):
         "counts": queries.entry_counts(edition),
         "venues": queries.venue_progress(edition),
         "readiness": queries.readiness(edition),
-        "unassigned": queries.unassigned_accepted(edition),
+        "warnings": queries.warnings(edition),
         "history": edition.status_changes.select_related("by"),
         "section": "dashboard",
     }
@@ -366,7 +366,7 @@ def panel(request, pk):
         "judges": [seat.judge for seat in seats],
         "leader": next((seat.judge for seat in seats if seat.is_leader), None),
     }
-    form = PanelForm(request.POST or None, initial=initial)
+    form = PanelForm(request.POST or None, initial=initial, busy=services.busy_judges(venue=venue))
     if request.method == "POST" and form.is_valid():
         try:
             services.set_panel(venue=venue, judges=form.cleaned_data["judges"], leader=form.cleaned_data["leader"])

@@ -200,7 +200,15 @@ def test_dashboard_counts_entries_by_category_and_status(client_for, organiser, 
     assert rows["QC"]["accepted"] == 1
     assert rows["PP"]["accepted"] == 1
     assert counts["total"] == 4
-    assert response.context["unassigned"] == 2
+    assert response.context["warnings"] == [
+        _("“%(name)s” has no rubric for innovation results: they are scored on the problem-solving rubric.")
+        % {"name": "QC小组成果"},
+        _("“%(name)s” has no grades yet.") % {"name": "QC小组成果"},
+        _("“%(name)s” has no rubric for innovation results: they are scored on the problem-solving rubric.")
+        % {"name": "质量品牌故事"},
+        _("“%(name)s” has no grades yet.") % {"name": "质量品牌故事"},
+        "2 accepted entries have no venue yet.",
+    ]
 
 
 def test_dashboard_shows_each_venues_progress(client_for, organiser, edition, venue):
@@ -250,7 +258,7 @@ def test_dashboard_query_count_does_not_grow(client_for, organiser, edition, dja
         factories.ScoreSheetFactory(entry=entry, judge=judge, status="submitted")
     client = client_for(organiser)
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(16):
         response = client.get(reverse("events:dashboard", args=[edition.pk]))
 
     assert len(response.context["venues"]) == size
@@ -612,6 +620,19 @@ def test_panel_offers_only_active_judges(client_for, organiser, venue, judge, us
     response = client_for(organiser).get(reverse("events:panel", args=[venue.pk]))
 
     assert list(response.context["form"].fields["judges"].queryset) == [judge]
+
+
+def test_panel_tells_which_judges_sit_elsewhere_at_the_same_time(client_for, organiser, edition, category):
+    busy, free = factories.JudgeFactory(full_name="忙评委", organisation=""), factories.JudgeFactory(full_name="闲评委")
+    first = factories.VenueFactory(category=category, name="第1分会场", start_time=time(8, 30), end_time=time(12, 0))
+    second = factories.VenueFactory(category=category, name="第2分会场", start_time=time(9, 0), end_time=time(11, 0))
+    services.set_panel(venue=first, judges=[busy])
+
+    response = client_for(organiser).get(reverse("events:panel", args=[second.pk]))
+
+    field = response.context["form"].fields["judges"]
+    assert field.label_from_instance(busy) == "忙评委 — " + _("at this time on %(venues)s") % {"venues": "第1分会场"}
+    assert field.label_from_instance(free) == f"闲评委 · {free.organisation}"
 
 
 @pytest.mark.parametrize("size", [3, 30])
