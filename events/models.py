@@ -305,6 +305,12 @@ class Venue(models.Model):
         return self.name
 
     @property
+    def topic_type_label(self) -> str:
+        from submissions.models import Entry
+
+        return Entry.TopicType(self.topic_type).label if self.topic_type in Entry.TopicType.values else self.topic_type
+
+    @property
     def computed_end_time(self) -> time | None:
         """The end of the session: the end time given, else start + planned entries x (talk + comments)."""
         if self.end_time is not None:

@@ -646,3 +646,66 @@ def test_venue_list_query_count_does_not_grow(client_for, organiser, edition, dj
         response = client.get(reverse("events:venue_list", args=[edition.pk]))
 
     assert len(response.context["venues"]) == size
+
+
+def test_venue_list_shows_the_topic_type_a_venue_hears(client_for, organiser, edition, category):
+    factories.VenueFactory(category=category, topic_type=Entry.TopicType.INNOVATION)
+
+    response = client_for(organiser).get(reverse("events:venue_list", args=[edition.pk]))
+
+    assert f'data-topic-type="innovation">{_("Innovation")}<' in response.content.decode()
+
+
+def test_venue_edit_refuses_to_move_a_venue_with_entries_to_another_category(client_for, organiser, edition, venue):
+    factories.EntryFactory(category=venue.category, venue=venue)
+    other = factories.CategoryFactory(edition=edition, name="质量品牌故事", code="PP")
+
+    response = client_for(organiser).post(
+        reverse("events:venue_edit", args=[venue.pk]), venue_post(other, name=venue.name)
+    )
+
+    assert response.context["form"].non_field_errors() == [
+        _("Entries are assigned to this venue: its category cannot change.")
+    ]
+    assert Venue.objects.get(pk=venue.pk).category == venue.category
+
+
+def test_venue_delete_removes_a_venue_without_entries(client_for, organiser, edition, venue):
+    factories.PanelMemberFactory(venue=venue)
+
+    response = client_for(organiser).post(reverse("events:venue_delete", args=[venue.pk]))
+
+    assert response["Location"] == reverse("events:venue_list", args=[edition.pk])
+    assert edition.venues.count() == 0
+    assert PanelMember.objects.count() == 0
+
+
+def test_venue_delete_refuses_a_venue_with_entries(client_for, organiser, edition, venue):
+    factories.EntryFactory(category=venue.category, venue=venue)
+
+    response = client_for(organiser).post(reverse("events:venue_delete", args=[venue.pk]))
+
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        _("Entries are assigned to this venue: move them to another venue first.")
+    ]
+    assert edition.venues.count() == 1
+
+
+def test_rubric_copy_makes_an_editable_copy(client_for, organiser, edition, category):
+    response = client_for(organiser).post(reverse("events:rubric_copy", args=[category.rubric.pk]), {"name": "新表"})
+
+    copy = edition.rubrics.get(name="新表")
+    assert response["Location"] == reverse("events:rubric_edit", args=[copy.pk])
+    assert copy.criteria.count() == 6
+
+
+def test_rubric_delete_refuses_a_rubric_in_use_and_removes_an_unused_one(client_for, organiser, edition, category):
+    spare = factories.rubric_with_criteria(edition, name="备用")
+    client = client_for(organiser)
+
+    refused = client.post(reverse("events:rubric_delete", args=[category.rubric.pk]))
+    deleted = client.post(reverse("events:rubric_delete", args=[spare.pk]))
+
+    assert refused["Location"] == reverse("events:rubric_edit", args=[category.rubric.pk])
+    assert deleted["Location"] == reverse("events:rubric_list", args=[edition.pk])
+    assert list(edition.rubrics.values_list("pk", flat=True)) == [category.rubric.pk]
