@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from events.models import Category, Edition, GradeRule, PanelMember, Venue
 from events.services import create_rubric_from_template
+from scoring.demo import load_demo_scores
 from submissions.demo import load_demo_entries
 from submissions.models import Enterprise, RecommendingUnit
 from submissions.validators import example_credit_code
@@ -57,6 +58,10 @@ class Command(BaseCommand):
             load_demo_entries(
                 edition=Edition.objects.get(name=EDITION_NAME, year=2021),
                 clerk=User.objects.get(email="clerk@demo.qc"),
+                organiser=User.objects.get(email="organiser@demo.qc"),
+            )
+            load_demo_scores(
+                edition=Edition.objects.get(name=EDITION_NAME, year=2021),
                 organiser=User.objects.get(email="organiser@demo.qc"),
             )
         self.stdout.write(self.style.SUCCESS("Demo edition created." if created else "Demo edition already there."))

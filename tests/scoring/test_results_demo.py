@@ -1,0 +1,51 @@
+"""The scored demo corpus of `manage.py load_demo`: the 2021 exchange, judged, computed and published."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Q
+
+from events.models import Edition
+from portal.management.commands.load_demo import EDITION_NAME
+from scoring.models import AwardList, Publication, Recusal, Result, ScoreSheet
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_edition_has_the_2021_shape_and_is_published(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=StringIO())
+    edition = Edition.objects.get(name=EDITION_NAME, year=2021)
+
+    assert edition.status == Edition.Status.PUBLISHED
+    lines = {
+        row["category__code"]: (row["entries"], row["ranked"], row["benchmarks"])
+        for row in Result.objects.filter(category__edition=edition)
+        .values("category__code")
+        .annotate(
+            entries=Count("id"),
+            ranked=Count("id", filter=Q(ranked=True)),
+            benchmarks=Count("id", filter=Q(grade="标杆")),
+        )
+    }
+    # 2021: 155 of 309 QC results (50%), 71 of 115 trusted teams (62%); stories: 0.15 x 124 = 18.6 -> 19
+    assert lines == {"QC": (309, 309, 155), "XD": (115, 115, 71), "PP": (124, 124, 19)}
+    assert Result.objects.filter(category__edition=edition).values("venue").distinct().count() == 10
+    recusals = Recusal.objects.filter(entry__edition=edition).count()
+    assert recusals == 6
+    assert ScoreSheet.objects.filter(entry__edition=edition, status="submitted").count() == 548 * 5 - recusals
+    publication = Publication.objects.get(edition=edition)
+    assert (publication.version, publication.rows.count()) == (1, 548)
+    assert set(AwardList.objects.filter(publication=publication).values_list("format", "status", "rows")) == {
+        ("xlsx", "done", 548),
+        ("csv", "done", 548),
+    }
+
+
+def test_demo_scores_load_once():
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())
+
+    assert Result.objects.count() == 548
+    assert Publication.objects.count() == 1
