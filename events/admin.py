@@ -4,8 +4,22 @@ from events.models import Category, Criterion, Edition, EditionStatusChange, Gra
 
 
 class CriterionInline(admin.TabularInline):
+    """Criteria of a rubric with a submitted score sheet are read-only here too (see services.save_rubric)."""
+
     model = Criterion
     extra = 0
+
+    def _unlocked(self, obj):
+        return obj is None or not obj.is_locked
+
+    def has_add_permission(self, request, obj=None):
+        return self._unlocked(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._unlocked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._unlocked(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Rubric)

@@ -709,3 +709,17 @@ def test_rubric_delete_refuses_a_rubric_in_use_and_removes_an_unused_one(client_
     assert refused["Location"] == reverse("events:rubric_edit", args=[category.rubric.pk])
     assert deleted["Location"] == reverse("events:rubric_list", args=[edition.pk])
     assert list(edition.rubrics.values_list("pk", flat=True)) == [category.rubric.pk]
+
+
+def test_admin_shows_the_criteria_of_a_rubric_in_use_read_only(client_for, edition, category):
+    admin_user = factories.OrganiserFactory(is_superuser=True, is_staff=True)
+    entry = factories.EntryFactory(category=category, status="accepted")
+    factories.ScoreSheetFactory(entry=entry, rubric=category.rubric, status=ScoreSheet.Status.SUBMITTED)
+    spare = factories.rubric_with_criteria(edition, name="备用")
+    client = client_for(admin_user)
+
+    locked = client.get(reverse("admin:events_rubric_change", args=[category.rubric.pk]))
+    free = client.get(reverse("admin:events_rubric_change", args=[spare.pk]))
+
+    assert 'name="criteria-0-max_points"' not in locked.content.decode()
+    assert 'name="criteria-0-max_points"' in free.content.decode()
