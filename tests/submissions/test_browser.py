@@ -86,7 +86,7 @@ def test_qc_entry_is_submitted_returned_fixed_resubmitted_and_accepted(page, pas
     # The enterprise sees the reasons, fixes the entry and submits it again.
     log_in(page, clerk.email, password)
     page.click("a[data-nav='submissions:dashboard']")
-    row = page.locator(f"tr[data-entry='{entry.pk}']")
+    row = page.locator(f"li[data-entry='{entry.pk}']")
     assert row.get_attribute("data-status") == "returned"
     assert "现状调查缺少分层数据" in row.locator("[data-return-reason]").inner_text()
     row.locator("a[href$='/edit/']").click()
