@@ -50,6 +50,25 @@ class EditionForm(forms.ModelForm):
         return data
 
 
+class EditionEditForm(EditionForm):
+    organisers = forms.ModelMultipleChoiceField(
+        label=_("Organisers"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only they (and administrators) can change this edition."),
+    )
+
+    class Meta(EditionForm.Meta):
+        fields = [*EditionForm.Meta.fields, "organisers"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisers"].queryset = User.objects.filter(role=User.Role.ORGANISER, is_active=True).order_by(
+            "full_name", "email"
+        )
+        self.fields["organisers"].label_from_instance = lambda user: f"{user.get_full_name()} <{user.email}>"
+
+
 class EditionCreateForm(EditionForm):
     categories = forms.MultipleChoiceField(
         label=_("Start with the standard categories"),

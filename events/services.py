@@ -209,9 +209,18 @@ def create_edition(*, user, edition: Edition, categories=()) -> Edition:
 
 
 @transaction.atomic
-def update_edition(*, edition: Edition) -> Edition:
+def update_edition(*, edition: Edition, organisers=None) -> Edition:
+    """Save the edition's details and, when given, its organisers (at least one, all with the organiser role)."""
     _check_edition_dates(edition)
+    if organisers is not None:
+        organisers = list(organisers)
+        if not organisers:
+            raise ValidationError(_("An edition needs at least one organiser."))
+        if any(not user.is_organiser for user in organisers):
+            raise ValidationError(_("Only users with the organiser role can organise an edition."))
     edition.save()
+    if organisers is not None:
+        edition.organisers.set(organisers)
     return edition
 
 

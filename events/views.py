@@ -17,7 +17,7 @@ from events.forms import (
     CriterionFormSet,
     EditionCopyForm,
     EditionCreateForm,
-    EditionForm,
+    EditionEditForm,
     GradeFormSet,
     PanelForm,
     RubricForm,
@@ -87,14 +87,16 @@ def dashboard(request, pk):
 @login_required
 def edition_edit(request, pk):
     edition = _edition(request, pk)
-    form = EditionForm(request.POST or None, instance=edition)
+    form = EditionEditForm(request.POST or None, instance=edition)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_edition(edition=form.instance)
+            services.update_edition(edition=form.instance, organisers=form.cleaned_data["organisers"])
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("The edition is saved."))
+            if not request.user.has_perm("events.change_edition", edition):
+                return redirect("events:edition_list")
             return redirect("events:dashboard", edition.pk)
     return render(request, "events/edition_form.html", {"form": form, "edition": edition, "section": "edit"})
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -176,7 +177,7 @@ def test_edition_create_refuses_a_deadline_before_the_opening(client_for, organi
 
 
 def test_edition_edit_saves_the_details(client_for, organiser, edition):
-    data = edition_data(name="第40次交流活动", number="40", year="2021")
+    data = edition_data(name="第40次交流活动", number="40", year="2021", organisers=[organiser.pk])
 
     response = client_for(organiser).post(reverse("events:edition_edit", args=[edition.pk]), data)
 
@@ -723,3 +724,28 @@ def test_admin_shows_the_criteria_of_a_rubric_in_use_read_only(client_for, editi
 
     assert 'name="criteria-0-max_points"' not in locked.content.decode()
     assert 'name="criteria-0-max_points"' in free.content.decode()
+
+
+def test_edition_edit_adds_a_co_organiser(client_for, organiser, edition, other_organiser):
+    data = edition_data(name=edition.name, number="40", year="2021", organisers=[organiser.pk, other_organiser.pk])
+
+    client_for(organiser).post(reverse("events:edition_edit", args=[edition.pk]), data)
+
+    assert set(edition.organisers.all()) == {organiser, other_organiser}
+    assert client_for(other_organiser).get(reverse("events:dashboard", args=[edition.pk])).status_code == 200
+
+
+def test_edition_edit_offers_only_organisers_and_requires_one(client_for, organiser, edition, judge):
+    data = edition_data(name=edition.name, number="40", year="2021", organisers=[judge.pk])
+
+    response = client_for(organiser).post(reverse("events:edition_edit", args=[edition.pk]), data)
+
+    assert list(response.context["form"].errors) == ["organisers"]
+    assert list(edition.organisers.all()) == [organiser]
+
+
+def test_update_edition_refuses_to_leave_an_edition_without_organisers(edition):
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_edition(edition=edition, organisers=[])
+
+    assert excinfo.value.messages == [_("An edition needs at least one organiser.")]
