@@ -92,3 +92,15 @@ def test_embedded_mode_defaults_to_sqlite_and_eager_tasks():
         "True",
         "django.core.mail.backends.console.EmailBackend",
     ]
+
+
+def test_collectstatic_with_hashed_manifest_succeeds(tmp_path):
+    env = _clean_env(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DEBUG="false",
+        STATIC_MANIFEST="true",
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    result = _run_manage("collectstatic", "--noinput", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()
