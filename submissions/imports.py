@@ -52,6 +52,7 @@ SUB_TYPES = {
 MEMBER_SEPARATORS = re.compile(r"[、,，;；\n]+")
 MAX_ROWS = 10_000
 MAX_MEMBERS = 50
+SHEET_MAX_BYTES = 200 * 1024 * 1024  # the XML of 10,000 full rows is a few MB
 HEADER_SEARCH_ROWS = 10
 MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
@@ -139,7 +140,13 @@ def _merged_ranges(upload, worksheet) -> list[str]:
     """The merged cell ranges of the sheet. Read-only worksheets do not load them, so read the sheet's XML."""
     upload.seek(0)
     with zipfile.ZipFile(upload) as archive:
-        xml = archive.read(worksheet._worksheet_path)  # openpyxl 3.1 (pinned): where the sheet lives in the zip
+        path = worksheet._worksheet_path  # openpyxl 3.1 (pinned): where the sheet lives in the zip
+        if archive.getinfo(path).file_size > SHEET_MAX_BYTES:
+            raise ValidationError(
+                _("The sheet holds far more data than a list of %(max)s rows; split it into several files.")
+                % {"max": MAX_ROWS}
+            )
+        xml = archive.read(path)
     upload.seek(0)
     ranges = []
     for first_col, first_row, last_col, last_row in MERGE_CELL.findall(xml):

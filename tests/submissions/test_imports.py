@@ -314,3 +314,12 @@ def test_upload_and_template_refuse_other_roles(client_for, request, who, editio
 def test_an_organiser_without_editions_cannot_upload(client_for, db):
     lonely = factories.OrganiserFactory()
     assert client_for(lonely).get(reverse("submissions:recommendation_upload")).status_code == 403
+
+
+def test_import_refuses_a_sheet_far_larger_than_a_list(qc, edition, organiser, enterprise_a, monkeypatch):
+    monkeypatch.setattr(imports, "SHEET_MAX_BYTES", 1000)
+    with pytest.raises(ValidationError) as error:
+        run(workbook_file(_many([enterprise_a], 20)), edition, organiser)
+    assert error.value.messages == [
+        "The sheet holds far more data than a list of 10000 rows; split it into several files."
+    ]
