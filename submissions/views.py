@@ -183,7 +183,9 @@ def _entry_form_page(request, *, category, entry=None):
     form = EntryForm(request.POST or None, instance=instance, category=category)
     with_members = category.kind in KINDS_WITH_MEMBERS
     formset = MemberFormSet(request.POST or None, instance=instance, prefix="members") if with_members else None
-    if request.method == "POST" and form.is_valid() and (formset is None or formset.is_valid()):
+    # Validate both, so that every mistake shows at once.
+    valid = [form.is_valid(), formset is None or formset.is_valid()]
+    if request.method == "POST" and all(valid):
         members = formset.members() if formset is not None else []
         try:
             if entry is None:
