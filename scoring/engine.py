@@ -90,9 +90,14 @@ class EntryResult:
 # --- arithmetic ---------------------------------------------------------------------------------------
 
 
+def as_fraction(value: Decimal) -> Fraction:
+    """A Decimal as an exact Fraction (the fast way: integer ratio, no abstract type checks)."""
+    return Fraction(*Decimal(value).as_integer_ratio())
+
+
 def round_half_up(value, places: int = 2) -> Decimal:
     """Round a Decimal, int or Fraction half-up (away from zero for halves) to `places` decimals, exactly."""
-    if isinstance(value, Fraction):
+    if type(value) is Fraction:
         scale = 10**places
         scaled = abs(value) * scale
         whole = (scaled.numerator * 2 + scaled.denominator) // (2 * scaled.denominator)
@@ -106,8 +111,9 @@ def _median(values: list) -> Fraction:
     ordered = sorted(values)
     middle = len(ordered) // 2
     if len(ordered) % 2:
-        return Fraction(ordered[middle])
-    return (Fraction(ordered[middle - 1]) + Fraction(ordered[middle])) / 2
+        return as_fraction(ordered[middle])
+    numerator, denominator = (ordered[middle - 1] + ordered[middle]).as_integer_ratio()
+    return Fraction(numerator, denominator * 2)
 
 
 def aggregate(values: list[Decimal], method: str) -> Fraction:
@@ -117,7 +123,8 @@ def aggregate(values: list[Decimal], method: str) -> Fraction:
     if method == MEDIAN:
         return _median(values)
     kept = trimmed(values) if method == TRIMMED_MEAN else list(values)
-    return Fraction(sum(kept, Decimal(0))) / len(kept)
+    numerator, denominator = sum(kept, Decimal(0)).as_integer_ratio()
+    return Fraction(numerator, denominator * len(kept))
 
 
 def trimmed(values: list[Decimal]) -> list[Decimal]:
@@ -165,7 +172,7 @@ def score_entry(entry: EntryInput, rules: CategoryRules, tie_count: int) -> Entr
                 maximum = Decimal(entry.tie_maxima[index])
                 points = [s.tie_points[index] if index < len(s.tie_points) else Decimal(0) for s in sheets]
                 criterion_aggregate = aggregate(points, rules.aggregation)
-                value = round_half_up(criterion_aggregate * 100 / Fraction(maximum))
+                value = round_half_up(criterion_aggregate * 100 / as_fraction(maximum))
                 name = entry.tie_names[index] if index < len(entry.tie_names) else ""
                 tie_protocol.append(
                     {
@@ -326,15 +333,15 @@ def panel_statistics(entries: list[EntryInput]) -> PanelStatistics:
             continue
         median = _median([s.total for s in entry.sheets])
         for sheet in entry.sheets:
-            deviations[sheet.judge_id].append(Fraction(sheet.total) - median)
+            deviations[sheet.judge_id].append(as_fraction(sheet.total) - median)
     judges = [
         JudgeLeniency(judge_id=judge, sheets=len(values), mean_deviation=round_half_up(sum(values) / len(values)))
         for judge, values in sorted(deviations.items())
     ]
     if not totals:
         return PanelStatistics(sheets=0, mean=None, spread=None, lowest=None, highest=None, judges=judges)
-    mean = Fraction(sum(totals, Decimal(0))) / len(totals)
-    variance = sum((Fraction(t) - mean) ** 2 for t in totals) / len(totals)
+    mean = as_fraction(sum(totals, Decimal(0))) / len(totals)
+    variance = sum((as_fraction(t) - mean) ** 2 for t in totals) / len(totals)
     spread = (Decimal(variance.numerator) / Decimal(variance.denominator)).sqrt()
     return PanelStatistics(
         sheets=len(totals),
