@@ -351,3 +351,14 @@ def test_accepting_in_parallel_gives_distinct_consecutive_codes(qc, enterprise_a
         thread.join()
     assert failures == []
     assert sorted(Entry.objects.values_list("code", flat=True)) == [f"QC-2021-{n:04d}" for n in range(1, 7)]
+
+
+def test_rejecting_tells_the_enterprise_the_decision_and_reasons(
+    draft, user_a, organiser, django_capture_on_commit_callbacks
+):
+    _submitted(draft, user_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_entry(entry=draft, organiser=organiser, decision="reject", reason="不属于本届征集范围")
+    assert mail.outbox[-1].to == [user_a.email]
+    assert "降低焊缝气孔率" in mail.outbox[-1].subject
+    assert "不属于本届征集范围" in mail.outbox[-1].body
