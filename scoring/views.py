@@ -70,9 +70,19 @@ def judge_home(request):
                 ),
                 distinct=True,
             ),
+            my_recusals=Count(
+                "venue__entries__recusals",
+                filter=Q(
+                    venue__entries__recusals__judge=request.user, venue__entries__recusals__lifted_at__isnull=True
+                ),
+                distinct=True,
+            ),
         )
         .order_by("-venue__edition__year", "venue__date", "venue__name")
     )
+    seats = list(seats)
+    for seat in seats:
+        seat.my_expected = seat.entry_count - seat.my_recusals
     return render(request, "scoring/judging/home.html", {"seats": seats})
 
 

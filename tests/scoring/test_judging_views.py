@@ -51,8 +51,10 @@ def test_judge_home_counts_only_the_judges_own_submitted_sheets(client_for):
     submit(setup, setup.judges[1], setup.entries[0])
     submit(setup, setup.judges[0], setup.entries[0])
     submit(setup, setup.judges[0], setup.entries[1])
+    services.declare_recusal(entry=entry_for(setup.venue), judge=setup.judges[1], reason="同单位")
     response = client_for(setup.judges[1]).get(reverse("scoring:judge_home"))
     assert b'data-submitted="1"' in response.content
+    assert b'data-expected="2"' in response.content  # three entries, one recusal
 
 
 def test_judge_home_refuses_an_enterprise_user(client_for, user_a):
