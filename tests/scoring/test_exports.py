@@ -196,3 +196,16 @@ def test_compute_results_command_computes_and_reports(organiser):
     assert "1 results, 1 ranked, 1 graded" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("compute_results", 999999)
+
+
+def test_compute_results_command_carries_out_a_run_waiting_for_a_worker():
+    category = data.category()
+    venue, judges = data.venue(category, judges=3)
+    data.scored_entry(venue, judges, [85, 84, 83])
+    waiting = factories.ResultRunFactory(edition=category.edition)
+
+    call_command("compute_results", category.edition.pk, stdout=io.StringIO())
+
+    waiting.refresh_from_db()
+    assert waiting.status == "done"
+    assert category.edition.result_runs.count() == 1

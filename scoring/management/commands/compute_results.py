@@ -17,7 +17,9 @@ class Command(BaseCommand):
         target = Edition.objects.filter(pk=edition).first()
         if target is None:
             raise CommandError(f"There is no edition with id {edition}.")
-        run = ResultRun.objects.create(edition=target)
+        # A run still waiting for a worker is carried out here (the worker then finds it done).
+        run = ResultRun.objects.filter(edition=target, status=ResultRun.Status.QUEUED).first()
+        run = run or ResultRun.objects.create(edition=target)
         try:
             execute_run(run=run)
         except Exception as error:
