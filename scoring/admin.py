@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from scoring.models import (
+    AwardList,
     CriterionScore,
     Publication,
     PublishedResult,
@@ -62,5 +63,5 @@ class RecusalAdmin(ReadOnlyAdmin):
     list_select_related = ["entry", "judge"]
 
 
-for model in (ResultRun, Result, Publication, PublishedResult):
+for model in (ResultRun, Result, Publication, PublishedResult, AwardList):
     admin.site.register(model)
