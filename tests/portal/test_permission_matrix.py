@@ -1,0 +1,392 @@
+"""Every URL that names an object, requested by every role: the outcome of each cell is written out below.
+
+The table is checked against the URL configuration, so a new URL with an id and no row here fails
+`test_every_url_with_an_id_has_a_row`. Outcomes: a status code, or `login` for a redirect to the log-in page;
+`302` is any other redirect (the view accepted the user and sent it on, e.g. after a refused form). POST cells
+send an empty form: they prove who gets in, not what the form does with good data. Each cell runs in a
+savepoint that is rolled back, so one role's POST cannot change what the next role sees.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from tests.portal.security_world import ROLES, build_world
+from tests.portal.url_walk import patterns_with_ids
+
+# URL name -> the world object (or value) behind each parameter.
+ARGUMENTS = {
+    "api:edition": {"pk": "published_edition"},
+    "api:enterprise": {"pk": "enterprise"},
+    "api:result": {"entry_id": "published_entry"},
+    "events:category_create": {"pk": "edition"},
+    "events:category_delete": {"pk": "category"},
+    "events:category_edit": {"pk": "category"},
+    "events:category_list": {"pk": "edition"},
+    "events:dashboard": {"pk": "edition"},
+    "events:edition_copy": {"pk": "edition"},
+    "events:edition_edit": {"pk": "edition"},
+    "events:edition_status": {"pk": "edition"},
+    "events:panel": {"pk": "venue"},
+    "events:rubric_copy": {"pk": "rubric"},
+    "events:rubric_create": {"pk": "edition"},
+    "events:rubric_delete": {"pk": "rubric"},
+    "events:rubric_edit": {"pk": "rubric"},
+    "events:rubric_list": {"pk": "edition"},
+    "events:venue_create": {"pk": "edition"},
+    "events:venue_delete": {"pk": "venue"},
+    "events:venue_edit": {"pk": "venue"},
+    "events:venue_list": {"pk": "edition"},
+    "portal:password_reset_confirm": {"uidb64": "uidb64", "token": "token"},
+    "public:award_list_csv": {"pk": "published_edition"},
+    "public:award_list_xlsx": {"pk": "published_edition"},
+    "public:edition": {"pk": "published_edition"},
+    "public:enterprise": {"pk": "enterprise"},
+    "public:entry": {"entry_id": "published_entry"},
+    "public:entry_report": {"entry_id": "published_entry"},
+    "scoring:assign": {"category_pk": "category"},
+    "scoring:autosave": {"sheet_pk": "sheet"},
+    "scoring:award_list_download": {"pk": "award_list"},
+    "scoring:award_list_request": {"edition_pk": "edition"},
+    "scoring:category_results": {"category_pk": "category"},
+    "scoring:category_venues": {"category_pk": "category"},
+    "scoring:draw": {"venue_pk": "venue"},
+    "scoring:import_sheets": {"edition_pk": "edition"},
+    "scoring:lift_recusal": {"recusal_pk": "recusal"},
+    "scoring:move": {"entry_pk": "entry"},
+    "scoring:panel": {"venue_pk": "venue"},
+    "scoring:recusals": {"edition_pk": "edition"},
+    "scoring:recuse": {"entry_pk": "entry"},
+    "scoring:reopen_sheet": {"sheet_pk": "sheet"},
+    "scoring:reopen_venue": {"venue_pk": "venue"},
+    "scoring:results_compute": {"edition_pk": "edition"},
+    "scoring:results_dashboard": {"edition_pk": "edition"},
+    "scoring:results_publish": {"edition_pk": "edition"},
+    "scoring:results_status": {"edition_pk": "edition"},
+    "scoring:schedule": {"venue_pk": "venue"},
+    "scoring:score_entry": {"venue_pk": "venue", "entry_pk": "entry"},
+    "scoring:sheet_detail": {"sheet_pk": "sheet"},
+    "scoring:sign_off": {"venue_pk": "venue"},
+    "scoring:sync_recusals": {"edition_pk": "edition"},
+    "scoring:venue_audit": {"venue_pk": "venue"},
+    "scoring:venue_results": {"venue_pk": "venue"},
+    "scoring:workspace": {"venue_pk": "venue"},
+    "submissions:enterprise_review": {"pk": "pending_enterprise"},
+    "submissions:entry_create": {"category_pk": "category"},
+    "submissions:entry_detail": {"pk": "entry"},
+    "submissions:entry_edit": {"pk": "entry"},
+    "submissions:entry_submit": {"pk": "entry"},
+    "submissions:file_download": {"pk": "report"},
+    "submissions:file_upload": {"pk": "entry"},
+    "submissions:review_entry": {"pk": "entry"},
+    "submissions:review_start": {"pk": "entry"},
+}
+
+# fmt: off
+# Columns, in this order: anonymous, enterprise A (owns the entry), enterprise B, recommending unit (recommended
+# the entry), judge of another venue, judge of the venue, panel leader, organiser of another edition, organiser.
+#                anon  ent A ent B recom judge judge lead  org   org
+#                                        other venue       other
+EXPECTED = {
+    "api:edition": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "api:enterprise": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "api:result": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "events:category_create": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
+    "events:category_delete": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "events:category_edit": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
+    "events:category_list": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "events:dashboard": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "events:edition_copy": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
+    "events:edition_edit": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
+    "events:edition_status": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "events:panel": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
+    "events:rubric_copy": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "events:rubric_create": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
+    "events:rubric_delete": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "events:rubric_edit": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
+    "events:rubric_list": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
+    "events:venue_create": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
+    "events:venue_delete": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "events:venue_edit": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
+    "events:venue_list": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "portal:password_reset_confirm": {
+        "GET":  "302   200   302   302   302   302   302   302   302",
+    },
+    "public:award_list_csv": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:award_list_xlsx": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:edition": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:enterprise": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:entry": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:entry_report": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "scoring:assign": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "scoring:autosave": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 404   404   404   404   400   404   404   404",
+    },
+    "scoring:award_list_download": {
+        "GET":  "404   404   404   404   404   404   404   404   200",
+    },
+    "scoring:award_list_request": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "scoring:category_results": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "scoring:category_venues": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "scoring:draw": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "scoring:import_sheets": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   400",
+    },
+    "scoring:lift_recusal": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "scoring:move": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "scoring:panel": {
+        "GET":  "login 403   403   403   403   403   200   403   200",
+    },
+    "scoring:recusals": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "scoring:recuse": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   302   302   403   403",
+    },
+    "scoring:reopen_sheet": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   302   403   302",
+    },
+    "scoring:reopen_venue": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "scoring:results_compute": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "scoring:results_dashboard": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "scoring:results_publish": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "scoring:results_status": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "scoring:schedule": {
+        "GET":  "login 403   403   403   403   200   200   403   200",
+    },
+    "scoring:score_entry": {
+        "GET":  "login 403   403   403   403   200   200   403   403",
+        "POST": "login 403   403   403   403   200   200   403   403",
+    },
+    "scoring:sheet_detail": {
+        "GET":  "login 403   403   403   403   200   200   403   200",
+    },
+    "scoring:sign_off": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   302   403   302",
+    },
+    "scoring:sync_recusals": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "scoring:venue_audit": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "scoring:venue_results": {
+        "GET":  "login 403   403   403   403   403   200   403   200",
+    },
+    "scoring:workspace": {
+        "GET":  "login 403   403   403   403   302   302   403   403",
+    },
+    "submissions:enterprise_review": {
+        "GET":  "403   403   403   403   403   403   403   200   200",
+        "POST": "403   403   403   403   403   403   403   200   200",
+    },
+    "submissions:entry_create": {
+        "GET":  "login 302   302   403   403   403   403   403   403",
+        "POST": "login 302   302   403   403   403   403   403   403",
+    },
+    "submissions:entry_detail": {
+        "GET":  "login 200   404   404   404   404   404   404   200",
+    },
+    "submissions:entry_edit": {
+        "GET":  "login 302   404   404   404   404   404   404   403",
+        "POST": "login 302   404   404   404   404   404   404   403",
+    },
+    "submissions:entry_submit": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 302   404   404   404   404   404   404   403",
+    },
+    "submissions:file_download": {
+        "GET":  "login 200   404   404   404   200   200   404   200",
+    },
+    "submissions:file_upload": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 302   404   404   404   404   404   404   403",
+    },
+    "submissions:review_entry": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
+    "submissions:review_start": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+}
+# fmt: on
+
+
+def _value(world, name):
+    found = world.objects[name]
+    return getattr(found, "pk", found)
+
+
+def _outcome(response) -> str:
+    if response.status_code == 302 and response["Location"].startswith(reverse("portal:login")):
+        return "login"
+    return str(response.status_code)
+
+
+def run_cell(world, client, url, method, role) -> str:
+    """One request in a savepoint that is rolled back afterwards, with a clean cache."""
+    cache.clear()
+    with transaction.atomic():
+        client.logout()
+        user = world.users[role]
+        if user is not None:
+            client.force_login(user)
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        transaction.set_rollback(True)
+    return _outcome(response)
+
+
+def outcomes(world, name, method) -> str:
+    url = reverse(name, kwargs={key: _value(world, obj) for key, obj in ARGUMENTS[name].items()})
+    client = Client()
+    return " ".join(run_cell(world, client, url, method, role) for role in ROLES)
+
+
+def test_every_url_with_an_id_has_a_row():
+    assert set(EXPECTED) == set(patterns_with_ids())
+    assert set(ARGUMENTS) == set(patterns_with_ids())
+
+
+def test_every_row_names_each_role_once():
+    for name, methods in EXPECTED.items():
+        for method, cells in methods.items():
+            assert method in ("GET", "POST"), name
+            assert len(cells.split()) == len(ROLES), (name, method)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_role_gets_the_expected_outcome(db, name):
+    world = build_world()
+    for method, expected in EXPECTED[name].items():
+        assert (method, outcomes(world, name, method).split()) == (method, expected.split()), name
+
+
+@pytest.mark.parametrize(
+    "name,argument",
+    [
+        ("public:entry", "entry"),
+        ("public:entry_report", "entry"),
+        ("public:edition", "edition"),
+        ("public:award_list_csv", "edition"),
+        ("public:award_list_xlsx", "edition"),
+        ("api:result", "entry"),
+        ("api:edition", "edition"),
+    ],
+)
+def test_public_urls_of_an_edition_being_judged_are_not_found_by_anyone(db, name, argument):
+    world = build_world()
+    key = next(iter(ARGUMENTS[name]))
+    url = reverse(name, kwargs={key: world.objects[argument].pk})
+    client = Client()
+    assert [run_cell(world, client, url, "GET", role) for role in ROLES] == ["404"] * len(ROLES)
