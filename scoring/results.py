@@ -9,23 +9,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
+import kombu.exceptions
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.models import Category, Criterion, Edition, PanelMember, Venue
+from portal import audit
 from scoring import engine
-from scoring.models import CriterionScore, Publication, PublishedResult, Recusal, Result, ResultRun, ScoreSheet
+from scoring.models import Publication, PublishedResult, Recusal, Result, ResultRun, ScoreSheet
 from submissions.models import Entry, Member
+
+logger = logging.getLogger(__name__)
 
 WRITE_BATCH = 2000
 ONE_PLACE = Decimal("0.1")
+ZERO = Decimal(0)
 
 
 # --- loading -----------------------------------------------------------------------------------------
@@ -120,21 +127,26 @@ def load_inputs(categories: list[Category]) -> list[CategoryInputs]:
     ):
         recused[entry_id].add(judge_id)
 
-    submitted = ScoreSheet.objects.filter(status=ScoreSheet.Status.SUBMITTED, **entry_filter)
+    # One pass over the criterion scores: each sheet's total and its points on the k-th tie-break criterion of
+    # its rubric (the k-th criteria of all rubrics share one conditional sum).
+    tie_count = max((len(c) for c in tie_criteria.values()), default=0)
+    tie_sums = {
+        f"tie{k}": Sum(
+            "scores__points",
+            filter=Q(scores__criterion_id__in=[c[k][0] for c in tie_criteria.values() if len(c) > k]),
+        )
+        for k in range(tie_count)
+    }
     sheets = list(
-        submitted.order_by()
+        ScoreSheet.objects.filter(status=ScoreSheet.Status.SUBMITTED, **entry_filter)
+        .order_by()
         .values_list("pk", "entry_id", "judge_id", "rubric_id")
-        .annotate(total=Sum("scores__points"))
+        .annotate(total=Sum("scores__points"), **tie_sums)
     )
-    tie_points: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for sheet_id, criterion_id, points in CriterionScore.objects.filter(
-        sheet__in=submitted, criterion__breaks_ties=True
-    ).values_list("sheet_id", "criterion_id", "points"):
-        tie_points[sheet_id][criterion_id] = points
 
     counted: dict[int, list[engine.Sheet]] = defaultdict(list)
     excluded: dict[int, list[dict]] = defaultdict(list)
-    for sheet_id, entry_id, judge_id, rubric_id, total in sheets:
+    for _sheet_id, entry_id, judge_id, rubric_id, total, *ties in sheets:
         if entry_id not in entry_rubric:
             continue
         reason = ""
@@ -147,12 +159,13 @@ def load_inputs(categories: list[Category]) -> list[CategoryInputs]:
         if reason:
             excluded[entry_id].append({"judge": judge_id, "reason": reason})
             continue
-        points = tie_points.get(sheet_id, {})
         counted[entry_id].append(
             engine.Sheet(
                 judge_id=judge_id,
-                total=(total or Decimal(0)).quantize(ONE_PLACE),
-                tie_points=tuple(points.get(cid, Decimal("0.0")) for cid, _n, _m in tie_criteria[rubric_id]),
+                total=(total or ZERO).quantize(ONE_PLACE),
+                tie_points=tuple(
+                    (points or ZERO).quantize(ONE_PLACE) for points in ties[: len(tie_criteria[rubric_id])]
+                ),
             )
         )
 
@@ -276,16 +289,55 @@ def compute_results(*, edition=None, category=None, run: ResultRun | None = None
     return digest.hexdigest()
 
 
-@transaction.atomic
-def start_run(*, edition, user=None) -> ResultRun:
-    """Queue a computation of the edition's results (on commit). A run still waiting in the queue is reused."""
+# A run still queued after this long was never sent (the broker was down) or its message was lost (Redis
+# restarted empty): it is sent again. A run delivered twice is harmless (the task is idempotent).
+REDISPATCH_AFTER = timedelta(minutes=2)
+
+
+def dispatch_run(run_id: int) -> bool:
+    """Send a queued run to the worker. With the broker unreachable the run stays queued with a note saying so;
+    the next start_run or the periodic sweep (dispatch_waiting_runs) sends it again. Never raises for the broker."""
     from scoring.tasks import compute_results_task
 
+    try:
+        compute_results_task.delay(run_id)
+    except (kombu.exceptions.OperationalError, OSError) as error:
+        logger.error("Results run %s is not dispatched, the task queue is unreachable: %s", run_id, error)
+        ResultRun.objects.filter(pk=run_id, status=ResultRun.Status.QUEUED).update(
+            error=_("The task queue was unreachable; the computation starts as soon as it is back.")
+        )
+        return False
+    return True
+
+
+def dispatch_waiting_runs(*, older_than: timedelta = REDISPATCH_AFTER) -> int:
+    """Send again every run still queued after `older_than`, or whose dispatch failed; returns how many were sent."""
+    waiting = ResultRun.objects.filter(status=ResultRun.Status.QUEUED).filter(
+        Q(created_at__lte=timezone.now() - older_than) | ~Q(error="")
+    )
+    return sum(dispatch_run(run_id) for run_id in waiting.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def start_run(*, edition, user=None, by=None, reason: str = "") -> ResultRun:
+    """Queue a computation of the edition's results (on commit). A run still waiting in the queue is reused,
+    and sent again when its dispatch failed or it has waited too long. `by` is who caused it when not `user`
+    (e.g. the panel leader whose sign-off queued it); the audit names them."""
     waiting = ResultRun.objects.filter(edition=edition, status=ResultRun.Status.QUEUED).first()
     if waiting is not None:
+        if waiting.error or waiting.created_at <= timezone.now() - REDISPATCH_AFTER:
+            transaction.on_commit(lambda: dispatch_run(waiting.pk))
         return waiting
     run = ResultRun.objects.create(edition=edition, started_by=user)
-    transaction.on_commit(lambda: compute_results_task.delay(run.pk))
+    audit.record(
+        edition=edition,
+        user=by or user,
+        action=audit.Action.RESULTS_REQUESTED,
+        target=f"#{run.pk}",
+        new={"run": run.pk},
+        reason=reason,
+    )
+    transaction.on_commit(lambda: dispatch_run(run.pk))
     return run
 
 
@@ -293,6 +345,7 @@ def execute_run(*, run: ResultRun) -> ResultRun:
     """Carry out a queued run: compute the edition's results, record progress, the fingerprint or the error."""
     ResultRun.objects.filter(pk=run.pk).update(status=ResultRun.Status.RUNNING, progress=0, error="")
     run.status = ResultRun.Status.RUNNING
+    before = _outcomes(run.edition)
     try:
         fingerprint = compute_results(edition=run.edition, run=run)
     except Exception as error:
@@ -300,13 +353,52 @@ def execute_run(*, run: ResultRun) -> ResultRun:
         run.error = f"{type(error).__name__}: {error}"
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])
+        audit.record(
+            edition=run.edition,
+            user=run.started_by,
+            action=audit.Action.RESULTS_FAILED,
+            target=f"#{run.pk}",
+            new={"error": run.error},
+        )
         raise
     run.status = ResultRun.Status.DONE
     run.progress = 100
     run.fingerprint = fingerprint
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "progress", "fingerprint", "finished_at"])
+    old, new = _changed_outcomes(before, _outcomes(run.edition))
+    audit.record(
+        edition=run.edition,
+        user=run.started_by,
+        action=audit.Action.RESULTS_COMPUTED,
+        target=f"#{run.pk}",
+        old=old,
+        new={**new, "fingerprint": fingerprint[:12]},
+    )
     return run
+
+
+AUDITED_CHANGES = 500
+
+
+def _outcomes(edition) -> dict[str, str]:
+    """Each entry's result as one line (score, rank, grade), keyed by entry code: what the audit compares."""
+    return {
+        code or f"#{pk}": f"{score if score is not None else '-'} / {rank or '-'} / {grade or '-'}"
+        for pk, code, score, rank, grade in Result.objects.filter(category__edition=edition).values_list(
+            "entry_id", "entry__code", "final_score", "rank", "grade"
+        )
+    }
+
+
+def _changed_outcomes(before: dict, after: dict) -> tuple[dict, dict]:
+    """The entries whose score, rank or grade changed (at most AUDITED_CHANGES of them), before and after."""
+    changed = sorted(code for code in before.keys() | after.keys() if before.get(code) != after.get(code))
+    old = {code: before.get(code, "") for code in changed[:AUDITED_CHANGES] if code in before}
+    new = {code: after.get(code, "") for code in changed[:AUDITED_CHANGES] if code in after}
+    if len(changed) > AUDITED_CHANGES:
+        new["…"] = str(len(changed) - AUDITED_CHANGES)
+    return old, new
 
 
 def latest_run(edition):
@@ -448,6 +540,20 @@ def publish_results(*, edition, user, reason: str = "") -> Publication:
         reason=reason,
         fingerprint=fingerprint,
         snapshot={"run": run.pk, "computed_at": run.finished_at.isoformat(), "categories": grade_counts(results)},
+    )
+    audit.record(
+        edition=edition,
+        user=user,
+        action=audit.Action.PUBLISHED,
+        target=f"v{publication.version}",
+        old={"version": previous.version} if previous else {},
+        new={
+            "version": publication.version,
+            "run": run.pk,
+            "entries": len(results),
+            **{line["name"]: line["grades"] for line in publication.snapshot["categories"]},
+        },
+        reason=reason,
     )
     PublishedResult.objects.bulk_create(
         (
