@@ -484,11 +484,15 @@ class Command(BaseCommand):
             picks.append(index)
             if len(picks) == count:
                 break
-        while len(picks) < count:  # a quota that the weighted draw could not fill: take the next free enterprise
-            index = rng.randrange(len(enterprises))
-            if used.get(index, 0) < STORY_QUOTA:
-                used[index] = used.get(index, 0) + 1
-                picks.append(index)
+        if len(picks) < count:  # the weighted draw hit the quota: fill with the enterprises that have room
+            room = [index for index in range(len(enterprises)) for _ in range(STORY_QUOTA - used.get(index, 0))]
+            if len(room) < count - len(picks):
+                raise CommandError(
+                    f"Give more enterprises: {count} brand stories at most {STORY_QUOTA} per enterprise need "
+                    f"{-(-count // STORY_QUOTA)} of them."
+                )
+            rng.shuffle(room)
+            picks += room[: count - len(picks)]
         rng.shuffle(picks)
         rows = []
         per_venue = [0] * len(venues)
