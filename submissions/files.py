@@ -85,7 +85,8 @@ def _zip_names(upload) -> set[str] | None:
 def sniff(upload) -> str | None:
     """The content type of an uploaded file read from its content: PDF, PPTX, XLSX, MP4 or None."""
     head = _head(upload, 1024)
-    if b"%PDF-" in head:
+    # The header must open the file: a "%PDF-" further in is how an HTML or SVG page passes for a PDF.
+    if head.lstrip(b"\xef\xbb\xbf\x00\t\n\r\x0c ").startswith(b"%PDF-"):
         return PDF
     if head[4:8] == b"ftyp":
         return MP4
