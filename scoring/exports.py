@@ -121,6 +121,8 @@ def write_xlsx(*, edition, publication=None, target) -> int:
 
     def cell(sheet, value, **styles):
         c = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            c.data_type = "s"  # text stays text: a title such as "=HYPERLINK(...)" is never a formula
         for name, style in styles.items():
             setattr(c, name, style)
         return c
@@ -189,6 +191,16 @@ def write_xlsx(*, edition, publication=None, target) -> int:
     return total_rows
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value):
+    """A CSV cell that a spreadsheet will not run as a formula: text starting like one gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_csv(*, edition, publication=None, target) -> int:
     """Write the award list as CSV (UTF-8 with a byte-order mark, for spreadsheet programs) to a text file."""
     target.write("\ufeff")
@@ -197,7 +209,12 @@ def write_csv(*, edition, publication=None, target) -> int:
     rows = 0
     for item in category_lists(edition=edition, publication=publication):
         for rank, code, name, group, enterprise, venue, score, grade in item.rows:
-            writer.writerow([item.category.name, rank, code, name, group, enterprise, venue, f"{score:.2f}", grade])
+            writer.writerow(
+                [
+                    safe_text(value)
+                    for value in (item.category.name, rank, code, name, group, enterprise, venue, f"{score:.2f}", grade)
+                ]
+            )
             rows += 1
     return rows
 

@@ -209,3 +209,22 @@ def test_compute_results_command_carries_out_a_run_waiting_for_a_worker():
     waiting.refresh_from_db()
     assert waiting.status == "done"
     assert category.edition.result_runs.count() == 1
+
+
+def test_titles_that_look_like_formulas_stay_text(organiser, tmp_path):
+    category = data.category(grades=[("标杆", "share", "1")])
+    venue, judges = data.venue(category, judges=3)
+    data.scored_entry(venue, judges, [80, 80, 80], code="X-1", title='=HYPERLINK("http://evil","点我")')
+    data.scored_entry(venue, judges, [70, 70, 70], code="X-2", title="-2+3", group_name="@SUM(A1)")
+    results.compute_results(category=category)
+
+    exports.write_xlsx(edition=category.edition, target=str(tmp_path / "list.xlsx"))
+    handle = io.StringIO()
+    exports.write_csv(edition=category.edition, target=handle)
+
+    sheet = load_workbook(tmp_path / "list.xlsx")[category.name[:28]]
+    assert (sheet["C3"].value, sheet["C3"].data_type) == ('=HYPERLINK("http://evil","点我")', "s")
+    assert sheet["C4"].data_type == "s"
+    lines = list(csv.reader(io.StringIO(handle.getvalue()[1:])))
+    assert lines[1][3] == '\'=HYPERLINK("http://evil","点我")'
+    assert (lines[2][3], lines[2][4]) == ("'-2+3", "'@SUM(A1)")
