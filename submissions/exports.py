@@ -9,6 +9,15 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 
+def _text_cell(sheet, value) -> WriteOnlyCell:
+    """A cell whose text stays text: openpyxl stores a string starting with "=" as a formula, so a title such
+    as '=HYPERLINK("http://evil", "x")' would run in the organiser's Excel."""
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def entries_workbook(entries) -> bytes:
     """entries: a queryset with edition, category, enterprise and recommending_unit selected."""
     workbook = openpyxl.Workbook(write_only=True)
@@ -38,24 +47,23 @@ def entries_workbook(entries) -> bytes:
     sheet.append(header_cells)
     for entry in entries.iterator(chunk_size=2000):
         submitted = timezone.localtime(entry.submitted_at).replace(tzinfo=None) if entry.submitted_at else None
-        sheet.append(
-            [
-                entry.code,
-                entry.edition.name,
-                entry.category.name,
-                entry.title,
-                entry.group_name,
-                str(entry.get_topic_type_display()) if entry.topic_type else "",
-                str(entry.get_sub_type_display()) if entry.sub_type else "",
-                entry.enterprise.name,
-                entry.enterprise.credit_code,
-                str(entry.enterprise.get_province_display()),
-                entry.recommending_unit.name if entry.recommending_unit else "",
-                entry.presenter,
-                str(entry.get_status_display()),
-                submitted,
-            ]
-        )
+        row = [
+            entry.code,
+            entry.edition.name,
+            entry.category.name,
+            entry.title,
+            entry.group_name,
+            str(entry.get_topic_type_display()) if entry.topic_type else "",
+            str(entry.get_sub_type_display()) if entry.sub_type else "",
+            entry.enterprise.name,
+            entry.enterprise.credit_code,
+            str(entry.enterprise.get_province_display()),
+            entry.recommending_unit.name if entry.recommending_unit else "",
+            entry.presenter,
+            str(entry.get_status_display()),
+            submitted,
+        ]
+        sheet.append([_text_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
