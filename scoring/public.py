@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from events.models import Category, Edition
+from scoring.exports import safe_text
 from scoring.models import Publication, PublishedResult
 from submissions.models import Entry, EntryFile, Province
 
@@ -440,7 +441,8 @@ def award_list_csv(edition) -> bytes:
     )
     for row in award_rows(edition):
         writer.writerow(
-            [
+            safe_text(value)  # a title such as "=HYPERLINK(...)" is never run as a formula
+            for value in [
                 row.category.name,
                 row.rank if row.rank is not None else "",
                 row.code,
