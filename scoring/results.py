@@ -446,10 +446,10 @@ def public_protocol_copy(protocol: dict) -> dict:
     return kept
 
 
-def grade_counts(results) -> list[dict]:
-    """Per category: entries, ranked entries and the number of each grade (best first)."""
+def grade_counts(results: list[dict]) -> list[dict]:
+    """Per category: entries, ranked entries and the number of each grade (best first), from result values."""
     lines = {}
-    for category in Category.objects.filter(pk__in={r.category_id for r in results}).prefetch_related("grade_rules"):
+    for category in Category.objects.filter(pk__in={r["category_id"] for r in results}).prefetch_related("grade_rules"):
         lines[category.pk] = {
             "category": category.pk,
             "name": category.name,
@@ -459,11 +459,11 @@ def grade_counts(results) -> list[dict]:
             "grades": {g.name: 0 for g in category.grade_rules.all()},
         }
     for result in results:
-        line = lines[result.category_id]
+        line = lines[result["category_id"]]
         line["entries"] += 1
-        line["ranked"] += int(result.ranked)
-        if result.grade:
-            line["grades"][result.grade] = line["grades"].get(result.grade, 0) + 1
+        line["ranked"] += int(result["ranked"])
+        if result["grade"]:
+            line["grades"][result["grade"]] = line["grades"].get(result["grade"], 0) + 1
     return sorted(lines.values(), key=lambda line: (line["position"], line["category"]))
 
 
@@ -518,20 +518,37 @@ def publish_results(*, edition, user, reason: str = "") -> Publication:
         raise ValidationError(
             _("Scores changed after the results were computed: compute them again and review them first.")
         )
+    accepted = Result.objects.filter(category__edition=edition, entry__status=Entry.Status.ACCEPTED)
     results = list(
-        Result.objects.filter(category__edition=edition, entry__status=Entry.Status.ACCEPTED)
-        .select_related("entry__enterprise", "venue")
-        .order_by("category__position", "category_id", "rank", "entry__code")
+        accepted.order_by("category__position", "category_id", "rank", "entry__code").values(
+            "category_id",
+            "venue_id",
+            "entry_id",
+            "final_score",
+            "ranked",
+            "rank",
+            "grade",
+            "grade_position",
+            "protocol",
+            "venue__name",
+            "entry__enterprise_id",
+            "entry__code",
+            "entry__title",
+            "entry__group_name",
+            "entry__topic_type",
+            "entry__enterprise__name",
+            "entry__enterprise__province",
+        )
     )
     if not results:
         raise ValidationError(_("There are no results to publish."))
     members = defaultdict(list)
-    for member in Member.objects.filter(entry_id__in=[r.entry_id for r in results]).order_by(
-        "entry_id", "position", "pk"
+    for entry_id, name, group_role, post, is_leader in (
+        Member.objects.filter(entry__in=accepted.values("entry_id"))
+        .order_by("entry_id", "position", "pk")
+        .values_list("entry_id", "name", "group_role", "post", "is_leader")
     ):
-        members[member.entry_id].append(
-            {"name": member.name, "group_role": member.group_role, "post": member.post, "is_leader": member.is_leader}
-        )
+        members[entry_id].append({"name": name, "group_role": group_role, "post": post, "is_leader": is_leader})
     set_edition_published(edition=edition, user=user)
     publication = Publication.objects.create(
         edition=edition,
@@ -560,23 +577,23 @@ def publish_results(*, edition, user, reason: str = "") -> Publication:
             PublishedResult(
                 publication=publication,
                 edition=edition,
-                category_id=r.category_id,
-                venue_id=r.venue_id,
-                entry_id=r.entry_id,
-                enterprise_id=r.entry.enterprise_id,
-                code=r.entry.code,
-                title=r.entry.title,
-                group_name=r.entry.group_name,
-                enterprise_name=r.entry.enterprise.name,
-                province=r.entry.enterprise.province,
-                topic_type=r.entry.topic_type,
-                venue_name=r.venue.name if r.venue else "",
-                final_score=r.final_score,
-                rank=r.rank,
-                grade=r.grade,
-                grade_position=r.grade_position,
-                protocol=public_protocol_copy(r.protocol),
-                members=members[r.entry_id],
+                category_id=r["category_id"],
+                venue_id=r["venue_id"],
+                entry_id=r["entry_id"],
+                enterprise_id=r["entry__enterprise_id"],
+                code=r["entry__code"],
+                title=r["entry__title"],
+                group_name=r["entry__group_name"],
+                enterprise_name=r["entry__enterprise__name"],
+                province=r["entry__enterprise__province"],
+                topic_type=r["entry__topic_type"],
+                venue_name=r["venue__name"] or "",
+                final_score=r["final_score"],
+                rank=r["rank"],
+                grade=r["grade"],
+                grade_position=r["grade_position"],
+                protocol=public_protocol_copy(r["protocol"]),
+                members=members[r["entry_id"]],
             )
             for r in results
         ),
