@@ -245,7 +245,11 @@ def update_entry(*, entry: Entry, user, data: dict, members: list[dict]) -> Entr
     _check_members(members)
     _ensure_title_free(edition=entry.edition, enterprise=entry.enterprise, title=data["title"], exclude_pk=entry.pk)
     _apply(entry, data)
-    entry.save()
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:  # another edit took the same title at the same moment
+        raise ValidationError(_("Your enterprise already has an entry with this title in this edition."))
     _set_members(entry, members)
     return entry
 
