@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from events.builtins import CATEGORY_TEMPLATES, RUBRIC_TEMPLATES
 from events.models import Category, Criterion, Edition, EditionStatusChange, GradeRule, PanelMember, Rubric, Venue
+from portal import audit
 from scoring.models import CriterionScore, Result, ResultRun, ScoreSheet
 
 User = get_user_model()
@@ -307,9 +308,28 @@ def _check_grades(grades: list[dict]) -> None:
         previous = row
 
 
+def _scoring_rules(category: Category) -> dict:
+    """A category's scoring and grade rules as the audit records them."""
+    if not category.pk:
+        return {}
+    stored = Category.objects.get(pk=category.pk)
+    return {
+        "aggregation": stored.aggregation,
+        "min_sheets": str(stored.min_sheets),
+        "ranking_scope": stored.ranking_scope,
+        "grades": {
+            g.name: f"{g.position}. {g.rule} {g.value.normalize():f}" + (f" ≥ {g.floor}" if g.floor is not None else "")
+            for g in stored.grade_rules.order_by("position")
+        },
+    }
+
+
 @transaction.atomic
-def save_category(*, category: Category, grades: list[dict]) -> Category:
-    """Save a category and replace its grades (dicts with position, name, rule, value and optional floor)."""
+def save_category(*, category: Category, grades: list[dict], user=None, reason: str = "") -> Category:
+    """Save a category and replace its grades (dicts with position, name, rule, value and optional floor).
+
+    A change to its scoring or grade rules is recorded in the edition's audit (portal.audit) with `user`.
+    """
     edition = category.edition
     for rubric in (category.rubric, category.innovation_rubric):
         if rubric is not None and rubric.edition_id != edition.pk:
@@ -324,6 +344,7 @@ def save_category(*, category: Category, grades: list[dict]) -> Category:
     if category.min_sheets < 1:
         raise ValidationError(_("The minimum number of sheets must be at least 1."))
     _check_grades(grades)
+    before = _scoring_rules(category)
     category.save()
     category.grade_rules.all().delete()
     GradeRule.objects.bulk_create(
@@ -337,6 +358,17 @@ def save_category(*, category: Category, grades: list[dict]) -> Category:
         )
         for row in grades
     )
+    after = _scoring_rules(category)
+    if after != before:
+        audit.record(
+            edition=edition,
+            user=user,
+            action=audit.Action.RULES_CHANGED,
+            target=category.name,
+            old=before,
+            new=after,
+            reason=reason,
+        )
     return category
 
 

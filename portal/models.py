@@ -117,3 +117,40 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_recommender(self):
         return self.role == self.Role.RECOMMENDER
+
+
+class AuditEvent(models.Model):
+    """A change to an edition's results, grade rules or publications: who, when, what and why.
+
+    Score sheets keep their own trail (scoring.SheetAudit) and edition statuses theirs (events.EditionStatusChange);
+    portal.audit gathers the three for the organiser's audit page.
+    """
+
+    class Action(models.TextChoices):
+        RESULTS_REQUESTED = "results_requested", _("Computation of the results requested")
+        RESULTS_COMPUTED = "results_computed", _("Results computed")
+        RESULTS_FAILED = "results_failed", _("Computation of the results failed")
+        RULES_CHANGED = "rules_changed", _("Grade rules or scoring rules changed")
+        PUBLISHED = "published", _("Results published")
+
+    edition = models.ForeignKey(
+        "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="audit_events"
+    )
+    user = models.ForeignKey(
+        "portal.User", verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    target = models.CharField(_("what"), max_length=200, blank=True)
+    old_values = models.JSONField(_("old values"), default=dict, blank=True)
+    new_values = models.JSONField(_("new values"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["edition", "at"])]
+
+    def __str__(self):
+        return f"{self.edition_id} {self.action} {self.target}"

@@ -731,5 +731,10 @@ def sign_off_venue(*, venue, by) -> Venue:
     # Recompute the edition's results once the sign-off is committed (scoring.compute_results).
     from scoring.results import start_run
 
-    start_run(edition=venue.edition, user=None)
+    start_run(
+        edition=venue.edition,
+        user=None,
+        by=by,
+        reason=_("%(venue)s signed off by %(name)s") % {"venue": venue.name, "name": by.get_full_name()},
+    )
     return venue

@@ -1,0 +1,258 @@
+"""The audit trail: who changed a score, a result, a grade rule or a publication, when and why; the organiser's
+page and its export."""
+
+import csv
+import io
+from collections import Counter
+from decimal import Decimal as D
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from events import services as event_services
+from portal import audit
+from portal.models import AuditEvent
+from scoring import results
+from scoring import services as judging
+from scoring.models import ResultRun, ScoreSheet
+from tests import factories
+from tests.scoring import results_data as data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def judged(organiser):
+    """An edition whose only venue (3 judges) is signed off and computed: 90/85/80 -> 85.00, 70/75/80 -> 75.00."""
+    category = data.category(grades=[("标杆", "share", "0.5")])
+    edition = category.edition
+    edition.organisers.add(organiser)
+    venue, judges = data.venue(category, judges=3, signed_off=True)
+    first = data.scored_entry(venue, judges, [90, 85, 80])
+    second = data.scored_entry(venue, judges, [70, 75, 80])
+    results.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
+    AuditEvent.objects.all().delete()
+    return {"edition": edition, "category": category, "venue": venue, "judges": judges, "entries": [first, second]}
+
+
+def change_a_score(judged, organiser, *, reason="评委录入错误", total=95):
+    """The organiser reopens the second judge's sheet of the first entry; the judge submits it again."""
+    sheet = ScoreSheet.objects.get(entry=judged["entries"][0], judge=judged["judges"][1])
+    judging.reopen_sheet(sheet=sheet, by=organiser, reason=reason)
+    sheet.refresh_from_db()
+    criteria = list(sheet.rubric.criteria.order_by("position"))
+    points = {c.pk: str(c.max_points) for c in criteria}
+    points[criteria[-1].pk] = str(criteria[-1].max_points - (100 - total))
+    judging.submit_sheet(sheet=sheet, judge=judged["judges"][1], raw=points, version=sheet.version)
+    return sheet
+
+
+def test_the_trail_tells_who_changed_a_score_the_results_a_grade_rule_and_a_publication(
+    judged, organiser, django_capture_on_commit_callbacks
+):
+    edition, venue, leader = judged["edition"], judged["venue"], judged["judges"][0]
+    change_a_score(judged, organiser)
+    with django_capture_on_commit_callbacks(execute=True):
+        judging.sign_off_venue(venue=venue, by=leader)
+    event_services.save_category(
+        category=judged["category"],
+        grades=[{"position": 1, "name": "标杆", "rule": "share", "value": D("0.4"), "floor": D("80")}],
+        user=organiser,
+        reason="组委会决定",
+    )
+    results.execute_run(run=results.start_run(edition=edition, user=organiser))
+    results.publish_results(edition=edition, user=organiser)
+
+    rows = audit.trail(edition)
+
+    code = judged["entries"][0].code or f"#{judged['entries'][0].pk}"  # test entries may have no code yet
+    assert [(row.kind, row.action, row.target) for row in rows if row.kind != "score"] == [
+        ("publication", "Results published", "v1"),
+        ("status", "edition status changed", edition.name),
+        ("results", "Results computed", f"#{ResultRun.objects.order_by('-pk')[0].pk}"),
+        ("results", "Computation of the results requested", f"#{ResultRun.objects.order_by('-pk')[0].pk}"),
+        ("rules", "Grade rules or scoring rules changed", judged["category"].name),
+        ("results", "Results computed", f"#{ResultRun.objects.order_by('-pk')[1].pk}"),
+        ("results", "Computation of the results requested", f"#{ResultRun.objects.order_by('-pk')[1].pk}"),
+    ]
+    by_action = {row.action: row for row in rows}  # newest first, so each action's oldest row stays
+    requested = by_action["Computation of the results requested"]  # the sign-off's
+    assert (requested.user, requested.reason) == (
+        f"{leader.full_name} <{leader.email}>",
+        f"{venue.name} signed off by {leader.full_name}",
+    )
+    # 90/95/80 -> 88.33 instead of 85.00; the first entry stays first and 标杆.
+    assert by_action["Results computed"].change.splitlines()[0] == f"{code}: 85.00 / 1 / 标杆 → 88.33 / 1 / 标杆"
+    rules = by_action["Grade rules or scoring rules changed"]
+    assert (rules.user, rules.reason) == (f"{organiser.full_name} <{organiser.email}>", "组委会决定")
+    assert "grades.标杆: 1. share 0.5 → 1. share 0.4 ≥ 80.00" in rules.change.splitlines()
+    published = by_action["Results published"]
+    assert (published.user, published.reason) == (f"{organiser.full_name} <{organiser.email}>", "")
+    assert "entries: 2" in published.change.splitlines()
+    scores = [row for row in rows if row.kind == "score"]
+    assert scores[0].action == "submitted"
+    # reopening a sheet of a signed-off venue reopens the venue: noted on each of its 6 sheets
+    assert Counter(row.action for row in scores) == {"submitted": 1, "reopened": 1, "venue reopened": 6}
+    reopened = next(row for row in scores if row.action == "reopened")
+    assert (reopened.reason, reopened.user) == ("评委录入错误", f"{organiser.full_name} <{organiser.email}>")
+    submitted = scores[0]
+    assert "status: draft → submitted" in submitted.change.splitlines()
+
+
+def test_a_failed_computation_is_in_the_trail_with_its_error(judged, organiser, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(results, "compute_results", broken)
+    run = factories.ResultRunFactory(edition=judged["edition"], started_by=organiser)
+    with pytest.raises(RuntimeError):
+        results.execute_run(run=run)
+
+    event = AuditEvent.objects.get()
+    assert (event.action, event.user, event.new_values) == (
+        AuditEvent.Action.RESULTS_FAILED,
+        organiser,
+        {"error": "RuntimeError: disk full"},
+    )
+
+
+def test_saving_a_category_without_a_change_records_nothing(judged, organiser):
+    category = judged["category"]
+    event_services.save_category(
+        category=category,
+        grades=[{"position": 1, "name": "标杆", "rule": "share", "value": D("0.5"), "floor": None}],
+        user=organiser,
+    )
+    assert not AuditEvent.objects.exists()
+
+
+def test_the_category_page_records_the_organiser_as_the_author(client_for, judged, organiser):
+    category = judged["category"]
+    page = client_for(organiser).get(reverse("events:category_edit", args=[category.pk]))
+    form, formset = page.context["form"], page.context["formset"]
+    # the form as the page shows it (unticked boxes are not sent), with one grade instead of the old one
+    post = {
+        field.html_name: "" if field.value() is None else field.value()
+        for field in form
+        if not (getattr(field.field.widget, "input_type", "") == "checkbox" and not field.value())
+    }
+    post.update(
+        {
+            f"{formset.prefix}-TOTAL_FORMS": "1",
+            f"{formset.prefix}-INITIAL_FORMS": "0",
+            f"{formset.prefix}-MIN_NUM_FORMS": "0",
+            f"{formset.prefix}-MAX_NUM_FORMS": "1000",
+            f"{formset.prefix}-0-position": "1",
+            f"{formset.prefix}-0-name": "标杆",
+            f"{formset.prefix}-0-rule": "top_n",
+            f"{formset.prefix}-0-value": "1",
+        }
+    )
+    response = client_for(organiser).post(reverse("events:category_edit", args=[category.pk]), post)
+
+    assert response.status_code == 302, response.context["form"].errors if response.context else ""
+    event = AuditEvent.objects.get()
+    assert (event.user, event.target, event.new_values["grades"]) == (organiser, category.name, {"标杆": "1. top_n 1"})
+
+
+# --- the page and its export ------------------------------------------------------------------------------
+
+
+def test_the_audit_page_shows_the_trail_to_an_organiser_of_the_edition(client_for, judged, organiser):
+    change_a_score(judged, organiser, reason="复核更正")
+
+    response = client_for(organiser).get(reverse("portal:audit", args=[judged["edition"].pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    # submit, reopen, the venue reopened on its 6 sheets; and the filter's link
+    assert html.count('data-kind="score"') == 1 + 1 + 6 + 1
+    assert "复核更正" in html
+    assert reverse("portal:audit_export", args=[judged["edition"].pk, "xlsx"]) in html
+
+    only = client_for(organiser).get(reverse("portal:audit", args=[judged["edition"].pk]), {"kind": "rules"})
+    assert [row.kind for row in only.context["rows"]] == []
+
+
+@pytest.mark.parametrize("who", ["anonymous", "other_organiser", "judge", "user_a", "recommender", "panel_leader"])
+@pytest.mark.parametrize("url", ["portal:audit", "portal:audit_export"])
+def test_the_audit_page_and_export_refuse_everyone_else(client_for, judged, who, url, request):
+    users = {
+        "anonymous": None,
+        "other_organiser": factories.OrganiserFactory(),
+        "panel_leader": judged["judges"][0],
+    }
+    user = users[who] if who in users else request.getfixturevalue(who)
+    args = [judged["edition"].pk] + (["csv"] if url == "portal:audit_export" else [])
+
+    response = client_for(user).get(reverse(url, args=args))
+
+    if user is None:
+        assert (response.status_code, response.url.split("?")[0]) == (302, reverse("portal:login"))
+    else:
+        assert response.status_code == 403
+
+
+def test_an_unknown_export_format_is_not_found(client_for, judged, organiser):
+    response = client_for(organiser).get(reverse("portal:audit_export", args=[judged["edition"].pk, "pdf"]))
+    assert response.status_code == 404
+
+
+def test_the_export_has_the_same_rows_as_the_page_and_never_a_formula(client_for, judged, organiser):
+    change_a_score(judged, organiser, reason='=HYPERLINK("http://evil.example","点击")')
+    edition = judged["edition"]
+    client = client_for(organiser)
+
+    csv_response = client.get(reverse("portal:audit_export", args=[edition.pk, "csv"]))
+    xlsx_response = client.get(reverse("portal:audit_export", args=[edition.pk, "xlsx"]))
+
+    assert csv_response["Content-Disposition"] == f'attachment; filename="audit-{edition.year}-{edition.pk}.csv"'
+    text = csv_response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert lines[0] == ["When", "Kind", "Action", "What", "Who", "Change", "Reason"]
+    assert Counter(tuple(line[1:3]) for line in lines[1:]) == {
+        ("score", "submitted"): 1,
+        ("score", "reopened"): 1,
+        ("score", "venue reopened"): 6,
+    }
+    reasons = [line[6] for line in lines[1:]]
+    assert '\'=HYPERLINK("http://evil.example","点击")' in reasons
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx_response.content))
+    cells = [[cell.value or "" for cell in row] for row in workbook.active.iter_rows()]
+    assert cells == lines
+    assert all(cell.data_type != "f" for row in workbook.active.iter_rows() for cell in row)
+
+
+def test_the_audit_page_costs_the_same_queries_for_3_and_30_changes(client_for, organiser):
+    def edition_with_changes(count):
+        category = data.category()
+        category.edition.organisers.add(organiser)
+        venue, judges = data.venue(category, judges=1)
+        for _ in range(count):
+            sheet = data.score(data.entry(venue), judges[0], 80)
+            factories.SheetAuditFactory(sheet=sheet, user=judges[0], action="submit")
+            audit.record(edition=category.edition, user=organiser, action=AuditEvent.Action.RESULTS_REQUESTED)
+        return category.edition
+
+    client = client_for(organiser)
+    counts = []
+    for size in (3, 30):
+        edition = edition_with_changes(size)
+        client.get(reverse("portal:audit", args=[edition.pk]))  # warm the session and translations
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("portal:audit", args=[edition.pk]))
+        assert len(response.context["rows"]) == 2 * size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
