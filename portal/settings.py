@@ -189,6 +189,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "portal")
+# With the broker down a results run stays queued; the worker's beat (`celery worker --beat`) sends it again.
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-waiting-results-runs": {"task": "scoring.dispatch_waiting_runs", "schedule": 60.0},
+}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -1,11 +1,12 @@
 """Paper score sheets: an organiser imports sheets judged on paper from .xlsx, checked like any other sheet."""
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,6 +14,8 @@ from events.models import Criterion, PanelMember, Venue
 from scoring.models import ScoreSheet, SheetAudit
 from scoring.services import is_recused, sheet_values, store_points, validate_points
 from submissions.models import Entry
+
+logger = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------------------------------
 
@@ -142,29 +145,36 @@ def import_paper_sheets(*, edition, file, organiser) -> ImportReport:
         return report
     if not pending:
         raise ValidationError(_("The file has no score sheet rows."))
-    with transaction.atomic():
-        for entry, judge, rubric, points, comment in pending:
-            sheet, created = ScoreSheet.objects.select_for_update().get_or_create(
-                entry=entry, judge=judge, defaults={"rubric": rubric}
-            )
-            if sheet.status == ScoreSheet.Status.SUBMITTED:  # submitted meanwhile
-                raise ValidationError(
-                    _("%(email)s has already submitted a sheet for %(code)s.")
-                    % {"email": judge.email, "code": entry.code}
+    try:
+        with transaction.atomic():
+            for entry, judge, rubric, points, comment in pending:
+                sheet, created = ScoreSheet.objects.select_for_update().get_or_create(
+                    entry=entry, judge=judge, defaults={"rubric": rubric}
                 )
-            old = sheet_values(sheet)
-            store_points(sheet=sheet, values=points, comment=comment)
-            sheet.rubric = rubric
-            sheet.status = ScoreSheet.Status.SUBMITTED
-            sheet.source = ScoreSheet.Source.PAPER
-            sheet.submitted_at = timezone.now()
-            sheet.version += 0 if created else 1
-            sheet.save()
-            SheetAudit.objects.create(
-                sheet=sheet, user=organiser, action="import", old_values=old, new_values=sheet_values(sheet)
-            )
-            if created:
-                report.created += 1
-            else:
-                report.updated += 1
+                if sheet.status == ScoreSheet.Status.SUBMITTED:  # submitted meanwhile
+                    raise ValidationError(
+                        _("%(email)s has already submitted a sheet for %(code)s.")
+                        % {"email": judge.email, "code": entry.code}
+                    )
+                old = sheet_values(sheet)
+                store_points(sheet=sheet, values=points, comment=comment)
+                sheet.rubric = rubric
+                sheet.status = ScoreSheet.Status.SUBMITTED
+                sheet.source = ScoreSheet.Source.PAPER
+                sheet.submitted_at = timezone.now()
+                sheet.version += 0 if created else 1
+                sheet.save()
+                SheetAudit.objects.create(
+                    sheet=sheet, user=organiser, action="import", old_values=old, new_values=sheet_values(sheet)
+                )
+                if created:
+                    report.created += 1
+                else:
+                    report.updated += 1
+    except DatabaseError:
+        # The database refused a write (full disk, lost connection, a lock timeout...): all rolled back.
+        logger.exception("Import of paper sheets into edition %s failed in the database", edition.pk)
+        raise ValidationError(
+            _("The database refused to save the sheets, so nothing was imported. Upload the file again in a moment.")
+        )
     return report

@@ -17,6 +17,14 @@ def compute_results_task(run_id: int) -> str:
     return execute_run(run=run).fingerprint
 
 
+@shared_task(name="scoring.dispatch_waiting_runs")
+def dispatch_waiting_runs_task() -> int:
+    """Periodic sweep (celery beat): send again the runs whose dispatch failed or that waited too long."""
+    from scoring.results import dispatch_waiting_runs
+
+    return dispatch_waiting_runs()
+
+
 @shared_task(name="scoring.export_awards")
 def export_awards_task(award_list_id: int) -> str:
     """Generate an award list file (.xlsx or .csv); returns its storage name."""

@@ -7,6 +7,7 @@ file create nothing new.
 """
 
 import io
+import logging
 import re
 import zipfile
 from collections import Counter
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 import openpyxl
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -49,6 +50,8 @@ SUB_TYPES = {
     "管理型": Entry.SubType.MANAGEMENT,
     "服务型": Entry.SubType.SERVICE,
 }
+logger = logging.getLogger(__name__)
+
 MEMBER_SEPARATORS = re.compile(r"[、,，;；\n]+")
 MAX_ROWS = 10_000
 MAX_MEMBERS = 50
@@ -407,5 +410,15 @@ def import_recommendations(*, upload, edition, user, valid_rows_only: bool = Fal
             )
     except IntegrityError:
         raise ValidationError(_("Some of these entries were created by someone else meanwhile. Upload the list again."))
+    except DatabaseError:
+        # The database refused a write (full disk, lost connection, a lock timeout...): the transaction is
+        # rolled back whole, so say so plainly instead of failing with a server error.
+        logger.exception("Import of the recommendation list into edition %s failed in the database", edition.pk)
+        raise ValidationError(
+            _(
+                "The database refused to save the list, so nothing was imported. "
+                "Upload it again in a moment; if this happens again, tell the organiser."
+            )
+        )
     report.created = len(entries)
     return report

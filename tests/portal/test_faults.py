@@ -1,0 +1,430 @@
+"""Faults: the broker down while judges submit and sign off, a worker killed in the middle of a results run,
+the database refusing a write in the middle of an import. Nothing is lost, nothing is half-written."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from decimal import Decimal as D
+
+import kombu.exceptions
+import pytest
+from django.conf import settings
+from django.db import OperationalError, connection
+from django.db.models.query import QuerySet
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from portal.models import AuditEvent
+from scoring import results
+from scoring.models import Result, ResultRun, ScoreSheet
+from scoring.tasks import compute_results_task
+from submissions.models import Entry, EntryTransition, Member
+from tests import factories
+from tests.conftest import need, postgres_available
+from tests.scoring import results_data as data
+from tests.scoring.test_tasks import reset_connections, wait_for, worker_env  # noqa: F401 (a fixture)
+from tests.submissions.test_imports import row, workbook_file
+
+pytestmark = pytest.mark.django_db
+
+BROKER_DOWN = kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6391. Connection refused.")
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
+def judged_venue(*, entries=2):
+    """A venue of three judges (the first leads); every sheet is submitted except the last judge's last one."""
+    category = data.category(grades=[("标杆", "share", "0.5")])
+    category.edition.organisers.add(factories.OrganiserFactory())
+    venue, judges = data.venue(category, judges=3)
+    items = [data.scored_entry(venue, judges, [90 - n, 85 - n, 80 - n]) for n in range(entries - 1)]
+    last = data.scored_entry(venue, judges[:2], [70, 72])
+    return category.edition, venue, judges, items + [last]
+
+
+def submit_through_the_page(client, venue, entry, judge):
+    url = reverse("scoring:score_entry", args=[venue.pk, entry.pk])
+    client.get(url)
+    sheet = ScoreSheet.objects.get(entry=entry, judge=judge)
+    criteria = list(sheet.rubric.criteria.order_by("position"))
+    form = {f"c{c.pk}": str(c.max_points - 1) for c in criteria}  # 100 - 6 = 94
+    return client.post(url, {**form, "comment": "", "version": sheet.version, "action": "submit"})
+
+
+# --- 1. the broker down while a judge submits and the leader signs off ----------------------------
+
+
+def test_submit_and_sign_off_with_the_broker_down_keep_everything_and_leave_a_queued_run(
+    client_for, monkeypatch, django_capture_on_commit_callbacks
+):
+    edition, venue, judges, entries = judged_venue()
+    monkeypatch.setattr(compute_results_task, "delay", lambda *a, **k: (_ for _ in ()).throw(BROKER_DOWN))
+
+    response = submit_through_the_page(client_for(judges[2]), venue, entries[-1], judges[2])
+    assert response.status_code == 302
+    sheet = ScoreSheet.objects.get(entry=entries[-1], judge=judges[2])
+    assert sheet.status == ScoreSheet.Status.SUBMITTED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(judges[0]).post(reverse("scoring:sign_off", args=[venue.pk]))
+    assert (response.status_code, response.url) == (302, reverse("scoring:panel", args=[venue.pk]))
+    venue.refresh_from_db()
+    assert venue.signed_off_by == judges[0]
+    run = ResultRun.objects.get(edition=edition)
+    assert run.status == ResultRun.Status.QUEUED
+    assert run.error == "The task queue was unreachable; the computation starts as soon as it is back."
+    assert not Result.objects.exists()
+
+
+def test_the_queued_run_is_computed_by_the_next_request_once_the_broker_is_back(
+    client_for, monkeypatch, django_capture_on_commit_callbacks
+):
+    edition, venue, judges, entries = judged_venue()
+    data.score(entries[-1], judges[2], 74)
+    with monkeypatch.context() as patch:
+        patch.setattr(compute_results_task, "delay", lambda *a, **k: (_ for _ in ()).throw(BROKER_DOWN))
+        with django_capture_on_commit_callbacks(execute=True):
+            client_for(judges[0]).post(reverse("scoring:sign_off", args=[venue.pk]))
+    run = ResultRun.objects.get()
+
+    organiser = edition.organisers.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(organiser).post(reverse("scoring:results_compute", args=[edition.pk]))
+
+    assert response.status_code == 302
+    assert list(ResultRun.objects.values_list("pk", "status", "error")) == [(run.pk, ResultRun.Status.DONE, "")]
+    # 90/85/80 -> 85.00; 70/72/74 -> 72.00
+    assert dict(Result.objects.values_list("entry_id", "final_score")) == {
+        entries[0].pk: D("85.00"),
+        entries[1].pk: D("72.00"),
+    }
+
+
+def test_the_sweep_sends_again_runs_that_failed_to_dispatch_or_waited_too_long(monkeypatch):
+    edition, venue, judges, entries = judged_venue(entries=1)
+    other = data.category(grades=[("标杆", "share", "0.5")]).edition
+    failed = factories.ResultRunFactory(edition=edition, error="The task queue was unreachable")
+    old = factories.ResultRunFactory(edition=other)
+    ResultRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    fresh = factories.ResultRunFactory(edition=factories.EditionFactory())
+    sent = []
+    monkeypatch.setattr(compute_results_task, "delay", lambda run_id: sent.append(run_id))
+
+    assert results.dispatch_waiting_runs() == 2
+    assert sorted(sent) == sorted([failed.pk, old.pk])
+    assert fresh.pk not in sent
+
+
+def test_the_sweep_task_runs_the_waiting_runs(monkeypatch):
+    from scoring.tasks import dispatch_waiting_runs_task
+
+    edition, venue, judges, entries = judged_venue(entries=1)
+    run = factories.ResultRunFactory(edition=edition, error="The task queue was unreachable")
+
+    assert dispatch_waiting_runs_task.delay().get() == 1
+    run.refresh_from_db()
+    assert (run.status, run.error) == (ResultRun.Status.DONE, "")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError(f"redis-server did not start on port {port}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def start_worker(env: dict, queue: str, log_path, *, module=("celery",), pool="solo") -> subprocess.Popen:
+    log = log_path.open("a")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            *module,
+            "-A",
+            "portal",
+            "worker",
+            "--queues",
+            queue,
+            "--pool",
+            pool,
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+@pytest.fixture
+def own_redis(worker_env, monkeypatch):  # noqa: F811
+    """A redis-server of this test's own on a free port (the shared one on 6379 is never stopped)."""
+    need("redis-server", bool(shutil.which("redis-server")), "to stop and start a broker")
+    port = free_port()
+    process = start_redis(port)
+    url = f"redis://127.0.0.1:{port}/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", url)  # Celery reads it before its configuration
+    state = {"process": process, "port": port, "url": url}
+    from portal.celery import app
+
+    previous = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")}
+    app.conf.update(task_always_eager=False, broker_url=url, task_default_queue=worker_env["queue"])
+    reset_connections()
+    yield state
+    app.conf.update(previous)
+    reset_connections()
+    stop(state["process"])
+
+
+@pytest.mark.services
+def test_redis_down_then_back_on_a_real_worker(own_redis, worker_env, client_for, tmp_path):  # noqa: F811
+    edition, venue, judges, entries = judged_venue()
+    stop(own_redis["process"])  # Redis goes down
+
+    response = submit_through_the_page(client_for(judges[2]), venue, entries[-1], judges[2])
+    assert response.status_code == 302
+    assert ScoreSheet.objects.get(entry=entries[-1], judge=judges[2]).status == ScoreSheet.Status.SUBMITTED
+    response = client_for(judges[0]).post(reverse("scoring:sign_off", args=[venue.pk]))
+    assert response.status_code == 302
+    run = ResultRun.objects.get(edition=edition)
+    assert (run.status, run.error != "") == (ResultRun.Status.QUEUED, True)
+
+    own_redis["process"] = start_redis(own_redis["port"])  # Redis is back; the web process reconnects by itself
+    env = {**worker_env["env"], "CELERY_BROKER_URL": own_redis["url"]}
+    worker = start_worker(env, worker_env["queue"], worker_env["log"])
+    try:
+        assert results.dispatch_waiting_runs() == 1
+        wait_for(
+            lambda: ResultRun.objects.get(pk=run.pk).status == ResultRun.Status.DONE,
+            seconds=90,
+            log_path=worker_env["log"],
+        )
+    finally:
+        stop(worker)
+    # 90/85/80 -> 85.00; 70/72/94 -> 78.67
+    assert dict(Result.objects.values_list("entry_id", "final_score")) == {
+        entries[0].pk: D("85.00"),
+        entries[1].pk: D("78.67"),
+    }
+
+
+# --- 2. a worker killed in the middle of a results run ---------------------------------------------
+
+
+def outcome(edition):
+    return sorted(
+        Result.objects.filter(category__edition=edition).values_list(
+            "entry_id", "final_score", "rank", "grade", "counted_sheets", "ranked"
+        )
+    )
+
+
+@pytest.mark.services
+def test_a_worker_killed_in_the_middle_of_a_run_is_replaced_and_the_results_equal_a_clean_run(
+    own_redis,
+    worker_env,  # noqa: F811
+    tmp_path,
+):
+    first = data.category(grades=[("标杆", "share", "0.5")], code="QC")
+    edition = first.edition
+    second = data.category(edition, grades=[("标杆", "share", "0.3")], code="XD", name="质量信得过班组成果")
+    for category in (first, second):
+        venue, judges = data.venue(category, judges=5)
+        for n in range(6):
+            data.scored_entry(venue, judges, [90 - n, 88 - 2 * n, "86.5", 84 - n, 70 + n])
+    clean_run = factories.ResultRunFactory(edition=edition)
+    results.execute_run(run=clean_run)
+    clean = outcome(edition)
+    Result.objects.all().delete()
+
+    marker = tmp_path / "slow-store.pid"
+    env = {
+        **worker_env["env"],
+        "CELERY_BROKER_URL": own_redis["url"],
+        "FAULT_SLOW_STORE": str(marker),
+    }
+    worker = start_worker(
+        env, worker_env["queue"], worker_env["log"], module=("tests.portal.fault_worker",), pool="prefork"
+    )
+    try:
+        run = factories.ResultRunFactory(edition=edition)
+        compute_results_task.apply_async(args=[run.pk], queue=worker_env["queue"])
+        wait_for(lambda: marker.exists() and marker.read_text().strip(), seconds=60, log_path=worker_env["log"])
+        # The first category is stored, the second is being stored: kill the process doing it.
+        assert Result.objects.filter(category=first).count() == 6
+        assert Result.objects.filter(category=second).count() == 0
+        os.kill(int(marker.read_text()), signal.SIGKILL)
+        wait_for(
+            lambda: ResultRun.objects.get(pk=run.pk).status == ResultRun.Status.DONE,
+            seconds=120,
+            log_path=worker_env["log"],
+        )
+    finally:
+        stop(worker)
+    log = worker_env["log"].read_text()
+    assert "WorkerLostError" in log or "SIGKILL" in log
+    assert outcome(edition) == clean
+    assert ResultRun.objects.get(pk=run.pk).progress == 100
+
+
+# --- 3. the database refusing a write in the middle of an import ----------------------------------
+
+
+@pytest.fixture
+def qc_edition(organiser):
+    edition = factories.EditionFactory(year=2021)
+    edition.organisers.add(organiser)
+    factories.CategoryFactory(edition=edition, code="QC", name="QC小组成果")
+    return edition
+
+
+def refuse_the_nth_member(monkeypatch, n: int):
+    """bulk_create writes members up to the n-th one, then the database refuses (as a full disk would)."""
+    real = QuerySet.bulk_create
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if self.model is Member:
+            real(self, objs[: n - 1], *args, **kwargs)
+            raise OperationalError("could not extend file: No space left on device")
+        return real(self, objs, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_create", bulk_create)
+
+
+IMPORT_REFUSED = (
+    "The database refused to save the list, so nothing was imported. "
+    "Upload it again in a moment; if this happens again, tell the organiser."
+)
+
+
+def test_an_import_refused_mid_write_saves_nothing_and_says_so(client_for, organiser, qc_edition, monkeypatch):
+    enterprises = [factories.EnterpriseFactory() for _ in range(3)]
+    upload = workbook_file([row(e, f"课题{n}", number=n) for n, e in enumerate(enterprises, start=1)])
+    refuse_the_nth_member(monkeypatch, 5)
+
+    response = client_for(organiser).post(
+        reverse("submissions:recommendation_upload"), {"edition": qc_edition.pk, "file": upload}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [IMPORT_REFUSED]
+    assert (Entry.objects.count(), Member.objects.count(), EntryTransition.objects.count()) == (0, 0, 0)
+
+
+def test_an_import_refused_by_a_database_trigger_saves_nothing(client_for, organiser, qc_edition):
+    need("PostgreSQL", postgres_available(), "the trigger is PostgreSQL's")
+    enterprises = [factories.EnterpriseFactory() for _ in range(3)]
+    upload = workbook_file([row(e, f"课题{n}", number=n) for n, e in enumerate(enterprises, start=1)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE FUNCTION refuse_fifth_member() RETURNS trigger AS $$
+            BEGIN
+                IF (SELECT count(*) FROM submissions_member) >= 4 THEN
+                    RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full';
+                END IF;
+                RETURN NEW;
+            END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER refuse_fifth_member BEFORE INSERT ON submissions_member
+                FOR EACH ROW EXECUTE FUNCTION refuse_fifth_member();
+            """
+        )
+
+    response = client_for(organiser).post(
+        reverse("submissions:recommendation_upload"), {"edition": qc_edition.pk, "file": upload}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [IMPORT_REFUSED]
+    assert (Entry.objects.count(), Member.objects.count(), EntryTransition.objects.count()) == (0, 0, 0)
+
+
+def paper_sheets_file(venue, entry, judges):
+    import io
+
+    import openpyxl
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    criteria = list(entry.rubric.criteria.order_by("position"))
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["分会场", "成果编号", "评委", *[c.name for c in criteria], "备注"])
+    for judge in judges:
+        sheet.append([venue.name, entry.code, judge.email, *[float(c.max_points) - 1 for c in criteria], ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("纸质评分表.xlsx", buffer.getvalue())
+
+
+def test_a_paper_sheet_import_refused_mid_write_saves_nothing_and_says_so(client_for, monkeypatch):
+    category = data.category()
+    organiser = factories.OrganiserFactory()
+    category.edition.organisers.add(organiser)
+    venue, judges = data.venue(category, judges=3)
+    entry = data.entry(venue)
+    upload = paper_sheets_file(venue, entry, judges)
+    real_save = ScoreSheet.save
+    submitted = []
+
+    def save(self, *args, **kwargs):
+        if self.status == ScoreSheet.Status.SUBMITTED:
+            if len(submitted) == 2:
+                raise OperationalError("deadlock detected")
+            submitted.append(self.pk)
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(ScoreSheet, "save", save)
+
+    response = client_for(organiser).post(
+        reverse("scoring:import_sheets", args=[category.edition_id]), {"file": upload}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == [
+        "The database refused to save the sheets, so nothing was imported. Upload the file again in a moment."
+    ]
+    assert ScoreSheet.objects.filter(entry=entry).count() == 0
+    assert not AuditEvent.objects.exists()
