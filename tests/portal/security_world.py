@@ -149,6 +149,7 @@ def build_world(**texts) -> World:
         entry=published_entry,
         venue=published_venue,
         venue_name=published_venue.name,
+        group_name=published_entry.group_name,
         province=enterprise_a.province,
         final_score=Decimal("90.00"),
         rank=1,
