@@ -98,13 +98,17 @@ def as_fraction(value: Decimal) -> Fraction:
 def round_half_up(value, places: int = 2) -> Decimal:
     """Round a Decimal, int or Fraction half-up (away from zero for halves) to `places` decimals, exactly."""
     if type(value) is Fraction:
-        scale = 10**places
-        scaled = abs(value) * scale
-        whole = (scaled.numerator * 2 + scaled.denominator) // (2 * scaled.denominator)
-        result = Decimal(whole).scaleb(-places)
-        return -result if value < 0 else result
+        return _half_up_ratio(value.numerator, value.denominator, places)
     quantum = Decimal(1).scaleb(-places)
     return Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def _half_up_ratio(numerator: int, denominator: int, places: int = 2) -> Decimal:
+    """numerator / denominator (denominator > 0) rounded half-up to `places` decimals, in integers only."""
+    scale = 10**places
+    whole = (abs(numerator) * scale * 2 + denominator) // (2 * denominator)
+    result = Decimal(whole).scaleb(-places)
+    return -result if numerator < 0 else result
 
 
 def _median(values: list) -> Fraction:
@@ -172,7 +176,12 @@ def score_entry(entry: EntryInput, rules: CategoryRules, tie_count: int) -> Entr
                 maximum = Decimal(entry.tie_maxima[index])
                 points = [s.tie_points[index] if index < len(s.tie_points) else Decimal(0) for s in sheets]
                 criterion_aggregate = aggregate(points, rules.aggregation)
-                value = round_half_up(criterion_aggregate * 100 / as_fraction(maximum))
+                # aggregate / maximum as a percentage: (p / q) * 100 / (m / d) = 100 p d / (q m)
+                max_numerator, max_denominator = maximum.as_integer_ratio()
+                value = _half_up_ratio(
+                    criterion_aggregate.numerator * 100 * max_denominator,
+                    criterion_aggregate.denominator * max_numerator,
+                )
                 name = entry.tie_names[index] if index < len(entry.tie_names) else ""
                 tie_protocol.append(
                     {

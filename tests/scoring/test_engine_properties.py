@@ -92,3 +92,17 @@ def test_ranks_follow_scores_and_grades_follow_ranks(category):
     for r in results.values():
         if not r.ranked:
             assert (r.rank, r.grade, r.final_score) == (None, "", None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    numerator=st.integers(min_value=-(10**7), max_value=10**7), denominator=st.integers(min_value=1, max_value=10**4)
+)
+def test_integer_half_up_rounding_matches_decimal_half_up(numerator, denominator):
+    from decimal import ROUND_HALF_UP, localcontext
+
+    with localcontext() as context:
+        context.prec = 60
+        expected = (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    assert engine._half_up_ratio(numerator, denominator) == expected
