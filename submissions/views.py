@@ -482,6 +482,14 @@ def recommendation_upload(request):
                 )
             else:
                 messages.info(request, _("Nothing new to import."))
+    recommended = None
+    if request.user.is_recommender:
+        recommended = Paginator(
+            Entry.objects.filter(recommending_unit_id=request.user.recommending_unit_id)
+            .select_related("edition", "category", "enterprise")
+            .order_by("-edition__year", "category__position", "enterprise__name", "title"),
+            50,
+        ).get_page(request.GET.get("page"))
     return render(
         request,
         "submissions/recommendation_upload.html",
@@ -490,6 +498,7 @@ def recommendation_upload(request):
             "report": report,
             "errors_shown": report.errors[:500] if report else [],
             "max_rows": imports.MAX_ROWS,
+            "page": recommended,
         },
     )
 

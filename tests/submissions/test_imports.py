@@ -323,3 +323,29 @@ def test_import_refuses_a_sheet_far_larger_than_a_list(qc, edition, organiser, e
     assert error.value.messages == [
         "The sheet holds far more data than a list of 10000 rows; split it into several files."
     ]
+
+
+def test_a_recommending_unit_sees_the_entries_it_recommended(client_for, recommender, qc):
+    mine = factories.EntryFactory(category=qc, recommending_unit=recommender.recommending_unit, title="本单位推荐")
+    factories.EntryFactory(category=qc, recommending_unit=factories.RecommendingUnitFactory(), title="别的单位推荐")
+    factories.EntryFactory(category=qc, title="无推荐单位")
+    response = client_for(recommender).get(reverse("submissions:recommendation_upload"))
+    assert [entry.title for entry in response.context["page"].object_list] == [mine.title]
+    assert "别的单位推荐" not in response.content.decode()
+
+
+def test_the_recommended_list_makes_a_fixed_number_of_queries(client_for, recommender, qc, django_assert_num_queries):
+    client = client_for(recommender)
+    unit = recommender.recommending_unit
+    factories.EntryFactory.create_batch(3, category=qc, recommending_unit=unit)
+    with django_assert_num_queries(7) as small:
+        client.get(reverse("submissions:recommendation_upload"))
+    factories.EntryFactory.create_batch(27, category=qc, recommending_unit=unit)
+    with django_assert_num_queries(7) as large:
+        response = client.get(reverse("submissions:recommendation_upload"))
+    assert len(response.context["page"].object_list) == 30
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_an_organiser_sees_no_recommended_list_on_the_upload_page(client_for, organiser, edition):
+    assert client_for(organiser).get(reverse("submissions:recommendation_upload")).context["page"] is None
