@@ -175,6 +175,7 @@ def build_world(**texts) -> World:
         "enterprise": enterprise_a,
         "pending_enterprise": factories.EnterpriseFactory(status="pending", name="待审企业"),
         "published_entry": published_entry,
+        "export_format": "csv",
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
     }

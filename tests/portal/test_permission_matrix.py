@@ -39,6 +39,8 @@ ARGUMENTS = {
     "events:venue_delete": {"pk": "venue"},
     "events:venue_edit": {"pk": "venue"},
     "events:venue_list": {"pk": "edition"},
+    "portal:audit": {"edition_pk": "edition"},
+    "portal:audit_export": {"edition_pk": "edition", "fmt": "export_format"},
     "portal:password_reset_confirm": {"uidb64": "uidb64", "token": "token"},
     "public:award_list_csv": {"pk": "published_edition"},
     "public:award_list_xlsx": {"pk": "published_edition"},
@@ -166,6 +168,12 @@ EXPECTED = {
         "POST": "login 403   403   403   403   403   403   403   200",
     },
     "events:venue_list": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "portal:audit": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "portal:audit_export": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
     "portal:password_reset_confirm": {
