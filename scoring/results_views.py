@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +27,7 @@ EXCLUSION_REASONS = {
     "not_on_panel": gettext_lazy("not on the venue's panel"),
     "other_rubric": gettext_lazy("scored on another rubric"),
 }
+CATEGORY_PAGE_SIZE = 100
 AGGREGATION_LABELS = dict(Category.Aggregation.choices)
 ACTIVE = (ResultRun.Status.QUEUED, ResultRun.Status.RUNNING)
 
@@ -293,7 +295,7 @@ def category_results(request, category_pk):
     category = get_object_or_404(Category.objects.select_related("edition"), pk=category_pk)
     if not organises(request.user, category):
         raise PermissionDenied
-    result_list = list(
+    ordered = (
         Result.objects.filter(category=category)
         .select_related("entry__enterprise", "venue")
         .order_by(
@@ -303,6 +305,8 @@ def category_results(request, category_pk):
             "entry__code",
         )
     )
+    page = Paginator(ordered, CATEGORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    result_list = list(page.object_list)
     names = _judge_names(_judges_in(result_list))
     return render(
         request,
@@ -311,6 +315,7 @@ def category_results(request, category_pk):
             "category": category,
             "edition": category.edition,
             "rows": _rows(result_list, names),
+            "page": page,
             "grades": list(category.grade_rules.all()),
             "by_venue": category.ranking_scope == Category.Scope.VENUE,
         },

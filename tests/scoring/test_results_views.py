@@ -288,3 +288,20 @@ def test_results_pages_make_the_same_number_of_queries_for_3_and_30_entries(clie
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_category_page_is_paginated(client_for, organiser, monkeypatch):
+    from scoring import results_views
+
+    monkeypatch.setattr(results_views, "CATEGORY_PAGE_SIZE", 2)
+    category = data.category(scope="category")
+    category.edition.organisers.add(organiser)
+    venue, judges = data.venue(category, judges=3)
+    entries = [data.scored_entry(venue, judges, [90 - n, 90 - n, 90 - n]) for n in range(5)]
+    results.compute_results(category=category)
+    url = reverse("scoring:category_results", args=[category.pk])
+
+    second = client_for(organiser).get(url, {"page": 2})
+
+    assert [r["entry"].pk for r in second.context["rows"]] == [entries[2].pk, entries[3].pk]
+    assert second.context["page"].paginator.num_pages == 3
