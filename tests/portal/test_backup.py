@@ -1,0 +1,157 @@
+"""Backups: `manage.py backup` of a populated portal, `manage.py restore` into an EMPTY database and media
+directory, and the same results, users and file bytes there."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from portal import backup
+from scoring import results
+from scoring.models import AwardList, Result
+from submissions.models import EntryFile
+from tests import factories
+from tests.conftest import postgres_available
+from tests.scoring import results_data as data
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> str:
+    """What must survive a backup: every result with its protocol, the users' log-ins and the files' bytes."""
+    from django.contrib.auth import get_user_model
+
+    from scoring.models import Publication, PublishedResult
+
+    def sha(field):
+        with field.open("rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+
+    return json.dumps(
+        {
+            "results": sorted(
+                [r.entry.title, str(r.final_score), r.rank, r.grade, r.ranked, r.protocol]
+                for r in Result.objects.select_related("entry")
+            ),
+            "published": sorted(
+                [p.publication.version, p.title, str(p.final_score), p.rank, p.grade]
+                for p in PublishedResult.objects.select_related("publication")
+            ),
+            "publications": sorted([p.version, p.reason] for p in Publication.objects.all()),
+            "users": sorted([u.email, u.password, u.role] for u in get_user_model().objects.all()),
+            "files": sorted([f.original_name, f.file.name, sha(f.file)] for f in EntryFile.objects.all()),
+            "award_lists": sorted([a.file.name, sha(a.file)] for a in AwardList.objects.exclude(file="")),
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+@pytest.fixture
+def populated(organiser, django_capture_on_commit_callbacks):
+    category = data.category(grades=[("标杆", "share", "0.5")])
+    edition = category.edition
+    edition.organisers.add(organiser)
+    venue, judges = data.venue(category, judges=5, signed_off=True)
+    entries = [data.scored_entry(venue, judges, [90 - n, 88 - n, "86.5", 84 - n, 70]) for n in range(4)]
+    factories.EntryFileFactory(
+        entry=entries[0], original_name="成果报告.pdf", file__data=b"%PDF-1.7\n" + bytes(range(256))
+    )
+    results.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
+    with django_capture_on_commit_callbacks(execute=True):
+        results.publish_results(edition=edition, user=organiser)  # and its award lists, as files
+    assert Result.objects.count() == 4 and AwardList.objects.exclude(file="").count() == 2
+    return edition
+
+
+def empty_database(tmp_path, request) -> str:
+    """The URL of a new, empty database of the same engine as the test database (dropped at the end)."""
+    if not postgres_available():
+        return f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+    db = connection.settings_dict
+    name = f"{db['NAME']}_restore_{uuid.uuid4().hex[:8]}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    server = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    import psycopg2
+
+    def run(sql):
+        admin = psycopg2.connect(f"{server}/postgres")
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(sql)
+        admin.close()
+
+    run(f'CREATE DATABASE "{name}"')
+    request.addfinalizer(lambda: run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return f"{server}/{name}"
+
+
+def manage(*args, database_url, media_root):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": database_url,
+        "MEDIA_ROOT": str(media_root),
+        "CELERY_BROKER_URL": "",
+        "REDIS_URL": "",
+        "DB_CONN_MAX_AGE": "0",
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_a_backup_restored_into_an_empty_database_has_the_same_results_and_files(populated, tmp_path, request):
+    before = snapshot()
+    call_command("backup", output=str(tmp_path / "backup"))
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert (manifest["rows"]["scoring.result"], manifest["media_files"]) == (4, 3)
+
+    target = empty_database(tmp_path, request)
+    media = tmp_path / "restored-media"
+    restored = manage("restore", str(tmp_path / "backup"), database_url=target, media_root=media)
+    assert restored.returncode == 0, restored.stderr
+    assert restored.stdout.startswith(f"Restored {sum(manifest['rows'].values())} rows")
+
+    check = manage(
+        "shell",
+        "-c",
+        "from tests.portal.test_backup import snapshot; print(snapshot())",
+        database_url=target,
+        media_root=media,
+    )
+    assert check.returncode == 0, check.stderr
+    assert json.loads(check.stdout.strip().splitlines()[-1]) == json.loads(before), check.stdout[:2000]
+
+
+def test_restore_refuses_a_database_that_is_not_empty(populated, tmp_path):
+    call_command("backup", output=str(tmp_path / "backup"))
+    with pytest.raises(CommandError, match="The database is not empty"):
+        call_command("restore", str(tmp_path / "backup"))
+
+
+def test_restore_refuses_a_damaged_backup(populated, tmp_path):
+    call_command("backup", output=str(tmp_path / "backup"))
+    dump = tmp_path / "backup" / backup.DATABASE_FILE
+    dump.write_bytes(dump.read_bytes()[:-10])
+    with pytest.raises(CommandError, match="database.json.gz is damaged"):
+        call_command("restore", str(tmp_path / "backup"))
+
+
+def test_backup_refuses_a_directory_that_is_not_empty(populated, tmp_path):
+    (tmp_path / "backup").mkdir()
+    (tmp_path / "backup" / "old.txt").write_text("x")
+    with pytest.raises(CommandError, match="is not empty"):
+        call_command("backup", output=str(tmp_path / "backup"))
