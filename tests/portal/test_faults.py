@@ -428,3 +428,40 @@ def test_a_paper_sheet_import_refused_mid_write_saves_nothing_and_says_so(client
     ]
     assert ScoreSheet.objects.filter(entry=entry).count() == 0
     assert not AuditEvent.objects.exists()
+
+
+# --- the cache's Redis down: log-in, the judge's page and the public pages still work -------------------
+
+
+@pytest.fixture
+def cache_down(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "portal.cache.ForgivingRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    yield
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def test_with_the_cache_down_a_judge_logs_in_and_submits_and_the_public_pages_render(client, cache_down, password):
+    from django.core.cache import cache
+
+    edition, venue, judges, entries = judged_venue()
+    assert cache.get("anything", "miss") == "miss"
+
+    wrong = client.post(reverse("portal:login"), {"username": judges[2].email, "password": "wrong"})
+    assert (wrong.status_code, wrong.context["form"].non_field_errors()) == (
+        200,
+        ["The e-mail address or the password is wrong. Both are case-sensitive."],
+    )
+    response = client.post(reverse("portal:login"), {"username": judges[2].email, "password": password})
+    assert response.status_code == 302
+    assert submit_through_the_page(client, venue, entries[-1], judges[2]).status_code == 302
+    assert ScoreSheet.objects.get(entry=entries[-1], judge=judges[2]).status == ScoreSheet.Status.SUBMITTED
+
+    client.logout()
+    assert client.get(reverse("portal:home")).status_code == 200
+    assert client.get("/results/").status_code == 200
