@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from tests.portal.security_world import ROLES, build_world
 from tests.portal.url_walk import patterns_with_ids
+from tests.scoring.public_data import PROTOCOL
 
 # URL name -> the world object (or value) behind each parameter.
 ARGUMENTS = {
@@ -398,3 +399,13 @@ def test_public_urls_of_an_edition_being_judged_are_not_found_by_anyone(db, name
     url = reverse(name, kwargs={key: world.objects[argument].pk})
     client = Client()
     assert [run_cell(world, client, url, "GET", role) for role in ROLES] == ["404"] * len(ROLES)
+
+
+def test_public_entry_page_and_api_name_no_judge(db):
+    world = build_world()
+    names = [sheet["judge_name"] for sheet in PROTOCOL["sheets"]]
+    ids = [str(sheet["judge"]) for sheet in PROTOCOL["sheets"]]
+    for name in ("public:entry", "api:result"):
+        cache.clear()
+        body = Client().get(reverse(name, args=[world.published_entry.pk])).content.decode()
+        assert [text for text in names + ids if text in body] == [], name
