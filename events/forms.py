@@ -215,6 +215,13 @@ class CategoryForm(forms.ModelForm):
             "quota_per_enterprise": _("Empty: no limit."),
         }
 
+    change_reason = forms.CharField(
+        label=_("Reason for changing the rules"),
+        required=False,
+        max_length=1000,
+        help_text=_("Kept in the edition's audit; required once the category's results are computed."),
+    )
+
     def __init__(self, *args, edition, **kwargs):
         super().__init__(*args, **kwargs)
         rubrics = Rubric.objects.filter(edition=edition).order_by("name")

@@ -360,6 +360,10 @@ def save_category(*, category: Category, grades: list[dict], user=None, reason: 
     )
     after = _scoring_rules(category)
     if after != before:
+        if not (reason or "").strip() and Result.objects.filter(category=category).exists():
+            raise ValidationError(
+                _("The results of this category are already computed: give the reason for changing its rules.")
+            )
         audit.record(
             edition=edition,
             user=user,

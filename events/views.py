@@ -260,7 +260,12 @@ def _category_page(request, edition: Edition, category: Category):
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             form.instance.edition = edition
-            saved = services.save_category(category=form.instance, grades=formset.rows(), user=request.user)
+            saved = services.save_category(
+                category=form.instance,
+                grades=formset.rows(),
+                user=request.user,
+                reason=form.cleaned_data["change_reason"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:

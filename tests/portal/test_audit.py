@@ -137,7 +137,7 @@ def test_saving_a_category_without_a_change_records_nothing(judged, organiser):
     assert not AuditEvent.objects.exists()
 
 
-def test_the_category_page_records_the_organiser_as_the_author(client_for, judged, organiser):
+def test_the_category_page_asks_why_the_rules_of_computed_results_change_and_records_who(client_for, judged, organiser):
     category = judged["category"]
     page = client_for(organiser).get(reverse("events:category_edit", args=[category.pk]))
     form, formset = page.context["form"], page.context["formset"]
@@ -159,11 +159,24 @@ def test_the_category_page_records_the_organiser_as_the_author(client_for, judge
             f"{formset.prefix}-0-value": "1",
         }
     )
-    response = client_for(organiser).post(reverse("events:category_edit", args=[category.pk]), post)
+    url = reverse("events:category_edit", args=[category.pk])
 
-    assert response.status_code == 302, response.context["form"].errors if response.context else ""
+    refused = client_for(organiser).post(url, post)
+    assert refused.context["form"].non_field_errors() == [
+        "The results of this category are already computed: give the reason for changing its rules."
+    ]
+    assert (list(category.grade_rules.values_list("rule", flat=True)), AuditEvent.objects.count()) == (["share"], 0)
+
+    response = client_for(organiser).post(url, {**post, "change_reason": "组委会决定只评一个标杆"})
+
+    assert response.status_code == 302
     event = AuditEvent.objects.get()
-    assert (event.user, event.target, event.new_values["grades"]) == (organiser, category.name, {"标杆": "1. top_n 1"})
+    assert (event.user, event.target, event.new_values["grades"], event.reason) == (
+        organiser,
+        category.name,
+        {"标杆": "1. top_n 1"},
+        "组委会决定只评一个标杆",
+    )
 
 
 # --- the page and its export ------------------------------------------------------------------------------
