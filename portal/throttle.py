@@ -42,4 +42,11 @@ def clear(*, email: str) -> None:
 
 
 def client_address(request) -> str:
+    """The client's address. Behind the proxy every request comes from the proxy itself, so the address is
+    the last entry of X-Forwarded-For: the one the proxy appended (the entries before it are the client's
+    own word). Without a proxy the header is ignored: anyone can send it."""
+    if settings.BEHIND_PROXY:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if forwarded[-1]:
+            return forwarded[-1]
     return request.META.get("REMOTE_ADDR", "")

@@ -297,3 +297,39 @@ def test_login_does_not_redirect_off_site(client, user_a, password, target):
     )
     assert response.status_code == 302
     assert "evil.example" not in response["Location"]
+
+
+def _login_via_proxy(client, email, password, forwarded_for):
+    return client.post(
+        reverse("portal:login"),
+        {"username": email, "password": password},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_the_proxy_one_guesser_does_not_lock_everyone_out(client, user_b, password, settings):
+    """gunicorn listens on 127.0.0.1 behind nginx (README): every request comes from the proxy's address."""
+    settings.BEHIND_PROXY = True
+    settings.LOGIN_MAX_FAILURES = 2
+    for index in range(8):
+        _login_via_proxy(client, f"nobody{index}@example.com", "guess", "203.0.113.7")
+    # The guesser is locked, even when it puts a made-up address first; the proxy appends the real one.
+    assert _locked(_login_via_proxy(client, user_b.email, password, "198.51.100.99, 203.0.113.7"))
+    # Someone else behind the same proxy logs in.
+    response = _login_via_proxy(client, user_b.email, password, "198.51.100.1")
+    assert response.status_code == 302
+
+
+def test_without_a_proxy_a_forged_forwarded_address_is_ignored(client, user_b, password, settings):
+    settings.BEHIND_PROXY = False
+    settings.LOGIN_MAX_FAILURES = 2
+    for index in range(8):
+        _login(client, f"nobody{index}@example.com", "guess", address="203.0.113.7")
+    response = client.post(
+        reverse("portal:login"),
+        {"username": user_b.email, "password": password},
+        REMOTE_ADDR="203.0.113.7",
+        HTTP_X_FORWARDED_FOR="198.51.100.1",
+    )
+    assert _locked(response)
