@@ -29,8 +29,19 @@ class RubricAdmin(admin.ModelAdmin):
 
 
 class GradeRuleInline(admin.TabularInline):
+    """Read-only: grades change on the portal's category page, which records who changed them and why."""
+
     model = GradeRule
     extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Category)

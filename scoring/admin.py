@@ -63,5 +63,8 @@ class RecusalAdmin(ReadOnlyAdmin):
     list_select_related = ["entry", "judge"]
 
 
-for model in (ResultRun, Result, Publication, PublishedResult, AwardList):
-    admin.site.register(model)
+# Results and publications change only through the results engine and publish_results, which write the audit
+# (portal.AuditEvent): an edit here would change an award silently.
+for model in (ResultRun, Result, Publication, PublishedResult):
+    admin.site.register(model, ReadOnlyAdmin)
+admin.site.register(AwardList)

@@ -18,7 +18,7 @@ from portal import audit
 from portal.models import AuditEvent
 from scoring import results
 from scoring import services as judging
-from scoring.models import ResultRun, ScoreSheet
+from scoring.models import Result, ResultRun, ScoreSheet
 from tests import factories
 from tests.scoring import results_data as data
 
@@ -269,3 +269,32 @@ def test_the_audit_page_costs_the_same_queries_for_3_and_30_changes(client_for, 
         assert len(response.context["rows"]) == 2 * size
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+# --- no silent change through the admin ------------------------------------------------------------------
+
+
+def test_the_admin_shows_results_and_publications_but_cannot_change_them(client_for, judged, organiser):
+    superuser = factories.UserFactory(is_superuser=True, is_staff=True, role="organiser")
+    result = Result.objects.filter(category=judged["category"]).first()
+    client = client_for(superuser)
+
+    page = client.get(reverse("admin:scoring_result_change", args=[result.pk]))
+    changed = client.post(reverse("admin:scoring_result_change", args=[result.pk]), {"final_score": "99.99"})
+    deleted = client.post(reverse("admin:scoring_result_delete", args=[result.pk]), {"post": "yes"})
+
+    assert (page.status_code, changed.status_code, deleted.status_code) == (200, 403, 403)
+    result.refresh_from_db()
+    assert result.final_score == D("85.00")
+    for name in ("resultrun", "publication", "publishedresult"):
+        assert client.get(reverse(f"admin:scoring_{name}_add")).status_code == 403
+
+
+def test_the_admin_shows_grade_rules_read_only(client_for, judged):
+    superuser = factories.UserFactory(is_superuser=True, is_staff=True, role="organiser")
+
+    page = client_for(superuser).get(reverse("admin:events_category_change", args=[judged["category"].pk]))
+
+    assert page.status_code == 200
+    assert 'name="grade_rules-0-value"' not in page.content.decode()
+    assert "标杆" in page.content.decode()
