@@ -420,12 +420,16 @@ def _outcomes(edition) -> dict[str, str]:
 
 
 def _changed_outcomes(before: dict, after: dict) -> tuple[dict, dict]:
-    """The entries whose score, rank or grade changed (at most AUDITED_CHANGES of them), before and after."""
-    changed = sorted(code for code in before.keys() | after.keys() if before.get(code) != after.get(code))
-    old = {code: before.get(code, "") for code in changed[:AUDITED_CHANGES] if code in before}
-    new = {code: after.get(code, "") for code in changed[:AUDITED_CHANGES] if code in after}
+    """The entries whose score, rank or grade changed or that left the results (at most AUDITED_CHANGES of
+    them), before and after; entries computed for the first time are only counted."""
+    changed = sorted(code for code in before if before[code] != after.get(code))
+    old = {code: before[code] for code in changed[:AUDITED_CHANGES]}
+    new = {code: after[code] for code in changed[:AUDITED_CHANGES] if code in after}
     if len(changed) > AUDITED_CHANGES:
         new["…"] = str(len(changed) - AUDITED_CHANGES)
+    first_time = sum(1 for code in after if code not in before)
+    if first_time:
+        new["new results"] = str(first_time)
     return old, new
 
 

@@ -298,3 +298,17 @@ def test_the_admin_shows_grade_rules_read_only(client_for, judged):
     assert page.status_code == 200
     assert 'name="grade_rules-0-value"' not in page.content.decode()
     assert "标杆" in page.content.decode()
+
+
+def test_a_first_computation_counts_the_new_results_instead_of_listing_them(organiser):
+    category = data.category(grades=[("标杆", "share", "0.5")])
+    venue, judges = data.venue(category, judges=3, signed_off=True)
+    for n in range(3):
+        data.scored_entry(venue, judges, [90 - n, 85, 80])
+
+    results.execute_run(run=factories.ResultRunFactory(edition=category.edition, started_by=organiser))
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.RESULTS_COMPUTED)
+    assert event.old_values == {}
+    assert event.new_values["new results"] == "3"
+    assert sorted(event.new_values) == ["fingerprint", "new results"]
