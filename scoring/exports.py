@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
 
+import kombu.exceptions
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -25,6 +28,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from events.models import Category
 from scoring.models import AwardList, PublishedResult, Result
 from submissions.models import Entry
+
+logger = logging.getLogger(__name__)
 
 # The column headings are those of the printed award lists (domain data, kept in Chinese).
 COLUMNS = ["排名", "成果编号", "课题名称", "小组名称", "申报单位", "分会场", "最终得分", "等级"]
@@ -257,7 +262,20 @@ def queue_award_list(*, edition, format: str, publication=None, user=None) -> Aw
     from scoring.tasks import export_awards_task
 
     award_list = AwardList.objects.create(edition=edition, publication=publication, format=format, requested_by=user)
-    transaction.on_commit(lambda: export_awards_task.delay(award_list.pk))
+
+    def dispatch():
+        try:
+            export_awards_task.delay(award_list.pk)
+        except (kombu.exceptions.OperationalError, OSError) as error:
+            # The broker is down: what was committed stays; the organiser requests the list again later.
+            logger.error("Award list %s is not dispatched, the task queue is unreachable: %s", award_list.pk, error)
+            AwardList.objects.filter(pk=award_list.pk, status=AwardList.Status.QUEUED).update(
+                status=AwardList.Status.FAILED,
+                finished_at=timezone.now(),
+                error=_("The task queue was unreachable; request the list again in a moment."),
+            )
+
+    transaction.on_commit(dispatch)
     return award_list
 
 

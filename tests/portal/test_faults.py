@@ -465,3 +465,50 @@ def test_with_the_cache_down_a_judge_logs_in_and_submits_and_the_public_pages_re
     client.logout()
     assert client.get(reverse("portal:home")).status_code == 200
     assert client.get("/results/").status_code == 200
+
+
+# --- the broker down when results are published and e-mails are sent ------------------------------------
+
+
+def test_publishing_with_the_broker_down_publishes_and_marks_the_award_lists_to_request_again(
+    client_for, monkeypatch, django_capture_on_commit_callbacks
+):
+    from scoring.models import AwardList, Publication
+    from scoring.tasks import export_awards_task
+
+    edition, venue, judges, entries = judged_venue()
+    data.score(entries[-1], judges[2], 74)
+    venue.signed_off_at, venue.signed_off_by = timezone.now(), judges[0]
+    venue.save()
+    results.execute_run(run=factories.ResultRunFactory(edition=edition))
+    monkeypatch.setattr(export_awards_task, "delay", lambda *a, **k: (_ for _ in ()).throw(BROKER_DOWN))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(edition.organisers.get()).post(reverse("scoring:results_publish", args=[edition.pk]))
+
+    assert response.status_code == 302
+    assert Publication.objects.get(edition=edition).version == 1
+    assert (
+        sorted(AwardList.objects.values_list("status", "error"))
+        == [
+            (AwardList.Status.FAILED, "The task queue was unreachable; request the list again in a moment."),
+        ]
+        * 2
+    )
+
+
+def test_an_email_is_sent_from_the_web_process_when_the_broker_is_down(
+    monkeypatch, django_capture_on_commit_callbacks, mailoutbox
+):
+    from portal.mail import queue_email
+    from portal.tasks import send_email
+
+    enterprise = factories.EnterpriseFactory(name="测试企业", status="approved")
+    monkeypatch.setattr(send_email, "delay", lambda *a, **k: (_ for _ in ()).throw(BROKER_DOWN))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_email(
+            to=["x@example.com"], template="submissions/email/enterprise_reviewed", context={"enterprise": enterprise}
+        )
+
+    assert [(m.to, "测试企业" in m.body) for m in mailoutbox] == [(["x@example.com"], True)]
