@@ -28,7 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _cached_page(request, *, template: str, build):
     """Render the page body with build()'s context, cached per URL and language; build may raise Http404."""
     key = cache_key("page", request_path(request))
-    page = cache.get(key)
+    page = public.cached(key)
     if page is None:
         context = build()
         page = {
@@ -37,7 +37,7 @@ def _cached_page(request, *, template: str, build):
             "charts": bool(context.get("charts")),
             "body": render_to_string(template, context),
         }
-        cache.set(key, page, CACHE_SECONDS)
+        public.cache_store(key, page, CACHE_SECONDS)
     return render(request, "scoring/public/page.html", page)
 
 
