@@ -126,7 +126,7 @@ def percentile(values, p):
 def main():
     base = sys.argv[1].rstrip("/")
     judges = int(sys.argv[2]) if len(sys.argv) > 2 else 100
-    per_venue = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    per_venue = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     setup()
     from scoring.models import CriterionScore, ScoreSheet
 

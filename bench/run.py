@@ -293,7 +293,7 @@ def main():
             figures["load"][path] = {**result, "ratio": ratio}
 
         say("\n4. 100 judges submitting sheets at once (real judging page over HTTP, same server)")
-        judges = run_script("bench/judges.py", f"http://127.0.0.1:{PORT}", "100", "10")
+        judges = run_script("bench/judges.py", f"http://127.0.0.1:{PORT}", "100", "3")
     finally:
         stop(server)
         flush_redis()
