@@ -1,6 +1,7 @@
 """Paper score sheets: an organiser imports sheets judged on paper from .xlsx, checked like any other sheet."""
 
 import logging
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -20,6 +21,11 @@ logger = logging.getLogger(__name__)
 # ---------------------------------------------------------------------------------------------------
 
 COL_VENUE, COL_CODE, COL_JUDGE, COL_COMMENT = "分会场", "成果编号", "评委", "备注"
+# An edition's paper sheets are at most its entries times their judges. A workbook that unpacks to more than
+# UNPACKED_MAX_BYTES (a zip bomb: a small file of blank XML takes minutes to parse) or holds more than MAX_ROWS
+# rows is refused before any row is looked up.
+MAX_ROWS = 20_000
+UNPACKED_MAX_BYTES = 50 * 1024 * 1024
 
 
 @dataclass
@@ -42,11 +48,27 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+def _refuse_bomb(file) -> None:
+    try:
+        file.seek(0)
+        with zipfile.ZipFile(file) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a zip: load_workbook says so below
+    finally:
+        file.seek(0)
+    if unpacked > UNPACKED_MAX_BYTES:
+        raise ValidationError(
+            _("This workbook unpacks to far more data than a list of score sheets holds; it is refused.")
+        )
+
+
 def import_paper_sheets(*, edition, file, organiser) -> ImportReport:
     """Import submitted paper sheets of an edition from .xlsx. All rows are checked; any bad row, none saved."""
     from openpyxl import load_workbook
 
     report = ImportReport()
+    _refuse_bomb(file)
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of errors on a file that is not a workbook
@@ -67,6 +89,10 @@ def import_paper_sheets(*, edition, file, organiser) -> ImportReport:
     seen = set()
     pending = []
     for number, values in enumerate(rows, start=2):
+        if number > MAX_ROWS + 1:
+            raise ValidationError(
+                _("The file has more than %(max)s rows; split it into several files.") % {"max": MAX_ROWS}
+            )
         values = list(values) + [None] * (len(header) - len(values))
         if all(v is None or str(v).strip() == "" for v in values):
             continue
