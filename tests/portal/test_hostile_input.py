@@ -502,3 +502,65 @@ def test_search_for_a_percent_sign_finds_nothing_rather_than_everything(db):
     for value in ("%", "_", "' OR 1=1 --"):
         assert title not in Client().get(reverse("public:results"), {"q": value}).content.decode(), value
         cache.clear()
+
+
+# --- paper score sheets: a workbook bomb -----------------------------------------------------------------
+
+
+def _paper_workbook(rows=(), padding_megabytes=0) -> bytes:
+    """A paper-sheet workbook (header and rows); padding adds blank space to the sheet's XML after the rows."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["分会场", "成果编号", "评委"])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    if not padding_megabytes:
+        return buffer.getvalue()
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename != "xl/worksheets/sheet1.xml":
+                target.writestr(item.filename, data)
+                continue
+            head, _, tail = data.partition(b"</sheetData>")
+            with target.open(item.filename, "w", force_zip64=True) as member:
+                member.write(head)
+                for _ in range(padding_megabytes):
+                    member.write(b" " * (1024 * 1024))
+                member.write(b"</sheetData>" + tail)
+    return out.getvalue()
+
+
+def _import_paper_sheets(client, organiser, data):
+    world_edition = factories.EditionFactory(status=Edition.Status.JUDGING)
+    world_edition.organisers.add(organiser)
+    client.force_login(organiser)
+    return client.post(
+        reverse("scoring:import_sheets", args=[world_edition.pk]),
+        {"file": SimpleUploadedFile("sheets.xlsx", data)},
+    )
+
+
+def test_paper_sheet_workbook_that_unpacks_to_far_more_than_a_list_is_refused(client, organiser):
+    bomb = _paper_workbook(padding_megabytes=80)
+    assert len(bomb) < 1024 * 1024
+    response = _import_paper_sheets(client, organiser, bomb)
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == [
+        "This workbook unpacks to far more data than a list of score sheets holds; it is refused."
+    ]
+
+
+def test_paper_sheet_workbook_with_too_many_rows_is_refused(client, organiser):
+    from scoring import paper_sheets
+
+    rows = [("第一分会场", f"QC-{index}", "judge@example.com") for index in range(paper_sheets.MAX_ROWS + 1)]
+    response = _import_paper_sheets(client, organiser, _paper_workbook(rows))
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == [
+        f"The file has more than {paper_sheets.MAX_ROWS} rows; split it into several files."
+    ]
