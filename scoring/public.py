@@ -134,6 +134,17 @@ def cache_store(key: str, value, timeout: int) -> None:
         _keep(key, value, time.monotonic() + local_seconds())
 
 
+def cached_local(key: str):
+    """A value kept only in this process (see keep_local), while it is fresh; None otherwise or when off."""
+    hit = _local["pages"].get(key) if local_seconds() else None
+    return hit[0] if hit is not None and time.monotonic() < hit[1] else None
+
+
+def keep_local(key: str, value) -> None:
+    if local_seconds():
+        _keep(key, value, time.monotonic() + local_seconds())
+
+
 def _keep(key, value, until) -> None:
     pages = _local["pages"]
     pages[key] = (value, until)

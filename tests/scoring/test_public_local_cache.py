@@ -1,13 +1,15 @@
 """The per-process tier in front of a shared cache (scoring.public.cached): no round trip for a page served
 a moment ago, a publication elsewhere seen once the local copy expires, off with the local-memory cache."""
 
+import re
 from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
-from scoring import public
+from scoring import public, public_views
 
 
 @pytest.fixture
@@ -85,3 +87,32 @@ def test_local_tier_on_with_a_shared_cache():
     )
     with mock.patch.object(public, "settings", shared):
         assert public.local_seconds() == 2
+
+
+def _token(response) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode()).group(1)
+
+
+@pytest.mark.django_db
+def test_anonymous_page_rendered_once_and_its_language_form_works(local_tier):
+    client = Client(enforce_csrf_checks=True)
+    with mock.patch("scoring.public_views.render", wraps=public_views.render) as rendered:
+        first = client.get("/results/")
+        second = client.get("/results/")
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert rendered.call_count == 1
+    token = _token(second)
+    assert token != public_views.CSRF_PLACEHOLDER
+    assert public_views.CSRF_PLACEHOLDER not in second.content.decode()
+    answer = client.post("/i18n/setlang/", {"language": "en", "next": "/results/", "csrfmiddlewaretoken": token})
+    assert (answer.status_code, answer["Location"]) == (302, "/results/")
+
+
+@pytest.mark.django_db
+def test_logged_in_visitor_gets_the_page_rendered_for_them(local_tier, client, organiser):
+    client.force_login(organiser)
+    with mock.patch("scoring.public_views.render", wraps=public_views.render) as rendered:
+        client.get("/results/")
+        response = client.get("/results/")
+    assert rendered.call_count == 2
+    assert organiser.get_short_name() in response.content.decode()
