@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.forms import EmailLoginForm
+from tests.portal.html_scan import inline_code
 from tests.portal.security_world import ROLES, build_world
 from tests.portal.test_permission_matrix import ARGUMENTS
 from tests.portal.url_walk import named_patterns
@@ -80,16 +81,7 @@ def test_every_page_carries_the_policy_and_no_inline_code(db, role):
         if "script-src 'self'" not in policy or "unsafe-inline" in policy:
             problems.append((url, "policy", policy))
         if response.get("Content-Type", "").startswith("text/html") and not response.streaming:
-            body = response.content.decode()
-            for what, pattern in [
-                ("inline script", INLINE_SCRIPT),
-                ("style attribute", STYLE_ATTRIBUTE),
-                ("event handler attribute", EVENT_ATTRIBUTE),
-                ("style element", STYLE_ELEMENT),
-            ]:
-                found = pattern.search(body)
-                if found:
-                    problems.append((url, what, body[found.start() : found.start() + 80]))
+            problems += [(url, found) for found in inline_code(response.content.decode())]
     assert problems == []
 
 
@@ -117,6 +109,14 @@ def test_the_template_scan_finds_what_it_looks_for():
     assert EVENT_ATTRIBUTE.search(bad)
     good = '<script src="/static/x.js" defer></script><script id="d" type="application/json">{}</script>'
     assert INLINE_SCRIPT.search(good) is None
+    assert inline_code(good + '<tr data-x="&quot; onerror=alert(1)">') == []
+    assert inline_code(bad + '<a href="javascript:alert(1)">') == [
+        "<p style=…> style attribute",
+        "<script> without src",
+        "<style> element",
+        "<a onclick=…> event handler attribute",
+        "<a href=javascript:…>",
+    ]
 
 
 # --- production settings: secure cookies, HSTS -----------------------------------------------------------
