@@ -57,14 +57,15 @@ def _report(entry, text="report.pdf"):
 
 
 def build_world(**texts) -> World:
-    """The world; texts override the text fields (title, group_name, member, comment, enterprise...)."""
+    """The world; texts override the text fields: title, group_name, member, comment, enterprise, judge, edition,
+    notice, category, venue, summary, completing_units and reason (of the recusal)."""
     world = World()
     enterprise_a = factories.EnterpriseFactory(name=texts.get("enterprise", "甲企业有限公司"))
     enterprise_b = factories.EnterpriseFactory(name="乙企业有限公司")
     recommender = factories.RecommenderFactory(full_name="推荐人")
     organiser = factories.OrganiserFactory(full_name="组织者")
     other_organiser = factories.OrganiserFactory(full_name="另一届组织者")
-    judge = factories.JudgeFactory(full_name="本会场评委")
+    judge = factories.JudgeFactory(full_name=texts.get("judge", "本会场评委"))
     leader = factories.JudgeFactory(full_name="评审组长")
     judge_other = factories.JudgeFactory(full_name="他会场评委")
     recused_judge = factories.JudgeFactory(full_name="回避评委")
@@ -81,12 +82,14 @@ def build_world(**texts) -> World:
     }
 
     # The edition being judged.
-    edition = factories.EditionFactory(status=Edition.Status.JUDGING)
+    edition = factories.EditionFactory(
+        status=Edition.Status.JUDGING, name=texts.get("edition", "第40次交流活动"), notice=texts.get("notice", "")
+    )
     edition.organisers.add(organiser)
-    category = factories.CategoryFactory(edition=edition)
+    category = factories.CategoryFactory(edition=edition, name=texts.get("category", "QC小组成果"))
     factories.GradeRuleFactory(category=category, name="标杆", value=Decimal("0.5"))
     rubric = category.rubric
-    venue = factories.VenueFactory(category=category, name="第一分会场")
+    venue = factories.VenueFactory(category=category, name=texts.get("venue", "第一分会场"))
     other_venue = factories.VenueFactory(category=category, name="第二分会场")
     factories.PanelMemberFactory(venue=venue, judge=judge)
     factories.PanelMemberFactory(venue=venue, judge=leader, is_leader=True)
@@ -101,6 +104,8 @@ def build_world(**texts) -> World:
         running_order=1,
         code="QC-2021-0001",
         title=texts.get("title", "降低焊接缺陷率"),
+        summary=texts.get("summary", ""),
+        completing_units=texts.get("completing_units", ""),
         group_name=texts.get("group_name", "攻坚QC小组"),
     )
     member = texts.get("member", "张三")
@@ -117,7 +122,7 @@ def build_world(**texts) -> World:
     for criterion in rubric.criteria.order_by("position"):
         factories.CriterionScoreFactory(sheet=sheet, criterion=criterion, points=criterion.max_points - 1)
     factories.SheetAuditFactory(sheet=sheet, user=judge)
-    recusal = factories.RecusalFactory(entry=entry, judge=recused_judge)
+    recusal = factories.RecusalFactory(entry=entry, judge=recused_judge, reason=texts.get("reason", "同单位"))
     factories.ResultRunFactory(edition=edition, status="done", progress=100)
     factories.ResultFactory(entry=entry, final_score=Decimal("94.00"), ranked=True, rank=1, grade="标杆")
     award_list = AwardList.objects.create(

@@ -321,6 +321,14 @@ def hostile_world(db):
         member="M" + PAYLOAD[:60],
         comment="C" + PAYLOAD,
         enterprise="E" + PAYLOAD,
+        judge="J" + PAYLOAD[:60],
+        edition="D" + PAYLOAD,
+        notice="N" + PAYLOAD,
+        category="K" + PAYLOAD[:60],
+        venue="V" + PAYLOAD[:60],
+        summary="S" + PAYLOAD,
+        completing_units="U" + PAYLOAD,
+        reason="R" + PAYLOAD,
     )
 
 
@@ -352,6 +360,14 @@ def _pages(world):
         ("anonymous", reverse("public:enterprise", args=[world.enterprise.pk])),
         ("anonymous", reverse("public:edition", args=[world.published_edition.pk])),
         ("anonymous", reverse("portal:home")),
+        ("organiser", reverse("events:dashboard", args=[edition.pk])),
+        ("organiser", reverse("events:edition_list")),
+        ("organiser", reverse("events:category_list", args=[edition.pk])),
+        ("organiser", reverse("events:venue_list", args=[edition.pk])),
+        ("organiser", reverse("events:panel", args=[venue.pk])),
+        ("organiser", reverse("scoring:import_sheets", args=[edition.pk])),
+        ("organiser", reverse("scoring:results_home")),
+        ("organiser", reverse("portal:audit", args=[edition.pk])),
     ]
 
 
@@ -375,21 +391,26 @@ def test_each_hostile_text_is_shown_escaped_where_it_belongs(hostile_world):
     world = hostile_world
     entry, venue, published = world.entry, world.venue, world.published_entry
     expectations = [
-        ("enterprise_a", reverse("submissions:entry_detail", args=[entry.pk]), "TGME"),
-        ("enterprise_a", reverse("submissions:dashboard"), "TGE"),
-        ("organiser", reverse("submissions:review_entry", args=[entry.pk]), "TGME"),
-        ("organiser", reverse("submissions:review_list"), "TGE"),
-        ("organiser", reverse("scoring:category_venues", args=[world.category.pk]), "TE"),
-        ("organiser", reverse("scoring:schedule", args=[venue.pk]), "TGE"),
-        ("organiser", reverse("scoring:category_results", args=[world.category.pk]), "TE"),
-        ("organiser", reverse("scoring:venue_results", args=[venue.pk]), "TE"),
-        ("judge", reverse("scoring:score_entry", args=[venue.pk, entry.pk]), "TGCE"),
-        ("judge", reverse("scoring:sheet_detail", args=[world.sheet.pk]), "TC"),
+        ("enterprise_a", reverse("submissions:entry_detail", args=[entry.pk]), "TGMEDKSU"),
+        ("enterprise_a", reverse("submissions:dashboard"), "TGEDK"),
+        ("organiser", reverse("submissions:review_entry", args=[entry.pk]), "TGMEDKSU"),
+        ("organiser", reverse("submissions:review_list"), "TGEDK"),
+        ("organiser", reverse("scoring:category_venues", args=[world.category.pk]), "TEDKV"),
+        ("organiser", reverse("scoring:schedule", args=[venue.pk]), "TGEJDKV"),
+        ("organiser", reverse("scoring:recusals", args=[world.edition.pk]), "DVR"),
+        ("organiser", reverse("scoring:venue_audit", args=[venue.pk]), "JV"),
+        ("organiser", reverse("scoring:category_results", args=[world.category.pk]), "TEDKV"),
+        ("organiser", reverse("scoring:venue_results", args=[venue.pk]), "TEDKV"),
+        ("organiser", reverse("events:panel", args=[venue.pk]), "JDKV"),
+        ("judge", reverse("scoring:score_entry", args=[venue.pk, entry.pk]), "TGCEJKV"),
+        ("judge", reverse("scoring:sheet_detail", args=[world.sheet.pk]), "TCJV"),
+        ("leader", reverse("scoring:panel", args=[venue.pk]), "JV"),
         ("anonymous", reverse("public:entry", args=[published.pk]), "TGME"),
         ("anonymous", reverse("public:results"), "TGE"),
         ("anonymous", reverse("public:enterprise", args=[world.enterprise.pk]), "TGE"),
     ]
-    texts = {"T": "T" + PAYLOAD, "G": "G" + PAYLOAD, "M": "M" + PAYLOAD[:60], "C": "C" + PAYLOAD, "E": "E" + PAYLOAD}
+    # title, group, member, comment, enterprise, judge, edition, category, venue, summary, units, reason
+    texts = {key: key + PAYLOAD for key in "TGMCEJDKVSUR"}
     for role, url, keys in expectations:
         cache.clear()
         client.logout()
