@@ -5,6 +5,7 @@ Each is refused with a clear message (nothing saved) or neutralised (stored and 
 
 import csv
 import io
+import re
 import struct
 import zipfile
 from decimal import Decimal
@@ -584,3 +585,25 @@ def test_paper_sheet_workbook_with_too_many_rows_is_refused(client, organiser):
     assert response.context["form"].errors["file"] == [
         f"The file has more than {paper_sheets.MAX_ROWS} rows; split it into several files."
     ]
+
+
+@pytest.mark.parametrize(
+    "name,kept",
+    [
+        ("../../../etc/passwd.pdf", "passwd.pdf"),
+        ("..\\..\\windows\\win.ini.pdf", "win.ini.pdf"),
+        # The multipart parser already ends the name at the quote; nothing of the line break survives.
+        ('report"\r\nSet-Cookie: stolen=1; x=".pdf', "report"),
+        ("\u202egnp.pdf", "gnp.pdf"),
+    ],
+    ids=["posix-traversal", "windows-traversal", "header-injection", "right-to-left-override"],
+)
+def test_hostile_file_names_are_cleaned_and_never_reach_a_path_or_a_header(client, user_a, draft, name, kept):
+    client.force_login(user_a)
+    _upload(client, draft, "report", name, PDF)
+    stored = EntryFile.objects.get(entry=draft)
+    assert stored.original_name == kept
+    assert re.fullmatch(r"entries/\d{4}/\d{2}/[0-9a-f]{32}\.pdf", stored.file.name)
+    response = client.get(reverse("submissions:file_download", args=[stored.pk]))
+    assert "\r" not in response["Content-Disposition"] and "\n" not in response["Content-Disposition"]
+    assert "stolen" not in response.cookies
