@@ -93,10 +93,11 @@ def worker_env(transactional_db, tmp_path):
 
 
 def reset_connections():
-    """Forget the app's broker connections: an earlier eager task may have built them for another broker."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Forget the app's broker connections: an earlier eager task may have built them for another broker.
+
+    Never close them: kombu keeps one pool per broker URL for the whole process, and even eager tasks take a
+    producer from it, so a closed pool fails every later task of the session ("Acquire on closed pool")."""
+    app._pool = None
     app.amqp._producer_pool = None
 
 
