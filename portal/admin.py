@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import AdminLoginForm
 from portal.models import User
+
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,11 @@ class EmailLoginForm(AuthenticationForm):
             raise
         throttle.clear(email=email)
         return cleaned
+
+
+class AdminLoginForm(EmailLoginForm, AdminAuthenticationForm):
+    """The admin's log-in: staff only, and counted by the same throttle as the portal's log-in page (without
+    it, /admin/login/ let anyone guess an organiser's password without limit)."""
 
 
 class ProfileForm(forms.ModelForm):

@@ -333,3 +333,27 @@ def test_without_a_proxy_a_forged_forwarded_address_is_ignored(client, user_b, p
         HTTP_X_FORWARDED_FOR="198.51.100.1",
     )
     assert _locked(response)
+
+
+def test_admin_log_in_is_throttled_too(client, settings, django_user_model):
+    settings.LOGIN_MAX_FAILURES = 3
+    admin = django_user_model.objects.create_superuser(email="root@example.com", password="correct-horse-battery")
+    url = reverse("admin:login")
+    for _ in range(3):
+        client.post(url, {"username": admin.email, "password": "guess", "next": "/admin/"}, REMOTE_ADDR="10.0.0.2")
+    response = client.post(
+        url, {"username": admin.email, "password": "correct-horse-battery", "next": "/admin/"}, REMOTE_ADDR="10.0.0.3"
+    )
+    assert (response.status_code, "_auth_user_id" in client.session) == (200, False)
+    assert response.context["form"].errors["__all__"] == [str(EmailLoginForm.error_messages["locked"])]
+
+
+def test_admin_log_in_still_works_for_staff_and_refuses_others(client, user_a, password, django_user_model):
+    django_user_model.objects.create_superuser(email="root@example.com", password="correct-horse-battery")
+    url = reverse("admin:login")
+    response = client.post(url, {"username": user_a.email, "password": password, "next": "/admin/"})
+    assert (response.status_code, "_auth_user_id" in client.session) == (200, False)
+    response = client.post(
+        url, {"username": "root@example.com", "password": "correct-horse-battery", "next": "/admin/"}
+    )
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
