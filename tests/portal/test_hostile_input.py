@@ -607,3 +607,36 @@ def test_hostile_file_names_are_cleaned_and_never_reach_a_path_or_a_header(clien
     response = client.get(reverse("submissions:file_download", args=[stored.pk]))
     assert "\r" not in response["Content-Disposition"] and "\n" not in response["Content-Disposition"]
     assert "stolen" not in response.cookies
+
+
+# --- hostile points -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", ["NaN", "sNaN", "Infinity", "-Infinity", "1e999", "9999999999", "-1", "17.55", "' OR 1=1 --", "<b>"]
+)
+def test_hostile_points_are_refused_and_nothing_is_saved(db, value):
+    from scoring.models import CriterionScore, ScoreSheet
+
+    world = build_world()
+    entry = factories.EntryFactory(
+        category=world.category, venue=world.venue, status=Entry.Status.ACCEPTED, running_order=2, code="QC-2021-0002"
+    )
+    judge = world.users["judge"]
+    sheet = factories.ScoreSheetFactory(entry=entry, judge=judge, rubric=world.rubric, status=ScoreSheet.Status.DRAFT)
+    criterion = world.rubric.criteria.order_by("position").first()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(judge)
+    response = client.post(
+        reverse("scoring:autosave", args=[sheet.pk]), {f"c{criterion.pk}": value, "version": sheet.version}
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) in ([str(criterion.pk)], ["__all__"])
+    assert CriterionScore.objects.filter(sheet=sheet).count() == 0
+    response = client.post(
+        reverse("scoring:score_entry", args=[world.venue.pk, entry.pk]),
+        {f"c{criterion.pk}": value, "version": sheet.version, "action": "submit"},
+    )
+    assert response.status_code == 400
+    sheet.refresh_from_db()
+    assert (sheet.status, CriterionScore.objects.filter(sheet=sheet).count()) == (ScoreSheet.Status.DRAFT, 0)
