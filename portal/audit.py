@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from openpyxl import Workbook
 
 from portal.models import AuditEvent
@@ -84,7 +84,7 @@ def _name(user) -> str:
 
 SHEET_ACTIONS = {
     "draft": gettext_lazy("draft saved"),
-    "submit": gettext_lazy("submitted"),
+    "submit": pgettext_lazy("audit action", "submitted"),
     "reopen": gettext_lazy("reopened"),
     "recused": gettext_lazy("judge recused"),
     "venue_reopened": gettext_lazy("venue reopened"),
