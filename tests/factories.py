@@ -6,9 +6,10 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from events.models import Category, Criterion, Edition, GradeRule, PanelMember, Rubric, Venue
-from portal.models import User
+from events.models import Category, Criterion, Edition, EditionStatusChange, GradeRule, PanelMember, Rubric, Venue
+from portal.models import AuditEvent, User
 from scoring.models import (
+    AwardList,
     CriterionScore,
     Publication,
     PublishedResult,
@@ -286,3 +287,27 @@ class PublishedResultFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"QC-2021-{n:04d}")
     title = factory.SelfAttribute("entry.title")
     enterprise_name = factory.SelfAttribute("entry.enterprise.name")
+
+
+class EditionStatusChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EditionStatusChange
+
+    edition = factory.SubFactory(EditionFactory)
+    from_status = Edition.Status.DRAFT
+    to_status = Edition.Status.OPEN
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditEvent
+
+    edition = factory.SubFactory(EditionFactory)
+    action = AuditEvent.Action.RESULTS_REQUESTED
+
+
+class AwardListFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AwardList
+
+    edition = factory.SubFactory(EditionFactory)
