@@ -57,3 +57,31 @@ def test_collector_left_off_when_it_was_off_before():
         assert gc.isenabled() is False
     finally:
         gc.enable()
+
+
+def test_copy_text_field_escapes_what_copy_would_misread():
+    assert results.copy_text_field(None) == "\\N"
+    assert (results.copy_text_field(True), results.copy_text_field(False)) == ("t", "f")
+    assert results.copy_text_field(D("84.13")) == "84.13"
+    assert results.copy_text_field(7) == "7"
+    assert results.copy_text_field('{"name":"a\\"b\\\\c"}') == '{"name":"a\\\\"b\\\\\\\\c"}'
+    assert results.copy_text_field("金\t奖\n\r") == "金\\t奖\\n\\r"
+    assert results.copy_text_field("") == ""
+
+
+def test_results_written_twice_keep_one_row_each_with_every_value():
+    category = data.category(grades=[("一等\\奖\t", "share", D("0.5"))])
+    venue, judges = data.venue(category)
+    first = data.scored_entry(venue, judges, [90, 86, 84, 80, 60])
+    second = data.scored_entry(venue, judges, [70, 70, 70])
+
+    results.compute_results(category=category)
+    results.compute_results(category=category)
+
+    rows = {r.entry_id: r for r in Result.objects.filter(category=category)}
+    assert sorted(rows) == sorted([first.pk, second.pk])
+    assert (rows[first.pk].final_score, rows[first.pk].rank, rows[first.pk].grade) == (D("83.33"), 1, "一等\\奖\t")
+    assert (rows[second.pk].final_score, rows[second.pk].rank, rows[second.pk].grade) == (D("70.00"), 2, "")
+    assert rows[second.pk].grade_position is None
+    assert rows[first.pk].protocol["sheets"][0]["total"] == "90.0"
+    assert rows[first.pk].protocol["excluded"] == []
