@@ -389,14 +389,14 @@ def _compute_results(*, edition, category, run) -> str:
     categories = _categories(edition=edition, category=category)
     fingerprints = []
     steps = max(1, len(categories) * 2)
-    for index, category_ in enumerate(categories):
-        (item,) = load_inputs([category_])
+    # All categories in one load: each of its grouped queries walks the criterion scores of the whole edition.
+    for index, item in enumerate(load_inputs(categories)):
         fingerprint = item.fingerprint()
         computed = engine.compute_category(item.rules, item.entries)
         _set_progress(run, int(100 * (2 * index + 1) / steps))
         store_category(item, computed, fingerprint)
         _set_progress(run, int(100 * (2 * index + 2) / steps))
-        fingerprints.append(f"{category_.pk}:{fingerprint};")
+        fingerprints.append(f"{item.category.pk}:{fingerprint};")
     digest = hashlib.sha256()
     for part in fingerprints:
         digest.update(part.encode())
@@ -497,12 +497,13 @@ AUDITED_CHANGES = 500
 
 def _outcomes(edition) -> dict[str, str]:
     """Each entry's result as one line (score, rank, grade), keyed by entry code: what the audit compares."""
-    return {
-        code or f"#{pk}": f"{score if score is not None else '-'} / {rank or '-'} / {grade or '-'}"
-        for pk, code, score, rank, grade in Result.objects.filter(category__edition=edition).values_list(
-            "entry_id", "entry__code", "final_score", "rank", "grade"
-        )
-    }
+    with _collector_paused():
+        return {
+            code or f"#{pk}": f"{score if score is not None else '-'} / {rank or '-'} / {grade or '-'}"
+            for pk, code, score, rank, grade in Result.objects.filter(category__edition=edition).values_list(
+                "entry_id", "entry__code", "final_score", "rank", "grade"
+            )
+        }
 
 
 def _changed_outcomes(before: dict, after: dict) -> tuple[dict, dict]:
