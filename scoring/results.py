@@ -51,25 +51,32 @@ class CategoryInputs:
     entries: list[engine.EntryInput]
     excluded: dict[int, list[dict]] = field(default_factory=dict)  # entry id -> sheets not counted, and why
 
+    # entry id -> its counted sheets as plain numbers, (judge id, total, tie-break points...) in whole tenths
+    counted_tenths: dict[int, list[tuple]] = field(default_factory=dict)
+
     def fingerprint(self) -> str:
-        payload = {
-            "category": self.category.pk,
-            "aggregation": self.rules.aggregation,
-            "min_sheets": self.rules.min_sheets,
-            "scope": self.rules.scope,
-            "grades": [[g.position, g.name, g.rule, str(g.value), str(g.floor)] for g in self.rules.grades],
-            "entries": [
-                [
-                    e.entry_id,
-                    e.venue_id,
-                    [str(m) for m in e.tie_maxima],
-                    sorted([s.judge_id, str(s.total), [str(p) for p in s.tie_points]] for s in e.sheets),
-                    sorted(e.recused),
-                ]
-                for e in sorted(self.entries, key=lambda e: e.entry_id)
-            ],
-        }
-        return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
+        """A digest of everything the results depend on: the category's rules and grades, and per entry (by id)
+        its venue, tie-break maxima, recusals and counted sheets. One repr of plain numbers and strings, hashed
+        once: serialising every sheet's Decimals to JSON cost more than the engine (bench/README.md)."""
+        rules = self.rules
+        header = (
+            self.category.pk,
+            rules.aggregation,
+            rules.min_sheets,
+            rules.scope,
+            [(g.position, g.name, g.rule, str(g.value), str(g.floor)) for g in rules.grades],
+        )
+        entries = [
+            (
+                e.entry_id,
+                e.venue_id,
+                [str(m) for m in e.tie_maxima],
+                sorted(self.counted_tenths.get(e.entry_id, ())),
+                sorted(e.recused),
+            )
+            for e in sorted(self.entries, key=lambda e: e.entry_id)
+        ]
+        return hashlib.sha256(repr((header, entries)).encode()).hexdigest()
 
 
 def considered_entries():
@@ -167,6 +174,7 @@ def load_inputs(categories: list[Category]) -> list[CategoryInputs]:
     tenths = _Tenths()
 
     counted: dict[int, list[engine.Sheet]] = defaultdict(list)
+    counted_tenths: dict[int, list[tuple]] = defaultdict(list)
     excluded: dict[int, list[dict]] = defaultdict(list)
     for _sheet_id, entry_id, judge_id, rubric_id, total, *ties in sheets:
         if entry_id not in entry_rubric:
@@ -181,12 +189,10 @@ def load_inputs(categories: list[Category]) -> list[CategoryInputs]:
         if reason:
             excluded[entry_id].append({"judge": judge_id, "reason": reason})
             continue
+        ties = ties[: len(tie_criteria[rubric_id])]
+        counted_tenths[entry_id].append((judge_id, total, *ties))
         counted[entry_id].append(
-            engine.Sheet(
-                judge_id=judge_id,
-                total=tenths[total],
-                tie_points=tuple(tenths[points] for points in ties[: len(tie_criteria[rubric_id])]),
-            )
+            engine.Sheet(judge_id=judge_id, total=tenths[total], tie_points=tuple(map(tenths.__getitem__, ties)))
         )
 
     inputs = {c.pk: CategoryInputs(category=c, rules=_category_rules(c), entries=[]) for c in categories}
@@ -202,6 +208,8 @@ def load_inputs(categories: list[Category]) -> list[CategoryInputs]:
                 recused=tuple(sorted(recused[entry_id])),
             )
         )
+        if entry_id in counted_tenths:
+            inputs[category_id].counted_tenths[entry_id] = counted_tenths[entry_id]
         if excluded.get(entry_id):
             inputs[category_id].excluded[entry_id] = sorted(excluded[entry_id], key=lambda x: x["judge"])
     return [inputs[c.pk] for c in categories]

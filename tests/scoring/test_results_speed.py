@@ -5,8 +5,10 @@ from decimal import Decimal as D
 
 import pytest
 
+from events.models import GradeRule
 from scoring import results
 from scoring.models import Result
+from tests import factories
 from tests.scoring import results_data as data
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +87,52 @@ def test_results_written_twice_keep_one_row_each_with_every_value():
     assert rows[second.pk].grade_position is None
     assert rows[first.pk].protocol["sheets"][0]["total"] == "90.0"
     assert rows[first.pk].protocol["excluded"] == []
+
+
+def _fingerprint(category):
+    return results.current_fingerprint(edition=category.edition)
+
+
+def test_fingerprint_is_the_same_for_the_same_inputs_and_after_computing():
+    category = data.category(grades=[("一等奖", "share", D("0.5"))])
+    venue, judges = data.venue(category, judges=3)
+    data.scored_entry(venue, judges, [80, 81, 82])
+    before = _fingerprint(category)
+
+    fingerprint = results.compute_results(category=category)
+
+    assert _fingerprint(category) == before == fingerprint
+
+
+def test_fingerprint_changes_when_points_move_between_criteria_with_the_same_total():
+    category = data.category()
+    venue, judges = data.venue(category, judges=3)
+    item = data.scored_entry(venue, judges, [80, 80, 80])
+    before = _fingerprint(category)
+    sheet = item.sheets.first()
+    first, second = sheet.scores.get(criterion__position=1), sheet.scores.get(criterion__position=2)
+    first.points -= D("0.5")
+    second.points += D("0.5")
+    first.save()
+    second.save()
+
+    assert _fingerprint(category) != before
+
+
+def test_fingerprint_changes_with_a_recusal_a_grade_rule_or_the_aggregation():
+    category = data.category()
+    venue, judges = data.venue(category)
+    item = data.scored_entry(venue, judges, [90, 86, 84, 80, 60])
+    seen = {_fingerprint(category)}
+
+    recusal = factories.RecusalFactory(entry=item, judge=judges[4])
+    seen.add(_fingerprint(category))
+    recusal.delete()
+    assert _fingerprint(category) in seen
+    GradeRule.objects.create(category=category, position=1, name="一等奖", rule="share", value=D("0.3"))
+    seen.add(_fingerprint(category))
+    category.aggregation = "median"
+    category.save()
+    seen.add(_fingerprint(category))
+
+    assert len(seen) == 4
