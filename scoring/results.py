@@ -310,9 +310,14 @@ def _upsert_results(rows: list[tuple]) -> None:
 
 
 def _conflict_clause() -> str:
+    """Overwrite an entry's stored result only where the new one differs (computed_at aside): a computation on
+    unchanged inputs writes nothing, so computed_at tells when the result last changed."""
     quote = connection.ops.quote_name
+    table = quote(Result._meta.db_table)
     updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in RESULT_COLUMNS[1:])
-    return f'ON CONFLICT ("entry_id") DO UPDATE SET {updates}'
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    changed = " OR ".join(f"{table}.{quote(c)} {distinct} EXCLUDED.{quote(c)}" for c in RESULT_COLUMNS[1:-1])
+    return f'ON CONFLICT ("entry_id") DO UPDATE SET {updates} WHERE {changed}'
 
 
 def _insert_results(rows: list[tuple]) -> None:

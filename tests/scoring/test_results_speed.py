@@ -136,3 +136,26 @@ def test_fingerprint_changes_with_a_recusal_a_grade_rule_or_the_aggregation():
     seen.add(_fingerprint(category))
 
     assert len(seen) == 4
+
+
+def test_recomputation_rewrites_only_the_results_that_changed():
+    # Each protocol carries its category's fingerprint: a category whose inputs did not change is not rewritten.
+    category = data.category()
+    other = data.category(category.edition)
+    venue, judges = data.venue(category, judges=3)
+    other_venue, other_judges = data.venue(other, judges=3)
+    same = data.scored_entry(other_venue, other_judges, [80, 81, 82])
+    moved = data.scored_entry(venue, judges, [70, 71, 72])
+    results.compute_results(edition=category.edition)
+    first = dict(Result.objects.values_list("entry_id", "computed_at"))
+    score = moved.sheets.first().scores.get(criterion__position=3)
+    score.points -= D("0.3")
+    score.save()
+
+    results.compute_results(edition=category.edition)
+
+    after = {r.entry_id: r for r in Result.objects.all()}
+    assert after[same.pk].computed_at == first[same.pk]
+    assert after[moved.pk].computed_at > first[moved.pk]
+    # (69.7 + 71 + 72) / 3 = 70.90
+    assert (after[moved.pk].final_score, after[same.pk].final_score) == (D("70.90"), D("81.00"))
