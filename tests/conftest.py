@@ -100,6 +100,16 @@ def redis_url() -> str:
 
 # --- browser tests -----------------------------------------------------------------------------
 
+
+def log_in(page, who, password=PASSWORD):
+    """Log in through the real log-in form as a user (or an e-mail address) and wait to leave the form."""
+    page.goto(page.base_url + "/login/")
+    page.fill("input[name=username]", getattr(who, "email", who))
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit].btn-primary")
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 

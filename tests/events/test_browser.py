@@ -4,16 +4,9 @@ import pytest
 
 from events.models import Edition, PanelMember
 from tests import factories
+from tests.conftest import log_in
 
 PASSWORD = "correct-horse-battery"
-
-
-def log_in(page, user):
-    page.goto(f"{page.base_url}/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def add_venue(page, edition, category, name, start, end, judges):

@@ -5,15 +5,9 @@ import pytest
 from submissions.models import Enterprise
 from submissions.validators import example_credit_code
 from tests import factories
+from tests.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, email, password):
-    page.goto(page.base_url + "/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", password)
-    page.click("form button[type=submit].btn-primary")
 
 
 def log_out(page):

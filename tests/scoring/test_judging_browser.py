@@ -5,6 +5,7 @@ import pytest
 
 from scoring import services
 from scoring.models import Recusal, ScoreSheet
+from tests.conftest import log_in
 from tests.scoring.judging_data import judged_venue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,14 +14,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def browser_context_args():
     return {"viewport": {"width": 1024, "height": 768}, "locale": "zh-CN", "has_touch": True}
-
-
-def log_in(page, user, password):
-    page.goto(page.base_url + "/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", password)
-    page.click("form button[type=submit].btn-primary")
-    page.wait_for_url(page.base_url + "/")
 
 
 def log_out(page):

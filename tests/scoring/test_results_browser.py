@@ -3,16 +3,8 @@ a panel leader reads its venue's leniency table."""
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import log_in
 from tests.scoring import results_data as data
-
-
-def log_in(page, user):
-    page.goto(page.base_url + "/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.press("input[name=password]", "Enter")
-    page.wait_for_load_state()
 
 
 @pytest.mark.browser

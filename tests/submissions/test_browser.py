@@ -7,17 +7,10 @@ import pytest
 
 from submissions.models import Entry
 from tests import factories
+from tests.conftest import log_in
 from tests.submissions.conftest import PDF_BYTES, pptx_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, email, password):
-    page.goto(page.base_url + "/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", password)
-    page.click("form button[type=submit].btn-primary")
-    page.wait_for_load_state()
 
 
 def log_out(page):
