@@ -44,12 +44,19 @@ def create_rubric_from_template(*, edition, key: str, name: str | None = None) -
         raise ValidationError(
             _("This edition already has a rubric named “%(name)s”. Rename it first or edit it.") % {"name": name}
         )
-    criteria = template["criteria"]
+    return create_rubric(
+        edition=edition, name=name, kind=template["kind"], standard=template["standard"], criteria=template["criteria"]
+    )
+
+
+@transaction.atomic
+def create_rubric(*, edition, name: str, kind: str, criteria, standard: str = "") -> Rubric:
+    """A rubric from (criterion, maximum, breaks ties) triples, in order; its total is their sum."""
     rubric = Rubric.objects.create(
         edition=edition,
         name=name,
-        kind=template["kind"],
-        standard=template["standard"],
+        kind=kind,
+        standard=standard,
         total=sum((Decimal(maximum) for _n, maximum, _t in criteria), Decimal("0")),
     )
     Criterion.objects.bulk_create(

@@ -96,7 +96,7 @@ def enterprise_review(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            if enterprise.pk and form.cleaned_data["decision"] == "approve":
+            if form.cleaned_data["decision"] == "approve":
                 messages.success(request, _("%(name)s is approved.") % {"name": enterprise.name})
             else:
                 messages.info(request, _("%(name)s is rejected.") % {"name": enterprise.name})

@@ -30,8 +30,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from events.models import Category, Criterion, Edition, GradeRule, PanelMember, Rubric, Venue
-from events.services import create_rubric_from_template
+from events.models import Category, Edition, GradeRule, PanelMember, Venue
+from events.services import create_rubric, create_rubric_from_template
 from scoring.models import CriterionScore, Recusal, ScoreSheet
 from submissions.models import Enterprise, Entry, Member, RecommendingUnit
 from submissions.validators import example_credit_code
@@ -383,16 +383,7 @@ class Command(BaseCommand):
                 )
             else:
                 rubric_name, criteria = OWN_RUBRICS[kind]
-                rubric = Rubric.objects.create(
-                    edition=edition,
-                    name=rubric_name,
-                    kind=kind,
-                    total=sum((Decimal(m) for _n, m, _t in criteria), Decimal(0)),
-                )
-                Criterion.objects.bulk_create(
-                    Criterion(rubric=rubric, position=i, name=n, max_points=Decimal(m), breaks_ties=t)
-                    for i, (n, m, t) in enumerate(criteria, start=1)
-                )
+                rubric = create_rubric(edition=edition, name=rubric_name, kind=kind, criteria=criteria)
                 rubrics = (rubric, None)
             category = Category.objects.create(
                 edition=edition,
