@@ -131,6 +131,7 @@ def save_rubric(*, rubric: Rubric, criteria: list[dict]) -> Rubric:
     if removed:
         # Draft scores on a removed criterion go with it; submitted ones cannot exist (the rubric is not locked).
         CriterionScore.objects.filter(criterion_id__in=removed).delete()
+        ScoreSheet.objects.filter(rubric=rubric).refresh_totals()
         Criterion.objects.filter(pk__in=removed).delete()
     # Move the kept criteria out of the way first, so that swapping two positions or names never collides.
     for n, pk in enumerate(sorted(kept)):

@@ -256,6 +256,7 @@ def load_demo_scores(*, edition: Edition, organiser) -> bool:
         ),
         batch_size=2000,
     )
+    ScoreSheet.objects.filter(entry__edition=edition).refresh_totals()
 
     # Every venue signed off by its leader; the edition judged; results computed and published.
     signed_off_at = timezone.make_aware(datetime(2021, 9, 24, 18, 0))

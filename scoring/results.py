@@ -10,18 +10,18 @@ from __future__ import annotations
 import gc
 import hashlib
 import io
-import json
 import logging
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 import kombu.exceptions
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, IntegerField, Q, Sum
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, When
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from events.models import Category, Criterion, Edition, PanelMember, Venue
 from portal import audit
 from scoring import engine
-from scoring.models import Publication, PublishedResult, Recusal, Result, ResultRun, ScoreSheet
+from scoring.models import CriterionScore, Publication, PublishedResult, Recusal, Result, ResultRun, ScoreSheet
 from submissions.models import Entry, Member
 
 logger = logging.getLogger(__name__)
@@ -39,49 +39,98 @@ ONE_PLACE = Decimal("0.1")
 ZERO = Decimal(0)
 
 
-# --- loading -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class CategoryInputs:
-    """Everything the engine needs for one category, plus what the protocol tells about excluded sheets."""
-
-    category: Category
-    rules: engine.CategoryRules
-    entries: list[engine.EntryInput]
-    excluded: dict[int, list[dict]] = field(default_factory=dict)  # entry id -> sheets not counted, and why
-
-    # entry id -> its counted sheets as plain numbers, (judge id, total, tie-break points...) in whole tenths
-    counted_tenths: dict[int, list[tuple]] = field(default_factory=dict)
-
-    def fingerprint(self) -> str:
-        """A digest of everything the results depend on: the category's rules and grades, and per entry (by id)
-        its venue, tie-break maxima, recusals and counted sheets. One repr of plain numbers and strings, hashed
-        once: serialising every sheet's Decimals to JSON cost more than the engine (bench/README.md)."""
-        rules = self.rules
-        header = (
-            self.category.pk,
-            rules.aggregation,
-            rules.min_sheets,
-            rules.scope,
-            [(g.position, g.name, g.rule, str(g.value), str(g.floor)) for g in rules.grades],
-        )
-        entries = [
-            (
-                e.entry_id,
-                e.venue_id,
-                [str(m) for m in e.tie_maxima],
-                sorted(self.counted_tenths.get(e.entry_id, ())),
-                sorted(e.recused),
-            )
-            for e in sorted(self.entries, key=lambda e: e.entry_id)
-        ]
-        return hashlib.sha256(repr((header, entries)).encode()).hexdigest()
+# --- which sheets count --------------------------------------------------------------------------------
 
 
 def considered_entries():
     """Entries that take part in the results: accepted, with a venue."""
     return Entry.objects.filter(status=Entry.Status.ACCEPTED, venue__isnull=False)
+
+
+def entry_rubric(prefix: str = ""):
+    """An expression: the rubric an entry is judged on (Category.rubric_for in SQL); `prefix` leads from the
+    queried model to the entry ("entry__" from a sheet)."""
+    return Case(
+        When(
+            Q(**{f"{prefix}topic_type": Entry.TopicType.INNOVATION})
+            & Q(**{f"{prefix}category__innovation_rubric__isnull": False}),
+            then=F(f"{prefix}category__innovation_rubric_id"),
+        ),
+        default=F(f"{prefix}category__rubric_id"),
+    )
+
+
+def submitted_sheets(categories, entry_ids=None):
+    """The submitted sheets of the considered entries of some categories (or of some of their entries), each with
+    what decides whether it counts (DOMAIN.md section 5): `on_panel` (its judge sits on the panel of the entry's
+    venue), `recused` (a recusal of the judge from the entry stands) and `entry_rubric` (the rubric the entry is
+    judged on, which must be the sheet's)."""
+    sheets = ScoreSheet.objects.filter(
+        status=ScoreSheet.Status.SUBMITTED,
+        entry__category__in=categories,
+        entry__status=Entry.Status.ACCEPTED,
+        entry__venue__isnull=False,
+    )
+    if entry_ids is not None:
+        sheets = sheets.filter(entry_id__in=entry_ids)
+    return sheets.order_by().annotate(
+        on_panel=Exists(
+            PanelMember.objects.filter(venue_id=OuterRef("entry__venue_id"), judge_id=OuterRef("judge_id"))
+        ),
+        recused=Exists(
+            Recusal.objects.filter(entry_id=OuterRef("entry_id"), judge_id=OuterRef("judge_id"), lifted_at__isnull=True)
+        ),
+        entry_rubric=entry_rubric("entry__"),
+    )
+
+
+def counted_sheets(categories, entry_ids=None):
+    """The sheets the results count."""
+    return submitted_sheets(categories, entry_ids).filter(on_panel=True, recused=False, rubric_id=F("entry_rubric"))
+
+
+def _exclusion(on_panel: bool, recused: bool, right_rubric: bool) -> str:
+    """Why a submitted sheet is not counted ("" when it is), as the protocol says it."""
+    if not on_panel:
+        return "not_on_panel"
+    if recused:
+        return "recused"
+    if not right_rubric:
+        return "other_rubric"
+    return ""
+
+
+def _in_tenths(field: str):
+    """An expression: points (one decimal place) in whole tenths, 84.5 -> 845 (rounded, for SQLite, which does
+    decimal arithmetic in binary floats)."""
+    return Cast(Round(F(field) * 10), IntegerField())
+
+
+def _counted_totals(categories) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Per entry, its counted sheets' totals in whole tenths, sorted ascending, and those sheets' ids.
+    PostgreSQL groups them into arrays; with SQLite the rows are grouped here."""
+    tenths = _in_tenths("total")
+    sheets = counted_sheets(categories).order_by()  # a default ordering would join tables and group by them
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.aggregates import ArrayAgg
+
+        rows = (
+            sheets.values("entry_id")
+            .annotate(tenths=ArrayAgg(tenths, order_by=tenths), ids=ArrayAgg("pk"))
+            .values_list("entry_id", "tenths", "ids")
+        )
+    else:
+        grouped = defaultdict(list)
+        for entry_id, pk, value in sheets.annotate(tenths=tenths).values_list("entry_id", "pk", "tenths"):
+            grouped[entry_id].append((value, pk))
+        rows = [
+            (entry_id, [v for v, _pk in sorted(items)], [pk for _v, pk in items]) for entry_id, items in grouped.items()
+        ]
+    totals, ids = {}, {}
+    for entry_id, values, pks in rows:
+        totals[entry_id] = values
+        ids[entry_id] = pks
+    return totals, ids
 
 
 def _category_rules(category: Category) -> engine.CategoryRules:
@@ -96,123 +145,148 @@ def _category_rules(category: Category) -> engine.CategoryRules:
     )
 
 
-def _rubric_id(category: Category, topic_type: str) -> int | None:
-    if topic_type == Entry.TopicType.INNOVATION and category.innovation_rubric_id:
-        return category.innovation_rubric_id
-    return category.rubric_id
-
-
-def _tenths(condition: Q | None = None):
-    """A sheet's sum of points (optionally of some criteria) in whole tenths: points have one decimal place, so
-    the sum times 10 is a whole number (rounded, for SQLite, which sums decimals as binary floats)."""
-    return Cast(Round(Sum(F("scores__points") * 10, filter=condition)), IntegerField())
-
-
-class _Tenths(dict):
-    """Whole tenths -> the Decimal with one place (845 -> 84.5, None -> 0.0), each made once."""
-
-    def __missing__(self, tenths):
-        value = self[tenths] = ZERO.quantize(ONE_PLACE) if tenths is None else Decimal(tenths).scaleb(-1)
-        return value
-
-
-def load_inputs(categories: list[Category]) -> list[CategoryInputs]:
-    """The engine's inputs for some categories, in a fixed number of queries whatever their size."""
-    if not categories:
-        return []
-    by_id = {c.pk: c for c in categories}
-    entries = list(
-        considered_entries().filter(category__in=by_id).values_list("pk", "category_id", "venue_id", "topic_type")
-    )
-    entry_rubric = {pk: _rubric_id(by_id[cat], topic) for pk, cat, _venue, topic in entries}
-    entry_venue = {pk: venue for pk, _cat, venue, _topic in entries}
-
-    tie_criteria: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
+def _tie_criteria(rubric_ids) -> dict[int, list[tuple[int, str, Decimal]]]:
+    """Each rubric's tie-break criteria in order: (criterion id, name, maximum)."""
+    criteria: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
     for rubric_id, criterion_id, name, maximum in (
-        Criterion.objects.filter(rubric_id__in={r for r in entry_rubric.values() if r}, breaks_ties=True)
+        Criterion.objects.filter(rubric_id__in={r for r in rubric_ids if r}, breaks_ties=True)
         .order_by("rubric_id", "position")
         .values_list("rubric_id", "pk", "name", "max_points")
     ):
-        tie_criteria[rubric_id].append((criterion_id, name, maximum))
+        criteria[rubric_id].append((criterion_id, name, maximum))
+    return criteria
 
-    panels: dict[int, set[int]] = defaultdict(set)
-    for venue_id, judge_id in PanelMember.objects.filter(venue_id__in=set(entry_venue.values())).values_list(
-        "venue_id", "judge_id"
-    ):
-        panels[venue_id].add(judge_id)
 
-    entry_filter = {
-        "entry__category__in": by_id,
-        "entry__status": Entry.Status.ACCEPTED,
-        "entry__venue__isnull": False,
-    }
-    recused: dict[int, set[int]] = defaultdict(set)
-    for entry_id, judge_id in Recusal.objects.filter(lifted_at__isnull=True, **entry_filter).values_list(
-        "entry_id", "judge_id"
-    ):
-        recused[entry_id].add(judge_id)
-
-    # One pass over the criterion scores: each sheet's total and its points on the k-th tie-break criterion of
-    # its rubric (the k-th criteria of all rubrics share one conditional sum).
-    tie_count = max((len(c) for c in tie_criteria.values()), default=0)
-    tie_sums = {
-        f"tie{k}": _tenths(Q(scores__criterion_id__in=[c[k][0] for c in tie_criteria.values() if len(c) > k]))
-        for k in range(tie_count)
-    }
-    query = (
-        ScoreSheet.objects.filter(status=ScoreSheet.Status.SUBMITTED, **entry_filter)
-        .order_by()
-        .values_list("pk", "entry_id", "judge_id", "rubric_id")
-        .annotate(total=_tenths(), **tie_sums)
+def _entries(categories, entry_ids=None) -> list[tuple[int, int, int, int | None]]:
+    """The considered entries of some categories: (id, category id, venue id, rubric id), by id."""
+    entries = considered_entries().filter(category__in=categories)
+    if entry_ids is not None:
+        entries = entries.filter(pk__in=entry_ids)
+    return list(
+        entries.annotate(judged_on=entry_rubric())
+        .order_by("pk")
+        .values_list("pk", "category_id", "venue_id", "judged_on")
     )
-    # The sums come as whole tenths, read straight from the cursor, and each distinct value becomes a Decimal
-    # once: converting 700,000 sums one by one through the ORM cost more than the query (bench/README.md).
-    sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        sheets = cursor.fetchall()
-    tenths = _Tenths()
 
-    counted: dict[int, list[engine.Sheet]] = defaultdict(list)
-    counted_tenths: dict[int, list[tuple]] = defaultdict(list)
-    excluded: dict[int, list[dict]] = defaultdict(list)
-    for _sheet_id, entry_id, judge_id, rubric_id, total, *ties in sheets:
-        if entry_id not in entry_rubric:
-            continue
-        reason = ""
-        if judge_id not in panels[entry_venue[entry_id]]:
-            reason = "not_on_panel"
-        elif judge_id in recused[entry_id]:
-            reason = "recused"
-        elif rubric_id != entry_rubric[entry_id]:
-            reason = "other_rubric"
-        if reason:
-            excluded[entry_id].append({"judge": judge_id, "reason": reason})
-            continue
-        ties = ties[: len(tie_criteria[rubric_id])]
-        counted_tenths[entry_id].append((judge_id, total, *ties))
-        counted[entry_id].append(
-            engine.Sheet(judge_id=judge_id, total=tenths[total], tie_points=tuple(map(tenths.__getitem__, ties)))
+
+def _tie_counts(categories) -> dict[int, int]:
+    """Per category, how many tie-break values its entries have: the most tie-break criteria of the rubrics its
+    considered entries are judged on (engine.category_tie_count)."""
+    pairs = set(
+        considered_entries()
+        .filter(category__in=categories)
+        .annotate(judged_on=entry_rubric())
+        .order_by()
+        .values_list("category_id", "judged_on")
+        .distinct()
+    )
+    tie_criteria = _tie_criteria({rubric for _category, rubric in pairs})
+    counts = {c.pk: 0 for c in categories}
+    for category_id, rubric_id in pairs:
+        counts[category_id] = max(counts[category_id], len(tie_criteria.get(rubric_id, ())))
+    return counts
+
+
+# --- the computation ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CategoryScores:
+    """One category's results as computed (no protocol), and the fingerprint of everything they depend on."""
+
+    category: Category
+    rules: engine.CategoryRules
+    results: list[engine.EntryResult]
+    fingerprint: str
+
+
+def score_categories(categories: list[Category]) -> list[CategoryScores]:
+    """Compute the results of some categories in a fixed number of queries whatever their size.
+
+    Each entry's final score comes from its counted sheets' totals (ScoreSheet.total, kept with the points);
+    tie-break values are read only for the entries still equal, one criterion at a time (engine.break_ties). The
+    protocol is not built here: `protocols` builds it from the same sheets when it is shown or published."""
+    if not categories:
+        return []
+    entries = _entries(categories)
+    by_category = defaultdict(list)
+    for row in entries:
+        by_category[row[1]].append(row)
+    tie_criteria = _tie_criteria({rubric for *_, rubric in entries})
+    totals, sheet_ids = _counted_totals(categories)
+    scored = []
+    for category in categories:
+        rules = _category_rules(category)
+        rows = by_category[category.pk]
+        results = [
+            engine.score_totals(entry_id, venue_id, totals.get(entry_id, []), rules)
+            for entry_id, _category, venue_id, _rubric in rows
+        ]
+        engine.break_ties(
+            rules,
+            results,
+            max((len(tie_criteria.get(rubric, ())) for *_, rubric in rows), default=0),
+            partial(_tie_values, rules, rows, sheet_ids, tie_criteria),
         )
-
-    inputs = {c.pk: CategoryInputs(category=c, rules=_category_rules(c), entries=[]) for c in categories}
-    for entry_id, category_id, venue_id, _topic in entries:
-        criteria = tie_criteria[entry_rubric[entry_id]] if entry_rubric[entry_id] else []
-        inputs[category_id].entries.append(
-            engine.EntryInput(
-                entry_id=entry_id,
-                venue_id=venue_id,
-                sheets=tuple(counted[entry_id]),
-                tie_maxima=tuple(m for _c, _n, m in criteria),
-                tie_names=tuple(n for _c, n, _m in criteria),
-                recused=tuple(sorted(recused[entry_id])),
+        engine.rank_and_grade(rules, results)
+        scored.append(
+            CategoryScores(
+                category=category,
+                rules=rules,
+                results=results,
+                fingerprint=_fingerprint(category, rules, rows, totals, results),
             )
         )
-        if entry_id in counted_tenths:
-            inputs[category_id].counted_tenths[entry_id] = counted_tenths[entry_id]
-        if excluded.get(entry_id):
-            inputs[category_id].excluded[entry_id] = sorted(excluded[entry_id], key=lambda x: x["judge"])
-    return [inputs[c.pk] for c in categories]
+    return scored
+
+
+def _tie_values(rules, rows, sheet_ids, tie_criteria, index: int, entry_ids: set[int]) -> dict[int, Decimal]:
+    """The index-th tie-break value of some entries of one category, from their counted sheets' points on the
+    index-th tie-break criterion of their rubric (engine.break_ties asks only for the entries still tied)."""
+    criteria = {rubric: c[index] for rubric, c in tie_criteria.items() if len(c) > index}
+    counted = {pk for entry_id in entry_ids for pk in sheet_ids.get(entry_id, ())}
+    points = defaultdict(list)
+    wanted = list(entry_ids)
+    limit = connection.features.max_query_params  # None on PostgreSQL: one query
+    batch = max(1, limit - len(criteria) - 10) if limit else max(1, len(wanted))
+    for start in range(0, len(wanted), batch):
+        for entry_id, sheet_id, value in (
+            CriterionScore.objects.filter(
+                sheet__entry_id__in=wanted[start : start + batch],
+                criterion_id__in=[criterion_id for criterion_id, _name, _max in criteria.values()],
+            )
+            .order_by()
+            .values_list("sheet__entry_id", "sheet_id", _in_tenths("points"))
+        ):
+            if sheet_id in counted:  # the sheets the entry's total counted, not the others
+                points[entry_id].append(value)
+    return {
+        entry_id: engine.tie_value_from_tenths(
+            sorted(points[entry_id]),
+            criteria[rubric][2] if rubric in criteria else None,
+            sheets=len(sheet_ids.get(entry_id, ())),
+            method=rules.aggregation,
+        )
+        for entry_id, _category, _venue, rubric in rows
+        if entry_id in entry_ids
+    }
+
+
+def _fingerprint(category, rules, rows, totals, results) -> str:
+    """A digest of everything one category's results depend on: its rules and grades; per entry (by id) its venue
+    and its counted sheets' totals; the tie-break values that ordered tied entries. One repr of plain numbers and
+    strings, hashed once. A change that cannot move a score, rank or grade (a judge's points moved between two
+    criteria of an entry whose score is its own) leaves it as it is."""
+    header = (
+        category.pk,
+        rules.aggregation,
+        rules.min_sheets,
+        rules.scope,
+        [(g.position, g.name, g.rule, str(g.value), str(g.floor)) for g in rules.grades],
+    )
+    body = [(entry_id, venue_id, totals.get(entry_id, ())) for entry_id, _category, venue_id, _rubric in rows]
+    ties = sorted((r.entry_id, [str(v) for v in r.tie_values]) for r in results if r.tie_values)
+    return hashlib.sha256(repr((header, body, ties)).encode()).hexdigest()
 
 
 def _categories(*, edition=None, category=None) -> list[Category]:
@@ -224,20 +298,17 @@ def _categories(*, edition=None, category=None) -> list[Category]:
     return list(queryset.filter(edition=edition))
 
 
-def edition_fingerprint(categories_inputs: list[CategoryInputs]) -> str:
+def edition_fingerprint(scored: list[CategoryScores]) -> str:
     digest = hashlib.sha256()
-    for item in categories_inputs:
-        digest.update(f"{item.category.pk}:{item.fingerprint()};".encode())
+    for item in scored:
+        digest.update(f"{item.category.pk}:{item.fingerprint};".encode())
     return digest.hexdigest()
 
 
 def current_fingerprint(*, edition) -> str:
     """The fingerprint of the edition's inputs as they are now (compare with the last computation's)."""
     with _collector_paused():
-        return edition_fingerprint(load_inputs(_categories(edition=edition)))
-
-
-# --- computing and storing ---------------------------------------------------------------------------
+        return edition_fingerprint(score_categories(_categories(edition=edition)))
 
 
 def _set_progress(run, percent: int) -> None:
@@ -246,31 +317,25 @@ def _set_progress(run, percent: int) -> None:
         ResultRun.objects.filter(pk=run.pk).update(progress=run.progress)
 
 
-def store_category(item: CategoryInputs, computed: dict[int, engine.EntryResult], fingerprint: str) -> int:
+def store_category(item: CategoryScores) -> int:
     """Write one category's results: overwrite each entry's Result, delete those of entries no longer in."""
     category = item.category
     now = timezone.now()
-    rows = []
-    for entry in item.entries:
-        result = computed[entry.entry_id]
-        protocol = dict(result.protocol)
-        protocol["excluded"] = item.excluded.get(entry.entry_id, [])
-        protocol["fingerprint"] = fingerprint
-        rows.append(
-            (
-                entry.entry_id,
-                category.pk,
-                entry.venue_id,
-                result.counted_sheets,
-                result.final_score,
-                result.ranked,
-                result.rank,
-                result.grade,
-                result.grade_position,
-                json.dumps(protocol, ensure_ascii=False, separators=(",", ":")),
-                now,
-            )
+    rows = [
+        (
+            result.entry_id,
+            category.pk,
+            result.venue_id,
+            result.counted_sheets,
+            result.final_score,
+            result.ranked,
+            result.rank,
+            result.grade,
+            result.grade_position,
+            now,
         )
+        for result in item.results
+    ]
     with transaction.atomic():
         # One computation at a time per edition: the row lock serialises concurrent workers.
         Edition.objects.select_for_update().filter(pk=category.edition_id).first()
@@ -291,13 +356,12 @@ RESULT_COLUMNS = (
     "rank",
     "grade",
     "grade_position",
-    "protocol",
     "computed_at",
 )
 
 
 def _upsert_results(rows: list[tuple]) -> None:
-    """Insert or overwrite Result rows (tuples in RESULT_COLUMNS order, the protocol as JSON text).
+    """Insert or overwrite Result rows (tuples in RESULT_COLUMNS order).
 
     PostgreSQL: the rows are streamed with COPY into a temporary table, then one INSERT ... ON CONFLICT moves
     them in. Elsewhere (SQLite): one multi-row INSERT ... ON CONFLICT per batch. Building 20,000 model instances
@@ -344,9 +408,12 @@ _COPY_CONTROLS = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 def copy_text_field(value) -> str:
     """One value in PostgreSQL's COPY text format: NULL is \\N, booleans t/f, backslash and controls escaped."""
+    kind = type(value)
+    if kind is int or kind is Decimal:  # most of a results row: checked first
+        return str(value)
     if value is None:
         return "\\N"
-    if value is True or value is False:
+    if kind is bool:
         return "t" if value else "f"
     if isinstance(value, str):
         if "\\" in value:
@@ -394,26 +461,19 @@ def compute_results(*, edition=None, category=None, run: ResultRun | None = None
 
     Idempotent: identical inputs give identical results, stored over the previous ones.
     """
+    return edition_fingerprint(_compute(edition=edition, category=category, run=run))
+
+
+def _compute(*, edition=None, category=None, run=None) -> list[CategoryScores]:
     with _collector_paused():
-        return _compute_results(edition=edition, category=category, run=run)
-
-
-def _compute_results(*, edition, category, run) -> str:
-    categories = _categories(edition=edition, category=category)
-    fingerprints = []
-    steps = max(1, len(categories) * 2)
-    # All categories in one load: each of its grouped queries walks the criterion scores of the whole edition.
-    for index, item in enumerate(load_inputs(categories)):
-        fingerprint = item.fingerprint()
-        computed = engine.compute_category(item.rules, item.entries)
-        _set_progress(run, int(100 * (2 * index + 1) / steps))
-        store_category(item, computed, fingerprint)
-        _set_progress(run, int(100 * (2 * index + 2) / steps))
-        fingerprints.append(f"{item.category.pk}:{fingerprint};")
-    digest = hashlib.sha256()
-    for part in fingerprints:
-        digest.update(part.encode())
-    return digest.hexdigest()
+        categories = _categories(edition=edition, category=category)
+        # All categories in one load: each grouped query walks the sheets of the whole edition.
+        scored = score_categories(categories)
+        _set_progress(run, 50)
+        for index, item in enumerate(scored):
+            store_category(item)
+            _set_progress(run, 50 + int(50 * (index + 1) / len(scored)))
+        return scored
 
 
 # A run still queued after this long was never sent (the broker was down) or its message was lost (Redis
@@ -474,7 +534,7 @@ def execute_run(*, run: ResultRun) -> ResultRun:
     run.status = ResultRun.Status.RUNNING
     before = _outcomes(run.edition)
     try:
-        fingerprint = compute_results(edition=run.edition, run=run)
+        scored = _compute(edition=run.edition, run=run)
     except Exception as error:
         run.status = ResultRun.Status.FAILED
         run.error = f"{type(error).__name__}: {error}"
@@ -490,17 +550,18 @@ def execute_run(*, run: ResultRun) -> ResultRun:
         raise
     run.status = ResultRun.Status.DONE
     run.progress = 100
-    run.fingerprint = fingerprint
+    run.fingerprint = edition_fingerprint(scored)
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "progress", "fingerprint", "finished_at"])
-    old, new = _changed_outcomes(before, _outcomes(run.edition))
+    after = {r.entry_id: (r.final_score, r.rank, r.grade) for item in scored for r in item.results}
+    old, new = _changed_outcomes(before, after)
     audit.record(
         edition=run.edition,
         user=run.started_by,
         action=audit.Action.RESULTS_COMPUTED,
         target=f"#{run.pk}",
         old=old,
-        new={**new, "fingerprint": fingerprint[:12]},
+        new={**new, "fingerprint": run.fingerprint[:12]},
     )
     return run
 
@@ -508,26 +569,33 @@ def execute_run(*, run: ResultRun) -> ResultRun:
 AUDITED_CHANGES = 500
 
 
-def _outcomes(edition) -> dict[str, str]:
-    """Each entry's result as one line (score, rank, grade), keyed by entry code: what the audit compares."""
-    with _collector_paused():
-        return {
-            code or f"#{pk}": f"{score if score is not None else '-'} / {rank or '-'} / {grade or '-'}"
-            for pk, code, score, rank, grade in Result.objects.filter(category__edition=edition).values_list(
-                "entry_id", "entry__code", "final_score", "rank", "grade"
-            )
-        }
+def _outcomes(edition) -> dict[int, tuple]:
+    """Each entry's stored result (score, rank, grade), by entry id: what the audit compares."""
+    return {
+        entry_id: (score, rank, grade)
+        for entry_id, score, rank, grade in Result.objects.filter(category__edition=edition)
+        .order_by()
+        .values_list("entry_id", "final_score", "rank", "grade")
+    }
+
+
+def _outcome_text(outcome: tuple) -> str:
+    score, rank, grade = outcome
+    return f"{score if score is not None else '-'} / {rank or '-'} / {grade or '-'}"
 
 
 def _changed_outcomes(before: dict, after: dict) -> tuple[dict, dict]:
-    """The entries whose score, rank or grade changed or that left the results (at most AUDITED_CHANGES of
-    them), before and after; entries computed for the first time are only counted."""
-    changed = sorted(code for code in before if before[code] != after.get(code))
-    old = {code: before[code] for code in changed[:AUDITED_CHANGES]}
-    new = {code: after[code] for code in changed[:AUDITED_CHANGES] if code in after}
+    """The entries (by code) whose score, rank or grade changed or that left the results (at most
+    AUDITED_CHANGES of them), before and after; entries computed for the first time are only counted."""
+    changed_ids = [entry_id for entry_id, outcome in before.items() if after.get(entry_id) != outcome]
+    codes = dict(Entry.objects.filter(pk__in=changed_ids).values_list("pk", "code")) if changed_ids else {}
+    changed = sorted((codes.get(entry_id) or f"#{entry_id}", entry_id) for entry_id in changed_ids)
+    shown = changed[:AUDITED_CHANGES]
+    old = {code: _outcome_text(before[entry_id]) for code, entry_id in shown}
+    new = {code: _outcome_text(after[entry_id]) for code, entry_id in shown if entry_id in after}
     if len(changed) > AUDITED_CHANGES:
         new["…"] = str(len(changed) - AUDITED_CHANGES)
-    first_time = sum(1 for code in after if code not in before)
+    first_time = sum(1 for entry_id in after if entry_id not in before)
     if first_time:
         new["new results"] = str(first_time)
     return old, new
@@ -539,6 +607,151 @@ def latest_run(edition):
 
 def latest_done_run(edition):
     return ResultRun.objects.filter(edition=edition, status=ResultRun.Status.DONE).first()
+
+
+# --- protocols ---------------------------------------------------------------------------------------
+
+
+def _tenths(condition: Q | None = None):
+    """A sheet's sum of points on some criteria in whole tenths: points have one decimal place, so the sum times
+    10 is a whole number (rounded, for SQLite, which sums decimals as binary floats)."""
+    return Cast(Round(Sum(F("scores__points") * 10, filter=condition)), IntegerField())
+
+
+class _Tenths(dict):
+    """Whole tenths -> the Decimal with one place (845 -> 84.5, None -> 0.0), each made once."""
+
+    def __missing__(self, tenths):
+        value = self[tenths] = ZERO.quantize(ONE_PLACE) if tenths is None else Decimal(tenths).scaleb(-1)
+        return value
+
+
+@dataclass
+class CategoryInputs:
+    """Some entries of one category as the engine's full computation takes them (every counted sheet with its
+    judge and tie-break points), and the sheets not counted with the reason, for the protocol."""
+
+    category: Category
+    rules: engine.CategoryRules
+    tie_count: int  # the category's, whichever of its entries are loaded
+    entries: list[engine.EntryInput]
+    excluded: dict[int, list[dict]] = field(default_factory=dict)  # entry id -> sheets not counted, and why
+
+
+def load_inputs(categories: list[Category], entry_ids=None) -> list[CategoryInputs]:
+    """The engine's full inputs for some categories (or some of their entries), in a fixed number of queries."""
+    if not categories:
+        return []
+    entries = _entries(categories, entry_ids)
+    wanted = [row[0] for row in entries]
+    tie_criteria = _tie_criteria({rubric for *_, rubric in entries})
+    tie_counts = _tie_counts(categories)
+
+    recused: dict[int, set[int]] = defaultdict(set)
+    for entry_id, judge_id in Recusal.objects.filter(lifted_at__isnull=True, entry_id__in=wanted).values_list(
+        "entry_id", "judge_id"
+    ):
+        recused[entry_id].add(judge_id)
+
+    # Each sheet's points on the k-th tie-break criterion of its rubric (the k-th criteria of all rubrics share
+    # one conditional sum), in whole tenths.
+    sums = {
+        f"tie{k}": _tenths(Q(scores__criterion_id__in=[c[k][0] for c in tie_criteria.values() if len(c) > k]))
+        for k in range(max((len(c) for c in tie_criteria.values()), default=0))
+    }
+    tie_points = {}
+    if sums:
+        for pk, *ties in (
+            ScoreSheet.objects.filter(status=ScoreSheet.Status.SUBMITTED, entry_id__in=wanted)
+            .order_by()
+            .values("pk")
+            .annotate(**sums)
+            .values_list("pk", *sums)
+        ):
+            tie_points[pk] = ties
+    tenths = _Tenths()
+
+    counted: dict[int, list[engine.Sheet]] = defaultdict(list)
+    excluded: dict[int, list[dict]] = defaultdict(list)
+    for pk, entry_id, judge_id, rubric_id, total, on_panel, is_recused, judged_on in submitted_sheets(
+        categories, wanted
+    ).values_list("pk", "entry_id", "judge_id", "rubric_id", "total", "on_panel", "recused", "entry_rubric"):
+        reason = _exclusion(on_panel, is_recused, rubric_id == judged_on)
+        if reason:
+            excluded[entry_id].append({"judge": judge_id, "reason": reason})
+            continue
+        ties = tie_points.get(pk, ())[: len(tie_criteria.get(rubric_id, ()))]
+        counted[entry_id].append(
+            engine.Sheet(judge_id=judge_id, total=total, tie_points=tuple(map(tenths.__getitem__, ties)))
+        )
+
+    inputs = {
+        c.pk: CategoryInputs(category=c, rules=_category_rules(c), tie_count=tie_counts[c.pk], entries=[])
+        for c in categories
+    }
+    for entry_id, category_id, venue_id, rubric_id in entries:
+        criteria = tie_criteria.get(rubric_id, ())
+        inputs[category_id].entries.append(
+            engine.EntryInput(
+                entry_id=entry_id,
+                venue_id=venue_id,
+                sheets=tuple(counted[entry_id]),
+                tie_maxima=tuple(m for _c, _n, m in criteria),
+                tie_names=tuple(n for _c, n, _m in criteria),
+                recused=tuple(sorted(recused[entry_id])),
+            )
+        )
+        if excluded.get(entry_id):
+            inputs[category_id].excluded[entry_id] = sorted(excluded[entry_id], key=lambda x: x["judge"])
+    return [inputs[c.pk] for c in categories]
+
+
+def protocols(results, *, fingerprint: str = "") -> dict[int, dict]:
+    """The protocol of each of some stored results (entry id -> protocol): how its score was reached, built with
+    the engine from the sheets as they are now, with the stored rank and grade. Where the sheets changed since
+    the computation so that the score or the counted sheets differ, the protocol is flagged "changed"."""
+    results = list(results)
+    if not results:
+        return {}
+    stored = {r.entry_id: r for r in results}
+    categories = list(
+        Category.objects.filter(pk__in={r.category_id for r in results})
+        .prefetch_related("grade_rules")
+        .order_by("position", "pk")
+    )
+    ranked_in_scope: dict[tuple, int] = defaultdict(int)
+    for category_id, venue_id, count in (
+        Result.objects.filter(category__in=categories, ranked=True)
+        .order_by()
+        .values("category_id", "venue_id")
+        .annotate(n=Count("pk"))
+        .values_list("category_id", "venue_id", "n")
+    ):
+        ranked_in_scope[(category_id, venue_id)] += count
+        ranked_in_scope[(category_id, None)] += count
+    built = {}
+    with _collector_paused():
+        for item in load_inputs(categories, entry_ids=list(stored)):
+            venue_scope = item.rules.scope == engine.SCOPE_VENUE
+            for entry in item.entries:
+                result = stored[entry.entry_id]
+                computed = engine.score_entry(entry, item.rules, item.tie_count)
+                protocol = computed.protocol
+                protocol.update(
+                    {
+                        "excluded": item.excluded.get(entry.entry_id, []),
+                        "tie_values": [str(v) for v in computed.tie_values],
+                        "scope": item.rules.scope,
+                        "scope_ranked": ranked_in_scope[(item.category.pk, result.venue_id if venue_scope else None)],
+                        "rank": result.rank,
+                        "grade": result.grade,
+                        "fingerprint": fingerprint,
+                    }
+                )
+                if (computed.final_score, computed.counted_sheets) != (result.final_score, result.counted_sheets):
+                    protocol["flags"] = [*protocol["flags"], "changed"]
+                built[entry.entry_id] = protocol
+    return built
 
 
 # --- publication ---------------------------------------------------------------------------------------
@@ -624,12 +837,24 @@ def set_edition_published(*, edition, user) -> None:
         edition.save(update_fields=["status"])
 
 
-@transaction.atomic
 def publish_results(*, edition, user, reason: str = "") -> Publication:
     """Freeze the edition's current results into a new publication and make them public.
 
     The first publication needs no reason; a re-publication does, and every earlier version stays.
+    First every sheet's stored total is checked against its points and put right where it differs (a total out
+    of step would be a defect of whatever wrote the points): the results were computed from those totals, so
+    the fingerprint then differs and the publication is refused until the results are computed again.
     """
+    repaired = ScoreSheet.objects.filter(entry__edition=edition).refresh_totals()
+    if repaired:
+        logger.error(
+            "Edition %s: %s score sheet totals differed from their points and were corrected.", edition.pk, repaired
+        )
+    return _publish(edition=edition, user=user, reason=reason)
+
+
+@transaction.atomic
+def _publish(*, edition, user, reason: str) -> Publication:
     edition = Edition.objects.select_for_update().get(pk=edition.pk)
     reason = (reason or "").strip()
     previous = edition.publications.order_by("-version").first()
@@ -661,7 +886,6 @@ def publish_results(*, edition, user, reason: str = "") -> Publication:
             "rank",
             "grade",
             "grade_position",
-            "protocol",
             "venue__name",
             "entry__enterprise_id",
             "entry__code",
@@ -674,6 +898,7 @@ def publish_results(*, edition, user, reason: str = "") -> Publication:
     )
     if not results:
         raise ValidationError(_("There are no results to publish."))
+    built = protocols(accepted, fingerprint=fingerprint)
     members = defaultdict(list)
     for entry_id, name, group_role, post, is_leader in (
         Member.objects.filter(entry__in=accepted.values("entry_id"))
@@ -724,7 +949,7 @@ def publish_results(*, edition, user, reason: str = "") -> Publication:
                 rank=r["rank"],
                 grade=r["grade"],
                 grade_position=r["grade_position"],
-                protocol=public_protocol_copy(r["protocol"]),
+                protocol=public_protocol_copy(built.get(r["entry_id"], {})),
                 members=members[r["entry_id"]],
             )
             for r in results

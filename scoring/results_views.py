@@ -247,11 +247,12 @@ def _judge_names(judge_ids) -> dict[int, str]:
     return dict(User.objects.filter(pk__in=set(judge_ids)).values_list("pk", "full_name"))
 
 
-def _rows(result_list, names):
-    """Each result with its protocol made readable: judges' names, exclusions' reasons."""
+def _rows(result_list, built, names):
+    """Each result with its protocol (built by results.protocols) made readable: judges' names, exclusions'
+    reasons."""
     rows = []
     for result in result_list:
-        protocol = result.protocol or {}
+        protocol = built.get(result.entry_id, {})
         rows.append(
             {
                 "result": result,
@@ -276,15 +277,15 @@ def _rows(result_list, names):
                 "protocol": protocol,
                 "aggregation": AGGREGATION_LABELS.get(protocol.get("aggregation"), ""),
                 "below_minimum": "below_min_sheets" in protocol.get("flags", []),
+                "changed": "changed" in protocol.get("flags", []),
             }
         )
     return rows
 
 
-def _judges_in(result_list):
+def _judges_in(built):
     ids = []
-    for result in result_list:
-        protocol = result.protocol or {}
+    for protocol in built.values():
         ids += [s["judge"] for s in protocol.get("sheets", [])]
         ids += [x["judge"] for x in protocol.get("excluded", [])]
     return ids
@@ -307,14 +308,15 @@ def category_results(request, category_pk):
     )
     page = Paginator(ordered, CATEGORY_PAGE_SIZE).get_page(request.GET.get("page"))
     result_list = list(page.object_list)
-    names = _judge_names(_judges_in(result_list))
+    built = results.protocols(result_list)
+    names = _judge_names(_judges_in(built))
     return render(
         request,
         "scoring/results/category.html",
         {
             "category": category,
             "edition": category.edition,
-            "rows": _rows(result_list, names),
+            "rows": _rows(result_list, built, names),
             "page": page,
             "grades": list(category.grade_rules.all()),
             "by_venue": category.ranking_scope == Category.Scope.VENUE,
@@ -322,15 +324,15 @@ def category_results(request, category_pk):
     )
 
 
-def panel_statistics(result_list, names):
-    """The venue's mean and spread of sheet totals and each judge's leniency, from the stored protocols."""
+def panel_statistics(result_list, built, names):
+    """The venue's mean and spread of sheet totals and each judge's leniency, from the results' protocols."""
     entries = [
         engine.EntryInput(
             entry_id=r.entry_id,
             venue_id=r.venue_id,
             sheets=tuple(
                 engine.Sheet(judge_id=s["judge"], total=Decimal(s["total"]))
-                for s in (r.protocol or {}).get("sheets", [])
+                for s in built.get(r.entry_id, {}).get("sheets", [])
             ),
         )
         for r in result_list
@@ -355,9 +357,10 @@ def venue_results(request, venue_pk):
     )
     panel = list(PanelMember.objects.filter(venue=venue).select_related("judge"))
     names = {seat.judge_id: seat.judge.full_name for seat in panel}
-    missing = [j for j in _judges_in(result_list) if j not in names]
+    built = results.protocols(result_list)
+    missing = [j for j in _judges_in(built) if j not in names]
     names.update(_judge_names(missing) if missing else {})
-    stats, judges = panel_statistics(result_list, names)
+    stats, judges = panel_statistics(result_list, built, names)
     by_grade = defaultdict(int)
     for result in result_list:
         if result.grade:
@@ -369,7 +372,7 @@ def venue_results(request, venue_pk):
             "venue": venue,
             "edition": venue.edition,
             "category": venue.category,
-            "rows": _rows(result_list, names),
+            "rows": _rows(result_list, built, names),
             "stats": stats,
             "judges": judges,
             "by_grade": dict(by_grade),

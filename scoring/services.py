@@ -427,6 +427,7 @@ def open_sheet(*, entry, judge) -> ScoreSheet:
 def store_points(*, sheet, values: dict, comment: str):
     criteria = {c.pk: c for c in sheet.rubric.criteria.all()}
     existing = {score.criterion_id: score for score in sheet.scores.all()}
+    points_now = {criterion_id: score.points for criterion_id, score in existing.items()}
     for criterion_id, points in values.items():
         if criterion_id not in criteria:
             continue
@@ -434,12 +435,17 @@ def store_points(*, sheet, values: dict, comment: str):
         if points is None:
             if score is not None:
                 score.delete()
-        elif score is None:
+            points_now.pop(criterion_id, None)
+            continue
+        if score is None:
             CriterionScore.objects.create(sheet=sheet, criterion_id=criterion_id, points=points)
         elif score.points != points:
             score.points = points
             score.save(update_fields=["points"])
+        points_now[criterion_id] = points
     sheet.comment = (comment or "").strip()
+    # The sheet's total is kept with its points; the caller saves it with the sheet.
+    sheet.total = sum(points_now.values(), Decimal("0.0"))
 
 
 def _locked_sheet(sheet_id, *, judge=None, version=None) -> ScoreSheet:
@@ -476,7 +482,7 @@ def save_draft(*, sheet, judge, raw: dict, comment: str = "", version) -> ScoreS
     new = sheet_values(sheet)
     if new != old:
         sheet.version += 1
-        sheet.save(update_fields=["comment", "version", "updated_at"])
+        sheet.save(update_fields=["comment", "total", "version", "updated_at"])
         SheetAudit.objects.create(sheet=sheet, user=judge, action="draft", old_values=old, new_values=new)
     return sheet
 
@@ -494,7 +500,7 @@ def submit_sheet(*, sheet, judge, raw: dict, comment: str = "", version) -> Scor
     sheet.source = ScoreSheet.Source.TABLET
     sheet.submitted_at = timezone.now()
     sheet.version += 1
-    sheet.save(update_fields=["comment", "status", "source", "submitted_at", "version", "updated_at"])
+    sheet.save(update_fields=["comment", "total", "status", "source", "submitted_at", "version", "updated_at"])
     SheetAudit.objects.create(sheet=sheet, user=judge, action="submit", old_values=old, new_values=sheet_values(sheet))
     return sheet
 

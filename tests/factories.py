@@ -233,6 +233,12 @@ class CriterionScoreFactory(factory.django.DjangoModelFactory):
     criterion = factory.SubFactory(CriterionFactory)
     points = Decimal("10.0")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        score = super()._create(model_class, *args, **kwargs)
+        ScoreSheet.objects.filter(pk=score.sheet_id).refresh_totals()  # as scoring.services.store_points keeps it
+        return score
+
 
 class RecusalFactory(factory.django.DjangoModelFactory):
     class Meta:

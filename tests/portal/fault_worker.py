@@ -21,14 +21,14 @@ def _pause_in_the_second_store(**kwargs):
     real = results.store_category
     calls = {"n": 0}
 
-    def store_category(item, computed, fingerprint):
+    def store_category(item):
         calls["n"] += 1
         if calls["n"] == 2 and not os.path.exists(MARKER):
             with open(MARKER + ".tmp", "w") as handle:
                 handle.write(str(os.getpid()))
             os.replace(MARKER + ".tmp", MARKER)
             time.sleep(300)
-        return real(item, computed, fingerprint)
+        return real(item)
 
     results.store_category = store_category
 

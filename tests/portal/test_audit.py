@@ -111,10 +111,10 @@ def test_the_trail_tells_who_changed_a_score_the_results_a_grade_rule_and_a_publ
 
 
 def test_a_failed_computation_is_in_the_trail_with_its_error(judged, organiser, monkeypatch):
-    def broken(**kwargs):
+    def broken(categories):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(results, "compute_results", broken)
+    monkeypatch.setattr(results, "score_categories", broken)
     run = factories.ResultRunFactory(edition=judged["edition"], started_by=organiser)
     with pytest.raises(RuntimeError):
         results.execute_run(run=run)

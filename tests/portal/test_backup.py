@@ -29,6 +29,10 @@ def snapshot() -> str:
     from django.contrib.auth import get_user_model
 
     from scoring.models import Publication, PublishedResult
+    from scoring.results import protocols
+
+    results = list(Result.objects.select_related("entry"))
+    protocol = protocols(results)  # built from the restored sheets
 
     def sha(field):
         with field.open("rb") as handle:
@@ -37,8 +41,7 @@ def snapshot() -> str:
     return json.dumps(
         {
             "results": sorted(
-                [r.entry.title, str(r.final_score), r.rank, r.grade, r.ranked, r.protocol]
-                for r in Result.objects.select_related("entry")
+                [r.entry.title, str(r.final_score), r.rank, r.grade, r.ranked, protocol[r.entry_id]] for r in results
             ),
             "published": sorted(
                 [p.publication.version, p.title, str(p.final_score), p.rank, p.grade]

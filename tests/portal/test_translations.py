@@ -42,6 +42,8 @@ def read_po(path):
         msgid = _unquote(fields["msgid"])
         if msgid == "":
             continue
+        if "msgctxt" in fields:  # as gettext keys it: context, EOT, message
+            msgid = f"{_unquote(fields['msgctxt'])}\x04{msgid}"
         translations = [_unquote(v) for k, v in fields.items() if k.startswith("msgstr")]
         entries.append((msgid, translations, flags))
     return entries

@@ -60,11 +60,25 @@ def score(entry_, judge, total, ties=None, *, status=ScoreSheet.Status.SUBMITTED
         points.append(given)
         remaining -= given
     assert remaining == 0, f"{total} does not fit the rubric"
-    sheet = ScoreSheet.objects.create(entry=entry_, judge=judge, rubric=rubric, status=status)
+    sheet = ScoreSheet.objects.create(entry=entry_, judge=judge, rubric=rubric, status=status, total=total)
     CriterionScore.objects.bulk_create(
         CriterionScore(sheet=sheet, criterion=c, points=p) for c, p in zip(criteria, points, strict=True)
     )
     return sheet
+
+
+def protocol_of(result):
+    """The protocol of a stored result, as the results pages and the publication build it."""
+    from scoring.results import protocols
+
+    return protocols([result])[result.entry_id]
+
+
+def change_points(score, by):
+    """A judge's criterion score changed by `by` points, the sheet's total with it (as scoring.services does)."""
+    score.points += Decimal(str(by))
+    score.save(update_fields=["points"])
+    ScoreSheet.objects.filter(pk=score.sheet_id).refresh_totals()
 
 
 def scored_entry(venue_, judges, totals, ties=None, **kwargs):
@@ -75,4 +89,4 @@ def scored_entry(venue_, judges, totals, ties=None, **kwargs):
     return item
 
 
-__all__ = ["Category", "category", "venue", "entry", "score", "scored_entry"]
+__all__ = ["Category", "category", "venue", "entry", "score", "change_points", "protocol_of", "scored_entry"]

@@ -30,8 +30,8 @@ def test_recused_judge_is_not_counted():
     # judge 5 recused: 4 sheets, fewer than 5, so no trimming: (90 + 86 + 84 + 80) / 4 = 85.00
     assert result.counted_sheets == 4
     assert result.final_score == D("85.00")
-    assert result.protocol["recused"] == [judges[4].pk]
-    assert result.protocol["excluded"] == [{"judge": judges[4].pk, "reason": "recused"}]
+    assert data.protocol_of(result)["recused"] == [judges[4].pk]
+    assert data.protocol_of(result)["excluded"] == [{"judge": judges[4].pk, "reason": "recused"}]
 
 
 def test_lifted_recusal_counts_the_judge_again():
@@ -45,7 +45,7 @@ def test_lifted_recusal_counts_the_judge_again():
     result = Result.objects.get(entry=item)
     # 5 sheets: drop 90 and 60 -> (86 + 84 + 80) / 3 = 83.33
     assert (result.counted_sheets, result.final_score) == (5, D("83.33"))
-    assert result.protocol["recused"] == []
+    assert data.protocol_of(result)["recused"] == []
 
 
 def test_drafts_and_judges_off_the_panel_are_not_counted():
@@ -60,7 +60,7 @@ def test_drafts_and_judges_off_the_panel_are_not_counted():
 
     result = Result.objects.get(entry=item)
     assert (result.counted_sheets, result.final_score) == (3, D("80.00"))
-    assert result.protocol["excluded"] == [{"judge": outsider.pk, "reason": "not_on_panel"}]
+    assert data.protocol_of(result)["excluded"] == [{"judge": outsider.pk, "reason": "not_on_panel"}]
 
 
 def test_entry_below_minimum_is_stored_unranked_and_flagged():
@@ -78,7 +78,7 @@ def test_entry_below_minimum_is_stored_unranked_and_flagged():
         None,
         "",
     )
-    assert short_result.protocol["flags"] == ["below_min_sheets"]
+    assert data.protocol_of(short_result)["flags"] == ["below_min_sheets"]
     assert Result.objects.get(entry=full).rank == 1
 
 
@@ -107,8 +107,8 @@ def test_tie_break_through_the_database_uses_criteria_marked_breaks_ties():
 
     ra, rb = Result.objects.get(entry=a), Result.objects.get(entry=b)
     assert (rb.rank, ra.rank) == (1, 2)
-    assert ra.protocol["tie_values"] == ["80.00", "83.33"]
-    assert [t["criterion"] for t in ra.protocol["tie_breaks"]] == ["选题", "原因分析"]
+    assert data.protocol_of(ra)["tie_values"] == ["80.00", "83.33"]
+    assert [t["criterion"] for t in data.protocol_of(ra)["tie_breaks"]] == ["选题", "原因分析"]
 
 
 def test_innovation_entries_are_scored_on_the_innovation_rubric():
@@ -128,9 +128,9 @@ def test_innovation_entries_are_scored_on_the_innovation_rubric():
     result = Result.objects.get(entry=item)
     assert result.final_score == D("90.00")
     # 16/20 = 80%; the innovation rubric has one tie-break criterion, so 0 for the second
-    assert result.protocol["tie_values"] == ["80.00", "0.00"]
+    assert data.protocol_of(result)["tie_values"] == ["80.00", "0.00"]
     other = Result.objects.get(entry=problem_solving)
-    assert other.protocol["tie_values"] == ["80.00", "100.00"]
+    assert data.protocol_of(other)["tie_values"] == ["80.00", "100.00"]
     assert (other.rank, result.rank) == (1, 2)
 
 
@@ -143,7 +143,9 @@ def test_sheet_on_another_rubric_is_not_counted():
 
     results.compute_results(category=category)
 
-    assert Result.objects.get(entry=item).protocol["excluded"] == [{"judge": judges[2].pk, "reason": "other_rubric"}]
+    assert data.protocol_of(Result.objects.get(entry=item))["excluded"] == [
+        {"judge": judges[2].pk, "reason": "other_rubric"}
+    ]
 
 
 def test_venue_scope_versus_category_scope_on_the_database():
@@ -171,13 +173,9 @@ def test_recomputing_overwrites_and_gives_identical_results():
         data.scored_entry(venue, judges, totals)
 
     first = results.compute_results(edition=category.edition)
-    before = list(
-        Result.objects.order_by("entry_id").values_list("entry_id", "final_score", "rank", "grade", "protocol")
-    )
+    before = list(Result.objects.order_by("entry_id").values_list("entry_id", "final_score", "rank", "grade"))
     second = results.compute_results(edition=category.edition)
-    after = list(
-        Result.objects.order_by("entry_id").values_list("entry_id", "final_score", "rank", "grade", "protocol")
-    )
+    after = list(Result.objects.order_by("entry_id").values_list("entry_id", "final_score", "rank", "grade"))
 
     assert first == second
     assert before == after
@@ -190,10 +188,7 @@ def test_fingerprint_changes_when_a_counted_point_changes():
     item = data.scored_entry(venue, judges, [80, 80, 80])
     before = results.current_fingerprint(edition=category.edition)
 
-    sheet = item.sheets.first()
-    score = sheet.scores.get(criterion__position=1)
-    score.points -= 1
-    score.save()
+    data.change_points(item.sheets.first().scores.get(criterion__position=1), -1)
 
     assert results.current_fingerprint(edition=category.edition) != before
 
@@ -236,7 +231,7 @@ def test_execute_run_records_the_error_when_it_fails(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(results.engine, "compute_category", broken)
+    monkeypatch.setattr(results.engine, "rank_and_grade", broken)
     with pytest.raises(RuntimeError):
         results.execute_run(run=run)
 
@@ -323,13 +318,28 @@ def test_republication_needs_a_reason_and_keeps_both_versions(organiser):
 
 def test_publishing_refuses_results_older_than_the_scores(organiser):
     edition, category, venue, judges, entries = published_setup(organiser)
-    score = entries[0].sheets.first().scores.get(criterion__position=1)
-    score.points -= 1
-    score.save()
+    data.change_points(entries[0].sheets.first().scores.get(criterion__position=1), -1)
 
     with pytest.raises(ValidationError):
         results.publish_results(edition=edition, user=organiser)
     assert not Publication.objects.exists()
+
+
+def test_publishing_puts_right_a_sheet_total_out_of_step_with_its_points_and_refuses(organiser):
+    edition, category, venue, judges, entries = published_setup(organiser)
+    sheet = entries[0].sheets.first()
+    score = sheet.scores.get(criterion__position=1)
+    score.points -= 1  # written behind the services' back: the stored total no longer matches
+    score.save()
+
+    with pytest.raises(ValidationError, match="重新计算"):
+        results.publish_results(edition=edition, user=organiser)
+
+    assert not Publication.objects.exists()
+    sheet.refresh_from_db()
+    assert sheet.total == sum(sheet.scores.values_list("points", flat=True))
+    results.execute_run(run=factories.ResultRunFactory(edition=edition))
+    assert results.publish_results(edition=edition, user=organiser).version == 1
 
 
 def test_publishing_refuses_venues_not_signed_off(organiser):

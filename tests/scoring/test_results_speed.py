@@ -19,17 +19,17 @@ def test_compute_results_pauses_the_collector_and_turns_it_back_on():
     venue, judges = data.venue(category)
     item = data.scored_entry(venue, judges, [90, 86, 84, 80, 60])
     seen = []
-    real = results.engine.compute_category
+    real = results.engine.rank_and_grade
 
-    def spy(rules, entries):
+    def spy(rules, scored):
         seen.append(gc.isenabled())
-        return real(rules, entries)
+        return real(rules, scored)
 
-    results.engine.compute_category = spy
+    results.engine.rank_and_grade = spy
     try:
         results.compute_results(category=category)
     finally:
-        results.engine.compute_category = real
+        results.engine.rank_and_grade = real
 
     assert seen == [False]
     assert gc.isenabled() is True
@@ -41,10 +41,10 @@ def test_collector_is_turned_back_on_after_a_failed_computation(monkeypatch):
     venue, judges = data.venue(category)
     data.scored_entry(venue, judges, [90, 86, 84])
 
-    def broken(rules, entries):
+    def broken(rules, scored):
         raise RuntimeError("engine down")
 
-    monkeypatch.setattr(results.engine, "compute_category", broken)
+    monkeypatch.setattr(results.engine, "rank_and_grade", broken)
     with pytest.raises(RuntimeError):
         results.compute_results(category=category)
 
@@ -85,8 +85,8 @@ def test_results_written_twice_keep_one_row_each_with_every_value():
     assert (rows[first.pk].final_score, rows[first.pk].rank, rows[first.pk].grade) == (D("83.33"), 1, "一等\\奖\t")
     assert (rows[second.pk].final_score, rows[second.pk].rank, rows[second.pk].grade) == (D("70.00"), 2, "")
     assert rows[second.pk].grade_position is None
-    assert rows[first.pk].protocol["sheets"][0]["total"] == "90.0"
-    assert rows[first.pk].protocol["excluded"] == []
+    assert data.protocol_of(rows[first.pk])["sheets"][0]["total"] == "90.0"
+    assert data.protocol_of(rows[first.pk])["excluded"] == []
 
 
 def _fingerprint(category):
@@ -104,19 +104,35 @@ def test_fingerprint_is_the_same_for_the_same_inputs_and_after_computing():
     assert _fingerprint(category) == before == fingerprint
 
 
-def test_fingerprint_changes_when_points_move_between_criteria_with_the_same_total():
+def _move_half_a_point(sheet):
+    """Half a point from the sheet's first criterion to its second: the same total, other tie-break points."""
+    data.change_points(sheet.scores.get(criterion__position=1), "-0.5")
+    data.change_points(sheet.scores.get(criterion__position=2), "0.5")
+
+
+def test_fingerprint_changes_when_points_move_between_the_criteria_of_tied_entries():
     category = data.category()
     venue, judges = data.venue(category, judges=3)
     item = data.scored_entry(venue, judges, [80, 80, 80])
+    data.scored_entry(venue, judges, [80, 80, 80])  # the same final score: tie-break values decide
     before = _fingerprint(category)
-    sheet = item.sheets.first()
-    first, second = sheet.scores.get(criterion__position=1), sheet.scores.get(criterion__position=2)
-    first.points -= D("0.5")
-    second.points += D("0.5")
-    first.save()
-    second.save()
+
+    _move_half_a_point(item.sheets.first())
 
     assert _fingerprint(category) != before
+
+
+def test_fingerprint_stays_when_points_move_between_the_criteria_of_an_entry_with_its_own_score():
+    # Nothing such a change can move: the score is the same and the tie-break values order no one.
+    category = data.category()
+    venue, judges = data.venue(category, judges=3)
+    item = data.scored_entry(venue, judges, [80, 80, 80])
+    data.scored_entry(venue, judges, [70, 70, 70])
+    before = _fingerprint(category)
+
+    _move_half_a_point(item.sheets.first())
+
+    assert _fingerprint(category) == before
 
 
 def test_fingerprint_changes_with_a_recusal_a_grade_rule_or_the_aggregation():
@@ -139,7 +155,7 @@ def test_fingerprint_changes_with_a_recusal_a_grade_rule_or_the_aggregation():
 
 
 def test_recomputation_rewrites_only_the_results_that_changed():
-    # Each protocol carries its category's fingerprint: a category whose inputs did not change is not rewritten.
+    # A stored result is overwritten only where it differs: computed_at tells when it last changed.
     category = data.category()
     other = data.category(category.edition)
     venue, judges = data.venue(category, judges=3)
@@ -148,9 +164,7 @@ def test_recomputation_rewrites_only_the_results_that_changed():
     moved = data.scored_entry(venue, judges, [70, 71, 72])
     results.compute_results(edition=category.edition)
     first = dict(Result.objects.values_list("entry_id", "computed_at"))
-    score = moved.sheets.first().scores.get(criterion__position=3)
-    score.points -= D("0.3")
-    score.save()
+    data.change_points(moved.sheets.first().scores.get(criterion__position=3), "-0.3")
 
     results.compute_results(edition=category.edition)
 

@@ -10,6 +10,7 @@ from scoring.models import CriterionScore, Recusal, Result, ScoreSheet
 from scoring.results import compute_results
 from submissions.models import Enterprise, Entry, Member
 from tests import factories
+from tests.scoring import results_data as data
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def test_seed_scale_results_compute_with_recused_sheets_left_out():
     for recusal in standing:
         result = Result.objects.get(entry=recusal.entry)
         assert result.counted_sheets == 4
-        assert {"judge": recusal.judge_id, "reason": "recused"} in result.protocol["excluded"]
+        assert {"judge": recusal.judge_id, "reason": "recused"} in data.protocol_of(result)["excluded"]
     untouched = Result.objects.filter(category__edition=edition).exclude(entry__in=standing.values("entry"))
     assert set(untouched.values_list("counted_sheets", flat=True)) == {5}
 

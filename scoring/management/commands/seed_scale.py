@@ -647,7 +647,7 @@ class Command(BaseCommand):
         for entry in entry_rows:
             for judge_id, judge_enterprise in panels[entry["venue"].pk]:
                 lenient = leniency.setdefault(judge_id, rng.gauss(0, 0.03))
-                sheet_rows.append((entry["id"], judge_id, entry["rubric"].pk, "submitted", "tablet", 2, now, now, now))
+                sheet_rows.append([entry["id"], judge_id, entry["rubric"].pk, "submitted", "tablet", 2, now, now, now])
                 plans.append((entry, entry["quality"] + lenient))
                 if judge_enterprise == entry["enterprise"]["id"]:
                     # Half were reviewed and lifted by the organiser; half stand (found after the sheets were in).
@@ -663,6 +663,12 @@ class Command(BaseCommand):
                             "该评委所在单位仅为成果的设备供应方,经审核不构成利益关系。" if lifted else "",
                         )
                     )
+        # Each sheet's points, and its total kept with them.
+        points = []
+        for row, (entry, quality) in zip(sheet_rows, plans, strict=True):
+            given = [(criterion_id, points_for(rng, maximum, quality)) for criterion_id, maximum in entry["criteria"]]
+            row.append(sum((p for _criterion, p in given), Decimal("0.0")))
+            points.append(given)
         ids = insert(
             ScoreSheet,
             [
@@ -675,15 +681,15 @@ class Command(BaseCommand):
                 "created_at",
                 "updated_at",
                 "submitted_at",
+                "total",
             ],  # fmt: skip
             sheet_rows,
             ids=True,
         )
         counts.sheets = len(ids)
         score_rows = []
-        for sheet_id, (entry, quality) in zip(ids, plans, strict=True):
-            for criterion_id, maximum in entry["criteria"]:
-                score_rows.append((sheet_id, criterion_id, points_for(rng, maximum, quality)))
+        for sheet_id, given in zip(ids, points, strict=True):
+            score_rows.extend((sheet_id, criterion_id, p) for criterion_id, p in given)
         insert(CriterionScore, ["sheet_id", "criterion_id", "points"], score_rows)
         counts.scores = len(score_rows)
         insert(
