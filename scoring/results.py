@@ -554,7 +554,7 @@ def execute_run(*, run: ResultRun) -> ResultRun:
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "progress", "fingerprint", "finished_at"])
     after = {r.entry_id: (r.final_score, r.rank, r.grade) for item in scored for r in item.results}
-    old, new = _changed_outcomes(before, after)
+    old, new = _changed_outcomes(before, after, run.edition)
     audit.record(
         edition=run.edition,
         user=run.started_by,
@@ -584,11 +584,11 @@ def _outcome_text(outcome: tuple) -> str:
     return f"{score if score is not None else '-'} / {rank or '-'} / {grade or '-'}"
 
 
-def _changed_outcomes(before: dict, after: dict) -> tuple[dict, dict]:
+def _changed_outcomes(before: dict, after: dict, edition) -> tuple[dict, dict]:
     """The entries (by code) whose score, rank or grade changed or that left the results (at most
     AUDITED_CHANGES of them), before and after; entries computed for the first time are only counted."""
     changed_ids = [entry_id for entry_id, outcome in before.items() if after.get(entry_id) != outcome]
-    codes = dict(Entry.objects.filter(pk__in=changed_ids).values_list("pk", "code")) if changed_ids else {}
+    codes = dict(Entry.objects.filter(edition=edition).values_list("pk", "code").order_by()) if changed_ids else {}
     changed = sorted((codes.get(entry_id) or f"#{entry_id}", entry_id) for entry_id in changed_ids)
     shown = changed[:AUDITED_CHANGES]
     old = {code: _outcome_text(before[entry_id]) for code, entry_id in shown}
@@ -643,7 +643,12 @@ def load_inputs(categories: list[Category], entry_ids=None) -> list[CategoryInpu
     if not categories:
         return []
     entries = _entries(categories, entry_ids)
-    wanted = [row[0] for row in entries]
+    # The entries asked for: a list of ids, or all those of the categories (a subquery, not 20,000 parameters).
+    wanted = (
+        [row[0] for row in entries]
+        if entry_ids is not None
+        else considered_entries().filter(category__in=categories).values("pk")
+    )
     tie_criteria = _tie_criteria({rubric for *_, rubric in entries})
     tie_counts = _tie_counts(categories)
 
@@ -674,7 +679,7 @@ def load_inputs(categories: list[Category], entry_ids=None) -> list[CategoryInpu
     counted: dict[int, list[engine.Sheet]] = defaultdict(list)
     excluded: dict[int, list[dict]] = defaultdict(list)
     for pk, entry_id, judge_id, rubric_id, total, on_panel, is_recused, judged_on in submitted_sheets(
-        categories, wanted
+        categories, None if entry_ids is None else [row[0] for row in entries]
     ).values_list("pk", "entry_id", "judge_id", "rubric_id", "total", "on_panel", "recused", "entry_rubric"):
         reason = _exclusion(on_panel, is_recused, rubric_id == judged_on)
         if reason:
@@ -706,10 +711,11 @@ def load_inputs(categories: list[Category], entry_ids=None) -> list[CategoryInpu
     return [inputs[c.pk] for c in categories]
 
 
-def protocols(results, *, fingerprint: str = "") -> dict[int, dict]:
+def protocols(results, *, fingerprint: str = "", every_result: bool = False) -> dict[int, dict]:
     """The protocol of each of some stored results (entry id -> protocol): how its score was reached, built with
     the engine from the sheets as they are now, with the stored rank and grade. Where the sheets changed since
-    the computation so that the score or the counted sheets differ, the protocol is flagged "changed"."""
+    the computation so that the score or the counted sheets differ, the protocol is flagged "changed".
+    `every_result`: the results are all those of their categories (a publication): loaded without a list of ids."""
     results = list(results)
     if not results:
         return {}
@@ -731,10 +737,12 @@ def protocols(results, *, fingerprint: str = "") -> dict[int, dict]:
         ranked_in_scope[(category_id, None)] += count
     built = {}
     with _collector_paused():
-        for item in load_inputs(categories, entry_ids=list(stored)):
+        for item in load_inputs(categories, entry_ids=None if every_result else list(stored)):
             venue_scope = item.rules.scope == engine.SCOPE_VENUE
             for entry in item.entries:
-                result = stored[entry.entry_id]
+                result = stored.get(entry.entry_id)
+                if result is None:  # an entry considered now, not when the results were computed
+                    continue
                 computed = engine.score_entry(entry, item.rules, item.tie_count)
                 protocol = computed.protocol
                 protocol.update(
@@ -898,7 +906,7 @@ def _publish(*, edition, user, reason: str) -> Publication:
     )
     if not results:
         raise ValidationError(_("There are no results to publish."))
-    built = protocols(accepted, fingerprint=fingerprint)
+    built = protocols(Result.objects.filter(category__edition=edition), fingerprint=fingerprint, every_result=True)
     members = defaultdict(list)
     for entry_id, name, group_role, post, is_leader in (
         Member.objects.filter(entry__in=accepted.values("entry_id"))
