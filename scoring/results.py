@@ -21,7 +21,7 @@ from functools import partial
 import kombu.exceptions
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -84,11 +84,6 @@ def submitted_sheets(categories, entry_ids=None):
     )
 
 
-def counted_sheets(categories, entry_ids=None):
-    """The sheets the results count."""
-    return submitted_sheets(categories, entry_ids).filter(on_panel=True, recused=False, rubric_id=F("entry_rubric"))
-
-
 def _exclusion(on_panel: bool, recused: bool, right_rubric: bool) -> str:
     """Why a submitted sheet is not counted ("" when it is), as the protocol says it."""
     if not on_panel:
@@ -110,18 +105,26 @@ def _counted_totals(categories) -> tuple[dict[int, list[int]], dict[int, list[in
     """Per entry, its counted sheets' totals in whole tenths, sorted ascending, and those sheets' ids.
     PostgreSQL groups them into arrays; with SQLite the rows are grouped here."""
     tenths = _in_tenths("total")
-    sheets = counted_sheets(categories).order_by()  # a default ordering would join tables and group by them
+    # The rubric check filters the aggregate rather than the rows: PostgreSQL cannot estimate how many rows
+    # its CASE keeps, and planned the whole query for a handful (bench/README.md).
+    on_rubric = Q(rubric_id=F("entry_rubric"))
+    sheets = submitted_sheets(categories).filter(on_panel=True, recused=False)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.aggregates import ArrayAgg
 
         rows = (
             sheets.values("entry_id")
-            .annotate(tenths=ArrayAgg(tenths, order_by=tenths), ids=ArrayAgg("pk"))
+            .annotate(
+                tenths=ArrayAgg(tenths, filter=on_rubric, order_by=tenths, default=Value([])),
+                ids=ArrayAgg("pk", filter=on_rubric, default=Value([])),
+            )
             .values_list("entry_id", "tenths", "ids")
         )
     else:
         grouped = defaultdict(list)
-        for entry_id, pk, value in sheets.annotate(tenths=tenths).values_list("entry_id", "pk", "tenths"):
+        for entry_id, pk, value in (
+            sheets.filter(on_rubric).annotate(tenths=tenths).values_list("entry_id", "pk", "tenths")
+        ):
             grouped[entry_id].append((value, pk))
         rows = [
             (entry_id, [v for v, _pk in sorted(items)], [pk for _v, pk in items]) for entry_id, items in grouped.items()
@@ -318,31 +321,40 @@ def _set_progress(run, percent: int) -> None:
 
 
 def store_category(item: CategoryScores) -> int:
-    """Write one category's results: overwrite each entry's Result, delete those of entries no longer in."""
+    """Write one category's results: each entry's Result where it is new or differs, and delete those of
+    entries no longer in; returns how many rows were written."""
     category = item.category
     now = timezone.now()
-    rows = [
-        (
-            result.entry_id,
-            category.pk,
-            result.venue_id,
-            result.counted_sheets,
-            result.final_score,
-            result.ranked,
-            result.rank,
-            result.grade,
-            result.grade_position,
-            now,
-        )
-        for result in item.results
-    ]
     with transaction.atomic():
         # One computation at a time per edition: the row lock serialises concurrent workers.
         Edition.objects.select_for_update().filter(pk=category.edition_id).first()
-        Result.objects.filter(category=category).exclude(
-            entry__in=considered_entries().filter(category=category)
-        ).delete()
-        _upsert_results(rows)
+        stored = set(Result.objects.filter(category=category).order_by().values_list(*RESULT_COLUMNS[:-1]))
+        if stored:
+            Result.objects.filter(category=category).exclude(
+                entry__in=considered_entries().filter(category=category)
+            ).delete()
+        rows = [
+            row + (now,)
+            for row in (
+                (
+                    result.entry_id,
+                    category.pk,
+                    result.venue_id,
+                    result.counted_sheets,
+                    result.final_score,
+                    result.ranked,
+                    result.rank,
+                    result.grade,
+                    result.grade_position,
+                )
+                for result in item.results
+            )
+            if row not in stored  # unchanged: not rewritten, so computed_at tells when a result last changed
+        ]
+        if rows:
+            # None of the entries has a result yet (the first computation): nothing to overwrite.
+            fresh = not stored and not Result.objects.filter(entry__category=category).exists()
+            _upsert_results(rows, fresh=fresh)
     return len(rows)
 
 
@@ -360,15 +372,16 @@ RESULT_COLUMNS = (
 )
 
 
-def _upsert_results(rows: list[tuple]) -> None:
-    """Insert or overwrite Result rows (tuples in RESULT_COLUMNS order).
+def _upsert_results(rows: list[tuple], *, fresh: bool = False) -> None:
+    """Insert or overwrite Result rows (tuples in RESULT_COLUMNS order); `fresh`: none of them exists yet.
 
-    PostgreSQL: the rows are streamed with COPY into a temporary table, then one INSERT ... ON CONFLICT moves
-    them in. Elsewhere (SQLite): one multi-row INSERT ... ON CONFLICT per batch. Building 20,000 model instances
-    through the ORM took longer than the database's own work, and so did parsing one huge INSERT statement.
+    PostgreSQL: the rows are streamed with COPY, straight into the table when fresh, else into a temporary table
+    and moved in with one INSERT ... ON CONFLICT. Elsewhere (SQLite): one multi-row INSERT ... ON CONFLICT per
+    batch. Building 20,000 model instances through the ORM took longer than the database's own work, and so did
+    parsing one huge INSERT statement.
     """
     if connection.vendor == "postgresql":
-        _copy_results(rows)
+        _copy_results(rows, fresh=fresh)
     else:
         _insert_results(rows)
 
@@ -426,18 +439,34 @@ def copy_text_field(value) -> str:
     return str(value)
 
 
-def _copy_results(rows: list[tuple]) -> None:
+def _copy_text(rows: list[tuple]) -> str:
+    """Result rows (RESULT_COLUMNS order) in COPY text format, a line each: written out column by column, since
+    passing 200,000 values through copy_text_field one by one cost more than the COPY itself."""
+    null = "\\N"
+    stamps = {}
+    return "".join(
+        f"{entry}\t{category}\t{null if venue is None else venue}\t{counted}\t{null if score is None else score}\t"
+        f"{'t' if ranked else 'f'}\t{null if rank is None else rank}\t{copy_text_field(grade)}\t"
+        f"{null if position is None else position}\t{stamps.get(at) or stamps.setdefault(at, copy_text_field(at))}\n"
+        for entry, category, venue, counted, score, ranked, rank, grade, position, at in rows
+    )
+
+
+def _copy_results(rows: list[tuple], *, fresh: bool) -> None:
     quote = connection.ops.quote_name
     table = quote(Result._meta.db_table)
     columns = ", ".join(quote(c) for c in RESULT_COLUMNS)
-    text = "".join("\t".join(map(copy_text_field, row)) + "\n" for row in rows)
+    text = io.StringIO(_copy_text(rows))
     with connection.cursor() as cursor:
+        if fresh:
+            cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", text)
+            return
         # Called inside store_category's transaction: the table goes with it, whether it commits or rolls back.
         cursor.execute("DROP TABLE IF EXISTS incoming_result")
         cursor.execute(
             f"CREATE TEMPORARY TABLE incoming_result ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
         )
-        cursor.copy_expert(f"COPY incoming_result ({columns}) FROM STDIN", io.StringIO(text))
+        cursor.copy_expert(f"COPY incoming_result ({columns}) FROM STDIN", text)
         cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_result {_conflict_clause()}")
         cursor.execute("DROP TABLE incoming_result")
 
@@ -461,19 +490,20 @@ def compute_results(*, edition=None, category=None, run: ResultRun | None = None
 
     Idempotent: identical inputs give identical results, stored over the previous ones.
     """
-    return edition_fingerprint(_compute(edition=edition, category=category, run=run))
+    with _collector_paused():
+        # The results are dropped before the collector resumes, or it would walk them all at once.
+        return edition_fingerprint(_compute(edition=edition, category=category, run=run))
 
 
 def _compute(*, edition=None, category=None, run=None) -> list[CategoryScores]:
-    with _collector_paused():
-        categories = _categories(edition=edition, category=category)
-        # All categories in one load: each grouped query walks the sheets of the whole edition.
-        scored = score_categories(categories)
-        _set_progress(run, 50)
-        for index, item in enumerate(scored):
-            store_category(item)
-            _set_progress(run, 50 + int(50 * (index + 1) / len(scored)))
-        return scored
+    categories = _categories(edition=edition, category=category)
+    # All categories in one load: each grouped query walks the sheets of the whole edition.
+    scored = score_categories(categories)
+    _set_progress(run, 50)
+    for index, item in enumerate(scored):
+        store_category(item)
+        _set_progress(run, 50 + int(50 * (index + 1) / len(scored)))
+    return scored
 
 
 # A run still queued after this long was never sent (the broker was down) or its message was lost (Redis
@@ -532,9 +562,16 @@ def execute_run(*, run: ResultRun) -> ResultRun:
     """Carry out a queued run: compute the edition's results, record progress, the fingerprint or the error."""
     ResultRun.objects.filter(pk=run.pk).update(status=ResultRun.Status.RUNNING, progress=0, error="")
     run.status = ResultRun.Status.RUNNING
-    before = _outcomes(run.edition)
     try:
-        scored = _compute(edition=run.edition, run=run)
+        with _collector_paused():
+            # The results are dropped before the collector resumes, or it would walk them all at once.
+            before = _outcomes(run.edition)
+            scored = _compute(edition=run.edition, run=run)
+            fingerprint = edition_fingerprint(scored)
+            after = {r.entry_id: (r.final_score, r.rank, r.grade) for item in scored for r in item.results}
+            del scored
+            old, new = _changed_outcomes(before, after, run.edition)
+            del before, after
     except Exception as error:
         run.status = ResultRun.Status.FAILED
         run.error = f"{type(error).__name__}: {error}"
@@ -550,11 +587,9 @@ def execute_run(*, run: ResultRun) -> ResultRun:
         raise
     run.status = ResultRun.Status.DONE
     run.progress = 100
-    run.fingerprint = edition_fingerprint(scored)
+    run.fingerprint = fingerprint
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "progress", "fingerprint", "finished_at"])
-    after = {r.entry_id: (r.final_score, r.rank, r.grade) for item in scored for r in item.results}
-    old, new = _changed_outcomes(before, after, run.edition)
     audit.record(
         edition=run.edition,
         user=run.started_by,

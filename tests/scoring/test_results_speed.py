@@ -71,6 +71,18 @@ def test_copy_text_field_escapes_what_copy_would_misread():
     assert results.copy_text_field("") == ""
 
 
+def test_copy_text_writes_a_results_row_as_copy_reads_it():
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 11, 22, 1, 2, 3, tzinfo=UTC)
+    rows = [(1, 2, None, 5, D("84.13"), True, None, "一等\\奖\t", None, at), (3, 2, 9, 2, None, False, 4, "", 1, at)]
+
+    assert results._copy_text(rows) == (
+        "1\t2\t\\N\t5\t84.13\tt\t\\N\t一等\\\\奖\\t\t\\N\t2026-11-22T01:02:03+00:00\n"
+        "3\t2\t9\t2\t\\N\tf\t4\t\t1\t2026-11-22T01:02:03+00:00\n"
+    )
+
+
 def test_results_written_twice_keep_one_row_each_with_every_value():
     category = data.category(grades=[("一等\\奖\t", "share", D("0.5"))])
     venue, judges = data.venue(category)
