@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 
 import kombu.exceptions
 from django.core.exceptions import ValidationError
@@ -103,7 +102,8 @@ def _in_tenths(field: str):
 
 def _counted_totals(categories) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """Per entry, its counted sheets' totals in whole tenths, sorted ascending, and those sheets' ids.
-    PostgreSQL groups them into arrays; with SQLite the rows are grouped here."""
+    PostgreSQL groups them into arrays (unsorted: sorting 20,000 short lists here costs less than in the
+    query); with SQLite the rows are grouped here."""
     tenths = _in_tenths("total")
     # The rubric check filters the aggregate rather than the rows: PostgreSQL cannot estimate how many rows
     # its CASE keeps, and planned the whole query for a handful (bench/README.md).
@@ -115,7 +115,7 @@ def _counted_totals(categories) -> tuple[dict[int, list[int]], dict[int, list[in
         rows = (
             sheets.values("entry_id")
             .annotate(
-                tenths=ArrayAgg(tenths, filter=on_rubric, order_by=tenths, default=Value([])),
+                tenths=ArrayAgg(tenths, filter=on_rubric, default=Value([])),  # sorted here: cheaper
                 ids=ArrayAgg("pk", filter=on_rubric, default=Value([])),
             )
             .values_list("entry_id", "tenths", "ids")
@@ -131,6 +131,7 @@ def _counted_totals(categories) -> tuple[dict[int, list[int]], dict[int, list[in
         ]
     totals, ids = {}, {}
     for entry_id, values, pks in rows:
+        values.sort()
         totals[entry_id] = values
         ids[entry_id] = pks
     return totals, ids
@@ -229,7 +230,7 @@ def score_categories(categories: list[Category]) -> list[CategoryScores]:
             rules,
             results,
             max((len(tie_criteria.get(rubric, ())) for *_, rubric in rows), default=0),
-            partial(_tie_values, rules, rows, sheet_ids, tie_criteria),
+            _TieValues(rules, rows, sheet_ids, tie_criteria),
         )
         engine.rank_and_grade(rules, results)
         scored.append(
@@ -243,36 +244,56 @@ def score_categories(categories: list[Category]) -> list[CategoryScores]:
     return scored
 
 
-def _tie_values(rules, rows, sheet_ids, tie_criteria, index: int, entry_ids: set[int]) -> dict[int, Decimal]:
-    """The index-th tie-break value of some entries of one category, from their counted sheets' points on the
-    index-th tie-break criterion of their rubric (engine.break_ties asks only for the entries still tied)."""
-    criteria = {rubric: c[index] for rubric, c in tie_criteria.items() if len(c) > index}
-    counted = {pk for entry_id in entry_ids for pk in sheet_ids.get(entry_id, ())}
-    points = defaultdict(list)
-    wanted = list(entry_ids)
-    limit = connection.features.max_query_params  # None on PostgreSQL: one query
-    batch = max(1, limit - len(criteria) - 10) if limit else max(1, len(wanted))
-    for start in range(0, len(wanted), batch):
-        for entry_id, sheet_id, value in (
-            CriterionScore.objects.filter(
-                sheet__entry_id__in=wanted[start : start + batch],
-                criterion_id__in=[criterion_id for criterion_id, _name, _max in criteria.values()],
+class _TieValues:
+    """engine.break_ties' source of tie-break values for one category: the index-th value of some entries, from
+    their counted sheets' points on the index-th tie-break criterion of their rubric. The first criterion is read
+    for the entries tied on the score; the few still tied after it have all their other criteria read at once."""
+
+    def __init__(self, rules, rows, sheet_ids, tie_criteria):
+        self.rules = rules
+        self.rubric = {entry_id: rubric for entry_id, _category, _venue, rubric in rows}
+        self.sheet_ids = sheet_ids
+        self.tie_criteria = tie_criteria
+        self.points: dict[tuple[int, int], list[int]] = {}  # (entry id, criterion id) -> points in tenths
+        self.read_until: dict[int, int] = {}  # entry id -> the last criterion index read for it
+
+    def __call__(self, index: int, entry_ids: set[int]) -> dict[int, Decimal]:
+        unread = [entry_id for entry_id in entry_ids if self.read_until.get(entry_id, -1) < index]
+        if unread:
+            self._read(unread, first=index, last=index if index == 0 else None)
+        values = {}
+        for entry_id in entry_ids:
+            criteria = self.tie_criteria.get(self.rubric[entry_id], ())
+            criterion_id, _name, maximum = criteria[index] if index < len(criteria) else (None, "", None)
+            values[entry_id] = engine.tie_value_from_tenths(
+                sorted(self.points.get((entry_id, criterion_id), ())),
+                maximum,
+                sheets=len(self.sheet_ids.get(entry_id, ())),
+                method=self.rules.aggregation,
             )
-            .order_by()
-            .values_list("sheet__entry_id", "sheet_id", _in_tenths("points"))
-        ):
-            if sheet_id in counted:  # the sheets the entry's total counted, not the others
-                points[entry_id].append(value)
-    return {
-        entry_id: engine.tie_value_from_tenths(
-            sorted(points[entry_id]),
-            criteria[rubric][2] if rubric in criteria else None,
-            sheets=len(sheet_ids.get(entry_id, ())),
-            method=rules.aggregation,
-        )
-        for entry_id, _category, _venue, rubric in rows
-        if entry_id in entry_ids
-    }
+        return values
+
+    def _read(self, entry_ids: list[int], *, first: int, last: int | None) -> None:
+        criteria = [
+            criterion_id
+            for criteria in self.tie_criteria.values()
+            for criterion_id, _name, _max in criteria[first : None if last is None else last + 1]
+        ]
+        counted = {pk for entry_id in entry_ids for pk in self.sheet_ids.get(entry_id, ())}
+        limit = connection.features.max_query_params  # None on PostgreSQL: one query
+        batch = max(1, limit - len(criteria) - 10) if limit else len(entry_ids)
+        for start in range(0, len(entry_ids), batch):
+            for entry_id, sheet_id, criterion_id, value in (
+                CriterionScore.objects.filter(
+                    sheet__entry_id__in=entry_ids[start : start + batch], criterion_id__in=criteria
+                )
+                .order_by()
+                .values_list("sheet__entry_id", "sheet_id", "criterion_id", _in_tenths("points"))
+            ):
+                if sheet_id in counted:  # the sheets the entry's total counted, not the others
+                    self.points.setdefault((entry_id, criterion_id), []).append(value)
+        for entry_id in entry_ids:
+            self.read_until[entry_id] = last if last is not None else len(max(self.tie_criteria.values(), key=len))
 
 
 def _fingerprint(category, rules, rows, totals, results) -> str:

@@ -111,6 +111,23 @@ def test_tie_break_through_the_database_uses_criteria_marked_breaks_ties():
     assert [t["criterion"] for t in data.protocol_of(ra)["tie_breaks"]] == ["选题", "原因分析"]
 
 
+def test_entries_equal_on_the_first_tie_break_criterion_are_ordered_by_the_second():
+    category = data.category()
+    venue, judges = data.venue(category, judges=3)
+    # All 85.00. c: 选题 13/15; a and b: 12/15 both, then 原因分析 25/30 (a) against 28/30 (b).
+    a = data.scored_entry(venue, judges, [85, 85, 85], ties=(12, 25))
+    b = data.scored_entry(venue, judges, [85, 85, 85], ties=(12, 28))
+    c = data.scored_entry(venue, judges, [85, 85, 85], ties=(13, 20))
+    # A sheet that does not count (its judge is not on the panel) would lift a above b if it were read.
+    data.score(a, factories.JudgeFactory(), 85, ties=(15, 30))
+
+    results.compute_results(category=category)
+
+    ranks = {r.entry_id: r.rank for r in Result.objects.filter(category=category)}
+    assert (ranks[c.pk], ranks[b.pk], ranks[a.pk]) == (1, 2, 3)
+    assert data.protocol_of(Result.objects.get(entry=a))["tie_values"] == ["80.00", "83.33"]
+
+
 def test_innovation_entries_are_scored_on_the_innovation_rubric():
     edition = factories.EditionFactory(status="judging")
     innovation = factories.rubric_with_criteria(
