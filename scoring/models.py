@@ -200,7 +200,7 @@ class ResultRun(models.Model):
 
 class Result(models.Model):
     """An entry's computed result: final score, rank in its scope, grade. The protocol behind them is built from
-    the sheets when it is shown or published (scoring.results.protocols)."""
+    the sheets when it is shown or published (scoring.protocols)."""
 
     entry = models.OneToOneField(
         "submissions.Entry", verbose_name=_("entry"), on_delete=models.CASCADE, related_name="result"

@@ -20,6 +20,7 @@ from events.models import Category, Edition, PanelMember, Venue
 from portal.models import User
 from scoring import engine, exports, results
 from scoring.models import AwardList, Publication, Result, ResultRun
+from scoring.protocols import protocols
 from scoring.rules import leads_panel, organises
 
 EXCLUSION_REASONS = {
@@ -248,7 +249,7 @@ def _judge_names(judge_ids) -> dict[int, str]:
 
 
 def _rows(result_list, built, names):
-    """Each result with its protocol (built by results.protocols) made readable: judges' names, exclusions'
+    """Each result with its protocol (built by scoring.protocols) made readable: judges' names, exclusions'
     reasons."""
     rows = []
     for result in result_list:
@@ -308,7 +309,7 @@ def category_results(request, category_pk):
     )
     page = Paginator(ordered, CATEGORY_PAGE_SIZE).get_page(request.GET.get("page"))
     result_list = list(page.object_list)
-    built = results.protocols(result_list)
+    built = protocols(result_list)
     names = _judge_names(_judges_in(built))
     return render(
         request,
@@ -357,7 +358,7 @@ def venue_results(request, venue_pk):
     )
     panel = list(PanelMember.objects.filter(venue=venue).select_related("judge"))
     names = {seat.judge_id: seat.judge.full_name for seat in panel}
-    built = results.protocols(result_list)
+    built = protocols(result_list)
     missing = [j for j in _judges_in(built) if j not in names]
     names.update(_judge_names(missing) if missing else {})
     stats, judges = panel_statistics(result_list, built, names)

@@ -29,7 +29,7 @@ def snapshot() -> str:
     from django.contrib.auth import get_user_model
 
     from scoring.models import Publication, PublishedResult
-    from scoring.results import protocols
+    from scoring.protocols import protocols
 
     results = list(Result.objects.select_related("entry"))
     protocol = protocols(results)  # built from the restored sheets
