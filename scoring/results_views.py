@@ -14,7 +14,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from events.models import Category, Edition, PanelMember, Venue
 from portal.models import User
@@ -227,6 +227,7 @@ def _is_public(award_list) -> bool:
     return newest is not None and newest.pk == award_list.publication_id
 
 
+@require_GET
 def award_list_download(request, pk):
     """An award list file: organisers get every one; anyone gets those of an edition's current publication."""
     award_list = get_object_or_404(AwardList.objects.select_related("edition"), pk=pk)

@@ -81,6 +81,7 @@ def enterprise_list(request):
     )
 
 
+@login_required
 @permission_required("submissions.review_enterprise", raise_exception=True)
 def enterprise_review(request, pk):
     enterprise = get_object_or_404(Enterprise, pk=pk)

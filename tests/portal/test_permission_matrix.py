@@ -208,6 +208,7 @@ EXPECTED = {
     },
     "scoring:award_list_download": {
         "GET":  "404   404   404   404   404   404   404   404   200",
+        "POST": "405   405   405   405   405   405   405   405   405",
     },
     "scoring:award_list_request": {
         "GET":  "login 405   405   405   405   405   405   405   405",
@@ -295,8 +296,8 @@ EXPECTED = {
         "GET":  "login 403   403   403   403   302   302   403   403",
     },
     "submissions:enterprise_review": {
-        "GET":  "403   403   403   403   403   403   403   200   200",
-        "POST": "403   403   403   403   403   403   403   200   200",
+        "GET":  "login 403   403   403   403   403   403   200   200",
+        "POST": "login 403   403   403   403   403   403   200   200",
     },
     "submissions:entry_create": {
         "GET":  "login 302   302   403   403   403   403   403   403",
