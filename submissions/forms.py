@@ -233,6 +233,15 @@ class ReviewForm(forms.Form):
         return cleaned
 
 
+class ReopenReviewForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the decision is revised"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The enterprise reads it; the entry's history keeps it."),
+    )
+
+
 class EntryFilterForm(forms.Form):
     edition = forms.ModelChoiceField(label=_("Edition"), queryset=Edition.objects.none(), required=False)
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)

@@ -411,6 +411,42 @@ def review_entry(*, entry: Entry, organiser, decision: str, reason: str = "") ->
     return _decide(entry, organiser=organiser, decision=decision, reason=reason)
 
 
+REVISABLE = (Entry.Status.ACCEPTED, Entry.Status.REJECTED, Entry.Status.DEFERRED)
+
+
+def why_decision_stays(entry: Entry) -> str:
+    """Why the format-review decision on an entry cannot be revised now ("" when it can)."""
+    if entry.status not in REVISABLE:
+        return _(
+            "Only the decision on an accepted, rejected or deferred entry can be revised; this entry is %(status)s."
+        ) % {"status": entry.get_status_display()}
+    if entry.edition.status == Edition.Status.PUBLISHED:
+        return _("The results of this edition are published: its decisions can no longer change.")
+    if entry.sheets.exists():
+        return _("Judges have already opened score sheets for this entry: its decision stays.")
+    return ""
+
+
+@transaction.atomic
+def reopen_review(*, entry: Entry, organiser, reason: str) -> Entry:
+    """The organiser revises a format-review decision: the entry goes back under review, with the reason, and
+    the enterprise is told. Not once a judge has a score sheet for it or the edition's results are published.
+    An accepted entry keeps its code and leaves its venue; it is assigned again once accepted again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Please give the reason for revising the decision."))
+    entry = Entry.objects.select_for_update(of=("self",)).select_related("edition", "enterprise").get(pk=entry.pk)
+    refusal = why_decision_stays(entry)
+    if refusal:
+        raise ValidationError(refusal)
+    _record(entry, to_status=Entry.Status.UNDER_REVIEW, by=organiser, reason=reason)
+    entry.venue = None
+    entry.running_order = None
+    entry.save(update_fields=["status", "venue", "running_order", "updated_at"])
+    _notify(entry, "entry_reopened", reason)
+    return entry
+
+
 @transaction.atomic
 def bulk_accept(*, entries, organiser) -> tuple[list[Entry], list[Entry]]:
     """Accept every reviewable entry given; return (accepted, skipped)."""

@@ -22,6 +22,7 @@ urlpatterns = [
     path("review/accept/", views.review_bulk_accept, name="review_bulk_accept"),
     path("review/<int:pk>/", views.review_entry, name="review_entry"),
     path("review/<int:pk>/start/", views.review_start, name="review_start"),
+    path("review/<int:pk>/reopen/", views.review_reopen, name="review_reopen"),
     # recommendation lists
     path("recommendations/", views.recommendation_upload, name="recommendation_upload"),
     path("recommendations/template/", views.recommendation_template, name="recommendation_template"),

@@ -25,6 +25,7 @@ from submissions.forms import (
     FileUploadForm,
     MemberFormSet,
     RecommendationUploadForm,
+    ReopenReviewForm,
     ReviewForm,
 )
 from submissions.models import Enterprise, Entry, EntryFile
@@ -431,8 +432,28 @@ def review_entry(request, pk):
             "entry_files": entry.files.all(),
             "transitions": entry.transitions.select_related("by"),
             "can_decide": entry.status in services.REVIEWABLE,
+            "decision_stays": services.why_decision_stays(entry) if entry.status in services.REVISABLE else "",
+            "can_revise": entry.status in services.REVISABLE,
+            "reopen_form": ReopenReviewForm(),
         },
     )
+
+
+@login_required
+@require_POST
+def review_reopen(request, pk):
+    entry = _entry_for_review(request, pk)
+    form = ReopenReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please give the reason for revising the decision."))
+    else:
+        try:
+            services.reopen_review(entry=entry, organiser=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("The format review is reopened: take the new decision below."))
+    return redirect("submissions:review_entry", pk=entry.pk)
 
 
 @login_required

@@ -84,6 +84,7 @@ ARGUMENTS = {
     "submissions:file_download": {"pk": "report"},
     "submissions:file_upload": {"pk": "entry"},
     "submissions:review_entry": {"pk": "entry"},
+    "submissions:review_reopen": {"pk": "entry"},
     "submissions:review_start": {"pk": "entry"},
 }
 
@@ -324,6 +325,10 @@ EXPECTED = {
     "submissions:review_entry": {
         "GET":  "login 403   403   403   403   403   403   403   200",
         "POST": "login 403   403   403   403   403   403   403   200",
+    },
+    "submissions:review_reopen": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
     },
     "submissions:review_start": {
         "GET":  "login 405   405   405   405   405   405   405   405",

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from events.models import Edition
 from submissions import services
 from submissions.models import Enterprise, Entry, EntryFile, EntryTransition
 from tests import factories
@@ -362,3 +363,63 @@ def test_rejecting_tells_the_enterprise_the_decision_and_reasons(
     assert mail.outbox[-1].to == [user_a.email]
     assert "降低焊缝气孔率" in mail.outbox[-1].subject
     assert "不属于本届征集范围" in mail.outbox[-1].body
+
+
+def _accepted_in_a_venue(draft, user_a, organiser):
+    _submitted(draft, user_a)
+    entry = services.review_entry(entry=draft, organiser=organiser, decision="accept")
+    venue = factories.VenueFactory(category=entry.category, edition=entry.edition)
+    Entry.objects.filter(pk=entry.pk).update(venue=venue, running_order=3)
+    return entry
+
+
+def test_a_decision_can_be_revised_the_entry_keeps_its_code_leaves_its_venue_and_the_enterprise_is_told(
+    draft, user_a, organiser, django_capture_on_commit_callbacks
+):
+    _accepted_in_a_venue(draft, user_a, organiser)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = services.reopen_review(entry=draft, organiser=organiser, reason="报告页数超出要求")
+
+    entry.refresh_from_db()
+    assert (entry.status, entry.code, entry.venue, entry.running_order) == ("under_review", "QC-2021-0001", None, None)
+    assert "报告页数超出要求" in mail.outbox[-1].body
+    entry = services.review_entry(entry=entry, organiser=organiser, decision="reject", reason="报告页数超出要求")
+    assert list(entry.transitions.values_list("from_status", "to_status", "reason"))[-2:] == [
+        ("accepted", "under_review", "报告页数超出要求"),
+        ("under_review", "rejected", "报告页数超出要求"),
+    ]
+
+
+def test_revising_a_decision_needs_a_reason(draft, user_a, organiser):
+    _accepted_in_a_venue(draft, user_a, organiser)
+    with pytest.raises(ValidationError) as error:
+        services.reopen_review(entry=draft, organiser=organiser, reason=" ")
+    assert error.value.messages == ["Please give the reason for revising the decision."]
+    assert Entry.objects.get(pk=draft.pk).status == "accepted"
+
+
+def test_a_decision_stays_once_a_judge_has_a_score_sheet(draft, user_a, organiser):
+    entry = _accepted_in_a_venue(draft, user_a, organiser)
+    factories.ScoreSheetFactory(entry=Entry.objects.get(pk=entry.pk))
+    with pytest.raises(ValidationError) as error:
+        services.reopen_review(entry=draft, organiser=organiser, reason="报告页数超出要求")
+    assert error.value.messages == ["Judges have already opened score sheets for this entry: its decision stays."]
+    assert Entry.objects.get(pk=draft.pk).venue_id is not None
+
+
+def test_a_decision_stays_once_the_results_are_published(draft, user_a, organiser):
+    _accepted_in_a_venue(draft, user_a, organiser)
+    Edition.objects.filter(pk=draft.edition_id).update(status=Edition.Status.PUBLISHED)
+    with pytest.raises(ValidationError) as error:
+        services.reopen_review(entry=draft, organiser=organiser, reason="报告页数超出要求")
+    assert error.value.messages == ["The results of this edition are published: its decisions can no longer change."]
+
+
+def test_only_a_decided_entry_can_be_reopened(draft, user_a, organiser):
+    _submitted(draft, user_a)
+    with pytest.raises(ValidationError) as error:
+        services.reopen_review(entry=draft, organiser=organiser, reason="再审")
+    assert error.value.messages == [
+        "Only the decision on an accepted, rejected or deferred entry can be revised; this entry is Submitted."
+    ]

@@ -534,6 +534,45 @@ def test_start_review_marks_the_entry(client_for, organiser, draft):
     assert draft.status == "under_review"
 
 
+def test_organiser_revises_a_decision_from_the_review_page(client_for, organiser, draft):
+    draft.status, draft.code = "rejected", ""
+    draft.save()
+    client = client_for(organiser)
+    page = client.get(reverse("submissions:review_entry", args=[draft.pk]))
+    assert b'id="reopen-form"' in page.content
+
+    response = client.post(
+        reverse("submissions:review_reopen", args=[draft.pk]), {"reason": "企业补交了证明材料"}, follow=True
+    )
+
+    draft.refresh_from_db()
+    assert (draft.status, draft.transitions.last().reason) == ("under_review", "企业补交了证明材料")
+    assert [str(m) for m in response.context["messages"]] == [
+        "The format review is reopened: take the new decision below."
+    ]
+    assert b'id="review-form"' in response.content
+
+
+def test_the_review_page_says_why_a_decision_stays_instead_of_offering_to_revise_it(client_for, organiser, draft):
+    draft.status = "accepted"
+    draft.save()
+    factories.ScoreSheetFactory(entry=draft)
+    page = client_for(organiser).get(reverse("submissions:review_entry", args=[draft.pk]))
+    assert b'id="reopen-form"' not in page.content
+    assert page.context["decision_stays"] == "Judges have already opened score sheets for this entry: its decision stays."
+
+
+def test_revising_a_decision_without_a_reason_changes_nothing(client_for, organiser, draft):
+    draft.status = "accepted"
+    draft.save()
+    response = client_for(organiser).post(
+        reverse("submissions:review_reopen", args=[draft.pk]), {"reason": ""}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == ["Please give the reason for revising the decision."]
+    draft.refresh_from_db()
+    assert draft.status == "accepted"
+
+
 @pytest.mark.parametrize("who", ["user_a", "user_b", "judge", "recommender"])
 def test_review_refuses_other_roles(client_for, request, who, draft):
     draft.status = "submitted"
