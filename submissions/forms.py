@@ -208,6 +208,10 @@ class FileUploadForm(forms.Form):
     file = forms.FileField(label=_("File"), max_length=None, allow_empty_file=True)
 
 
+class FileRemoveForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=EntryFile.Kind.choices, widget=forms.HiddenInput)
+
+
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),

@@ -280,6 +280,19 @@ def attach_file(*, entry: Entry, kind: str, upload, user) -> EntryFile:
     return stored
 
 
+@transaction.atomic
+def remove_file(*, entry: Entry, kind: str, user) -> str:
+    """Take an uploaded file off an entry that can still be edited; returns the file's original name."""
+    entry = _lock_editable(entry)
+    stored = EntryFile.objects.filter(entry=entry, kind=kind).first()
+    if stored is None:
+        raise ValidationError(_("This entry has no such file (it may have been removed already)."))
+    name, storage = stored.file.name, stored.file.storage
+    stored.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+    return stored.original_name
+
+
 def required_file_kinds(category: Category) -> list[str]:
     kinds = []
     if category.requires_report:

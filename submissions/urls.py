@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/", views.entry_detail, name="entry_detail"),
     path("<int:pk>/edit/", views.entry_edit, name="entry_edit"),
     path("<int:pk>/files/", views.file_upload, name="file_upload"),
+    path("<int:pk>/files/remove/", views.file_remove, name="file_remove"),
     path("<int:pk>/submit/", views.entry_submit, name="entry_submit"),
     path("files/<int:pk>/", views.file_download, name="file_download"),
     # the organiser's format review

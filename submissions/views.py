@@ -22,6 +22,7 @@ from submissions.forms import (
     EnterpriseSignupForm,
     EntryFilterForm,
     EntryForm,
+    FileRemoveForm,
     FileUploadForm,
     MemberFormSet,
     RecommendationUploadForm,
@@ -295,6 +296,25 @@ def file_upload(request, pk):
         messages.error(request, _error_text(error))
     else:
         messages.success(request, _("%(name)s is uploaded.") % {"name": stored.original_name})
+    return redirect("submissions:entry_detail", pk=entry.pk)
+
+
+@login_required
+@require_POST
+def file_remove(request, pk):
+    entry = _entry_or_404(request, pk)
+    if not request.user.has_perm("submissions.change_entry", entry):
+        raise PermissionDenied
+    form = FileRemoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("This entry has no such file (it may have been removed already)."))
+        return redirect("submissions:entry_detail", pk=entry.pk)
+    try:
+        name = services.remove_file(entry=entry, kind=form.cleaned_data["kind"], user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("%(name)s is removed.") % {"name": name})
     return redirect("submissions:entry_detail", pk=entry.pk)
 
 

@@ -82,6 +82,7 @@ ARGUMENTS = {
     "submissions:entry_edit": {"pk": "entry"},
     "submissions:entry_submit": {"pk": "entry"},
     "submissions:file_download": {"pk": "report"},
+    "submissions:file_remove": {"pk": "entry"},
     "submissions:file_upload": {"pk": "entry"},
     "submissions:review_entry": {"pk": "entry"},
     "submissions:review_reopen": {"pk": "entry"},
@@ -317,6 +318,10 @@ EXPECTED = {
     },
     "submissions:file_download": {
         "GET":  "login 200   404   404   404   200   200   404   200",
+    },
+    "submissions:file_remove": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 302   404   404   404   404   404   404   403",
     },
     "submissions:file_upload": {
         "GET":  "login 405   405   405   405   405   405   405   405",

@@ -169,6 +169,29 @@ def test_attach_file_replaces_the_previous_file_of_that_kind(
     assert not second.file.storage.exists(old_name)
 
 
+def test_remove_file_takes_the_file_off_the_entry_and_out_of_storage(
+    qc, enterprise_a, user_a, django_capture_on_commit_callbacks
+):
+    entry = factories.EntryFactory(category=qc, enterprise=enterprise_a)
+    stored = services.attach_file(entry=entry, kind="slides", upload=upload("a.pdf"), user=user_a)
+    name, storage = stored.file.name, stored.file.storage
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.remove_file(entry=entry, kind="slides", user=user_a) == "a.pdf"
+    assert not EntryFile.objects.filter(entry=entry).exists()
+    assert not storage.exists(name)
+    with pytest.raises(ValidationError) as error:  # a second click
+        services.remove_file(entry=entry, kind="slides", user=user_a)
+    assert error.value.messages == ["This entry has no such file (it may have been removed already)."]
+
+
+def test_remove_file_refuses_an_entry_under_review_and_keeps_the_file(draft, user_a):
+    draft.status = Entry.Status.SUBMITTED
+    draft.save()
+    with pytest.raises(ValidationError):
+        services.remove_file(entry=draft, kind="report", user=user_a)
+    assert draft.files.filter(kind="report").exists()
+
+
 def test_attach_file_refuses_a_renamed_exe_and_keeps_the_old_file(draft, user_a):
     before = draft.files.get(kind="report")
     with pytest.raises(ValidationError):

@@ -534,6 +534,17 @@ def test_start_review_marks_the_entry(client_for, organiser, draft):
     assert draft.status == "under_review"
 
 
+def test_the_enterprise_removes_an_uploaded_file_from_its_entry_page(client_for, user_a, draft):
+    client = client_for(user_a)
+    page = client.get(reverse("submissions:entry_detail", args=[draft.pk]))
+    assert b'data-remove="report"' in page.content
+
+    response = client.post(reverse("submissions:file_remove", args=[draft.pk]), {"kind": "report"}, follow=True)
+
+    assert not draft.files.filter(kind="report").exists()
+    assert [str(m) for m in response.context["messages"]] == ["report.pdf is removed."]
+
+
 def test_organiser_revises_a_decision_from_the_review_page(client_for, organiser, draft):
     draft.status, draft.code = "rejected", ""
     draft.save()
@@ -559,7 +570,9 @@ def test_the_review_page_says_why_a_decision_stays_instead_of_offering_to_revise
     factories.ScoreSheetFactory(entry=draft)
     page = client_for(organiser).get(reverse("submissions:review_entry", args=[draft.pk]))
     assert b'id="reopen-form"' not in page.content
-    assert page.context["decision_stays"] == "Judges have already opened score sheets for this entry: its decision stays."
+    assert (
+        page.context["decision_stays"] == "Judges have already opened score sheets for this entry: its decision stays."
+    )
 
 
 def test_revising_a_decision_without_a_reason_changes_nothing(client_for, organiser, draft):
