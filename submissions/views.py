@@ -69,6 +69,7 @@ def signup(request):
     return render(request, "submissions/signup.html", {"form": form})
 
 
+@login_required
 @permission_required("submissions.review_enterprise", raise_exception=True)
 def enterprise_list(request):
     status = request.GET.get("status", Enterprise.Status.PENDING)

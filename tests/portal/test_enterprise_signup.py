@@ -149,13 +149,14 @@ def test_other_roles_cannot_see_or_review_enterprises(client, request, who):
     assert enterprise.status == Enterprise.Status.PENDING
 
 
-def test_anonymous_is_refused_enterprise_review(client, db):
+def test_anonymous_is_sent_to_log_in_from_the_enterprise_review(client, db):
     enterprise = factories.EnterpriseFactory(status=Enterprise.Status.PENDING)
-    assert client.get(reverse("submissions:enterprise_list")).status_code == 403
-    assert (
-        client.post(reverse("submissions:enterprise_review", args=[enterprise.pk]), {"decision": "approve"}).status_code
-        == 403
-    )
+    listing = client.get(reverse("submissions:enterprise_list"))
+    review = client.post(reverse("submissions:enterprise_review", args=[enterprise.pk]), {"decision": "approve"})
+    assert (listing.status_code, review.status_code) == (302, 302)
+    assert review.url.startswith("/login/")
+    enterprise.refresh_from_db()
+    assert enterprise.status == Enterprise.Status.PENDING
 
 
 def test_review_of_unknown_enterprise_is_404(client, organiser):
