@@ -121,6 +121,14 @@ def _entry_or_404(request, pk, perm="submissions.view_entry") -> Entry:
     return entry
 
 
+def _entry_to_change(request, pk) -> Entry:
+    """The entry if the user may change it: a 404 when it may not even see it, a 403 when it may only see it."""
+    entry = _entry_or_404(request, pk)
+    if not request.user.has_perm("submissions.change_entry", entry):
+        raise PermissionDenied
+    return entry
+
+
 def _own_enterprise(request) -> Enterprise:
     """The enterprise of an enterprise user; others (even a superuser, who passes every rule) are refused."""
     if not request.user.is_enterprise_user or request.user.enterprise is None:
@@ -233,9 +241,7 @@ def entry_create(request, category_pk):
 
 @login_required
 def entry_edit(request, pk):
-    entry = _entry_or_404(request, pk)
-    if not request.user.has_perm("submissions.change_entry", entry):
-        raise PermissionDenied
+    entry = _entry_to_change(request, pk)
     if not services.accepts_entries(entry.edition) or not entry.is_editable_status:
         messages.error(
             request,
@@ -282,9 +288,7 @@ def entry_detail(request, pk):
 @login_required
 @require_POST
 def file_upload(request, pk):
-    entry = _entry_or_404(request, pk)
-    if not request.user.has_perm("submissions.change_entry", entry):
-        raise PermissionDenied
+    entry = _entry_to_change(request, pk)
     form = FileUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a file to upload."))
@@ -303,9 +307,7 @@ def file_upload(request, pk):
 @login_required
 @require_POST
 def file_remove(request, pk):
-    entry = _entry_or_404(request, pk)
-    if not request.user.has_perm("submissions.change_entry", entry):
-        raise PermissionDenied
+    entry = _entry_to_change(request, pk)
     form = FileRemoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("This entry has no such file (it may have been removed already)."))
@@ -322,9 +324,7 @@ def file_remove(request, pk):
 @login_required
 @require_POST
 def entry_submit(request, pk):
-    entry = _entry_or_404(request, pk)
-    if not request.user.has_perm("submissions.change_entry", entry):
-        raise PermissionDenied
+    entry = _entry_to_change(request, pk)
     try:
         services.submit_entry(entry=entry, user=request.user)
     except ValidationError as error:
