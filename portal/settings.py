@@ -199,6 +199,7 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "portal")
 # With the broker down a results run stays queued; the worker's beat (`celery worker --beat`) sends it again.
 CELERY_BEAT_SCHEDULE = {
     "dispatch-waiting-results-runs": {"task": "scoring.dispatch_waiting_runs", "schedule": 60.0},
+    "catch-up-public-cache": {"task": "scoring.catch_up_public_cache", "schedule": 60.0},
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

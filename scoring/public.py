@@ -19,7 +19,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Case, Count, F, Max, Q, Value, When
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import translation
@@ -111,6 +111,29 @@ def bump_public_cache() -> None:
         cache.set(VERSION_KEY, time.time_ns() // 1000, None)
     _local.update(version=None, version_until=0.0)
     _local["pages"].clear()
+
+
+# The newest publication the periodic check has seen. A publication made while the cache was unreachable could not
+# move the version on: catch_up_with_publications (celery beat, every minute) does it once the cache is back.
+PUBLISHED_KEY = "public:published"
+
+
+def newest_publication() -> int:
+    return Publication.objects.aggregate(newest=Max("pk"))["newest"] or 0
+
+
+def catch_up_with_publications() -> bool:
+    """Move the version on when a publication appeared since the last check (its own move may have been lost to
+    an unreachable cache, leaving pages cached before it in place); returns whether it did. After a publication
+    whose move was not lost this costs the pages one more rendering, at most a minute later."""
+    newest = newest_publication()
+    seen = cache.get(PUBLISHED_KEY)
+    if seen == newest:
+        return False
+    if seen is not None:  # None: a cache without the mark (new, or emptied) holds no page from before either
+        bump_public_cache()
+    cache.set(PUBLISHED_KEY, newest, None)
+    return seen is not None
 
 
 def cached(key: str):

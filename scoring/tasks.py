@@ -25,6 +25,15 @@ def dispatch_waiting_runs_task() -> int:
     return dispatch_waiting_runs()
 
 
+@shared_task(name="scoring.catch_up_public_cache")
+def catch_up_public_cache_task() -> bool:
+    """Periodic (celery beat): make the public pages cached before a publication stale, if the publication could
+    not do it (the cache's Redis was down)."""
+    from scoring.public import catch_up_with_publications
+
+    return catch_up_with_publications()
+
+
 @shared_task(name="scoring.export_awards")
 def export_awards_task(award_list_id: int) -> str:
     """Generate an award list file (.xlsx or .csv); returns its storage name."""

@@ -492,6 +492,24 @@ def test_bump_public_cache_moves_the_version():
     assert cache_version() > before
 
 
+def test_a_publication_made_while_the_cache_was_unreachable_is_caught_up_by_the_periodic_task(settings):
+    from scoring.public import catch_up_with_publications
+    from scoring.tasks import catch_up_public_cache_task
+
+    factories.PublicationFactory()
+    assert catch_up_with_publications() is False  # the first look only marks where things stand
+    assert catch_up_with_publications() is False
+    before = cache_version()
+    # A publication whose move of the version was lost (its on-commit bump found Redis down).
+    factories.PublicationFactory()
+
+    assert catch_up_public_cache_task.apply().get() is True
+    assert cache_version() == before + 1
+    assert catch_up_with_publications() is False
+    schedule = settings.CELERY_BEAT_SCHEDULE["catch-up-public-cache"]
+    assert (schedule["task"], schedule["schedule"]) == ("scoring.catch_up_public_cache", 60.0)
+
+
 def test_edition_status_change_clears_public_pages(client, django_capture_on_commit_callbacks, edition_2021):
     edition, publication = edition_2021
     row = published_row(publication)
