@@ -7,12 +7,13 @@ like the public pages and cleared on (re)publication.
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from portal.compression import PreparedBody, prepared_response
 from scoring import public
 from scoring.public import CACHE_SECONDS, ResultFilterForm, cache_key, published_editions, published_rows, request_path
 
@@ -32,16 +33,22 @@ def _cached(request, build):
     # Answers hold absolute links, so the scheme and host are part of the key.
     # (kind "api-body": entries of the former kind "api" held data, not encoded answers)
     key = cache_key("api-body", request.build_absolute_uri("/") + request_path(request))
-    body = public.cached(key)
-    if body is not None:
-        # The encoded answer is cached, not the data: encoding 50 to 200 rows again cost more than the lookup.
-        response = HttpResponse(body, content_type="application/json")
-        response["Access-Control-Allow-Origin"] = "*"
-        return response
-    data, status = build()
-    response = _json(request, data, status=status)
-    if status == 200:
-        public.cache_store(key, response.content, CACHE_SECONDS)
+    # The encoded answer is cached, not the data: encoding 50 to 200 rows again cost more than the lookup. This
+    # process keeps it compressed as well, once, for the clients that take gzip (portal.compression).
+    prepared_key = f"{key}:prepared"
+    body = public.cached_local(prepared_key)
+    if body is None:
+        content = public.cached(key)
+        if content is None:
+            data, status = build()
+            if status != 200:
+                return _json(request, data, status=status)
+            content = _json(request, data).content
+            public.cache_store(key, content, CACHE_SECONDS)
+        body = PreparedBody([content])
+        public.keep_local(prepared_key, body)
+    response = prepared_response(request, body, content_type="application/json")
+    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 

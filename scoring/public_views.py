@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from events.models import Edition
+from portal.compression import PreparedBody, prepared_response
 from scoring import exports, public
 from scoring.models import AwardList, Publication
 from scoring.public import CACHE_SECONDS, ResultFilterForm, cache_key, published_editions, published_rows, request_path
@@ -46,12 +47,15 @@ def _cached_page(request, *, template: str, build):
     # A visitor who is not logged in and has no message gets the same whole page as every other such visitor,
     # but for the CSRF token of the language form: the page is kept (per process) with a placeholder for it.
     # Rendering the layout cost a worker more than the rest of the cached request (bench/README.md).
+    # It is kept encoded, split around the token, and compressed once for the clients that take gzip: encoding
+    # and compressing a large page on every request cost more than the bare request (portal.compression).
     whole_key = f"{key}:anonymous"
-    html = public.cached_local(whole_key)
-    if html is None:
-        html = render(request, "scoring/public/page.html", {**page, "csrf_token": CSRF_PLACEHOLDER}).content.decode()
-        public.keep_local(whole_key, html)
-    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    body = public.cached_local(whole_key)
+    if body is None:
+        html = render(request, "scoring/public/page.html", {**page, "csrf_token": CSRF_PLACEHOLDER}).content
+        body = PreparedBody(html.split(CSRF_PLACEHOLDER.encode()))
+        public.keep_local(whole_key, body)
+    return prepared_response(request, body, token=get_token(request).encode())
 
 
 def _published_edition(pk: int) -> Edition:

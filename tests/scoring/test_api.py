@@ -1,8 +1,15 @@
+import gzip
+import json
+import zlib
+from unittest import mock
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
 from events.models import Category, Edition
+from portal import compression
+from scoring import public
 from submissions.models import Entry
 from tests import factories
 from tests.scoring.public_data import published_edition, published_row
@@ -232,3 +239,43 @@ def test_api_cache_keeps_each_host_s_links(client, edition_2021, settings):
     url = reverse("api:result", args=[row.entry_id])
     assert client.get(url).json()["url"].startswith("http://testserver/")
     assert client.get(url, HTTP_HOST="qc.example.org").json()["url"].startswith("http://qc.example.org/")
+
+
+# --- compressed answers (portal.compression) -----------------------------------------------------------------
+
+
+def test_api_answer_gzip_for_a_client_taking_it_and_plain_otherwise(client, edition_2021):
+    published_row(edition_2021[1], title="降低齿轮箱渗漏率")
+    plain = client.get(reverse("api:results"))
+    packed = client.get(reverse("api:results"), HTTP_ACCEPT_ENCODING="gzip")
+    assert not plain.has_header("Content-Encoding")
+    assert packed["Content-Encoding"] == "gzip"
+    assert packed["Content-Length"] == str(len(packed.content))
+    assert gzip.decompress(packed.content) == plain.content
+    assert json.loads(gzip.decompress(packed.content))["results"][0]["title"] == "降低齿轮箱渗漏率"
+    for response in (plain, packed):
+        assert response["Content-Type"] == "application/json"
+        assert response["Access-Control-Allow-Origin"] == "*"
+        assert "Accept-Encoding" in response["Vary"]
+
+
+def test_api_answer_compressed_once_per_process(client, edition_2021, settings):
+    settings.PUBLIC_LOCAL_CACHE_SECONDS = 2
+    public.bump_public_cache()
+    published_row(edition_2021[1])
+    first = client.get(reverse("api:results"), HTTP_ACCEPT_ENCODING="gzip")
+    with mock.patch.object(compression.zlib, "compressobj", wraps=zlib.compressobj) as compressor:
+        again = [client.get(reverse("api:results"), HTTP_ACCEPT_ENCODING="gzip") for _ in range(3)]
+    public.bump_public_cache()
+    assert compressor.call_count == 0
+    assert {answer.content for answer in again} == {first.content}
+
+
+def test_api_error_is_neither_cached_nor_compressed(client, edition_2021):
+    url = reverse("api:results") + "?page_size=0"
+    with mock.patch.object(public, "cache_store") as stored:
+        answers = [client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_ACCEPT_LANGUAGE="en") for _ in range(2)]
+    assert stored.call_count == 0
+    assert [answer.status_code for answer in answers] == [400, 400]
+    assert not any(answer.has_header("Content-Encoding") for answer in answers)
+    assert answers[1].json() == {"error": "page_size must be a whole number from 1 to 200."}
