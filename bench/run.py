@@ -1,8 +1,8 @@
 """`make bench`: the national-scale benchmarks, each figure beside a baseline measured in the same run.
 
 1. results computation of the whole edition vs one SQL query reading and summing all criterion scores (<= 3x);
-2. the public results page and the JSON API under load (gunicorn, 2 workers, wrk, loopback) vs a bare Django
-   view in the same server (>= 0.5x its requests per second);
+2. the public results page and the JSON API under load (gunicorn, 2 workers, wrk, loopback, Accept-Encoding: gzip)
+   vs a bare Django view in the same server, measured around each page (>= 0.5x its requests per second);
 3. the award list export of 20,000 rows: time and peak RSS (< 200 MB);
 4. 100 judges submitting sheets at once: p95 latency, and no sheet lost.
 
@@ -11,6 +11,7 @@ migrates it, seeds it with `manage.py seed_scale`, and uses Redis at BENCH_REDIS
 and ports BENCH_PORT (8120). Figures go to stdout and bench/results.json. Exit status 1 when a budget is missed.
 """
 
+import gzip
 import json
 import os
 import platform
@@ -31,6 +32,8 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/qc_bench"
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
 WRK_CONNECTIONS = int(os.environ.get("BENCH_WRK_CONNECTIONS", "16"))
 PORT = int(os.environ.get("BENCH_PORT", "8120"))
+# What browsers (and most HTTP libraries) send; sent for every URL, the bare view's included. Empty: no header.
+ACCEPT_ENCODING = os.environ.get("BENCH_ACCEPT_ENCODING", "gzip")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 
 BUDGET_COMPUTE_RATIO = 3.0
@@ -181,8 +184,9 @@ def stop(process):
 
 def wrk(binary, path: str, seconds: int) -> dict:
     url = f"http://127.0.0.1:{PORT}{path}"
+    header = ["-H", f"Accept-Encoding: {ACCEPT_ENCODING}"] if ACCEPT_ENCODING else []
     out = subprocess.run(
-        [binary, "-t2", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "--latency", url],
+        [binary, "-t2", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "--latency", *header, url],
         capture_output=True,
         text=True,
         check=True,
@@ -200,11 +204,45 @@ def wrk(binary, path: str, seconds: int) -> dict:
     }
 
 
-def check_page(path: str) -> None:
+def combined(runs: list[dict]) -> dict:
+    """Runs of equal length as one: mean req/s, worst p99, all requests and errors."""
+    return {
+        "rps": sum(run["rps"] for run in runs) / len(runs),
+        "p99_ms": max(run["p99_ms"] for run in runs),
+        "requests": sum(run["requests"] for run in runs),
+        "non_2xx": sum(run["non_2xx"] for run in runs),
+    }
+
+
+def against_bare(binary, path: str, seconds: int) -> tuple[dict, dict]:
+    """The page for `seconds` between two halves of the bare view's measurement (bare, page, bare).
+
+    On this shared machine req/s drift by a quarter or more within a minute (bench/README.md): a baseline
+    measured once before all the pages compared the last pages with another minute's machine."""
+    half = max(1, seconds // 2)
+    before = wrk(binary, "/bench/bare/", half)
+    page = wrk(binary, path, seconds)
+    after = wrk(binary, "/bench/bare/", half)
+    return page, combined([before, after])
+
+
+def check_page(path: str) -> dict:
+    """The page answers in full, plain and (when the benchmark sends Accept-Encoding) compressed: its sizes."""
     with urllib.request.urlopen(f"http://127.0.0.1:{PORT}{path}", timeout=30) as response:
         body = response.read()
         if response.status != 200 or len(body) < 1000:
             raise SystemExit(f"{path} answered {response.status} with {len(body)} bytes: not a results page")
+    sizes = {"bytes": len(body), "bytes_sent": len(body)}
+    if ACCEPT_ENCODING:
+        request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}", headers={"Accept-Encoding": ACCEPT_ENCODING})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            sent = response.read()
+            encoding = response.headers.get("Content-Encoding", "")
+        unpacked = gzip.decompress(sent) if encoding == "gzip" else sent
+        if len(unpacked) != len(body):  # the same page (an HTML page's CSRF token has a fixed length)
+            raise SystemExit(f"{path} with Accept-Encoding {ACCEPT_ENCODING!r}: {len(unpacked)} bytes, not {len(body)}")
+        sizes["bytes_sent"] = len(sent)
+    return sizes
 
 
 # --- main --------------------------------------------------------------------------------------------------
@@ -261,37 +299,43 @@ def main():
             )
             figures["export"][fmt] = export
 
+    encoding = f"Accept-Encoding: {ACCEPT_ENCODING}" if ACCEPT_ENCODING else "no Accept-Encoding"
     say(
         f"\n2. Under load: gunicorn 2 workers on 127.0.0.1:{PORT}, wrk 2 threads, {WRK_CONNECTIONS} connections, "
-        f"{WRK_SECONDS} s each"
+        f"{encoding} (bare view too); each page {WRK_SECONDS} s between two halves of the bare view's {WRK_SECONDS} s"
     )
     server = start_gunicorn()
-    figures["load"] = {}
+    figures["load"] = {"accept_encoding": ACCEPT_ENCODING}
     try:
         pages = {
-            "bare Django view": "/bench/bare/",
             "public results page": "/results/",
             "JSON API results": "/api/v1/results/",
             "public results page, one edition, page 7": f"/results/?edition={compute['edition']}&page=7",
             "JSON API results, page 7 of 200 rows": "/api/v1/results/?page=7&page_size=200",
         }
-        for path in pages.values():
+        sizes = {}
+        for path in ["/bench/bare/", *pages.values()]:
             if path != "/bench/bare/":
-                check_page(path)
+                sizes[path] = check_page(path)
             wrk(wrk_binary, path, 2)  # warm-up: imports, connections, caches
-        bare = wrk(wrk_binary, "/bench/bare/", WRK_SECONDS)
-        say(f"  bare Django view: {bare['rps']:.0f} req/s, p99 {bare['p99_ms']:.1f} ms")
-        figures["load"]["bare"] = bare
-        for label, path in list(pages.items())[1:]:
-            result = wrk(wrk_binary, path, WRK_SECONDS)
+        bare_runs = []
+        for label, path in pages.items():
+            result, bare = against_bare(wrk_binary, path, WRK_SECONDS)
+            bare_runs.append(bare)
             ratio = result["rps"] / bare["rps"]
             verdict = check(label, ratio >= BUDGET_LOAD_RATIO and not result["non_2xx"], f"ratio {ratio:.2f}")
+            size = sizes[path]
+            sent = f", {size['bytes_sent'] / 1024:.1f} KB sent" if size["bytes_sent"] != size["bytes"] else ""
             say(
-                f"  {label} ({path}): {result['rps']:.0f} req/s, p99 {result['p99_ms']:.1f} ms, "
-                f"ratio {ratio:.2f} of the bare view (budget >= {BUDGET_LOAD_RATIO}), "
+                f"  {label} ({path}; {size['bytes'] / 1024:.1f} KB{sent}): {result['rps']:.0f} req/s, "
+                f"p99 {result['p99_ms']:.1f} ms; bare view around it {bare['rps']:.0f} req/s, "
+                f"p99 {bare['p99_ms']:.1f} ms; ratio {ratio:.2f} of the bare view (budget >= {BUDGET_LOAD_RATIO}), "
                 f"{result['non_2xx']} errors: {verdict}"
             )
-            figures["load"][path] = {**result, "ratio": ratio}
+            figures["load"][path] = {**result, **size, "bare": bare, "ratio": ratio}
+        bare = combined(bare_runs)
+        say(f"  bare Django view, all its runs: {bare['rps']:.0f} req/s, p99 {bare['p99_ms']:.1f} ms")
+        figures["load"]["bare"] = bare
 
         say("\n4. 100 judges submitting sheets at once (real judging page over HTTP, same server)")
         judges = run_script("bench/judges.py", f"http://127.0.0.1:{PORT}", "100", "3")
