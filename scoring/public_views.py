@@ -52,7 +52,10 @@ def _cached_page(request, *, template: str, build):
     whole_key = f"{key}:anonymous"
     body = public.cached_local(whole_key)
     if body is None:
-        html = render(request, "scoring/public/page.html", {**page, "csrf_token": CSRF_PLACEHOLDER}).content
+        # Served to every such visitor: the language form returns them to the page's own address, not to this
+        # visitor's with parameters the page ignores (and that may be theirs alone).
+        context = {**page, "csrf_token": CSRF_PLACEHOLDER, "language_next": request_path(request)}
+        html = render(request, "scoring/public/page.html", context).content
         body = PreparedBody(html.split(CSRF_PLACEHOLDER.encode()))
         public.keep_local(whole_key, body)
     return prepared_response(request, body, token=get_token(request).encode())

@@ -211,3 +211,12 @@ def test_anonymous_visitor_never_gets_a_logged_in_visitor_s_page(local_tier, res
     html = _gunzip(Client().get(results_page, HTTP_ACCEPT_ENCODING="gzip"))
     assert organiser.get_short_name() not in html
     assert "/accounts/logout/" not in html and reverse("portal:logout") not in html
+
+
+@pytest.mark.django_db
+def test_anonymous_page_returns_every_visitor_to_its_own_address_not_the_first_visitor_s(local_tier, results_page):
+    first = Client().get("/results/?page=1&from=private-mail-link-abc")
+    second = Client().get("/results/?page=1")
+    for response in (first, second):
+        assert 'name="next" value="/results/?page=1"' in _html(response)
+        assert "private-mail-link-abc" not in _html(response)
