@@ -92,6 +92,21 @@ def postgres_available() -> bool:
     return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_left_alone_at_the_end(django_db_setup, django_db_blocker):
+    """On PostgreSQL, end what still holds the test database when the run ends, so that it can be dropped: the live
+    server's request threads (Playwright keeps its connections alive) may still be closing theirs."""
+    yield
+    if postgres_available():
+        from django.db import connection
+
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 def redis_url() -> str:
     return (
         os.environ.get("CELERY_BROKER_URL", "") if os.environ.get("CELERY_BROKER_URL", "").startswith("redis") else ""
