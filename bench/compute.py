@@ -46,7 +46,7 @@ def main():
     from django.db import connection
 
     from scoring.models import CriterionScore, Result
-    from scoring.results import publish_results
+    from scoring.publication import publish_results
 
     edition = scale_edition()
     organiser = edition.organisers.get()

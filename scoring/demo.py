@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from events.models import Criterion, Edition, PanelMember
 from scoring.models import CriterionScore, Recusal, ResultRun, ScoreSheet
-from scoring.results import execute_run, publish_results
+from scoring.publication import publish_results
+from scoring.results import execute_run
 from submissions.models import Enterprise, Entry, Member, Province
 from submissions.validators import example_credit_code
 

@@ -21,6 +21,7 @@ from portal.models import User
 from scoring import engine, exports, results
 from scoring.models import AwardList, Publication, Result, ResultRun
 from scoring.protocols import protocols
+from scoring.publication import publish_results, unsigned_venues
 from scoring.rules import leads_panel, organises
 
 EXCLUSION_REASONS = {
@@ -140,7 +141,7 @@ def dashboard(request, edition_pk):
         "done_run": results.latest_done_run(edition),
         "lines": _category_lines(edition),
         "unranked": unranked,
-        "unsigned": results.unsigned_venues(edition),
+        "unsigned": unsigned_venues(edition),
         "publications": publications,
         "award_lists": award_lists,
         "lists_active": any(a.status in ACTIVE for a in award_lists),
@@ -183,9 +184,7 @@ def publish(request, edition_pk):
     form = PublishForm(request.POST)
     if form.is_valid():
         try:
-            publication = results.publish_results(
-                edition=edition, user=request.user, reason=form.cleaned_data["reason"]
-            )
+            publication = publish_results(edition=edition, user=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         except PermissionDenied:

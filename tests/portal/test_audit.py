@@ -16,6 +16,7 @@ from django.utils import translation
 from events import services as event_services
 from portal import audit
 from portal.models import AuditEvent
+from scoring import publication as publishing
 from scoring import results
 from scoring import services as judging
 from scoring.models import Result, ResultRun, ScoreSheet
@@ -72,7 +73,7 @@ def test_the_trail_tells_who_changed_a_score_the_results_a_grade_rule_and_a_publ
         reason="组委会决定",
     )
     results.execute_run(run=results.start_run(edition=edition, user=organiser))
-    results.publish_results(edition=edition, user=organiser)
+    publishing.publish_results(edition=edition, user=organiser)
 
     rows = audit.trail(edition)
 

@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from portal import backup
+from scoring import publication as publishing
 from scoring import results
 from scoring.models import AwardList, Result
 from submissions.models import EntryFile
@@ -69,7 +70,7 @@ def populated(organiser, django_capture_on_commit_callbacks):
     )
     results.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
     with django_capture_on_commit_callbacks(execute=True):
-        results.publish_results(edition=edition, user=organiser)  # and its award lists, as files
+        publishing.publish_results(edition=edition, user=organiser)  # and its award lists, as files
     assert Result.objects.count() == 4 and AwardList.objects.exclude(file="").count() == 2
     return edition
 

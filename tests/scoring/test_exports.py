@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from scoring import exports, results
+from scoring import publication as publishing
 from scoring.models import AwardList
 from tests import factories
 from tests.scoring import results_data as data
@@ -127,7 +128,7 @@ def test_venue_scope_lists_each_venue_in_rank_order(organiser):
 
 def test_published_list_reads_the_frozen_rows(computed, organiser):
     edition, qc_entries = computed
-    publication = results.publish_results(edition=edition, user=organiser)
+    publication = publishing.publish_results(edition=edition, user=organiser)
     qc_entries[0].title = "发布后改名"
     qc_entries[0].save()
     handle = io.StringIO()

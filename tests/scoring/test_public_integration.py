@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from events.models import Edition
+from scoring import publication as publishing
 from scoring import results
 from tests import factories
 from tests.scoring import results_data as data
@@ -31,7 +32,7 @@ def test_published_results_appear_with_protocol_and_without_judges(
     assert client.get(reverse("public:entry", args=[entries[0].pk])).status_code == 404
 
     with django_capture_on_commit_callbacks(execute=True):
-        results.publish_results(edition=edition, user=organiser)
+        publishing.publish_results(edition=edition, user=organiser)
     assert Edition.objects.get(pk=edition.pk).status == Edition.Status.PUBLISHED
 
     listed = client.get(reverse("public:results")).content.decode()

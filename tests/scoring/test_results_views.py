@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from scoring import publication as publishing
 from scoring import results
 from scoring.models import AwardList, Publication, Result, ResultRun
 from tests import factories
@@ -160,13 +161,13 @@ def test_published_award_list_is_public_until_a_newer_publication(
 ):
     edition = edition_with_results["edition"]
     with django_capture_on_commit_callbacks(execute=True):
-        first = results.publish_results(edition=edition, user=organiser)
+        first = publishing.publish_results(edition=edition, user=organiser)
     xlsx = AwardList.objects.get(publication=first, format="xlsx")
 
     assert client_for(None).get(reverse("scoring:award_list_download", args=[xlsx.pk])).status_code == 200
 
     with django_capture_on_commit_callbacks(execute=True):
-        results.publish_results(edition=edition, user=organiser, reason="更正")
+        publishing.publish_results(edition=edition, user=organiser, reason="更正")
     assert client_for(None).get(reverse("scoring:award_list_download", args=[xlsx.pk])).status_code == 404
     assert client_for(organiser).get(reverse("scoring:award_list_download", args=[xlsx.pk])).status_code == 200
 
