@@ -394,10 +394,6 @@ def sheet_values(sheet) -> dict:
     return {"points": points, "comment": sheet.comment, "status": sheet.status}
 
 
-def sheet_total(sheet) -> Decimal:
-    return sum((score.points for score in sheet.scores.all()), Decimal("0.0"))
-
-
 def check_can_score(*, entry, judge):
     if entry.venue_id is None:
         raise ValidationError(_("The entry has not been assigned to a venue yet."))
@@ -668,13 +664,11 @@ def venues_progress(venues) -> list[VenueProgress]:
         Recusal.objects.filter(entry__venue_id__in=ids, lifted_at__isnull=True).values_list("entry_id", "judge_id")
     )
     sheets = {}
-    for sheet in ScoreSheet.objects.filter(entry__venue_id__in=ids).only("pk", "entry_id", "judge_id", "status"):
-        sheets[(sheet.entry_id, sheet.judge_id)] = sheet
-    totals = defaultdict(lambda: Decimal("0.0"))
-    for sheet_id, points in CriterionScore.objects.filter(sheet__entry__venue_id__in=ids).values_list(
-        "sheet_id", "points"
+    # Each sheet's total is kept with its points: no criterion score is read here.
+    for sheet in ScoreSheet.objects.filter(entry__venue_id__in=ids).only(
+        "pk", "entry_id", "judge_id", "status", "total"
     ):
-        totals[sheet_id] += points
+        sheets[(sheet.entry_id, sheet.judge_id)] = sheet
     limit = deviation_limit()
     result = []
     for venue in venues:
@@ -694,7 +688,7 @@ def venues_progress(venues) -> list[VenueProgress]:
                             judge_id=seat.judge_id,
                             status=sheet.status,
                             sheet_id=sheet.pk,
-                            total=totals[sheet.pk] if sheet.status == ScoreSheet.Status.SUBMITTED else None,
+                            total=sheet.total if sheet.status == ScoreSheet.Status.SUBMITTED else None,
                         )
                     )
             row = Row(entry=entry, cells=cells)

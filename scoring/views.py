@@ -187,7 +187,7 @@ def score_entry(request, venue_pk, entry_pk):
         {
             "sheet": sheet,
             "form": form,
-            "total": services.sheet_total(sheet),
+            "total": sheet.total,
             "locked": sheet.status == ScoreSheet.Status.SUBMITTED or venue.is_signed_off,
             "order": _order_with_state(venue, judge),
         }
@@ -221,7 +221,7 @@ def autosave(request, sheet_pk):
         {
             "ok": True,
             "version": sheet.version,
-            "total": str(services.sheet_total(sheet)),
+            "total": str(sheet.total),
             "saved_at": date_format(timezone.localtime(), "H:i:s"),
         }
     )
@@ -278,7 +278,7 @@ def sheet_detail(request, sheet_pk):
     context = {
         "sheet": sheet,
         "scores": sheet.scores.select_related("criterion").order_by("criterion__position"),
-        "total": services.sheet_total(sheet),
+        "total": sheet.total,
         "audit": sheet.audit.select_related("user") if is_organiser else None,
         "can_reopen": sheet.status == ScoreSheet.Status.SUBMITTED
         and request.user.has_perm("scoring.reopen_sheet", sheet.entry.venue)

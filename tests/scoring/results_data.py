@@ -74,6 +74,13 @@ def protocol_of(result):
     return protocols([result])[result.entry_id]
 
 
+def total_of(sheet):
+    """A sheet's stored total, checked against the sum of its points (which it must always equal)."""
+    sheet = ScoreSheet.objects.get(pk=sheet.pk)
+    assert sheet.total == sum(sheet.scores.values_list("points", flat=True)), "the total is out of step"
+    return sheet.total
+
+
 def change_points(score, by):
     """A judge's criterion score changed by `by` points, the sheet's total with it (as scoring.services does)."""
     score.points += Decimal(str(by))
@@ -89,4 +96,14 @@ def scored_entry(venue_, judges, totals, ties=None, **kwargs):
     return item
 
 
-__all__ = ["Category", "category", "venue", "entry", "score", "change_points", "protocol_of", "scored_entry"]
+__all__ = [
+    "Category",
+    "category",
+    "venue",
+    "entry",
+    "score",
+    "change_points",
+    "protocol_of",
+    "scored_entry",
+    "total_of",
+]

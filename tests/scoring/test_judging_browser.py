@@ -3,10 +3,10 @@ signs the venue off."""
 
 import pytest
 
-from scoring import services
 from scoring.models import Recusal, ScoreSheet
 from tests.conftest import log_in
 from tests.scoring.judging_data import judged_venue
+from tests.scoring.results_data import total_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -103,7 +103,7 @@ def test_two_judges_score_one_recuses_the_leader_reopens_and_signs_off(page, pas
     page.wait_for_selector("#signed-off")
     setup.venue.refresh_from_db()
     assert setup.venue.signed_off_by == leader
-    assert [str(services.sheet_total(s)) for s in ScoreSheet.objects.filter(entry=first).order_by("judge_id")] == [
+    assert [str(total_of(s)) for s in ScoreSheet.objects.filter(entry=first).order_by("judge_id")] == [
         "85.0",
         "84.5",
     ]

@@ -11,6 +11,7 @@ from scoring import services
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
 from tests.conftest import need, postgres_available
 from tests.scoring.judging_data import judged_venue, raw, values_for_total
+from tests.scoring.results_data import total_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -56,7 +57,7 @@ def test_two_simultaneous_submits_leave_one_submitted_sheet_with_the_winners_val
     winner = totals[outcomes.index("ok")]
     stored = ScoreSheet.objects.get()
     assert (stored.status, stored.version) == (ScoreSheet.Status.SUBMITTED, 2)
-    assert services.sheet_total(stored) == Decimal(winner)
+    assert total_of(stored) == Decimal(winner)
     assert CriterionScore.objects.count() == 6
     assert SheetAudit.objects.filter(action="submit").count() == 1
 

@@ -8,6 +8,7 @@ from scoring import services
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
 from tests import factories
 from tests.scoring.judging_data import FULL, judged_venue, raw, values_for_total
+from tests.scoring.results_data import total_of
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def test_submit_sheet_stores_the_points_and_locks_the_sheet():
     assert sheet.status == ScoreSheet.Status.SUBMITTED
     assert sheet.comment == "思路清晰"
     assert sheet.source == ScoreSheet.Source.TABLET
-    assert services.sheet_total(sheet) == Decimal("82.5")
+    assert total_of(sheet) == Decimal("82.5")
     assert [s.points for s in sheet.scores.order_by("criterion__position")] == [
         Decimal(v).quantize(Decimal("0.1")) for v in FULL
     ]
@@ -169,7 +170,7 @@ def test_reopen_sheet_by_the_leader_with_a_reason():
     services.submit_sheet(
         sheet=sheet, judge=setup.judges[1], raw=raw(setup.criteria, values_for_total("90")), version=sheet.version
     )
-    assert services.sheet_total(ScoreSheet.objects.get(pk=sheet.pk)) == Decimal("90.0")
+    assert total_of(ScoreSheet.objects.get(pk=sheet.pk)) == Decimal("90.0")
 
 
 def test_reopen_sheet_refuses_a_plain_judge_and_a_missing_reason():

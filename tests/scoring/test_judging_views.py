@@ -9,6 +9,7 @@ from scoring import services
 from scoring.models import ScoreSheet, SheetAudit
 from tests import factories
 from tests.scoring.judging_data import FULL, entry_for, judged_venue, raw, values_for_total
+from tests.scoring.results_data import total_of
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +117,7 @@ def test_posting_a_complete_sheet_submits_it(client_for):
     assert response.status_code == 302
     assert response.url == reverse("scoring:workspace", args=[setup.venue.pk])
     sheet = ScoreSheet.objects.get()
-    assert (sheet.status, sheet.comment, str(services.sheet_total(sheet))) == ("submitted", "好", "82.5")
+    assert (sheet.status, sheet.comment, str(total_of(sheet))) == ("submitted", "好", "82.5")
     page = client.get(url)
     assert b'id="sheet-locked"' in page.content
     assert b'name="action"' not in page.content
@@ -155,7 +156,7 @@ def test_posting_a_stale_form_is_refused(client_for):
     assert response.status_code == 400
     assert b"changed elsewhere" in response.content
     sheet = ScoreSheet.objects.get()
-    assert (sheet.status, str(services.sheet_total(sheet))) == ("draft", "82.5")
+    assert (sheet.status, str(total_of(sheet))) == ("draft", "82.5")
 
 
 def test_autosave_keeps_the_draft_and_returns_the_new_version(client_for):
@@ -173,7 +174,7 @@ def test_autosave_keeps_the_draft_and_returns_the_new_version(client_for):
     bad = client.post(url, form_data(setup, ["16", "", "", "", "", ""], action=None, version=2))
     assert bad.status_code == 400
     assert list(bad.json()["errors"]) == [str(setup.criteria[0].pk)]
-    assert str(services.sheet_total(ScoreSheet.objects.get())) == "12.0"
+    assert str(total_of(ScoreSheet.objects.get())) == "12.0"
     assert SheetAudit.objects.filter(action="draft").count() == 1
 
 
@@ -196,7 +197,7 @@ def test_panel_page_for_the_leader_shows_missing_and_flags(client_for, django_as
         submit(setup, judge, setup.entries[0], total=total)
     client = client_for(setup.leader)
     url = reverse("scoring:panel", args=[setup.venue.pk])
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(url)
     body = response.content.decode()
     assert response.status_code == 200
@@ -205,7 +206,7 @@ def test_panel_page_for_the_leader_shows_missing_and_flags(client_for, django_as
     assert 'id="sign-off" disabled' in body
     for _n in range(27):
         entry_for(setup.venue)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(url)
     assert response.content.decode().count('data-status="missing"') == 6 + 27 * 3
 
@@ -300,12 +301,12 @@ def test_live_board_shows_every_venue(client_for, django_assert_num_queries):
     for _n in range(2):
         judged_venue(category=setup.category, judges=2, entries=1)
     client = client_for(setup.organiser)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(reverse("scoring:live_board"))
     assert response.content.count(b"board-card") == 3
     for _n in range(27):
         judged_venue(category=setup.category, judges=2, entries=1)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(reverse("scoring:live_board") + f"?edition={setup.edition.pk}")
     assert response.content.count(b"board-card") == 30
 

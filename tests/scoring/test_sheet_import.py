@@ -12,6 +12,7 @@ from scoring import paper_sheets, services
 from scoring.models import ScoreSheet, SheetAudit
 from tests import factories
 from tests.scoring.judging_data import FULL, judged_venue, raw
+from tests.scoring.results_data import total_of
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def test_import_creates_submitted_paper_sheets():
     assert (report.ok, report.created, report.updated) == (True, 2, 0)
     sheets = ScoreSheet.objects.order_by("judge__email")
     assert [(s.status, s.source, s.comment) for s in sheets] == [("submitted", "paper", "纸质评分")] * 2
-    assert sorted(services.sheet_total(s) for s in sheets) == [Decimal("82.5"), Decimal("100.0")]
+    assert sorted(total_of(s) for s in sheets) == [Decimal("82.5"), Decimal("100.0")]
     assert SheetAudit.objects.filter(action="import", user=setup.organiser).count() == 2
 
 
@@ -56,7 +57,7 @@ def test_import_completes_an_existing_draft():
         edition=setup.edition, file=workbook([row(setup, judge, entry)]), organiser=setup.organiser
     )
     assert (report.created, report.updated) == (0, 1)
-    assert services.sheet_total(ScoreSheet.objects.get()) == Decimal("82.5")
+    assert total_of(ScoreSheet.objects.get()) == Decimal("82.5")
 
 
 def test_import_reports_every_bad_row_and_saves_nothing():
