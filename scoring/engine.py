@@ -141,13 +141,6 @@ def aggregate_tenths(ordered_tenths: list[int], method: str) -> tuple[int, int]:
     return sum(chosen), 10 * len(chosen)
 
 
-def trimmed(values: list[Decimal]) -> list[Decimal]:
-    """Values kept by trimmed_mean: with at least 5, drop exactly one highest and one lowest."""
-    if len(values) < TRIM_FROM:
-        return list(values)
-    return averaged(sorted(values), TRIMMED_MEAN)
-
-
 def _percentage(numerator: int, denominator: int, maximum: Decimal) -> Decimal:
     """(numerator / denominator) as a percentage of `maximum`, rounded half-up to 2 places:
     (p / q) * 100 / (m / d) = 100 p d / (q m)."""
@@ -265,7 +258,7 @@ def score_entry(entry: EntryInput, rules: CategoryRules, tie_count: int) -> Entr
 
 def score_totals(entry_id: int, venue_id: int | None, ordered_tenths: list[int], rules: CategoryRules) -> EntryResult:
     """An entry's final score from its counted sheets' totals in whole tenths, sorted ascending: the results
-    computation's fast path (no protocol, no tie-break values; see `tied_entries`). Same rules as score_entry."""
+    computation's fast path (no protocol; tie-break values come from break_ties). Same rules as score_entry."""
     count = len(ordered_tenths)
     ranked = count >= rules.min_sheets and count > 0
     final = _half_up_ratio(*aggregate_tenths(ordered_tenths, rules.aggregation)) if ranked else None

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from events.models import Category, Edition, Venue
+from events.services import change_status
 from portal import audit
 from scoring.models import Publication, PublishedResult, Result, ResultRun, ScoreSheet
 from scoring.protocols import protocols
@@ -92,17 +93,8 @@ def unsigned_venues(edition) -> list[str]:
 
 
 def set_edition_published(*, edition, user) -> None:
-    if edition.status == Edition.Status.PUBLISHED:
-        return
-    try:
-        from events.services import change_status
-    except ImportError:
-        change_status = None
-    if change_status is not None:
+    if edition.status != Edition.Status.PUBLISHED:
         change_status(edition=edition, to=Edition.Status.PUBLISHED, user=user)
-    else:
-        edition.status = Edition.Status.PUBLISHED
-        edition.save(update_fields=["status"])
 
 
 def publish_results(*, edition, user, reason: str = "") -> Publication:

@@ -34,8 +34,6 @@ from submissions.models import Entry
 logger = logging.getLogger(__name__)
 
 WRITE_BATCH = 2000
-ONE_PLACE = Decimal("0.1")
-ZERO = Decimal(0)
 
 
 # --- which sheets count --------------------------------------------------------------------------------
@@ -102,8 +100,8 @@ def _in_tenths(field: str):
 
 def _counted_totals(categories) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """Per entry, its counted sheets' totals in whole tenths, sorted ascending, and those sheets' ids.
-    PostgreSQL groups them into arrays (unsorted: sorting 20,000 short lists here costs less than in the
-    query); with SQLite the rows are grouped here."""
+    PostgreSQL groups them into arrays, SQLite's rows are grouped here; either way they are sorted here (20,000
+    short lists cost less to sort here than in the query)."""
     tenths = _in_tenths("total")
     # The rubric check filters the aggregate rather than the rows: PostgreSQL cannot estimate how many rows
     # its CASE keeps, and planned the whole query for a handful (bench/README.md).
@@ -115,7 +113,7 @@ def _counted_totals(categories) -> tuple[dict[int, list[int]], dict[int, list[in
         rows = (
             sheets.values("entry_id")
             .annotate(
-                tenths=ArrayAgg(tenths, filter=on_rubric, default=Value([])),  # sorted here: cheaper
+                tenths=ArrayAgg(tenths, filter=on_rubric, default=Value([])),
                 ids=ArrayAgg("pk", filter=on_rubric, default=Value([])),
             )
             .values_list("entry_id", "tenths", "ids")
@@ -126,9 +124,7 @@ def _counted_totals(categories) -> tuple[dict[int, list[int]], dict[int, list[in
             sheets.filter(on_rubric).annotate(tenths=tenths).values_list("entry_id", "pk", "tenths")
         ):
             grouped[entry_id].append((value, pk))
-        rows = [
-            (entry_id, [v for v, _pk in sorted(items)], [pk for _v, pk in items]) for entry_id, items in grouped.items()
-        ]
+        rows = [(entry_id, [v for v, _pk in items], [pk for _v, pk in items]) for entry_id, items in grouped.items()]
     totals, ids = {}, {}
     for entry_id, values, pks in rows:
         values.sort()
@@ -255,12 +251,16 @@ class _TieValues:
         self.sheet_ids = sheet_ids
         self.tie_criteria = tie_criteria
         self.points: dict[tuple[int, int], list[int]] = {}  # (entry id, criterion id) -> points in tenths
-        self.read_until: dict[int, int] = {}  # entry id -> the last criterion index read for it
+        self.all_read: set[int] = set()  # entries whose every tie-break criterion is read
 
     def __call__(self, index: int, entry_ids: set[int]) -> dict[int, Decimal]:
-        unread = [entry_id for entry_id in entry_ids if self.read_until.get(entry_id, -1) < index]
-        if unread:
-            self._read(unread, first=index, last=index if index == 0 else None)
+        if index == 0:
+            self._read(list(entry_ids), first=0, last=0)
+        else:
+            unread = [entry_id for entry_id in entry_ids if entry_id not in self.all_read]
+            if unread:
+                self._read(unread, first=index, last=None)
+                self.all_read.update(unread)
         values = {}
         for entry_id in entry_ids:
             criteria = self.tie_criteria.get(self.rubric[entry_id], ())
@@ -292,8 +292,6 @@ class _TieValues:
             ):
                 if sheet_id in counted:  # the sheets the entry's total counted, not the others
                     self.points.setdefault((entry_id, criterion_id), []).append(value)
-        for entry_id in entry_ids:
-            self.read_until[entry_id] = last if last is not None else len(max(self.tie_criteria.values(), key=len))
 
 
 def _fingerprint(category, rules, rows, totals, results) -> str:
