@@ -32,8 +32,8 @@ RUNS = 5
 
 
 def timed_run(edition, organiser) -> float:
-    from scoring.models import ResultRun
-    from scoring.results import execute_run
+    from results.computation import execute_run
+    from results.models import ResultRun
 
     run = ResultRun.objects.create(edition=edition, started_by=organiser)
     started = time.perf_counter()
@@ -45,8 +45,9 @@ def main():
     setup()
     from django.db import connection
 
-    from scoring.models import CriterionScore, Result
-    from scoring.publication import publish_results
+    from results.models import Result
+    from results.publication import publish_results
+    from scoring.models import CriterionScore
 
     edition = scale_edition()
     organiser = edition.organisers.get()

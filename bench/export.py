@@ -10,7 +10,7 @@ from common import answer, current_rss_mb, peak_rss_mb, scale_edition, setup
 def main():
     fmt, output = sys.argv[1], sys.argv[2]
     setup()
-    from scoring.exports import write_csv, write_xlsx
+    from results.award_lists import write_csv, write_xlsx
 
     edition = scale_edition()
     publication = edition.publications.order_by("-version").first()

@@ -5,8 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from events.builtins import CATEGORY_TEMPLATES, RUBRIC_TEMPLATES
-from events.models import Category, Edition, GradeRule, Rubric, Venue
-from submissions.models import Entry
+from events.models import Category, Edition, GradeRule, Rubric, TopicType, Venue
 
 User = get_user_model()
 
@@ -256,7 +255,7 @@ def grade_initial(category) -> list[dict]:
 class VenueForm(forms.ModelForm):
     topic_type = forms.ChoiceField(
         label=_("Topic type"),
-        choices=[("", _("Any"))] + list(Entry.TopicType.choices),
+        choices=[("", _("Any"))] + list(TopicType.choices),
         required=False,
         help_text=_("Optional: the QC topic type this venue hears, to keep one type together."),
     )

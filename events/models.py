@@ -6,6 +6,24 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from events import hooks
+
+
+class TopicType(models.TextChoices):
+    """The topic type of a QC result (课题类型): entries have one; a venue may hear only one."""
+
+    PROBLEM_SOLVING = "problem_solving", _("Problem-solving")
+    INNOVATION = "innovation", _("Innovation")
+
+
+class SubType(models.TextChoices):
+    """The sub-type of a problem-solving QC result."""
+
+    SITE = "site", _("On-site")
+    TACKLE = "tackle", _("Tackling key problems")
+    MANAGEMENT = "management", _("Management")
+    SERVICE = "service", _("Service")
+
 
 class EditionQuerySet(models.QuerySet):
     def published(self):
@@ -105,7 +123,7 @@ class Rubric(models.Model):
     @property
     def is_locked(self) -> bool:
         """A rubric on which a judge has submitted a score sheet keeps its criteria for good."""
-        return self.sheets.filter(status="submitted").exists()
+        return hooks.any_true(hooks.RUBRIC_LOCKED, rubric=self)
 
 
 class Criterion(models.Model):
@@ -200,7 +218,7 @@ class Category(models.Model):
 
     def rubric_for(self, topic_type: str | None):
         """The rubric an entry of this category is scored on (QC innovation results have their own)."""
-        if topic_type == "innovation" and self.innovation_rubric_id:
+        if topic_type == TopicType.INNOVATION and self.innovation_rubric_id:
             return self.innovation_rubric
         return self.rubric
 
@@ -274,6 +292,7 @@ class Venue(models.Model):
         _("topic type"),
         max_length=20,
         blank=True,
+        choices=TopicType.choices,
         help_text=_("Optional: the QC topic type this venue hears, to keep one type together."),
     )
     signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
@@ -306,9 +325,7 @@ class Venue(models.Model):
 
     @property
     def topic_type_label(self) -> str:
-        from submissions.models import Entry
-
-        return Entry.TopicType(self.topic_type).label if self.topic_type in Entry.TopicType.values else self.topic_type
+        return self.get_topic_type_display()
 
     @property
     def computed_end_time(self) -> time | None:
@@ -379,3 +396,41 @@ class EditionStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.edition}: {self.from_status} -> {self.to_status}"
+
+
+class AuditEvent(models.Model):
+    """A change to an edition's results, grade rules or publications: who, when, what and why.
+
+    Written through events.audit.record. Score sheets keep their own trail (scoring.SheetAudit), entries theirs
+    (submissions.EntryTransition) and edition statuses theirs (EditionStatusChange); results.audit gathers them
+    for the organiser's audit page.
+    """
+
+    class Action(models.TextChoices):
+        RESULTS_REQUESTED = "results_requested", _("Computation of the results requested")
+        RESULTS_COMPUTED = "results_computed", _("Results computed")
+        RESULTS_FAILED = "results_failed", _("Computation of the results failed")
+        RULES_CHANGED = "rules_changed", _("Grade rules or scoring rules changed")
+        PUBLISHED = "published", _("Results published")
+
+    edition = models.ForeignKey(
+        Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="audit_events"
+    )
+    user = models.ForeignKey(
+        "portal.User", verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    target = models.CharField(_("what"), max_length=200, blank=True)
+    old_values = models.JSONField(_("old values"), default=dict, blank=True)
+    new_values = models.JSONField(_("new values"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["edition", "at"])]
+
+    def __str__(self):
+        return f"{self.edition_id} {self.action} {self.target}"

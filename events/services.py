@@ -6,13 +6,12 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from events import audit, hooks
 from events.builtins import CATEGORY_TEMPLATES, RUBRIC_TEMPLATES
 from events.models import Category, Criterion, Edition, EditionStatusChange, GradeRule, PanelMember, Rubric, Venue
-from portal import audit
-from scoring.models import CriterionScore, Result, ResultRun, ScoreSheet
 
 User = get_user_model()
 
@@ -25,7 +24,8 @@ TRANSITIONS = {
     Status.DRAFT: [Status.OPEN],
     Status.OPEN: [Status.CLOSED],
     Status.CLOSED: [Status.OPEN, Status.JUDGING],
-    Status.JUDGING: [Status.PUBLISHED],
+    # Only the publication of the results (results.publication) moves an edition on from judging.
+    Status.JUDGING: [],
     Status.PUBLISHED: [],
 }
 
@@ -130,8 +130,7 @@ def save_rubric(*, rubric: Rubric, criteria: list[dict]) -> Rubric:
     removed = [pk for pk in existing if pk not in kept]
     if removed:
         # Draft scores on a removed criterion go with it; submitted ones cannot exist (the rubric is not locked).
-        CriterionScore.objects.filter(criterion_id__in=removed).delete()
-        ScoreSheet.objects.filter(rubric=rubric).refresh_totals()
+        hooks.notify(hooks.CRITERIA_REMOVED, rubric=rubric, criterion_ids=removed)
         Criterion.objects.filter(pk__in=removed).delete()
     # Move the kept criteria out of the way first, so that swapping two positions or names never collides.
     for n, pk in enumerate(sorted(kept)):
@@ -186,9 +185,10 @@ def _clone_rubric(*, rubric: Rubric, edition: Edition, name: str) -> Rubric:
 def delete_rubric(*, rubric: Rubric) -> None:
     if rubric.categories.exists() or rubric.innovation_categories.exists():
         raise ValidationError(_("A category uses this rubric. Choose another rubric for the category first."))
-    if rubric.sheets.exists():
+    try:
+        rubric.delete()
+    except ProtectedError:
         raise ValidationError(_("Score sheets use this rubric: it cannot be deleted."))
-    rubric.delete()
 
 
 # --- editions and categories -----------------------------------------------------------------------
@@ -336,7 +336,7 @@ def _scoring_rules(category: Category) -> dict:
 def save_category(*, category: Category, grades: list[dict], user=None, reason: str = "") -> Category:
     """Save a category and replace its grades (dicts with position, name, rule, value and optional floor).
 
-    A change to its scoring or grade rules is recorded in the edition's audit (portal.audit) with `user`.
+    A change to its scoring or grade rules is recorded in the edition's audit (events.audit) with `user`.
     """
     edition = category.edition
     for rubric in (category.rubric, category.innovation_rubric):
@@ -368,7 +368,7 @@ def save_category(*, category: Category, grades: list[dict], user=None, reason: 
     )
     after = _scoring_rules(category)
     if after != before:
-        if not (reason or "").strip() and Result.objects.filter(category=category).exists():
+        if not (reason or "").strip() and hooks.any_true(hooks.CATEGORY_HAS_RESULTS, category=category):
             raise ValidationError(
                 _("The results of this category are already computed: give the reason for changing its rules.")
             )
@@ -468,10 +468,10 @@ def set_panel(*, venue: Venue, judges, leader=None) -> Venue:
             raise ValidationError(_("%(name)s is not an active judge.") % {"name": judge.get_full_name()})
     _raise_conflicts(_conflicts(venue=venue, judge_ids=judge_ids))
     leaving = venue.panel.exclude(judge_id__in=judge_ids)
-    scored = ScoreSheet.objects.filter(
-        entry__venue=venue, status=ScoreSheet.Status.SUBMITTED, judge_id=OuterRef("judge_id")
+    scored = hooks.union(
+        hooks.JUDGES_WITH_SHEETS, venue=venue, judge_ids=list(leaving.values_list("judge_id", flat=True))
     )
-    blocked = list(leaving.filter(Exists(scored)).select_related("judge"))
+    blocked = list(leaving.filter(judge_id__in=scored).select_related("judge"))
     if blocked:
         raise ValidationError(
             _("%(name)s has already submitted score sheets in this venue and stays on the panel.")
@@ -609,13 +609,6 @@ def missing_for(*, edition: Edition, to: str) -> list[str]:
                 )
             if not any(seat.is_leader for seat in seats):
                 missing.append(_("Choose the panel leader of %(venue)s.") % {"venue": venue.name})
-    elif to == Status.PUBLISHED:
-        computed = (
-            ResultRun.objects.filter(edition=edition, status=ResultRun.Status.DONE).exists()
-            or Result.objects.filter(category__edition=edition).exists()
-        )
-        if not computed:
-            missing.append(_("Compute the results first."))
     return missing
 
 
@@ -626,7 +619,8 @@ def next_statuses(edition: Edition) -> list[str]:
 @transaction.atomic
 def change_status(*, edition: Edition, to: str, user) -> Edition:
     """Move the edition to status `to` after checking that it is ready. Changing to the current status does
-    nothing (publishing twice is harmless)."""
+    nothing. "Results published" is not reached here: only results.publication.publish_results sets it, through
+    record_published, after its own checks."""
     if user is None or not user.has_perm("events.change_edition", edition):
         raise PermissionDenied
     edition = Edition.objects.select_for_update().get(pk=edition.pk)
@@ -646,3 +640,19 @@ def change_status(*, edition: Edition, to: str, user) -> Edition:
     edition.status = to
     edition.save(update_fields=["status"])
     return edition
+
+
+def record_published(*, edition: Edition, by) -> None:
+    """Mark a judged edition published. Called by results.publication only, inside the publication's transaction,
+    after it has checked the venues, the sheets and the results and created the Publication."""
+    edition = Edition.objects.select_for_update().get(pk=edition.pk)
+    if edition.status == Status.PUBLISHED:
+        return
+    if edition.status != Status.JUDGING:
+        raise ValidationError(
+            _("An edition cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": edition.get_status_display(), "to": Status.PUBLISHED.label}
+        )
+    EditionStatusChange.objects.create(edition=edition, from_status=edition.status, to_status=Status.PUBLISHED, by=by)
+    edition.status = Status.PUBLISHED
+    edition.save(update_fields=["status"])

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
@@ -74,8 +75,10 @@ def dashboard(request, pk):
     edition = _edition(request, pk)
     context = {
         "edition": edition,
-        "counts": queries.entry_counts(edition),
-        "venues": queries.venue_progress(edition),
+        "sections": [
+            render_to_string(section.template, {**section.context, "edition": edition}, request=request)
+            for section in queries.sections(edition)
+        ],
         "readiness": queries.readiness(edition),
         "warnings": queries.warnings(edition),
         "history": edition.status_changes.select_related("by"),

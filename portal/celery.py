@@ -7,3 +7,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def task(name: str):
+    """The registered task `name` (e.g. "results.compute"). A service dispatches its task by name, so the service
+    module never imports the tasks module that imports it; each app's ready() imports its own tasks."""
+    return app.tasks[name]

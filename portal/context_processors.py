@@ -9,11 +9,11 @@ NAVIGATION = {
         ("submissions:review_list", _("Entries")),
         ("submissions:enterprise_list", _("Enterprises")),
         ("scoring:live_board", _("Live board")),
-        ("scoring:results_home", _("Provisional results")),
+        ("results:home", _("Provisional results")),
     ],
     "enterprise": [("submissions:dashboard", _("My entries"))],
     "recommender": [("submissions:recommendation_upload", _("Recommendation lists"))],
-    "judge": [("scoring:judge_home", _("My venues")), ("scoring:results_home", _("Provisional results"))],
+    "judge": [("scoring:judge_home", _("My venues")), ("results:home", _("Provisional results"))],
 }
 PUBLIC = [("public:results", _("Results")), ("public:statistics", _("Statistics"))]
 

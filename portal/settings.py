@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "events",
     "submissions",
     "scoring",
+    "results",
+    "public",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -126,8 +129,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "portal:login"
-LOGIN_REDIRECT_URL = "portal:home"
-LOGOUT_REDIRECT_URL = "portal:home"
+LOGIN_REDIRECT_URL = "public:home"
+LOGOUT_REDIRECT_URL = "public:home"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -198,8 +201,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "portal")
 # With the broker down a results run stays queued; the worker's beat (`celery worker --beat`) sends it again.
 CELERY_BEAT_SCHEDULE = {
-    "dispatch-waiting-results-runs": {"task": "scoring.dispatch_waiting_runs", "schedule": 60.0},
-    "catch-up-public-cache": {"task": "scoring.catch_up_public_cache", "schedule": 60.0},
+    "dispatch-waiting-results-runs": {"task": "results.dispatch_waiting_runs", "schedule": 60.0},
+    "catch-up-public-cache": {"task": "public.catch_up_cache", "schedule": 60.0},
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -7,7 +7,8 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("entries/", include("submissions.urls")),
     path("scoring/", include("scoring.urls")),
-    path("results/", include("scoring.public_urls")),
-    path("api/v1/", include("scoring.api_urls")),
+    path("scoring/", include("results.urls")),
+    path("api/v1/", include("public.api_urls")),
+    path("", include("public.urls")),
     path("", include("portal.site_urls")),
 ]

@@ -5,21 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Edition
 from portal.forms import EmailLoginForm, ProfileForm
-from scoring import public
-
-
-def home(request):
-    editions = list(Edition.objects.exclude(status=Edition.Status.DRAFT).order_by("-year", "-number")[:5])
-    context = {
-        "editions": editions,
-        # The newest announced edition: its notice and dates.
-        "current": editions[0] if editions else None,
-        # The newest published edition: its headline numbers (DOMAIN.md section 1).
-        "headline": public.cached_headline(),
-    }
-    return render(request, "portal/home.html", context)
 
 
 class LoginView(auth_views.LoginView):

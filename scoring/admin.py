@@ -1,16 +1,6 @@
 from django.contrib import admin
 
-from scoring.models import (
-    AwardList,
-    CriterionScore,
-    Publication,
-    PublishedResult,
-    Recusal,
-    Result,
-    ResultRun,
-    ScoreSheet,
-    SheetAudit,
-)
+from scoring.models import CriterionScore, Recusal, ScoreSheet, SheetAudit
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -61,10 +51,3 @@ class RecusalAdmin(ReadOnlyAdmin):
     list_filter = ["automatic"]
     search_fields = ["entry__code", "judge__email", "judge__full_name"]
     list_select_related = ["entry", "judge"]
-
-
-# Results and publications change only through the results engine and publish_results, which write the audit
-# (portal.AuditEvent): an edit here would change an award silently.
-for model in (ResultRun, Result, Publication, PublishedResult):
-    admin.site.register(model, ReadOnlyAdmin)
-admin.site.register(AwardList)

@@ -6,5 +6,5 @@ class ScoringConfig(AppConfig):
     name = "scoring"
 
     def ready(self):
-        # Connects the signals that clear the public pages' cache when a publication changes.
-        from scoring import public  # noqa: F401
+        # Answers events' questions about rubrics, panels and the dashboard (events.hooks).
+        from scoring import hooks  # noqa: F401

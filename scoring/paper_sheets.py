@@ -191,7 +191,11 @@ def import_paper_sheets(*, edition, file, organiser) -> ImportReport:
                 sheet.version += 0 if created else 1
                 sheet.save()
                 SheetAudit.objects.create(
-                    sheet=sheet, user=organiser, action="import", old_values=old, new_values=sheet_values(sheet)
+                    sheet=sheet,
+                    user=organiser,
+                    action=SheetAudit.Action.IMPORT,
+                    old_values=old,
+                    new_values=sheet_values(sheet),
                 )
                 if created:
                     report.created += 1

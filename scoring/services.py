@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from events.models import PanelMember, Venue
 from scoring.models import CriterionScore, Recusal, ScoreSheet, SheetAudit
+from scoring.signals import venue_signed_off
 from submissions.models import Entry
 
 ONE_PLACE = Decimal("0.1")
@@ -141,7 +142,7 @@ def declare_recusal(*, entry, judge, reason: str) -> Recusal:
         recusal.created_by = judge
         recusal.save()
     if sheet is not None:
-        SheetAudit.objects.create(sheet=sheet, user=judge, action="recused", reason=reason)
+        SheetAudit.objects.create(sheet=sheet, user=judge, action=SheetAudit.Action.RECUSED, reason=reason)
     return recusal
 
 
@@ -479,7 +480,9 @@ def save_draft(*, sheet, judge, raw: dict, comment: str = "", version) -> ScoreS
     if new != old:
         sheet.version += 1
         sheet.save(update_fields=["comment", "total", "version", "updated_at"])
-        SheetAudit.objects.create(sheet=sheet, user=judge, action="draft", old_values=old, new_values=new)
+        SheetAudit.objects.create(
+            sheet=sheet, user=judge, action=SheetAudit.Action.DRAFT, old_values=old, new_values=new
+        )
     return sheet
 
 
@@ -497,7 +500,9 @@ def submit_sheet(*, sheet, judge, raw: dict, comment: str = "", version) -> Scor
     sheet.submitted_at = timezone.now()
     sheet.version += 1
     sheet.save(update_fields=["comment", "total", "status", "source", "submitted_at", "version", "updated_at"])
-    SheetAudit.objects.create(sheet=sheet, user=judge, action="submit", old_values=old, new_values=sheet_values(sheet))
+    SheetAudit.objects.create(
+        sheet=sheet, user=judge, action=SheetAudit.Action.SUBMIT, old_values=old, new_values=sheet_values(sheet)
+    )
     return sheet
 
 
@@ -540,7 +545,12 @@ def reopen_sheet(*, sheet, by, reason: str) -> ScoreSheet:
     sheet.version += 1
     sheet.save(update_fields=["status", "version", "updated_at"])
     SheetAudit.objects.create(
-        sheet=sheet, user=by, action="reopen", old_values=old, new_values=sheet_values(sheet), reason=reason
+        sheet=sheet,
+        user=by,
+        action=SheetAudit.Action.REOPEN,
+        old_values=old,
+        new_values=sheet_values(sheet),
+        reason=reason,
     )
     return sheet
 
@@ -551,7 +561,9 @@ def _reopen_venue(*, venue, organiser, reason):
     venue.signed_off_by = None
     venue.save(update_fields=["signed_off_at", "signed_off_by"])
     SheetAudit.objects.bulk_create(
-        SheetAudit(sheet=sheet, user=organiser, action="venue_reopened", old_values=signed, reason=reason)
+        SheetAudit(
+            sheet=sheet, user=organiser, action=SheetAudit.Action.VENUE_REOPENED, old_values=signed, reason=reason
+        )
         for sheet in ScoreSheet.objects.filter(entry__venue=venue)
     )
 
@@ -728,13 +740,5 @@ def sign_off_venue(*, venue, by) -> Venue:
     venue.signed_off_at = timezone.now()
     venue.signed_off_by = by
     venue.save(update_fields=["signed_off_at", "signed_off_by"])
-    # Recompute the edition's results once the sign-off is committed (scoring.compute_results).
-    from scoring.results import start_run
-
-    start_run(
-        edition=venue.edition,
-        user=None,
-        by=by,
-        reason=_("%(venue)s signed off by %(name)s") % {"venue": venue.name, "name": by.get_full_name()},
-    )
+    venue_signed_off.send(sender=Venue, venue=venue, by=by)
     return venue

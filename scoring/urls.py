@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scoring import results_views, views
+from scoring import views
 
 app_name = "scoring"
 
@@ -29,14 +29,4 @@ urlpatterns: list = [
     path("editions/<int:edition_pk>/paper-sheets/", views.import_sheets, name="import_sheets"),
     path("board/", views.live_board, name="live_board"),
     path("board/data/", views.live_board_data, name="live_board_data"),
-    # results: provisional results, runs, publication, award lists
-    path("results/", results_views.results_home, name="results_home"),
-    path("results/editions/<int:edition_pk>/", results_views.dashboard, name="results_dashboard"),
-    path("results/editions/<int:edition_pk>/status/", results_views.status, name="results_status"),
-    path("results/editions/<int:edition_pk>/compute/", results_views.compute, name="results_compute"),
-    path("results/editions/<int:edition_pk>/publish/", results_views.publish, name="results_publish"),
-    path("results/editions/<int:edition_pk>/award-lists/", results_views.request_award_list, name="award_list_request"),
-    path("results/award-lists/<int:pk>/download/", results_views.award_list_download, name="award_list_download"),
-    path("results/categories/<int:category_pk>/", results_views.category_results, name="category_results"),
-    path("results/venues/<int:venue_pk>/", results_views.venue_results, name="venue_results"),
 ]

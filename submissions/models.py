@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from events.models import SubType, TopicType
 from submissions.validators import validate_credit_code
 
 
@@ -131,15 +132,9 @@ class Entry(models.Model):
         REJECTED = "rejected", _("Rejected")
         DEFERRED = "deferred", _("Deferred")
 
-    class TopicType(models.TextChoices):
-        PROBLEM_SOLVING = "problem_solving", _("Problem-solving")
-        INNOVATION = "innovation", _("Innovation")
-
-    class SubType(models.TextChoices):
-        SITE = "site", _("On-site")
-        TACKLE = "tackle", _("Tackling key problems")
-        MANAGEMENT = "management", _("Management")
-        SERVICE = "service", _("Service")
+    # Defined with the categories (events), which venues share with entries.
+    TopicType = TopicType
+    SubType = SubType
 
     edition = models.ForeignKey(
         "events.Edition", verbose_name=_("edition"), on_delete=models.PROTECT, related_name="entries"

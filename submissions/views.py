@@ -43,7 +43,7 @@ def _error_text(error: ValidationError) -> str:
 
 def signup(request):
     if request.user.is_authenticated:
-        return redirect("portal:home")
+        return redirect("public:home")
     form = EnterpriseSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -65,7 +65,7 @@ def signup(request):
                     "you can submit entries once it is approved."
                 ),
             )
-            return redirect("portal:home")
+            return redirect("public:home")
     return render(request, "submissions/signup.html", {"form": form})
 
 

@@ -6,19 +6,20 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from events.models import Category, Criterion, Edition, EditionStatusChange, GradeRule, PanelMember, Rubric, Venue
-from portal.models import AuditEvent, User
-from scoring.models import (
-    AwardList,
-    CriterionScore,
-    Publication,
-    PublishedResult,
-    Recusal,
-    Result,
-    ResultRun,
-    ScoreSheet,
-    SheetAudit,
+from events.models import (
+    AuditEvent,
+    Category,
+    Criterion,
+    Edition,
+    EditionStatusChange,
+    GradeRule,
+    PanelMember,
+    Rubric,
+    Venue,
 )
+from portal.models import User
+from results.models import AwardList, Publication, PublishedResult, Result, ResultRun
+from scoring.models import CriterionScore, Recusal, ScoreSheet, SheetAudit
 from submissions.models import Enterprise, Entry, EntryFile, EntryTransition, Member, RecommendingUnit
 from submissions.validators import example_credit_code
 

@@ -590,38 +590,33 @@ def test_change_status_starts_judging_with_full_panels(edition, organiser, venue
     assert edition.status == Edition.Status.JUDGING
 
 
-def test_change_status_refuses_publication_before_results_are_computed(edition, organiser, category):
+def test_change_status_never_publishes_even_with_computed_results(edition, organiser, category):
     edition.status = Edition.Status.JUDGING
     edition.save()
-    factories.ResultRunFactory(edition=edition, status="failed")
+    factories.ResultRunFactory(edition=edition, status="done")
+    factories.ResultFactory(entry=factories.EntryFactory(category=category))
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
         services.change_status(edition=edition, to=Edition.Status.PUBLISHED, user=organiser)
 
-    assert message_of(excinfo) == [_("Compute the results first.")]
+    assert message_of(excinfo) == ["An edition cannot go from “Judging” to “Results published”."]
+    assert (Edition.objects.get(pk=edition.pk).status, EditionStatusChange.objects.count()) == ("judging", 0)
 
 
-def test_change_status_publishes_after_a_finished_results_run(edition, organiser):
+def test_judging_offers_no_next_status_on_the_dashboard(edition):
     edition.status = Edition.Status.JUDGING
+
+    assert services.next_statuses(edition) == []
+
+
+def test_record_published_refuses_an_edition_that_is_not_judged(edition, organiser):
+    edition.status = Edition.Status.CLOSED
     edition.save()
-    factories.ResultRunFactory(edition=edition, status="done")
 
-    services.change_status(edition=edition, to=Edition.Status.PUBLISHED, user=organiser)
-    services.change_status(edition=edition, to=Edition.Status.PUBLISHED, user=organiser)
+    with pytest.raises(ValidationError):
+        services.record_published(edition=edition, by=organiser)
 
-    edition.refresh_from_db()
-    assert edition.status == Edition.Status.PUBLISHED
-    assert EditionStatusChange.objects.filter(edition=edition).count() == 1
-
-
-def test_change_status_publishes_when_results_exist(edition, organiser, category):
-    edition.status = Edition.Status.JUDGING
-    edition.save()
-    factories.ResultFactory(entry=factories.EntryFactory(category=category))
-
-    services.change_status(edition=edition, to=Edition.Status.PUBLISHED, user=organiser)
-
-    assert Edition.objects.get(pk=edition.pk).status == Edition.Status.PUBLISHED
+    assert Edition.objects.get(pk=edition.pk).status == "closed"
 
 
 @pytest.mark.parametrize("who", ["other_organiser", "user_a", "judge"])

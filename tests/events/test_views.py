@@ -225,10 +225,15 @@ def test_dashboard_shows_each_venues_progress(client_for, organiser, edition, ve
 
     response = client_for(organiser).get(reverse("events:dashboard", args=[edition.pk]))
 
-    [row] = response.context["venues"]
-    assert (row["entries"], row["submitted"], row["expected"], row["percent"]) == (2, 2, 5, 40)
-    assert row["leader"] == judges[0]
-    assert 'data-progress="2/5"' in response.content.decode()
+    html = response.content.decode()
+    row = html[html.index(f'data-venue="{venue.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert ('<td class="text-end">2</td>' in row, 'data-progress="2/5"' in row, 'value="40"' in row) == (
+        True,
+        True,
+        True,
+    )
+    assert f'{judges[0].get_full_name()} <span class="badge text-bg-info">' in row
 
 
 def test_dashboard_lists_what_is_missing_before_the_next_status(client_for, organiser, edition, category):
@@ -259,7 +264,7 @@ def test_dashboard_query_count_does_not_grow(client_for, organiser, edition, dja
         factories.ScoreSheetFactory(entry=entry, judge=judge, status="submitted")
     client = client_for(organiser)
 
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(18):
         response = client.get(reverse("events:dashboard", args=[edition.pk]))
 
     assert len(response.context["venues"]) == size
@@ -749,3 +754,18 @@ def test_update_edition_refuses_to_leave_an_edition_without_organisers(edition):
         services.update_edition(edition=edition, organisers=[])
 
     assert excinfo.value.messages == [_("An edition needs at least one organiser.")]
+
+
+def test_the_dashboard_status_form_cannot_publish(client_for, organiser, edition, category):
+    edition.status = Edition.Status.JUDGING
+    edition.save()
+    factories.ResultFactory(entry=factories.EntryFactory(category=category))
+
+    response = client_for(organiser).post(reverse("events:edition_status", args=[edition.pk]), {"to": "published"})
+
+    assert (response.status_code, Edition.objects.get(pk=edition.pk).status) == (302, "judging")
+    page = client_for(organiser).get(reverse("events:dashboard", args=[edition.pk])).content.decode()
+    assert ('data-status-button="published"' in page, reverse("results:dashboard", args=[edition.pk]) in page) == (
+        False,
+        True,
+    )

@@ -16,9 +16,9 @@ MARKER = os.environ["FAULT_SLOW_STORE"]
 
 @signals.worker_process_init.connect
 def _pause_in_the_second_store(**kwargs):
-    from scoring import results
+    from results import computation
 
-    real = results.store_category
+    real = computation.store_category
     calls = {"n": 0}
 
     def store_category(item):
@@ -30,7 +30,7 @@ def _pause_in_the_second_store(**kwargs):
             time.sleep(300)
         return real(item)
 
-    results.store_category = store_category
+    computation.store_category = store_category
 
 
 if __name__ == "__main__":

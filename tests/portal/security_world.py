@@ -15,7 +15,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from events.models import Edition
-from scoring.models import AwardList, ScoreSheet
+from results.models import AwardList
+from scoring.models import ScoreSheet
 from submissions.models import Entry
 from tests import factories
 from tests.scoring.public_data import PROTOCOL

@@ -13,13 +13,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from events import audit
 from events import services as event_services
-from portal import audit
-from portal.models import AuditEvent
-from scoring import publication as publishing
-from scoring import results
+from events.models import AuditEvent
+from results import computation
+from results import publication as publishing
+from results.audit import trail
+from results.models import Result, ResultRun
 from scoring import services as judging
-from scoring.models import Result, ResultRun, ScoreSheet
+from scoring.models import ScoreSheet
 from tests import factories
 from tests.scoring import results_data as data
 
@@ -42,7 +44,7 @@ def judged(organiser):
     venue, judges = data.venue(category, judges=3, signed_off=True)
     first = data.scored_entry(venue, judges, [90, 85, 80])
     second = data.scored_entry(venue, judges, [70, 75, 80])
-    results.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
+    computation.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
     AuditEvent.objects.all().delete()
     return {"edition": edition, "category": category, "venue": venue, "judges": judges, "entries": [first, second]}
 
@@ -72,10 +74,10 @@ def test_the_trail_tells_who_changed_a_score_the_results_a_grade_rule_and_a_publ
         user=organiser,
         reason="组委会决定",
     )
-    results.execute_run(run=results.start_run(edition=edition, user=organiser))
+    computation.execute_run(run=computation.start_run(edition=edition, user=organiser))
     publishing.publish_results(edition=edition, user=organiser)
 
-    rows = audit.trail(edition)
+    rows = trail(edition)
 
     code = judged["entries"][0].code or f"#{judged['entries'][0].pk}"  # test entries may have no code yet
     assert [(row.kind, row.action, row.target) for row in rows if row.kind != "score"] == [
@@ -115,10 +117,10 @@ def test_a_failed_computation_is_in_the_trail_with_its_error(judged, organiser, 
     def broken(categories):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(results, "score_categories", broken)
+    monkeypatch.setattr(computation, "score_categories", broken)
     run = factories.ResultRunFactory(edition=judged["edition"], started_by=organiser)
     with pytest.raises(RuntimeError):
-        results.execute_run(run=run)
+        computation.execute_run(run=run)
 
     event = AuditEvent.objects.get()
     assert (event.action, event.user, event.new_values) == (
@@ -186,21 +188,21 @@ def test_the_category_page_asks_why_the_rules_of_computed_results_change_and_rec
 def test_the_audit_page_shows_the_trail_to_an_organiser_of_the_edition(client_for, judged, organiser):
     change_a_score(judged, organiser, reason="复核更正")
 
-    response = client_for(organiser).get(reverse("portal:audit", args=[judged["edition"].pk]))
+    response = client_for(organiser).get(reverse("results:audit", args=[judged["edition"].pk]))
 
     assert response.status_code == 200
     html = response.content.decode()
     # submit, reopen, the venue reopened on its 6 sheets; and the filter's link
     assert html.count('data-kind="score"') == 1 + 1 + 6 + 1
     assert "复核更正" in html
-    assert reverse("portal:audit_export", args=[judged["edition"].pk, "xlsx"]) in html
+    assert reverse("results:audit_export", args=[judged["edition"].pk, "xlsx"]) in html
 
-    only = client_for(organiser).get(reverse("portal:audit", args=[judged["edition"].pk]), {"kind": "rules"})
+    only = client_for(organiser).get(reverse("results:audit", args=[judged["edition"].pk]), {"kind": "rules"})
     assert [row.kind for row in only.context["rows"]] == []
 
 
 @pytest.mark.parametrize("who", ["anonymous", "other_organiser", "judge", "user_a", "recommender", "panel_leader"])
-@pytest.mark.parametrize("url", ["portal:audit", "portal:audit_export"])
+@pytest.mark.parametrize("url", ["results:audit", "results:audit_export"])
 def test_the_audit_page_and_export_refuse_everyone_else(client_for, judged, who, url, request):
     users = {
         "anonymous": None,
@@ -208,7 +210,7 @@ def test_the_audit_page_and_export_refuse_everyone_else(client_for, judged, who,
         "panel_leader": judged["judges"][0],
     }
     user = users[who] if who in users else request.getfixturevalue(who)
-    args = [judged["edition"].pk] + (["csv"] if url == "portal:audit_export" else [])
+    args = [judged["edition"].pk] + (["csv"] if url == "results:audit_export" else [])
 
     response = client_for(user).get(reverse(url, args=args))
 
@@ -219,7 +221,7 @@ def test_the_audit_page_and_export_refuse_everyone_else(client_for, judged, who,
 
 
 def test_an_unknown_export_format_is_not_found(client_for, judged, organiser):
-    response = client_for(organiser).get(reverse("portal:audit_export", args=[judged["edition"].pk, "pdf"]))
+    response = client_for(organiser).get(reverse("results:audit_export", args=[judged["edition"].pk, "pdf"]))
     assert response.status_code == 404
 
 
@@ -228,8 +230,8 @@ def test_the_export_has_the_same_rows_as_the_page_and_never_a_formula(client_for
     edition = judged["edition"]
     client = client_for(organiser)
 
-    csv_response = client.get(reverse("portal:audit_export", args=[edition.pk, "csv"]))
-    xlsx_response = client.get(reverse("portal:audit_export", args=[edition.pk, "xlsx"]))
+    csv_response = client.get(reverse("results:audit_export", args=[edition.pk, "csv"]))
+    xlsx_response = client.get(reverse("results:audit_export", args=[edition.pk, "xlsx"]))
 
     assert csv_response["Content-Disposition"] == f'attachment; filename="audit-{edition.year}-{edition.pk}.csv"'
     text = csv_response.content.decode("utf-8")
@@ -264,9 +266,9 @@ def test_the_audit_page_costs_the_same_queries_for_3_and_30_changes(client_for, 
     counts = []
     for size in (3, 30):
         edition = edition_with_changes(size)
-        client.get(reverse("portal:audit", args=[edition.pk]))  # warm the session and translations
+        client.get(reverse("results:audit", args=[edition.pk]))  # warm the session and translations
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(reverse("portal:audit", args=[edition.pk]))
+            response = client.get(reverse("results:audit", args=[edition.pk]))
         assert len(response.context["rows"]) == 2 * size
         counts.append(len(queries))
     assert counts[0] == counts[1]
@@ -280,15 +282,15 @@ def test_the_admin_shows_results_and_publications_but_cannot_change_them(client_
     result = Result.objects.filter(category=judged["category"]).first()
     client = client_for(superuser)
 
-    page = client.get(reverse("admin:scoring_result_change", args=[result.pk]))
-    changed = client.post(reverse("admin:scoring_result_change", args=[result.pk]), {"final_score": "99.99"})
-    deleted = client.post(reverse("admin:scoring_result_delete", args=[result.pk]), {"post": "yes"})
+    page = client.get(reverse("admin:results_result_change", args=[result.pk]))
+    changed = client.post(reverse("admin:results_result_change", args=[result.pk]), {"final_score": "99.99"})
+    deleted = client.post(reverse("admin:results_result_delete", args=[result.pk]), {"post": "yes"})
 
     assert (page.status_code, changed.status_code, deleted.status_code) == (200, 403, 403)
     result.refresh_from_db()
     assert result.final_score == D("85.00")
     for name in ("resultrun", "publication", "publishedresult"):
-        assert client.get(reverse(f"admin:scoring_{name}_add")).status_code == 403
+        assert client.get(reverse(f"admin:results_{name}_add")).status_code == 403
 
 
 def test_the_admin_shows_grade_rules_read_only(client_for, judged):
@@ -307,7 +309,7 @@ def test_a_first_computation_counts_the_new_results_instead_of_listing_them(orga
     for n in range(3):
         data.scored_entry(venue, judges, [90 - n, 85, 80])
 
-    results.execute_run(run=factories.ResultRunFactory(edition=category.edition, started_by=organiser))
+    computation.execute_run(run=factories.ResultRunFactory(edition=category.edition, started_by=organiser))
 
     event = AuditEvent.objects.get(action=AuditEvent.Action.RESULTS_COMPUTED)
     assert event.old_values == {}

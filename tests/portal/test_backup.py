@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from portal import backup
-from scoring import publication as publishing
-from scoring import results
-from scoring.models import AwardList, Result
+from results import computation
+from results import publication as publishing
+from results.models import AwardList, Result
 from submissions.models import EntryFile
 from tests import factories
 from tests.conftest import postgres_available
@@ -29,8 +29,8 @@ def snapshot() -> str:
     """What must survive a backup: every result with its protocol, the users' log-ins and the files' bytes."""
     from django.contrib.auth import get_user_model
 
-    from scoring.models import Publication, PublishedResult
-    from scoring.protocols import protocols
+    from results.models import Publication, PublishedResult
+    from results.protocols import protocols
 
     results = list(Result.objects.select_related("entry"))
     protocol = protocols(results)  # built from the restored sheets
@@ -68,7 +68,7 @@ def populated(organiser, django_capture_on_commit_callbacks):
     factories.EntryFileFactory(
         entry=entries[0], original_name="成果报告.pdf", file__data=b"%PDF-1.7\n" + bytes(range(256))
     )
-    results.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
+    computation.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
     with django_capture_on_commit_callbacks(execute=True):
         publishing.publish_results(edition=edition, user=organiser)  # and its award lists, as files
     assert Result.objects.count() == 4 and AwardList.objects.exclude(file="").count() == 2
@@ -121,7 +121,7 @@ def test_a_backup_restored_into_an_empty_database_has_the_same_results_and_files
     before = snapshot()
     call_command("backup", output=str(tmp_path / "backup"))
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
-    assert (manifest["rows"]["scoring.result"], manifest["media_files"]) == (4, 3)
+    assert (manifest["rows"]["results.result"], manifest["media_files"]) == (4, 3)
 
     target = empty_database(tmp_path, request)
     media = tmp_path / "restored-media"

@@ -19,10 +19,11 @@ from django.db.models.query import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from portal.models import AuditEvent
-from scoring import results
-from scoring.models import Result, ResultRun, ScoreSheet
-from scoring.tasks import compute_results_task
+from events.models import AuditEvent
+from results import computation
+from results.models import Result, ResultRun
+from results.tasks import compute_results_task
+from scoring.models import ScoreSheet
 from submissions.models import Entry, EntryTransition, Member
 from tests import factories
 from tests.conftest import need, postgres_available
@@ -99,7 +100,7 @@ def test_the_queued_run_is_computed_by_the_next_request_once_the_broker_is_back(
 
     organiser = edition.organisers.get()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(organiser).post(reverse("scoring:results_compute", args=[edition.pk]))
+        response = client_for(organiser).post(reverse("results:compute", args=[edition.pk]))
 
     assert response.status_code == 302
     assert list(ResultRun.objects.values_list("pk", "status", "error")) == [(run.pk, ResultRun.Status.DONE, "")]
@@ -120,13 +121,13 @@ def test_the_sweep_sends_again_runs_that_failed_to_dispatch_or_waited_too_long(m
     sent = []
     monkeypatch.setattr(compute_results_task, "delay", lambda run_id: sent.append(run_id))
 
-    assert results.dispatch_waiting_runs() == 2
+    assert computation.dispatch_waiting_runs() == 2
     assert sorted(sent) == sorted([failed.pk, old.pk])
     assert fresh.pk not in sent
 
 
 def test_the_sweep_task_runs_the_waiting_runs(monkeypatch):
-    from scoring.tasks import dispatch_waiting_runs_task
+    from results.tasks import dispatch_waiting_runs_task
 
     edition, venue, judges, entries = judged_venue(entries=1)
     run = factories.ResultRunFactory(edition=edition, error="The task queue was unreachable")
@@ -235,7 +236,7 @@ def test_redis_down_then_back_on_a_real_worker(own_redis, worker_env, client_for
     env = {**worker_env["env"], "CELERY_BROKER_URL": own_redis["url"]}
     worker = start_worker(env, worker_env["queue"], worker_env["log"])
     try:
-        assert results.dispatch_waiting_runs() == 1
+        assert computation.dispatch_waiting_runs() == 1
         wait_for(
             lambda: ResultRun.objects.get(pk=run.pk).status == ResultRun.Status.DONE,
             seconds=90,
@@ -275,7 +276,7 @@ def test_a_worker_killed_in_the_middle_of_a_run_is_replaced_and_the_results_equa
         for n in range(6):
             data.scored_entry(venue, judges, [90 - n, 88 - 2 * n, "86.5", 84 - n, 70 + n])
     clean_run = factories.ResultRunFactory(edition=edition)
-    results.execute_run(run=clean_run)
+    computation.execute_run(run=clean_run)
     clean = outcome(edition)
     Result.objects.all().delete()
 
@@ -463,7 +464,7 @@ def test_with_the_cache_down_a_judge_logs_in_and_submits_and_the_public_pages_re
     assert ScoreSheet.objects.get(entry=entries[-1], judge=judges[2]).status == ScoreSheet.Status.SUBMITTED
 
     client.logout()
-    assert client.get(reverse("portal:home")).status_code == 200
+    assert client.get(reverse("public:home")).status_code == 200
     assert client.get("/results/").status_code == 200
 
 
@@ -473,18 +474,18 @@ def test_with_the_cache_down_a_judge_logs_in_and_submits_and_the_public_pages_re
 def test_publishing_with_the_broker_down_publishes_and_marks_the_award_lists_to_request_again(
     client_for, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from scoring.models import AwardList, Publication
-    from scoring.tasks import export_awards_task
+    from results.models import AwardList, Publication
+    from results.tasks import export_awards_task
 
     edition, venue, judges, entries = judged_venue()
     data.score(entries[-1], judges[2], 74)
     venue.signed_off_at, venue.signed_off_by = timezone.now(), judges[0]
     venue.save()
-    results.execute_run(run=factories.ResultRunFactory(edition=edition))
+    computation.execute_run(run=factories.ResultRunFactory(edition=edition))
     monkeypatch.setattr(export_awards_task, "delay", lambda *a, **k: (_ for _ in ()).throw(BROKER_DOWN))
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(edition.organisers.get()).post(reverse("scoring:results_publish", args=[edition.pk]))
+        response = client_for(edition.organisers.get()).post(reverse("results:publish", args=[edition.pk]))
 
     assert response.status_code == 302
     assert Publication.objects.get(edition=edition).version == 1

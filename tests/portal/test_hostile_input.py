@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.html import escape
 
 from events.models import Edition
-from scoring import exports
+from results import award_lists as exports
 from submissions.models import Entry, EntryFile
 from tests import factories
 from tests.portal.html_scan import inline_code
@@ -347,9 +347,9 @@ def _pages(world):
         ("organiser", reverse("scoring:schedule", args=[venue.pk])),
         ("organiser", reverse("scoring:recusals", args=[edition.pk])),
         ("organiser", reverse("scoring:venue_audit", args=[venue.pk])),
-        ("organiser", reverse("scoring:category_results", args=[world.category.pk])),
-        ("organiser", reverse("scoring:venue_results", args=[venue.pk])),
-        ("organiser", reverse("scoring:results_dashboard", args=[edition.pk])),
+        ("organiser", reverse("results:category", args=[world.category.pk])),
+        ("organiser", reverse("results:venue", args=[venue.pk])),
+        ("organiser", reverse("results:dashboard", args=[edition.pk])),
         ("organiser", reverse("scoring:sheet_detail", args=[world.sheet.pk])),
         ("organiser", reverse("scoring:live_board")),
         ("judge", reverse("scoring:score_entry", args=[venue.pk, entry.pk])),
@@ -360,15 +360,15 @@ def _pages(world):
         ("anonymous", reverse("public:results") + "?q=" + PAYLOAD),
         ("anonymous", reverse("public:enterprise", args=[world.enterprise.pk])),
         ("anonymous", reverse("public:edition", args=[world.published_edition.pk])),
-        ("anonymous", reverse("portal:home")),
+        ("anonymous", reverse("public:home")),
         ("organiser", reverse("events:dashboard", args=[edition.pk])),
         ("organiser", reverse("events:edition_list")),
         ("organiser", reverse("events:category_list", args=[edition.pk])),
         ("organiser", reverse("events:venue_list", args=[edition.pk])),
         ("organiser", reverse("events:panel", args=[venue.pk])),
         ("organiser", reverse("scoring:import_sheets", args=[edition.pk])),
-        ("organiser", reverse("scoring:results_home")),
-        ("organiser", reverse("portal:audit", args=[edition.pk])),
+        ("organiser", reverse("results:home")),
+        ("organiser", reverse("results:audit", args=[edition.pk])),
     ]
 
 
@@ -400,8 +400,8 @@ def test_each_hostile_text_is_shown_escaped_where_it_belongs(hostile_world):
         ("organiser", reverse("scoring:schedule", args=[venue.pk]), "TGEJDKV"),
         ("organiser", reverse("scoring:recusals", args=[world.edition.pk]), "DVR"),
         ("organiser", reverse("scoring:venue_audit", args=[venue.pk]), "JV"),
-        ("organiser", reverse("scoring:category_results", args=[world.category.pk]), "TEDKV"),
-        ("organiser", reverse("scoring:venue_results", args=[venue.pk]), "TEDKV"),
+        ("organiser", reverse("results:category", args=[world.category.pk]), "TEDKV"),
+        ("organiser", reverse("results:venue", args=[venue.pk]), "TEDKV"),
         ("organiser", reverse("events:panel", args=[venue.pk]), "JDKV"),
         ("judge", reverse("scoring:score_entry", args=[venue.pk, entry.pk]), "TGCEJKV"),
         ("judge", reverse("scoring:sheet_detail", args=[world.sheet.pk]), "TCJV"),

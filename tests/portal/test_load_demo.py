@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from demo.management.commands.load_demo import DEMO_PASSWORD, EDITION_NAME
 from events.models import Category, Edition, PanelMember, Venue
-from portal.management.commands.load_demo import DEMO_PASSWORD, EDITION_NAME
 
 pytestmark = pytest.mark.django_db
 

@@ -40,8 +40,8 @@ ARGUMENTS = {
     "events:venue_delete": {"pk": "venue"},
     "events:venue_edit": {"pk": "venue"},
     "events:venue_list": {"pk": "edition"},
-    "portal:audit": {"edition_pk": "edition"},
-    "portal:audit_export": {"edition_pk": "edition", "fmt": "export_format"},
+    "results:audit": {"edition_pk": "edition"},
+    "results:audit_export": {"edition_pk": "edition", "fmt": "export_format"},
     "portal:password_reset_confirm": {"uidb64": "uidb64", "token": "token"},
     "public:award_list_csv": {"pk": "published_edition"},
     "public:award_list_xlsx": {"pk": "published_edition"},
@@ -51,9 +51,9 @@ ARGUMENTS = {
     "public:entry_report": {"entry_id": "published_entry"},
     "scoring:assign": {"category_pk": "category"},
     "scoring:autosave": {"sheet_pk": "sheet"},
-    "scoring:award_list_download": {"pk": "award_list"},
-    "scoring:award_list_request": {"edition_pk": "edition"},
-    "scoring:category_results": {"category_pk": "category"},
+    "results:award_list_download": {"pk": "award_list"},
+    "results:award_list_request": {"edition_pk": "edition"},
+    "results:category": {"category_pk": "category"},
     "scoring:category_venues": {"category_pk": "category"},
     "scoring:draw": {"venue_pk": "venue"},
     "scoring:import_sheets": {"edition_pk": "edition"},
@@ -64,17 +64,17 @@ ARGUMENTS = {
     "scoring:recuse": {"entry_pk": "entry"},
     "scoring:reopen_sheet": {"sheet_pk": "sheet"},
     "scoring:reopen_venue": {"venue_pk": "venue"},
-    "scoring:results_compute": {"edition_pk": "edition"},
-    "scoring:results_dashboard": {"edition_pk": "edition"},
-    "scoring:results_publish": {"edition_pk": "edition"},
-    "scoring:results_status": {"edition_pk": "edition"},
+    "results:compute": {"edition_pk": "edition"},
+    "results:dashboard": {"edition_pk": "edition"},
+    "results:publish": {"edition_pk": "edition"},
+    "results:status": {"edition_pk": "edition"},
     "scoring:schedule": {"venue_pk": "venue"},
     "scoring:score_entry": {"venue_pk": "venue", "entry_pk": "entry"},
     "scoring:sheet_detail": {"sheet_pk": "sheet"},
     "scoring:sign_off": {"venue_pk": "venue"},
     "scoring:sync_recusals": {"edition_pk": "edition"},
     "scoring:venue_audit": {"venue_pk": "venue"},
-    "scoring:venue_results": {"venue_pk": "venue"},
+    "results:venue": {"venue_pk": "venue"},
     "scoring:workspace": {"venue_pk": "venue"},
     "submissions:enterprise_review": {"pk": "pending_enterprise"},
     "submissions:entry_create": {"category_pk": "category"},
@@ -173,10 +173,10 @@ EXPECTED = {
     "events:venue_list": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
-    "portal:audit": {
+    "results:audit": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
-    "portal:audit_export": {
+    "results:audit_export": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
     "portal:password_reset_confirm": {
@@ -208,15 +208,15 @@ EXPECTED = {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 404   404   404   404   400   404   404   404",
     },
-    "scoring:award_list_download": {
+    "results:award_list_download": {
         "GET":  "404   404   404   404   404   404   404   404   200",
         "POST": "405   405   405   405   405   405   405   405   405",
     },
-    "scoring:award_list_request": {
+    "results:award_list_request": {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 403   403   403   403   403   403   403   302",
     },
-    "scoring:category_results": {
+    "results:category": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
     "scoring:category_venues": {
@@ -256,18 +256,18 @@ EXPECTED = {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 403   403   403   403   403   403   403   302",
     },
-    "scoring:results_compute": {
+    "results:compute": {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 403   403   403   403   403   403   403   302",
     },
-    "scoring:results_dashboard": {
+    "results:dashboard": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
-    "scoring:results_publish": {
+    "results:publish": {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 403   403   403   403   403   403   403   302",
     },
-    "scoring:results_status": {
+    "results:status": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
     "scoring:schedule": {
@@ -291,7 +291,7 @@ EXPECTED = {
     "scoring:venue_audit": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
-    "scoring:venue_results": {
+    "results:venue": {
         "GET":  "login 403   403   403   403   403   200   403   200",
     },
     "scoring:workspace": {

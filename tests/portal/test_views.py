@@ -18,7 +18,7 @@ def login(client, email, password):
 def test_login_with_email_redirects_home(client, user_a, password):
     response = login(client, user_a.email, password)
     assert response.status_code == 302
-    assert response["Location"] == reverse("portal:home")
+    assert response["Location"] == reverse("public:home")
     assert client.session["_auth_user_id"] == str(user_a.pk)
 
 
@@ -127,7 +127,7 @@ def test_pages_are_chinese_by_default_and_english_on_request(client, db):
 
 
 def test_every_page_has_a_content_security_policy_without_inline_script(client, db):
-    policy = client.get(reverse("portal:home"))["Content-Security-Policy"]
+    policy = client.get(reverse("public:home"))["Content-Security-Policy"]
     assert "script-src 'self';" in policy
     assert "unsafe-inline" not in policy
 
@@ -145,7 +145,7 @@ def test_every_page_has_a_content_security_policy_without_inline_script(client, 
 def test_navigation_shows_each_role_its_own_entry_points(client, role_factory, expected, absent):
     if role_factory:
         client.force_login(role_factory())
-    names = [link["name"] for link in client.get(reverse("portal:home")).context["nav_links"]]
+    names = [link["name"] for link in client.get(reverse("public:home")).context["nav_links"]]
     for name in expected:
         assert name in names
     for name in absent:

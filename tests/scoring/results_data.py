@@ -69,7 +69,7 @@ def score(entry_, judge, total, ties=None, *, status=ScoreSheet.Status.SUBMITTED
 
 def protocol_of(result):
     """The protocol of a stored result, as the results pages and the publication build it."""
-    from scoring.protocols import protocols
+    from results.protocols import protocols
 
     return protocols([result])[result.entry_id]
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from events.models import Category, Edition
 from portal import compression
-from scoring import public
+from public import queries as public
 from submissions.models import Entry
 from tests import factories
 from tests.scoring.public_data import published_edition, published_row

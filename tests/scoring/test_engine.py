@@ -5,8 +5,8 @@ from fractions import Fraction
 
 import pytest
 
-from scoring import engine
-from scoring.engine import CategoryRules, EntryInput, Grade, Sheet
+from results import engine
+from results.engine import CategoryRules, EntryInput, Grade, Sheet
 
 
 def sheets(*totals, ties=None):

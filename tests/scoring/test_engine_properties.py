@@ -5,8 +5,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring import engine
-from scoring.engine import CategoryRules, EntryInput, Grade, Sheet
+from results import engine
+from results.engine import CategoryRules, EntryInput, Grade, Sheet
 
 MAXIMA = (Decimal(15), Decimal(30))
 points = st.integers(min_value=0, max_value=150).map(lambda tenths: Decimal(tenths).scaleb(-1))
@@ -97,7 +97,7 @@ def test_ranks_follow_scores_and_grades_follow_ranks(category):
 
 
 def fast_path(rules, entries):
-    """What scoring.results does: final scores from the totals in whole tenths, tie-break values one criterion at
+    """What results.computation does: final scores from the totals in whole tenths, tie-break values one criterion at
     a time for the entries still equal, then ranks and grades."""
     by_id = {e.entry_id: e for e in entries}
 

@@ -8,9 +8,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from scoring import exports, results
-from scoring import publication as publishing
-from scoring.models import AwardList
+from results import award_lists as exports
+from results import computation
+from results import publication as publishing
+from results.models import AwardList
 from tests import factories
 from tests.scoring import results_data as data
 
@@ -32,7 +33,7 @@ def computed(organiser):
     story_venue, story_judges = data.venue(stories, judges=3, signed_off=True, name="第10分会场")
     data.scored_entry(story_venue, story_judges, [80, 82, 84], code="PP-2021-0001", title="故事一")
     data.scored_entry(story_venue, story_judges[:1], [99], code="PP-2021-0002", title="故事二")
-    results.execute_run(run=factories.ResultRunFactory(edition=edition))
+    computation.execute_run(run=factories.ResultRunFactory(edition=edition))
     return edition, qc_entries
 
 
@@ -113,7 +114,7 @@ def test_venue_scope_lists_each_venue_in_rank_order(organiser):
     data.scored_entry(second, panel2, [95, 95, 95], code="X-1")
     data.scored_entry(first, panel1, [70, 70, 70], code="X-2")
     data.scored_entry(first, panel1, [80, 80, 80], code="X-3")
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
     handle = io.StringIO()
 
     exports.write_csv(edition=category.edition, target=handle)
@@ -217,7 +218,7 @@ def test_titles_that_look_like_formulas_stay_text(organiser, tmp_path):
     venue, judges = data.venue(category, judges=3)
     data.scored_entry(venue, judges, [80, 80, 80], code="X-1", title='=HYPERLINK("http://evil","点我")')
     data.scored_entry(venue, judges, [70, 70, 70], code="X-2", title="-2+3", group_name="@SUM(A1)")
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
 
     exports.write_xlsx(edition=category.edition, target=str(tmp_path / "list.xlsx"))
     handle = io.StringIO()

@@ -1,4 +1,4 @@
-"""Protocols built from the sheets when a result is shown or published (scoring.protocols)."""
+"""Protocols built from the sheets when a result is shown or published (results.protocols)."""
 
 from decimal import Decimal as D
 
@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from scoring import results
-from scoring.models import Result
-from scoring.protocols import protocols
+from results import computation
+from results.models import Result
+from results.protocols import protocols
 from tests import factories
 from tests.scoring import results_data as data
 
@@ -20,7 +20,7 @@ def test_protocol_shows_each_sheet_the_drops_and_the_stored_rank_and_grade():
     venue, judges = data.venue(category)
     item = data.scored_entry(venue, judges, [90, 86, 84, 80, 60])
     data.scored_entry(venue, judges, [70, 70, 70, 70, 70])
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
     result = Result.objects.get(entry=item)
 
     protocol = protocols([result], fingerprint="abc")[item.pk]
@@ -41,7 +41,7 @@ def test_protocol_is_flagged_when_the_sheets_changed_after_the_computation():
     category = data.category()
     venue, judges = data.venue(category, judges=3)
     item = data.scored_entry(venue, judges, [80, 80, 80])
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
     data.change_points(item.sheets.first().scores.get(criterion__position=1), -3)
 
     protocol = protocols([Result.objects.get(entry=item)])[item.pk]
@@ -62,7 +62,7 @@ def _page(size):
     for n in range(size):
         data.scored_entry(venue, judges, [80 + n, 81, 82])
     factories.RecusalFactory(entry=venue.entries.first(), judge=judges[0])
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
     return list(Result.objects.filter(category=category))
 
 

@@ -1,4 +1,4 @@
-"""The per-process tier in front of a shared cache (scoring.public.cached): no round trip for a page served
+"""The per-process tier in front of a shared cache (public.queries.cached): no round trip for a page served
 a moment ago, a publication elsewhere seen once the local copy expires, off with the local-memory cache."""
 
 import gzip
@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from portal import compression
-from scoring import public, public_views
+from public import queries as public
+from public import views as public_views
 from tests.scoring.public_data import published_edition, published_row
 
 
@@ -107,7 +108,7 @@ def _token(response) -> str:
 @pytest.mark.django_db
 def test_anonymous_page_rendered_once_and_its_language_form_works(local_tier):
     client = Client(enforce_csrf_checks=True)
-    with mock.patch("scoring.public_views.render", wraps=public_views.render) as rendered:
+    with mock.patch("public.views.render", wraps=public_views.render) as rendered:
         first = client.get("/results/")
         second = client.get("/results/")
     assert (first.status_code, second.status_code) == (200, 200)
@@ -122,7 +123,7 @@ def test_anonymous_page_rendered_once_and_its_language_form_works(local_tier):
 @pytest.mark.django_db
 def test_logged_in_visitor_gets_the_page_rendered_for_them(local_tier, client, organiser):
     client.force_login(organiser)
-    with mock.patch("scoring.public_views.render", wraps=public_views.render) as rendered:
+    with mock.patch("public.views.render", wraps=public_views.render) as rendered:
         client.get("/results/")
         response = client.get("/results/")
     assert rendered.call_count == 2
@@ -195,7 +196,7 @@ def test_logged_in_visitor_gets_a_plain_page_rendered_for_them_even_when_taking_
     local_tier, results_page, client, organiser
 ):
     client.force_login(organiser)
-    with mock.patch("scoring.public_views.render", wraps=public_views.render) as rendered:
+    with mock.patch("public.views.render", wraps=public_views.render) as rendered:
         first = client.get(results_page, HTTP_ACCEPT_ENCODING="gzip")
         second = client.get(results_page, HTTP_ACCEPT_ENCODING="gzip")
     assert rendered.call_count == 2

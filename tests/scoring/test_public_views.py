@@ -12,8 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from events.models import Category, Edition
-from scoring.models import AwardList
-from scoring.public import bump_public_cache, cache_version
+from public.queries import bump_public_cache, cache_version
+from results.models import AwardList
 from submissions.models import Entry
 from tests import factories
 from tests.scoring.public_data import PROTOCOL, published_edition, published_row
@@ -493,8 +493,8 @@ def test_bump_public_cache_moves_the_version():
 
 
 def test_a_publication_made_while_the_cache_was_unreachable_is_caught_up_by_the_periodic_task(settings):
-    from scoring.public import catch_up_with_publications
-    from scoring.tasks import catch_up_public_cache_task
+    from public.queries import catch_up_with_publications
+    from public.tasks import catch_up_public_cache_task
 
     factories.PublicationFactory()
     assert catch_up_with_publications() is False  # the first look only marks where things stand
@@ -507,7 +507,7 @@ def test_a_publication_made_while_the_cache_was_unreachable_is_caught_up_by_the_
     assert cache_version() == before + 1
     assert catch_up_with_publications() is False
     schedule = settings.CELERY_BEAT_SCHEDULE["catch-up-public-cache"]
-    assert (schedule["task"], schedule["schedule"]) == ("scoring.catch_up_public_cache", 60.0)
+    assert (schedule["task"], schedule["schedule"]) == ("public.catch_up_cache", 60.0)
 
 
 def test_edition_status_change_clears_public_pages(client, django_capture_on_commit_callbacks, edition_2021):
@@ -549,7 +549,7 @@ LIST_PAGES = {
     "statistics": lambda edition, enterprise: (reverse("public:statistics"), {"edition": edition.pk}),
     "enterprise": lambda edition, enterprise: (reverse("public:enterprise", args=[enterprise.pk]), {}),
     "award list": lambda edition, enterprise: (reverse("public:award_list_csv", args=[edition.pk]), {}),
-    "home": lambda edition, enterprise: (reverse("portal:home"), {}),
+    "home": lambda edition, enterprise: (reverse("public:home"), {}),
 }
 
 
@@ -583,7 +583,7 @@ def test_home_shows_current_notice_dates_and_headline(client):
     current = factories.EditionFactory(
         name="第四十一次交流活动", year=2022, number=41, notice="定于2022年9月在成都举行。", city="成都"
     )
-    response = client.get(reverse("portal:home"))
+    response = client.get(reverse("public:home"))
     html = response.content.decode()
     assert f'data-current-edition="{current.pk}"' in html
     assert "定于2022年9月在成都举行。" in html
@@ -593,6 +593,6 @@ def test_home_shows_current_notice_dates_and_headline(client):
 
 def test_home_without_publication_has_no_headline(client):
     factories.EditionFactory(notice="通知正文")
-    html = client.get(reverse("portal:home")).content.decode()
+    html = client.get(reverse("public:home")).content.decode()
     assert "data-home-headline" not in html
     assert "通知正文" in html

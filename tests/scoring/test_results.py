@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from scoring import results
-from scoring.models import Result, ResultRun, ScoreSheet
+from results import computation
+from results.models import Result, ResultRun
+from scoring.models import ScoreSheet
 from submissions.models import Entry
 from tests import factories
 from tests.scoring import results_data as data
@@ -22,7 +23,7 @@ def test_recused_judge_is_not_counted():
     item = data.scored_entry(venue, judges, [90, 86, 84, 80, 60])
     factories.RecusalFactory(entry=item, judge=judges[4])
 
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
 
     result = Result.objects.get(entry=item)
     # judge 5 recused: 4 sheets, fewer than 5, so no trimming: (90 + 86 + 84 + 80) / 4 = 85.00
@@ -38,7 +39,7 @@ def test_lifted_recusal_counts_the_judge_again():
     item = data.scored_entry(venue, judges, [90, 86, 84, 80, 60])
     factories.RecusalFactory(entry=item, judge=judges[4], lifted_at=timezone.now())
 
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
 
     result = Result.objects.get(entry=item)
     # 5 sheets: drop 90 and 60 -> (86 + 84 + 80) / 3 = 83.33
@@ -54,7 +55,7 @@ def test_drafts_and_judges_off_the_panel_are_not_counted():
     outsider = factories.JudgeFactory()
     data.score(item, outsider, 5)
 
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
 
     result = Result.objects.get(entry=item)
     assert (result.counted_sheets, result.final_score) == (3, D("80.00"))
@@ -67,7 +68,7 @@ def test_entry_below_minimum_is_stored_unranked_and_flagged():
     short = data.scored_entry(venue, judges, [90, 95])
     full = data.scored_entry(venue, judges, [70, 70, 70])
 
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
 
     short_result = Result.objects.get(entry=short)
     assert (short_result.ranked, short_result.rank, short_result.final_score, short_result.grade) == (
@@ -85,11 +86,11 @@ def test_only_accepted_entries_with_a_venue_get_results_and_stale_results_go():
     venue, judges = data.venue(category)
     item = data.scored_entry(venue, judges, [80, 80, 80])
     data.entry(venue, status=Entry.Status.SUBMITTED)
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
     assert list(Result.objects.values_list("entry_id", flat=True)) == [item.pk]
 
     Entry.objects.filter(pk=item.pk).update(status=Entry.Status.DEFERRED)
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
 
     assert Result.objects.count() == 0
 
@@ -101,7 +102,7 @@ def test_tie_break_through_the_database_uses_criteria_marked_breaks_ties():
     a = data.scored_entry(venue, judges, [85, 85, 85], ties=(12, 25))
     b = data.scored_entry(venue, judges, [85, 85, 85], ties=(13, 20))
 
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
 
     ra, rb = Result.objects.get(entry=a), Result.objects.get(entry=b)
     assert (rb.rank, ra.rank) == (1, 2)
@@ -119,7 +120,7 @@ def test_entries_equal_on_the_first_tie_break_criterion_are_ordered_by_the_secon
     # A sheet that does not count (its judge is not on the panel) would lift a above b if it were read.
     data.score(a, factories.JudgeFactory(), 85, ties=(15, 30))
 
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
 
     ranks = {r.entry_id: r.rank for r in Result.objects.filter(category=category)}
     assert (ranks[c.pk], ranks[b.pk], ranks[a.pk]) == (1, 2, 3)
@@ -138,7 +139,7 @@ def test_innovation_entries_are_scored_on_the_innovation_rubric():
         data.score(item, judge, 90, ties=(16,))
     problem_solving = data.scored_entry(venue, judges, [90, 90, 90], ties=(12, 30))
 
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
 
     result = Result.objects.get(entry=item)
     assert result.final_score == D("90.00")
@@ -156,7 +157,7 @@ def test_sheet_on_another_rubric_is_not_counted():
     other = factories.rubric_with_criteria(category.edition, criteria=[("其他", 100)])
     data.score(item, judges[2], 99, rubric=other)
 
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
 
     assert data.protocol_of(Result.objects.get(entry=item))["excluded"] == [
         {"judge": judges[2].pk, "reason": "other_rubric"}
@@ -175,7 +176,7 @@ def test_venue_scope_versus_category_scope_on_the_database():
             data.scored_entry(second, panel2, [88, 88, 88]),
             data.scored_entry(second, panel2, [70, 70, 70]),
         ]
-        results.compute_results(category=category)
+        computation.compute_results(category=category)
         stored = {r.entry_id: r for r in Result.objects.filter(category=category)}
         assert [stored[e.pk].rank for e in entries] == expected_ranks
         assert [stored[e.pk].grade for e in entries] == ["标杆", "", "标杆", ""]
@@ -187,9 +188,9 @@ def test_recomputing_overwrites_and_gives_identical_results():
     for totals in ([90, 86, 84, 80, 60], [70, 75, 80, 85, 90], [88, 88, 88, 88, 88]):
         data.scored_entry(venue, judges, totals)
 
-    first = results.compute_results(edition=category.edition)
+    first = computation.compute_results(edition=category.edition)
     before = list(Result.objects.order_by("entry_id").values_list("entry_id", "final_score", "rank", "grade"))
-    second = results.compute_results(edition=category.edition)
+    second = computation.compute_results(edition=category.edition)
     after = list(Result.objects.order_by("entry_id").values_list("entry_id", "final_score", "rank", "grade"))
 
     assert first == second
@@ -201,11 +202,11 @@ def test_fingerprint_changes_when_a_counted_point_changes():
     category = data.category()
     venue, judges = data.venue(category, judges=3)
     item = data.scored_entry(venue, judges, [80, 80, 80])
-    before = results.current_fingerprint(edition=category.edition)
+    before = computation.current_fingerprint(edition=category.edition)
 
     data.change_points(item.sheets.first().scores.get(criterion__position=1), -1)
 
-    assert results.current_fingerprint(edition=category.edition) != before
+    assert computation.current_fingerprint(edition=category.edition) != before
 
 
 def test_compute_reads_with_the_same_number_of_queries_for_3_and_30_entries():
@@ -216,7 +217,7 @@ def test_compute_reads_with_the_same_number_of_queries_for_3_and_30_entries():
         for _ in range(size):
             data.scored_entry(venue, judges, [80, 81, 82])
         with CaptureQueriesContext(connection) as queries:
-            results.compute_results(category=category)
+            computation.compute_results(category=category)
         counts.append(len(queries))
         assert Result.objects.filter(category=category).count() == size
     assert counts[0] == counts[1]
@@ -231,11 +232,11 @@ def test_execute_run_records_progress_and_fingerprint():
     data.scored_entry(venue, judges, [80, 80, 80])
     run = factories.ResultRunFactory(edition=category.edition)
 
-    results.execute_run(run=run)
+    computation.execute_run(run=run)
 
     run.refresh_from_db()
     assert (run.status, run.progress, run.error) == (ResultRun.Status.DONE, 100, "")
-    assert run.fingerprint == results.current_fingerprint(edition=category.edition)
+    assert run.fingerprint == computation.current_fingerprint(edition=category.edition)
     assert run.finished_at is not None
 
 
@@ -246,9 +247,9 @@ def test_execute_run_records_the_error_when_it_fails(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(results.engine, "rank_and_grade", broken)
+    monkeypatch.setattr(computation.engine, "rank_and_grade", broken)
     with pytest.raises(RuntimeError):
-        results.execute_run(run=run)
+        computation.execute_run(run=run)
 
     run.refresh_from_db()
     assert (run.status, run.error) == (ResultRun.Status.FAILED, "RuntimeError: disk full")
@@ -260,8 +261,8 @@ def test_start_run_queues_once_and_the_task_computes(django_capture_on_commit_ca
     item = data.scored_entry(venue, judges, [80, 80, 80])
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        run = results.start_run(edition=category.edition, user=organiser)
-        again = results.start_run(edition=category.edition, user=organiser)
+        run = computation.start_run(edition=category.edition, user=organiser)
+        again = computation.start_run(edition=category.edition, user=organiser)
     assert again.pk == run.pk
     assert len(callbacks) == 1
 

@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Q
 
+from demo.management.commands.load_demo import EDITION_NAME
 from events.models import Edition
-from portal.management.commands.load_demo import EDITION_NAME
-from scoring.models import AwardList, Publication, Recusal, Result, ScoreSheet
+from results.models import AwardList, Publication, Result
+from scoring.models import Recusal, ScoreSheet
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from decimal import Decimal as D
 import pytest
 
 from events.models import GradeRule
-from scoring import results
-from scoring.models import Result
+from results import computation
+from results.models import Result
 from tests import factories
 from tests.scoring import results_data as data
 
@@ -19,17 +19,17 @@ def test_compute_results_pauses_the_collector_and_turns_it_back_on():
     venue, judges = data.venue(category)
     item = data.scored_entry(venue, judges, [90, 86, 84, 80, 60])
     seen = []
-    real = results.engine.rank_and_grade
+    real = computation.engine.rank_and_grade
 
     def spy(rules, scored):
         seen.append(gc.isenabled())
         return real(rules, scored)
 
-    results.engine.rank_and_grade = spy
+    computation.engine.rank_and_grade = spy
     try:
-        results.compute_results(category=category)
+        computation.compute_results(category=category)
     finally:
-        results.engine.rank_and_grade = real
+        computation.engine.rank_and_grade = real
 
     assert seen == [False]
     assert gc.isenabled() is True
@@ -44,9 +44,9 @@ def test_collector_is_turned_back_on_after_a_failed_computation(monkeypatch):
     def broken(rules, scored):
         raise RuntimeError("engine down")
 
-    monkeypatch.setattr(results.engine, "rank_and_grade", broken)
+    monkeypatch.setattr(computation.engine, "rank_and_grade", broken)
     with pytest.raises(RuntimeError):
-        results.compute_results(category=category)
+        computation.compute_results(category=category)
 
     assert gc.isenabled() is True
 
@@ -55,20 +55,20 @@ def test_collector_left_off_when_it_was_off_before():
     category = data.category()
     gc.disable()
     try:
-        results.compute_results(category=category)
+        computation.compute_results(category=category)
         assert gc.isenabled() is False
     finally:
         gc.enable()
 
 
 def test_copy_text_field_escapes_what_copy_would_misread():
-    assert results.copy_text_field(None) == "\\N"
-    assert (results.copy_text_field(True), results.copy_text_field(False)) == ("t", "f")
-    assert results.copy_text_field(D("84.13")) == "84.13"
-    assert results.copy_text_field(7) == "7"
-    assert results.copy_text_field('{"name":"a\\"b\\\\c"}') == '{"name":"a\\\\"b\\\\\\\\c"}'
-    assert results.copy_text_field("金\t奖\n\r") == "金\\t奖\\n\\r"
-    assert results.copy_text_field("") == ""
+    assert computation.copy_text_field(None) == "\\N"
+    assert (computation.copy_text_field(True), computation.copy_text_field(False)) == ("t", "f")
+    assert computation.copy_text_field(D("84.13")) == "84.13"
+    assert computation.copy_text_field(7) == "7"
+    assert computation.copy_text_field('{"name":"a\\"b\\\\c"}') == '{"name":"a\\\\"b\\\\\\\\c"}'
+    assert computation.copy_text_field("金\t奖\n\r") == "金\\t奖\\n\\r"
+    assert computation.copy_text_field("") == ""
 
 
 def test_copy_text_writes_a_results_row_as_copy_reads_it():
@@ -77,7 +77,7 @@ def test_copy_text_writes_a_results_row_as_copy_reads_it():
     at = datetime(2026, 11, 22, 1, 2, 3, tzinfo=UTC)
     rows = [(1, 2, None, 5, D("84.13"), True, None, "一等\\奖\t", None, at), (3, 2, 9, 2, None, False, 4, "", 1, at)]
 
-    assert results._copy_text(rows) == (
+    assert computation._copy_text(rows) == (
         "1\t2\t\\N\t5\t84.13\tt\t\\N\t一等\\\\奖\\t\t\\N\t2026-11-22T01:02:03+00:00\n"
         "3\t2\t9\t2\t\\N\tf\t4\t\t1\t2026-11-22T01:02:03+00:00\n"
     )
@@ -89,8 +89,8 @@ def test_results_written_twice_keep_one_row_each_with_every_value():
     first = data.scored_entry(venue, judges, [90, 86, 84, 80, 60])
     second = data.scored_entry(venue, judges, [70, 70, 70])
 
-    results.compute_results(category=category)
-    results.compute_results(category=category)
+    computation.compute_results(category=category)
+    computation.compute_results(category=category)
 
     rows = {r.entry_id: r for r in Result.objects.filter(category=category)}
     assert sorted(rows) == sorted([first.pk, second.pk])
@@ -102,7 +102,7 @@ def test_results_written_twice_keep_one_row_each_with_every_value():
 
 
 def _fingerprint(category):
-    return results.current_fingerprint(edition=category.edition)
+    return computation.current_fingerprint(edition=category.edition)
 
 
 def test_fingerprint_is_the_same_for_the_same_inputs_and_after_computing():
@@ -111,7 +111,7 @@ def test_fingerprint_is_the_same_for_the_same_inputs_and_after_computing():
     data.scored_entry(venue, judges, [80, 81, 82])
     before = _fingerprint(category)
 
-    fingerprint = results.compute_results(category=category)
+    fingerprint = computation.compute_results(category=category)
 
     assert _fingerprint(category) == before == fingerprint
 
@@ -174,11 +174,11 @@ def test_recomputation_rewrites_only_the_results_that_changed():
     other_venue, other_judges = data.venue(other, judges=3)
     same = data.scored_entry(other_venue, other_judges, [80, 81, 82])
     moved = data.scored_entry(venue, judges, [70, 71, 72])
-    results.compute_results(edition=category.edition)
+    computation.compute_results(edition=category.edition)
     first = dict(Result.objects.values_list("entry_id", "computed_at"))
     data.change_points(moved.sheets.first().scores.get(criterion__position=3), "-0.3")
 
-    results.compute_results(edition=category.edition)
+    computation.compute_results(edition=category.edition)
 
     after = {r.entry_id: r for r in Result.objects.all()}
     assert after[same.pk].computed_at == first[same.pk]

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from scoring import publication as publishing
-from scoring import results
-from scoring.models import AwardList, Publication, Result, ResultRun
+from results import computation
+from results import publication as publishing
+from results.models import AwardList, Publication, Result, ResultRun
 from tests import factories
 from tests.scoring import results_data as data
 
@@ -26,7 +26,7 @@ def edition_with_results(organiser):
     venue, judges = data.venue(category, judges=5, signed_off=True)
     entries = [data.scored_entry(venue, judges, [90 - n, 88 - n, 86 - n, 84 - n, 70 - n]) for n in range(3)]
     short = data.scored_entry(venue, judges, [80, 80])
-    results.execute_run(run=factories.ResultRunFactory(edition=edition))
+    computation.execute_run(run=factories.ResultRunFactory(edition=edition))
     return {
         "edition": edition,
         "category": category,
@@ -43,7 +43,7 @@ def edition_with_results(organiser):
 def test_dashboard_shows_categories_and_unranked_entries(client_for, organiser, edition_with_results):
     edition = edition_with_results["edition"]
 
-    response = client_for(organiser).get(reverse("scoring:results_dashboard", args=[edition.pk]))
+    response = client_for(organiser).get(reverse("results:dashboard", args=[edition.pk]))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -57,13 +57,13 @@ def test_dashboard_shows_categories_and_unranked_entries(client_for, organiser, 
 def test_dashboard_refuses_people_who_do_not_organise_the_edition(client_for, edition_with_results, who, request):
     user = factories.OrganiserFactory() if who == "other_organiser" else request.getfixturevalue(who)
 
-    response = client_for(user).get(reverse("scoring:results_dashboard", args=[edition_with_results["edition"].pk]))
+    response = client_for(user).get(reverse("results:dashboard", args=[edition_with_results["edition"].pk]))
 
     assert response.status_code == 403
 
 
 def test_dashboard_sends_anonymous_visitors_to_log_in(client_for, edition_with_results):
-    response = client_for(None).get(reverse("scoring:results_dashboard", args=[edition_with_results["edition"].pk]))
+    response = client_for(None).get(reverse("results:dashboard", args=[edition_with_results["edition"].pk]))
 
     assert response.status_code == 302 and "/login/" in response["Location"]
 
@@ -74,19 +74,19 @@ def test_compute_queues_a_run_that_the_task_completes(
     edition = edition_with_results["edition"]
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(organiser).post(reverse("scoring:results_compute", args=[edition.pk]))
+        response = client_for(organiser).post(reverse("results:compute", args=[edition.pk]))
 
     assert response.status_code == 302
     run = ResultRun.objects.filter(edition=edition).first()
     assert (run.status, run.started_by) == (ResultRun.Status.DONE, organiser)
-    status = client_for(organiser).get(reverse("scoring:results_status", args=[edition.pk])).json()
+    status = client_for(organiser).get(reverse("results:status", args=[edition.pk])).json()
     assert status["run"] == {"id": run.pk, "status": "done", "progress": 100, "error": ""}
 
 
 def test_compute_refuses_get_and_other_users(client_for, judge, edition_with_results):
     edition = edition_with_results["edition"]
-    assert client_for(judge).post(reverse("scoring:results_compute", args=[edition.pk])).status_code == 403
-    assert client_for(judge).get(reverse("scoring:results_status", args=[edition.pk])).status_code == 403
+    assert client_for(judge).post(reverse("results:compute", args=[edition.pk])).status_code == 403
+    assert client_for(judge).get(reverse("results:status", args=[edition.pk])).status_code == 403
     assert ResultRun.objects.filter(edition=edition).count() == 1
 
 
@@ -95,7 +95,7 @@ def test_publish_publishes_and_a_second_time_needs_a_reason(
 ):
     edition = edition_with_results["edition"]
     client = client_for(organiser)
-    url = reverse("scoring:results_publish", args=[edition.pk])
+    url = reverse("results:publish", args=[edition.pk])
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, {"reason": ""})
@@ -115,9 +115,7 @@ def test_publish_before_computing_shows_the_reason(client_for, organiser):
     category.edition.organisers.add(organiser)
 
     with translation.override("en"):
-        response = client_for(organiser).post(
-            reverse("scoring:results_publish", args=[category.edition.pk]), follow=True
-        )
+        response = client_for(organiser).post(reverse("results:publish", args=[category.edition.pk]), follow=True)
         expected = gettext("Compute the results before publishing them.")
 
     assert expected in [str(m) for m in response.context["messages"]]
@@ -125,7 +123,7 @@ def test_publish_before_computing_shows_the_reason(client_for, organiser):
 
 
 def test_publish_refuses_other_users(client_for, judge, edition_with_results):
-    response = client_for(judge).post(reverse("scoring:results_publish", args=[edition_with_results["edition"].pk]))
+    response = client_for(judge).post(reverse("results:publish", args=[edition_with_results["edition"].pk]))
 
     assert response.status_code == 403
     assert not Publication.objects.exists()
@@ -142,18 +140,18 @@ def test_award_list_is_generated_and_downloaded_by_the_organiser(
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("scoring:award_list_request", args=[edition.pk]), {"format": "csv", "source": "provisional"}
+            reverse("results:award_list_request", args=[edition.pk]), {"format": "csv", "source": "provisional"}
         )
 
     award_list = AwardList.objects.get()
     assert (award_list.status, award_list.rows, award_list.publication) == ("done", 3, None)
-    response = client.get(reverse("scoring:award_list_download", args=[award_list.pk]))
+    response = client.get(reverse("results:award_list_download", args=[award_list.pk]))
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff类别,排名,成果编号")
     assert edition_with_results["entries"][0].code in body
     # nobody else gets a provisional list
-    assert client_for(None).get(reverse("scoring:award_list_download", args=[award_list.pk])).status_code == 404
+    assert client_for(None).get(reverse("results:award_list_download", args=[award_list.pk])).status_code == 404
 
 
 def test_published_award_list_is_public_until_a_newer_publication(
@@ -164,19 +162,19 @@ def test_published_award_list_is_public_until_a_newer_publication(
         first = publishing.publish_results(edition=edition, user=organiser)
     xlsx = AwardList.objects.get(publication=first, format="xlsx")
 
-    assert client_for(None).get(reverse("scoring:award_list_download", args=[xlsx.pk])).status_code == 200
+    assert client_for(None).get(reverse("results:award_list_download", args=[xlsx.pk])).status_code == 200
 
     with django_capture_on_commit_callbacks(execute=True):
         publishing.publish_results(edition=edition, user=organiser, reason="更正")
-    assert client_for(None).get(reverse("scoring:award_list_download", args=[xlsx.pk])).status_code == 404
-    assert client_for(organiser).get(reverse("scoring:award_list_download", args=[xlsx.pk])).status_code == 200
+    assert client_for(None).get(reverse("results:award_list_download", args=[xlsx.pk])).status_code == 404
+    assert client_for(organiser).get(reverse("results:award_list_download", args=[xlsx.pk])).status_code == 200
 
 
 def test_award_list_from_a_publication_needs_one(client_for, organiser, edition_with_results):
     edition = edition_with_results["edition"]
 
     client_for(organiser).post(
-        reverse("scoring:award_list_request", args=[edition.pk]), {"format": "xlsx", "source": "published"}
+        reverse("results:award_list_request", args=[edition.pk]), {"format": "xlsx", "source": "published"}
     )
 
     assert not AwardList.objects.exists()
@@ -185,7 +183,7 @@ def test_award_list_from_a_publication_needs_one(client_for, organiser, edition_
 def test_award_list_request_refuses_other_users(client_for, judge, edition_with_results):
     edition = edition_with_results["edition"]
     response = client_for(judge).post(
-        reverse("scoring:award_list_request", args=[edition.pk]), {"format": "xlsx", "source": "provisional"}
+        reverse("results:award_list_request", args=[edition.pk]), {"format": "xlsx", "source": "provisional"}
     )
 
     assert response.status_code == 403
@@ -199,7 +197,7 @@ def test_category_page_lists_entries_in_rank_order_with_their_protocol(client_fo
     category = edition_with_results["category"]
     first = edition_with_results["entries"][0]
 
-    response = client_for(organiser).get(reverse("scoring:category_results", args=[category.pk]))
+    response = client_for(organiser).get(reverse("results:category", args=[category.pk]))
 
     assert response.status_code == 200
     rows = response.context["rows"]
@@ -222,7 +220,7 @@ def test_category_page_lists_entries_in_rank_order_with_their_protocol(client_fo
 def test_category_page_refuses_panel_leaders_and_judges(client_for, edition_with_results):
     leader = edition_with_results["judges"][0]
 
-    response = client_for(leader).get(reverse("scoring:category_results", args=[edition_with_results["category"].pk]))
+    response = client_for(leader).get(reverse("results:category", args=[edition_with_results["category"].pk]))
 
     assert response.status_code == 403
 
@@ -231,7 +229,7 @@ def test_venue_page_shows_statistics_and_leniency_to_the_panel_leader(client_for
     venue = edition_with_results["venue"]
     leader = edition_with_results["judges"][0]
 
-    response = client_for(leader).get(reverse("scoring:venue_results", args=[venue.pk]))
+    response = client_for(leader).get(reverse("results:venue", args=[venue.pk]))
 
     assert response.status_code == 200
     stats = response.context["stats"]
@@ -251,20 +249,20 @@ def test_venue_page_refuses_other_judges_and_other_leaders(client_for, edition_w
     member = edition_with_results["judges"][1]
     _other_venue, other_panel = data.venue(edition_with_results["category"], judges=1)
 
-    assert client_for(member).get(reverse("scoring:venue_results", args=[venue.pk])).status_code == 403
-    assert client_for(other_panel[0]).get(reverse("scoring:venue_results", args=[venue.pk])).status_code == 403
+    assert client_for(member).get(reverse("results:venue", args=[venue.pk])).status_code == 403
+    assert client_for(other_panel[0]).get(reverse("results:venue", args=[venue.pk])).status_code == 403
 
 
 def test_results_home_lists_organised_editions_and_led_venues(client_for, organiser, edition_with_results):
     edition = edition_with_results["edition"]
     leader = edition_with_results["judges"][0]
 
-    organiser_page = client_for(organiser).get(reverse("scoring:results_home")).content.decode()
-    leader_page = client_for(leader).get(reverse("scoring:results_home")).content.decode()
+    organiser_page = client_for(organiser).get(reverse("results:home")).content.decode()
+    leader_page = client_for(leader).get(reverse("results:home")).content.decode()
 
     assert f'data-edition="{edition.pk}"' in organiser_page
     assert f'data-venue="{edition_with_results["venue"].pk}"' in leader_page
-    assert client_for(factories.EnterpriseUserFactory()).get(reverse("scoring:results_home")).status_code == 403
+    assert client_for(factories.EnterpriseUserFactory()).get(reverse("results:home")).status_code == 403
 
 
 @pytest.mark.parametrize("page", ["category", "venue", "dashboard"])
@@ -276,12 +274,12 @@ def test_results_pages_make_the_same_number_of_queries_for_3_and_30_entries(clie
         venue, judges = data.venue(category, judges=3)
         for n in range(size):
             data.scored_entry(venue, judges, [80 + n % 10, 81, 82])
-        results.compute_results(category=category)
+        computation.compute_results(category=category)
         assert Result.objects.filter(category=category).count() == size
         url = {
-            "category": reverse("scoring:category_results", args=[category.pk]),
-            "venue": reverse("scoring:venue_results", args=[venue.pk]),
-            "dashboard": reverse("scoring:results_dashboard", args=[category.edition.pk]),
+            "category": reverse("results:category", args=[category.pk]),
+            "venue": reverse("results:venue", args=[venue.pk]),
+            "dashboard": reverse("results:dashboard", args=[category.edition.pk]),
         }[page]
         client = client_for(organiser)
         client.get(url)  # warm the session
@@ -292,15 +290,15 @@ def test_results_pages_make_the_same_number_of_queries_for_3_and_30_entries(clie
 
 
 def test_category_page_is_paginated(client_for, organiser, monkeypatch):
-    from scoring import results_views
+    from results import views as results_views
 
     monkeypatch.setattr(results_views, "CATEGORY_PAGE_SIZE", 2)
     category = data.category(scope="category")
     category.edition.organisers.add(organiser)
     venue, judges = data.venue(category, judges=3)
     entries = [data.scored_entry(venue, judges, [90 - n, 90 - n, 90 - n]) for n in range(5)]
-    results.compute_results(category=category)
-    url = reverse("scoring:category_results", args=[category.pk])
+    computation.compute_results(category=category)
+    url = reverse("results:category", args=[category.pk])
 
     second = client_for(organiser).get(url, {"page": 2})
 

@@ -4,10 +4,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
+from demo.management.commands.seed_scale import EDITION_NAME, split
 from events.models import Category, Edition, PanelMember, Venue
-from scoring.management.commands.seed_scale import EDITION_NAME, split
-from scoring.models import CriterionScore, Recusal, Result, ScoreSheet
-from scoring.results import compute_results
+from results.computation import compute_results
+from results.models import Result
+from scoring.models import CriterionScore, Recusal, ScoreSheet
 from submissions.models import Enterprise, Entry, Member
 from tests import factories
 from tests.scoring import results_data as data

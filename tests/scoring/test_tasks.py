@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import connection
 
 from portal.celery import app
-from scoring.models import AwardList, Result, ResultRun
-from scoring.tasks import compute_results_task, export_awards_task
+from results.models import AwardList, Result, ResultRun
+from results.tasks import compute_results_task, export_awards_task
 from tests import factories
 from tests.conftest import need, postgres_available
 from tests.scoring import results_data as data
@@ -181,7 +181,7 @@ def test_compute_and_export_on_a_real_worker(worker):
     )
     award_list.refresh_from_db()
     assert (award_list.status, award_list.rows) == (AwardList.Status.DONE, 2)
-    assert "Task scoring.compute_results" in worker["log"].read_text()
+    assert "Task results.compute" in worker["log"].read_text()
 
 
 @pytest.mark.django_db

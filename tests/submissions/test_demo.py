@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from submissions.demo import ENTRIES
+from demo.entries import ENTRIES
 from submissions.models import Entry, EntryFile
 
 DEMO_TITLES = [title for _code, title, *_rest in ENTRIES]

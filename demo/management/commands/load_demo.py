@@ -1,0 +1,178 @@
+"""Load the demo edition: the 40th exchange of 2021 (Hangzhou) with fictional enterprises and people.
+
+Running it again changes nothing that exists; it only prints the demo accounts.
+"""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from demo.entries import load_demo_entries
+from demo.scores import load_demo_scores
+from events.models import Category, Edition, GradeRule, PanelMember, Venue
+from events.services import create_rubric_from_template
+from submissions.models import Enterprise, RecommendingUnit
+from submissions.validators import example_credit_code
+
+User = get_user_model()
+
+DEMO_PASSWORD = "demo-2021-hz"
+EDITION_NAME = "第四十次全国机械工业质量管理小组成果交流活动"
+
+ENTERPRISES = [
+    ("华东重型机械有限公司", "zhejiang", "重型机械集团"),
+    ("江南精密仪器股份有限公司", "jiangsu", ""),
+    ("北方动力装备有限公司", "liaoning", "北方装备集团"),
+    ("长江电气设备有限公司", "hubei", ""),
+    ("岭南汽车零部件有限公司", "guangdong", ""),
+    ("西部轨道交通装备有限公司", "sichuan", "北方装备集团"),
+    ("齐鲁工程机械有限公司", "shandong", "重型机械集团"),
+    ("中原农业机械有限公司", "henan", ""),
+    ("华北机床股份有限公司", "hebei", ""),
+    ("东海船舶配套有限公司", "shanghai", ""),
+    ("湘江液压件有限公司", "hunan", ""),
+    ("闽江轴承有限公司", "fujian", ""),
+]
+
+RECOMMENDERS = [("浙江省机械工业质量管理协会", "zhejiang"), ("重型机械集团质量部", "")]
+
+# (category kind, name, code, rubric templates, grades: (name, share), venues)
+CATEGORIES = [
+    ("qc", "QC小组成果", "QC", ("qc_problem_solving", "qc_innovation"), [("标杆", "0.50")], 7),
+    ("trusted_team", "质量信得过班组成果", "XD", ("trusted_team",), [("标杆", "0.62")], 2),
+    ("brand_story", "质量品牌故事", "PP", ("brand_story",), [("标杆", "0.15")], 1),
+]
+JUDGES_PER_VENUE = 5
+
+
+class Command(BaseCommand):
+    help = "Load the demo edition (the 40th exchange, 2021) and demo accounts for every role."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            created = self.load()
+            load_demo_entries(
+                edition=Edition.objects.get(name=EDITION_NAME, year=2021),
+                clerk=User.objects.get(email="clerk@demo.qc"),
+                organiser=User.objects.get(email="organiser@demo.qc"),
+            )
+            load_demo_scores(
+                edition=Edition.objects.get(name=EDITION_NAME, year=2021),
+                organiser=User.objects.get(email="organiser@demo.qc"),
+            )
+        self.stdout.write(self.style.SUCCESS("Demo edition created." if created else "Demo edition already there."))
+        self.print_accounts()
+
+    def user(self, email, full_name, role, **extra):
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"full_name": full_name, "role": role, **extra}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user
+
+    def load(self) -> bool:
+        organiser = self.user("organiser@demo.qc", "王组织", User.Role.ORGANISER, is_staff=True, is_superuser=True)
+        enterprises = []
+        for n, (name, province, group) in enumerate(ENTERPRISES, start=1):
+            enterprise, _ = Enterprise.objects.get_or_create(
+                credit_code=example_credit_code(n),
+                defaults={
+                    "name": name,
+                    "province": province,
+                    "industry": "机械工业",
+                    "parent_group": group,
+                    "status": Enterprise.Status.APPROVED,
+                    "reviewed_by": organiser,
+                    "reviewed_at": timezone.now(),
+                },
+            )
+            enterprises.append(enterprise)
+        self.user("clerk@demo.qc", "李企业", User.Role.ENTERPRISE, enterprise=enterprises[0])
+        self.user("clerk2@demo.qc", "赵企业", User.Role.ENTERPRISE, enterprise=enterprises[1])
+        units = [
+            RecommendingUnit.objects.get_or_create(name=name, defaults={"province": p})[0] for name, p in RECOMMENDERS
+        ]
+        self.user("recommender@demo.qc", "陈推荐", User.Role.RECOMMENDER, recommending_unit=units[0])
+
+        edition, created = Edition.objects.get_or_create(
+            name=EDITION_NAME,
+            year=2021,
+            defaults={
+                "number": 40,
+                "city": "杭州",
+                "starts_on": date(2021, 9, 23),
+                "ends_on": date(2021, 9, 25),
+                "hosts": "中国机械工业质量管理协会\n中国机械冶金建材工会全国委员会\n中国机械工业职工思想政治工作研究会",
+                "notice": "第四十次全国机械工业质量管理小组成果交流活动定于2021年9月23日至25日在杭州举行。"
+                "各分会场于24日同时进行成果发表与评审,25日举行大会交流。",
+                "submissions_open_at": timezone.make_aware(datetime(2021, 6, 1, 9, 0)),
+                "submission_deadline": timezone.make_aware(datetime(2021, 8, 31, 23, 59)),
+                "status": Edition.Status.OPEN,
+            },
+        )
+        edition.organisers.add(organiser)
+        if not created:
+            return False
+        judge_number = 0
+        venue_number = 0
+        for position, (kind, name, code, templates, grades, venue_count) in enumerate(CATEGORIES, start=1):
+            rubrics = [create_rubric_from_template(edition=edition, key=key) for key in templates]
+            category = Category.objects.create(
+                edition=edition,
+                kind=kind,
+                name=name,
+                code=code,
+                position=position,
+                requires_report=True,
+                requires_slides=kind != "brand_story",
+                quota_per_enterprise=3 if kind == "brand_story" else None,
+                rubric=rubrics[0],
+                innovation_rubric=rubrics[1] if len(rubrics) > 1 else None,
+            )
+            for grade_position, (grade, share) in enumerate(grades, start=1):
+                GradeRule.objects.create(
+                    category=category, position=grade_position, name=grade, rule="share", value=Decimal(share)
+                )
+            for _ in range(venue_count):
+                venue_number += 1
+                venue = Venue.objects.create(
+                    edition=edition,
+                    category=category,
+                    name=f"第{venue_number}分会场",
+                    room=f"会议室{100 + venue_number}",
+                    date=date(2021, 9, 24),
+                    start_time=time(8, 30),
+                    minutes_per_entry=15 if kind != "brand_story" else 8,
+                    minutes_for_comments=5 if kind != "brand_story" else 2,
+                )
+                for seat in range(JUDGES_PER_VENUE):
+                    judge_number += 1
+                    judge = self.user(
+                        f"judge{judge_number}@demo.qc",
+                        f"评委{judge_number:02d}",
+                        User.Role.JUDGE,
+                        organisation="中国机械工业质量管理协会专家委员会",
+                    )
+                    PanelMember.objects.create(venue=venue, judge=judge, is_leader=seat == 0)
+        return True
+
+    def print_accounts(self):
+        self.stdout.write("")
+        self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+        rows = [
+            ("organiser / 组织方", "organiser@demo.qc"),
+            ("enterprise / 企业", "clerk@demo.qc"),
+            ("enterprise / 企业", "clerk2@demo.qc"),
+            ("recommending unit / 推荐单位", "recommender@demo.qc"),
+            ("panel leader / 评审组长 (第1分会场)", "judge1@demo.qc"),
+            ("judge / 评委 (第1分会场)", "judge2@demo.qc"),
+        ]
+        for role, email in rows:
+            self.stdout.write(f"  {role:<36} {email}")
+        self.stdout.write("  ... judges judge1@demo.qc to judge50@demo.qc sit on the ten venues, five each.")

@@ -1,0 +1,65 @@
+"""What events asks of the apps above it, without importing them.
+
+An edition's rubrics, categories and panels are used by entries, score sheets and results, which live in apps
+above this one. Those apps answer events' questions by registering functions here in their AppConfig.ready();
+events calls every function registered for a question and combines the answers. With nothing registered a
+question has its neutral answer (nothing in use, nothing to show).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_answers: dict[str, list[Callable]] = {}
+
+# The questions, and what a registered function receives and returns:
+RUBRIC_LOCKED = "rubric_locked"  # (rubric) -> bool: a judge has submitted a sheet on it
+CRITERIA_REMOVED = "criteria_removed"  # (rubric, criterion_ids) -> None: forget the draft points given on them
+CATEGORY_HAS_RESULTS = "category_has_results"  # (category) -> bool: results were computed for it
+JUDGES_WITH_SHEETS = "judges_with_sheets"  # (venue, judge_ids) -> set of ids: who submitted sheets there
+DASHBOARD_SECTIONS = "dashboard_sections"  # (edition) -> list[Section]: parts of the edition's dashboard
+DASHBOARD_WARNINGS = "dashboard_warnings"  # (edition) -> list[str]: things an organiser should look at
+
+
+@dataclass
+class Section:
+    """A part of the edition dashboard contributed by an app: its template, its context, and its place."""
+
+    order: int
+    template: str
+    context: dict
+
+
+def register(question: str):
+    """Decorator: `fn` answers `question`. Registering the same function twice keeps one."""
+
+    def decorate(fn):
+        registered = _answers.setdefault(question, [])
+        if fn not in registered:
+            registered.append(fn)
+        return fn
+
+    return decorate
+
+
+def any_true(question: str, **kwargs) -> bool:
+    return any(fn(**kwargs) for fn in _answers.get(question, []))
+
+
+def union(question: str, **kwargs) -> set:
+    found = set()
+    for fn in _answers.get(question, []):
+        found |= set(fn(**kwargs))
+    return found
+
+
+def collect(question: str, **kwargs) -> list:
+    """Every registered function's list, joined in registration order."""
+    items = []
+    for fn in _answers.get(question, []):
+        items.extend(fn(**kwargs))
+    return items
+
+
+def notify(question: str, **kwargs) -> None:
+    for fn in _answers.get(question, []):
+        fn(**kwargs)

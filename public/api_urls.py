@@ -1,0 +1,14 @@
+from django.urls import path
+
+from public import api
+
+app_name = "api"
+
+urlpatterns = [
+    path("", api.index, name="index"),
+    path("editions/", api.editions, name="editions"),
+    path("editions/<int:pk>/", api.edition, name="edition"),
+    path("results/", api.results, name="results"),
+    path("results/<int:entry_id>/", api.result, name="result"),
+    path("enterprises/<int:pk>/", api.enterprise, name="enterprise"),
+]

@@ -1,0 +1,313 @@
+"""The public portal: published results, entries, enterprises, editions, statistics, award lists.
+
+Anyone may read these pages; they show only what `public.queries.published_rows()` returns. Each page's
+content is rendered once per URL and language and cached (see `public.queries`); the surrounding layout,
+which differs per visitor (navigation, log-in state), is rendered on every request.
+"""
+
+import io
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from events.models import Edition
+from portal.compression import PreparedBody, prepared_response
+from public import queries as public
+from public.queries import CACHE_SECONDS, ResultFilterForm, cache_key, published_editions, published_rows, request_path
+from results import award_lists as exports
+from results.models import AwardList, Publication
+
+CSRF_PLACEHOLDER = "csrf-token-of-this-request"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _cached_page(request, *, template: str, build):
+    """Render the page body with build()'s context, cached per URL and language; build may raise Http404."""
+    key = cache_key("page", request_path(request))
+    page = public.cached(key)
+    if page is None:
+        context = build()
+        page = {
+            "page_title": str(context.pop("page_title")),
+            "page_description": str(context.pop("page_description")),
+            "charts": bool(context.get("charts")),
+            "body": render_to_string(template, context),
+        }
+        public.cache_store(key, page, CACHE_SECONDS)
+    if request.user.is_authenticated or len(messages.get_messages(request)):
+        return render(request, "public/page.html", page)
+    # A visitor who is not logged in and has no message gets the same whole page as every other such visitor,
+    # but for the CSRF token of the language form: the page is kept (per process) with a placeholder for it.
+    # Rendering the layout cost a worker more than the rest of the cached request (bench/README.md).
+    # It is kept encoded, split around the token, and compressed once for the clients that take gzip: encoding
+    # and compressing a large page on every request cost more than the bare request (portal.compression).
+    whole_key = f"{key}:anonymous"
+    body = public.cached_local(whole_key)
+    if body is None:
+        # Served to every such visitor: the language form returns them to the page's own address, not to this
+        # visitor's with parameters the page ignores (and that may be theirs alone).
+        context = {**page, "csrf_token": CSRF_PLACEHOLDER, "language_next": request_path(request)}
+        html = render(request, "public/page.html", context).content
+        body = PreparedBody(html.split(CSRF_PLACEHOLDER.encode()))
+        public.keep_local(whole_key, body)
+    return prepared_response(request, body, token=get_token(request).encode())
+
+
+def _published_edition(pk: int) -> Edition:
+    edition = published_editions().filter(pk=pk).first()
+    if edition is None:
+        raise Http404(_("No published edition with this number."))
+    return edition
+
+
+@require_safe
+def results(request):
+    def build():
+        form = ResultFilterForm.for_request(request.GET)
+        filters = form.filters()
+        rows = public.filter_rows(published_rows(), filters).select_related("edition", "category")
+        page = Paginator(rows, public.PAGE_SIZE).get_page(request.GET.get("page"))
+        for row in page.object_list:
+            row.province_label = public.province_label(row.province)
+            row.topic_type_label = public.topic_type_label(row.topic_type)
+        keep = {name: request.GET[name] for name in form.fields if request.GET.get(name)}
+        description = _("Published results of the QC-group achievement exchange: search by title, group or enterprise.")
+        title = _("Results")
+        if filters.get("q"):
+            title = _("Results for “%(q)s”") % {"q": filters["q"]}
+        return {
+            "page_title": title,
+            "page_description": description,
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "querystring": urlencode(keep),
+            "edition_chosen": bool(filters.get("edition")),
+        }
+
+    return _cached_page(request, template="public/_results.html", build=build)
+
+
+@require_safe
+def entry_detail(request, entry_id: int):
+    def build():
+        row = public.current_row_for_entry(entry_id)
+        if row is None:
+            raise Http404(_("No published result with this number."))
+        protocol = public.public_protocol(row.protocol)
+        grade = row.grade or _("No grade")
+        return {
+            "page_title": row.title,
+            "page_description": _("%(title)s — %(enterprise)s, %(edition)s: %(grade)s")
+            % {"title": row.title, "enterprise": row.enterprise_name, "edition": row.edition.name, "grade": grade},
+            "row": row,
+            "entry": row.entry,
+            "province_label": public.province_label(row.province),
+            "topic_type_label": public.topic_type_label(row.topic_type),
+            "protocol": protocol,
+            "members": public.public_members(row),
+            "report": public.published_report(row),
+        }
+
+    return _cached_page(request, template="public/_entry.html", build=build)
+
+
+@require_safe
+def entry_report(request, entry_id: int):
+    """The entry's report, only when the entry is published and its enterprise agreed to publish it."""
+    row = public.current_row_for_entry(entry_id)
+    report = public.published_report(row) if row is not None else None
+    if report is None or not report.file:
+        raise Http404(_("This report is not published."))
+    try:
+        handle = report.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("This report is not published."))
+    return FileResponse(handle, content_type=report.content_type, filename=report.original_name)
+
+
+@require_safe
+def enterprise_detail(request, pk: int):
+    def build():
+        rows = list(
+            published_rows()
+            .filter(enterprise_id=pk)
+            .select_related("edition", "category")
+            .order_by("-edition__year", "-edition__number", "category__position", "rank", "code")
+        )
+        if not rows:
+            raise Http404(_("This enterprise has no published result."))
+        newest = rows[0]
+        honours = {}
+        for row in rows:
+            if row.grade:
+                honours[row.grade] = honours.get(row.grade, 0) + 1
+        editions = []
+        for row in rows:
+            if not editions or editions[-1]["edition"].pk != row.edition_id:
+                editions.append({"edition": row.edition, "rows": []})
+            editions[-1]["rows"].append(row)
+        return {
+            "page_title": newest.enterprise_name,
+            "page_description": _("%(name)s: %(count)s published results in %(editions)s editions of the exchange.")
+            % {"name": newest.enterprise_name, "count": len(rows), "editions": len(editions)},
+            "name": newest.enterprise_name,
+            "province_label": public.province_label(newest.province),
+            "editions": editions,
+            "honours": sorted(honours.items(), key=lambda item: -item[1]),
+            "total": len(rows),
+        }
+
+    return _cached_page(request, template="public/_enterprise.html", build=build)
+
+
+@require_safe
+def edition_list(request):
+    def build():
+        editions = list(published_editions())
+        counts = {
+            line["edition_id"]: line
+            for line in published_rows()
+            .values("edition_id")
+            .annotate(
+                entries=Count("id"),
+                graded=Count("id", filter=~Q(grade="")),
+                enterprises=Count("enterprise_id", distinct=True),
+            )
+            .order_by()
+        }
+        for edition in editions:
+            line = counts.get(edition.pk, {})
+            edition.entry_count = line.get("entries", 0)
+            edition.graded_count = line.get("graded", 0)
+            edition.enterprise_count = line.get("enterprises", 0)
+        return {
+            "page_title": _("Archive of editions"),
+            "page_description": _("Every published edition of the exchange with its results."),
+            "editions": editions,
+        }
+
+    return _cached_page(request, template="public/_edition_list.html", build=build)
+
+
+@require_safe
+def edition_detail(request, pk: int):
+    def build():
+        edition = _published_edition(pk)
+        summary = public.edition_summary(edition)
+        return {
+            "page_title": edition.name,
+            "page_description": _(
+                "%(name)s: %(entries)s published results from %(enterprises)s enterprises, %(graded)s graded."
+            )
+            % {
+                "name": edition.name,
+                "entries": summary["entries"],
+                "enterprises": summary["enterprises"],
+                "graded": summary["graded"],
+            },
+            "edition": edition,
+            "summary": summary,
+            "hosts": [line for line in edition.hosts.splitlines() if line.strip()],
+        }
+
+    return _cached_page(request, template="public/_edition.html", build=build)
+
+
+@require_safe
+def statistics(request):
+    def build():
+        editions = list(published_editions())
+        raw = request.GET.get("edition")
+        edition = None
+        if raw:
+            edition = next((e for e in editions if str(e.pk) == raw), None)
+            if edition is None:
+                raise Http404(_("No published edition with this number."))
+        elif editions:
+            edition = editions[0]
+        stats = public.edition_statistics(edition) if edition else None
+        tables = []
+        if stats:
+            for table in stats["tables"]:
+                tables.append(
+                    {**table, "chart_id": f"chart-{table['id']}", "chart": public.chart_data(table, stats["grades"])}
+                )
+        return {
+            "page_title": _("Statistics") + (f" · {edition.name}" if edition else ""),
+            "page_description": _("Grades per category, per province and per topic type of a published edition."),
+            "editions": editions,
+            "edition": edition,
+            "grades": stats["grades"] if stats else [],
+            "tables": tables,
+            "charts": bool(tables),
+        }
+
+    return _cached_page(request, template="public/_statistics.html", build=build)
+
+
+def _award_filename(edition: Edition, extension: str) -> str:
+    return f"awards-{edition.year}-{edition.number}.{extension}"
+
+
+@require_safe
+def award_list_csv(request, pk: int):
+    edition = _published_edition(pk)
+    key = cache_key("awards-csv", str(pk))
+    content = cache.get(key)
+    if content is None:
+        content = public.award_list_csv(edition)
+        cache.set(key, content, CACHE_SECONDS)
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_award_filename(edition, "csv")}"'
+    return response
+
+
+@require_safe
+def award_list_xlsx(request, pk: int):
+    """The award list workbook of the edition's current publication: the file the publication task produced,
+    or, while that is not ready, the same workbook generated here (and cached)."""
+    edition = _published_edition(pk)
+    publication = Publication.objects.filter(edition=edition).order_by("-version").first()
+    filename = _award_filename(edition, "xlsx")
+    stored = (
+        AwardList.objects.filter(publication=publication, format=AwardList.Format.XLSX, status=AwardList.Status.DONE)
+        .exclude(file="")
+        .first()
+    )
+    if stored is not None:
+        try:
+            return FileResponse(stored.file.open("rb"), as_attachment=True, filename=filename, content_type=XLSX)
+        except FileNotFoundError:
+            pass
+    key = cache_key("awards-xlsx", str(pk))
+    content = cache.get(key)
+    if content is None:
+        buffer = io.BytesIO()
+        exports.write_xlsx(edition=edition, publication=publication, target=buffer)
+        content = buffer.getvalue()
+        cache.set(key, content, CACHE_SECONDS)
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def home(request):
+    editions = list(Edition.objects.exclude(status=Edition.Status.DRAFT).order_by("-year", "-number")[:5])
+    context = {
+        "editions": editions,
+        # The newest announced edition: its notice and dates.
+        "current": editions[0] if editions else None,
+        # The newest published edition: its headline numbers (DOMAIN.md section 1).
+        "headline": public.cached_headline(),
+    }
+    return render(request, "public/home.html", context)

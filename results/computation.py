@@ -1,0 +1,663 @@
+"""The results engine's database side: load the inputs, compute (results.engine), store; the runs of the worker.
+
+`compute_results(*, edition=... or category=...)` reads the counted sheets' totals of the accepted entries in a
+few queries, computes with the pure engine, and writes one Result per entry (overwriting, never duplicating).
+`execute_run(*, run)` does it for a queued ResultRun and records it in the audit. The protocols are built in
+results.protocols, the publication is results.publication.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import io
+import logging
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import kombu.exceptions
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models.functions import Cast, Round
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from events import audit
+from events.models import Category, Criterion, Edition, PanelMember
+from portal.celery import task
+from results import engine
+from results.models import Result, ResultRun
+from scoring.models import CriterionScore, Recusal, ScoreSheet
+from submissions.models import Entry
+
+logger = logging.getLogger(__name__)
+
+WRITE_BATCH = 2000
+
+
+# --- which sheets count --------------------------------------------------------------------------------
+
+
+def considered_entries():
+    """Entries that take part in the results: accepted, with a venue."""
+    return Entry.objects.filter(status=Entry.Status.ACCEPTED, venue__isnull=False)
+
+
+def entry_rubric(prefix: str = ""):
+    """An expression: the rubric an entry is judged on (Category.rubric_for in SQL); `prefix` leads from the
+    queried model to the entry ("entry__" from a sheet)."""
+    return Case(
+        When(
+            Q(**{f"{prefix}topic_type": Entry.TopicType.INNOVATION})
+            & Q(**{f"{prefix}category__innovation_rubric__isnull": False}),
+            then=F(f"{prefix}category__innovation_rubric_id"),
+        ),
+        default=F(f"{prefix}category__rubric_id"),
+    )
+
+
+def submitted_sheets(categories, entry_ids=None):
+    """The submitted sheets of the considered entries of some categories (or of some of their entries), each with
+    what decides whether it counts (DOMAIN.md section 5): `on_panel` (its judge sits on the panel of the entry's
+    venue), `recused` (a recusal of the judge from the entry stands) and `entry_rubric` (the rubric the entry is
+    judged on, which must be the sheet's)."""
+    sheets = ScoreSheet.objects.filter(
+        status=ScoreSheet.Status.SUBMITTED,
+        entry__category__in=categories,
+        entry__status=Entry.Status.ACCEPTED,
+        entry__venue__isnull=False,
+    )
+    if entry_ids is not None:
+        sheets = sheets.filter(entry_id__in=entry_ids)
+    return sheets.order_by().annotate(
+        on_panel=Exists(
+            PanelMember.objects.filter(venue_id=OuterRef("entry__venue_id"), judge_id=OuterRef("judge_id"))
+        ),
+        recused=Exists(
+            Recusal.objects.filter(entry_id=OuterRef("entry_id"), judge_id=OuterRef("judge_id"), lifted_at__isnull=True)
+        ),
+        entry_rubric=entry_rubric("entry__"),
+    )
+
+
+def _exclusion(on_panel: bool, recused: bool, right_rubric: bool) -> str:
+    """Why a submitted sheet is not counted ("" when it is), as the protocol says it."""
+    if not on_panel:
+        return "not_on_panel"
+    if recused:
+        return "recused"
+    if not right_rubric:
+        return "other_rubric"
+    return ""
+
+
+def _in_tenths(field: str):
+    """An expression: points (one decimal place) in whole tenths, 84.5 -> 845 (rounded, for SQLite, which does
+    decimal arithmetic in binary floats)."""
+    return Cast(Round(F(field) * 10), IntegerField())
+
+
+def _counted_totals(categories) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Per entry, its counted sheets' totals in whole tenths, sorted ascending, and those sheets' ids.
+    PostgreSQL groups them into arrays, SQLite's rows are grouped here; either way they are sorted here (20,000
+    short lists cost less to sort here than in the query)."""
+    tenths = _in_tenths("total")
+    # The rubric check filters the aggregate rather than the rows: PostgreSQL cannot estimate how many rows
+    # its CASE keeps, and planned the whole query for a handful (bench/README.md).
+    on_rubric = Q(rubric_id=F("entry_rubric"))
+    sheets = submitted_sheets(categories).filter(on_panel=True, recused=False)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.aggregates import ArrayAgg
+
+        rows = (
+            sheets.values("entry_id")
+            .annotate(
+                tenths=ArrayAgg(tenths, filter=on_rubric, default=Value([])),
+                ids=ArrayAgg("pk", filter=on_rubric, default=Value([])),
+            )
+            .values_list("entry_id", "tenths", "ids")
+        )
+    else:
+        grouped = defaultdict(list)
+        for entry_id, pk, value in (
+            sheets.filter(on_rubric).annotate(tenths=tenths).values_list("entry_id", "pk", "tenths")
+        ):
+            grouped[entry_id].append((value, pk))
+        rows = [(entry_id, [v for v, _pk in items], [pk for _v, pk in items]) for entry_id, items in grouped.items()]
+    totals, ids = {}, {}
+    for entry_id, values, pks in rows:
+        values.sort()
+        totals[entry_id] = values
+        ids[entry_id] = pks
+    return totals, ids
+
+
+def _category_rules(category: Category) -> engine.CategoryRules:
+    return engine.CategoryRules(
+        aggregation=category.aggregation,
+        min_sheets=category.min_sheets,
+        scope=category.ranking_scope,
+        grades=tuple(
+            engine.Grade(name=g.name, position=g.position, rule=g.rule, value=g.value, floor=g.floor)
+            for g in category.grade_rules.all()
+        ),
+    )
+
+
+def _tie_criteria(rubric_ids) -> dict[int, list[tuple[int, str, Decimal]]]:
+    """Each rubric's tie-break criteria in order: (criterion id, name, maximum)."""
+    criteria: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
+    for rubric_id, criterion_id, name, maximum in (
+        Criterion.objects.filter(rubric_id__in={r for r in rubric_ids if r}, breaks_ties=True)
+        .order_by("rubric_id", "position")
+        .values_list("rubric_id", "pk", "name", "max_points")
+    ):
+        criteria[rubric_id].append((criterion_id, name, maximum))
+    return criteria
+
+
+def _entries(categories, entry_ids=None) -> list[tuple[int, int, int, int | None]]:
+    """The considered entries of some categories: (id, category id, venue id, rubric id), by id."""
+    entries = considered_entries().filter(category__in=categories)
+    if entry_ids is not None:
+        entries = entries.filter(pk__in=entry_ids)
+    return list(
+        entries.annotate(judged_on=entry_rubric())
+        .order_by("pk")
+        .values_list("pk", "category_id", "venue_id", "judged_on")
+    )
+
+
+def _tie_counts(categories) -> dict[int, int]:
+    """Per category, how many tie-break values its entries have: the most tie-break criteria of the rubrics its
+    considered entries are judged on (engine.category_tie_count)."""
+    pairs = set(
+        considered_entries()
+        .filter(category__in=categories)
+        .annotate(judged_on=entry_rubric())
+        .order_by()
+        .values_list("category_id", "judged_on")
+        .distinct()
+    )
+    tie_criteria = _tie_criteria({rubric for _category, rubric in pairs})
+    counts = {c.pk: 0 for c in categories}
+    for category_id, rubric_id in pairs:
+        counts[category_id] = max(counts[category_id], len(tie_criteria.get(rubric_id, ())))
+    return counts
+
+
+# --- the computation ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CategoryScores:
+    """One category's results as computed (no protocol), and the fingerprint of everything they depend on."""
+
+    category: Category
+    rules: engine.CategoryRules
+    results: list[engine.EntryResult]
+    fingerprint: str
+
+
+def score_categories(categories: list[Category]) -> list[CategoryScores]:
+    """Compute the results of some categories in a fixed number of queries whatever their size.
+
+    Each entry's final score comes from its counted sheets' totals (ScoreSheet.total, kept with the points);
+    tie-break values are read only for the entries still equal, one criterion at a time (engine.break_ties). The
+    protocol is not built here: `protocols` builds it from the same sheets when it is shown or published."""
+    if not categories:
+        return []
+    entries = _entries(categories)
+    by_category = defaultdict(list)
+    for row in entries:
+        by_category[row[1]].append(row)
+    tie_criteria = _tie_criteria({rubric for *_, rubric in entries})
+    totals, sheet_ids = _counted_totals(categories)
+    scored = []
+    for category in categories:
+        rules = _category_rules(category)
+        rows = by_category[category.pk]
+        results = [
+            engine.score_totals(entry_id, venue_id, totals.get(entry_id, []), rules)
+            for entry_id, _category, venue_id, _rubric in rows
+        ]
+        engine.break_ties(
+            rules,
+            results,
+            max((len(tie_criteria.get(rubric, ())) for *_, rubric in rows), default=0),
+            _TieValues(rules, rows, sheet_ids, tie_criteria),
+        )
+        engine.rank_and_grade(rules, results)
+        scored.append(
+            CategoryScores(
+                category=category,
+                rules=rules,
+                results=results,
+                fingerprint=_fingerprint(category, rules, rows, totals, results),
+            )
+        )
+    return scored
+
+
+class _TieValues:
+    """engine.break_ties' source of tie-break values for one category: the index-th value of some entries, from
+    their counted sheets' points on the index-th tie-break criterion of their rubric. The first criterion is read
+    for the entries tied on the score; the few still tied after it have all their other criteria read at once."""
+
+    def __init__(self, rules, rows, sheet_ids, tie_criteria):
+        self.rules = rules
+        self.rubric = {entry_id: rubric for entry_id, _category, _venue, rubric in rows}
+        self.sheet_ids = sheet_ids
+        self.tie_criteria = tie_criteria
+        self.points: dict[tuple[int, int], list[int]] = {}  # (entry id, criterion id) -> points in tenths
+        self.all_read: set[int] = set()  # entries whose every tie-break criterion is read
+
+    def __call__(self, index: int, entry_ids: set[int]) -> dict[int, Decimal]:
+        if index == 0:
+            self._read(list(entry_ids), first=0, last=0)
+        else:
+            unread = [entry_id for entry_id in entry_ids if entry_id not in self.all_read]
+            if unread:
+                self._read(unread, first=index, last=None)
+                self.all_read.update(unread)
+        values = {}
+        for entry_id in entry_ids:
+            criteria = self.tie_criteria.get(self.rubric[entry_id], ())
+            criterion_id, _name, maximum = criteria[index] if index < len(criteria) else (None, "", None)
+            values[entry_id] = engine.tie_value_from_tenths(
+                sorted(self.points.get((entry_id, criterion_id), ())),
+                maximum,
+                sheets=len(self.sheet_ids.get(entry_id, ())),
+                method=self.rules.aggregation,
+            )
+        return values
+
+    def _read(self, entry_ids: list[int], *, first: int, last: int | None) -> None:
+        criteria = [
+            criterion_id
+            for criteria in self.tie_criteria.values()
+            for criterion_id, _name, _max in criteria[first : None if last is None else last + 1]
+        ]
+        counted = {pk for entry_id in entry_ids for pk in self.sheet_ids.get(entry_id, ())}
+        limit = connection.features.max_query_params  # None on PostgreSQL: one query
+        batch = max(1, limit - len(criteria) - 10) if limit else len(entry_ids)
+        for start in range(0, len(entry_ids), batch):
+            for entry_id, sheet_id, criterion_id, value in (
+                CriterionScore.objects.filter(
+                    sheet__entry_id__in=entry_ids[start : start + batch], criterion_id__in=criteria
+                )
+                .order_by()
+                .values_list("sheet__entry_id", "sheet_id", "criterion_id", _in_tenths("points"))
+            ):
+                if sheet_id in counted:  # the sheets the entry's total counted, not the others
+                    self.points.setdefault((entry_id, criterion_id), []).append(value)
+
+
+def _fingerprint(category, rules, rows, totals, results) -> str:
+    """A digest of everything one category's results depend on: its rules and grades; per entry (by id) its venue
+    and its counted sheets' totals; the tie-break values that ordered tied entries. One repr of plain numbers and
+    strings, hashed once. A change that cannot move a score, rank or grade (a judge's points moved between two
+    criteria of an entry whose score is its own) leaves it as it is."""
+    header = (
+        category.pk,
+        rules.aggregation,
+        rules.min_sheets,
+        rules.scope,
+        [(g.position, g.name, g.rule, str(g.value), str(g.floor)) for g in rules.grades],
+    )
+    body = [(entry_id, venue_id, totals.get(entry_id, ())) for entry_id, _category, venue_id, _rubric in rows]
+    ties = sorted((r.entry_id, [str(v) for v in r.tie_values]) for r in results if r.tie_values)
+    return hashlib.sha256(repr((header, body, ties)).encode()).hexdigest()
+
+
+def _categories(*, edition=None, category=None) -> list[Category]:
+    if (edition is None) == (category is None):
+        raise TypeError("compute_results takes an edition or a category")
+    queryset = Category.objects.prefetch_related("grade_rules").order_by("position", "pk")
+    if category is not None:
+        return list(queryset.filter(pk=category.pk))
+    return list(queryset.filter(edition=edition))
+
+
+def edition_fingerprint(scored: list[CategoryScores]) -> str:
+    digest = hashlib.sha256()
+    for item in scored:
+        digest.update(f"{item.category.pk}:{item.fingerprint};".encode())
+    return digest.hexdigest()
+
+
+def current_fingerprint(*, edition) -> str:
+    """The fingerprint of the edition's inputs as they are now (compare with the last computation's)."""
+    with _collector_paused():
+        return edition_fingerprint(score_categories(_categories(edition=edition)))
+
+
+def _set_progress(run, percent: int) -> None:
+    if run is not None:
+        run.progress = max(0, min(100, percent))
+        ResultRun.objects.filter(pk=run.pk).update(progress=run.progress)
+
+
+def store_category(item: CategoryScores) -> int:
+    """Write one category's results: each entry's Result where it is new or differs, and delete those of
+    entries no longer in; returns how many rows were written."""
+    category = item.category
+    now = timezone.now()
+    with transaction.atomic():
+        # One computation at a time per edition: the row lock serialises concurrent workers.
+        Edition.objects.select_for_update().filter(pk=category.edition_id).first()
+        stored = set(Result.objects.filter(category=category).order_by().values_list(*RESULT_COLUMNS[:-1]))
+        if stored:
+            Result.objects.filter(category=category).exclude(
+                entry__in=considered_entries().filter(category=category)
+            ).delete()
+        rows = [
+            row + (now,)
+            for row in (
+                (
+                    result.entry_id,
+                    category.pk,
+                    result.venue_id,
+                    result.counted_sheets,
+                    result.final_score,
+                    result.ranked,
+                    result.rank,
+                    result.grade,
+                    result.grade_position,
+                )
+                for result in item.results
+            )
+            if row not in stored  # unchanged: not rewritten, so computed_at tells when a result last changed
+        ]
+        if rows:
+            # None of the entries has a result yet (the first computation): nothing to overwrite.
+            fresh = not stored and not Result.objects.filter(entry__category=category).exists()
+            _upsert_results(rows, fresh=fresh)
+    return len(rows)
+
+
+RESULT_COLUMNS = (
+    "entry_id",
+    "category_id",
+    "venue_id",
+    "counted_sheets",
+    "final_score",
+    "ranked",
+    "rank",
+    "grade",
+    "grade_position",
+    "computed_at",
+)
+
+
+def _upsert_results(rows: list[tuple], *, fresh: bool = False) -> None:
+    """Insert or overwrite Result rows (tuples in RESULT_COLUMNS order); `fresh`: none of them exists yet.
+
+    PostgreSQL: the rows are streamed with COPY, straight into the table when fresh, else into a temporary table
+    and moved in with one INSERT ... ON CONFLICT. Elsewhere (SQLite): one multi-row INSERT ... ON CONFLICT per
+    batch. Building 20,000 model instances through the ORM took longer than the database's own work, and so did
+    parsing one huge INSERT statement.
+    """
+    if connection.vendor == "postgresql":
+        _copy_results(rows, fresh=fresh)
+    else:
+        _insert_results(rows)
+
+
+def _conflict_clause() -> str:
+    """Overwrite an entry's stored result only where the new one differs (computed_at aside): a computation on
+    unchanged inputs writes nothing, so computed_at tells when the result last changed."""
+    quote = connection.ops.quote_name
+    table = quote(Result._meta.db_table)
+    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in RESULT_COLUMNS[1:])
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    changed = " OR ".join(f"{table}.{quote(c)} {distinct} EXCLUDED.{quote(c)}" for c in RESULT_COLUMNS[1:-1])
+    return f'ON CONFLICT ("entry_id") DO UPDATE SET {updates} WHERE {changed}'
+
+
+def _insert_results(rows: list[tuple]) -> None:
+    table = connection.ops.quote_name(Result._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in RESULT_COLUMNS)
+    placeholder = "(" + ", ".join(["%s"] * len(RESULT_COLUMNS)) + ")"
+    batch = min(
+        WRITE_BATCH,
+        connection.features.max_query_params // len(RESULT_COLUMNS)
+        if connection.features.max_query_params
+        else WRITE_BATCH,
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(chunk))} {_conflict_clause()}",
+                [value for row in chunk for value in row],
+            )
+
+
+_COPY_CONTROLS = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text_field(value) -> str:
+    """One value in PostgreSQL's COPY text format: NULL is \\N, booleans t/f, backslash and controls escaped."""
+    kind = type(value)
+    if kind is int or kind is Decimal:  # most of a results row: checked first
+        return str(value)
+    if value is None:
+        return "\\N"
+    if kind is bool:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        if "\\" in value:
+            value = value.replace("\\", "\\\\")
+        if "\t" in value or "\n" in value or "\r" in value:
+            value = value.translate(_COPY_CONTROLS)
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _copy_text(rows: list[tuple]) -> str:
+    """Result rows (RESULT_COLUMNS order) in COPY text format, a line each: written out column by column, since
+    passing 200,000 values through copy_text_field one by one cost more than the COPY itself."""
+    null = "\\N"
+    stamps = {}
+    return "".join(
+        f"{entry}\t{category}\t{null if venue is None else venue}\t{counted}\t{null if score is None else score}\t"
+        f"{'t' if ranked else 'f'}\t{null if rank is None else rank}\t{copy_text_field(grade)}\t"
+        f"{null if position is None else position}\t{stamps.get(at) or stamps.setdefault(at, copy_text_field(at))}\n"
+        for entry, category, venue, counted, score, ranked, rank, grade, position, at in rows
+    )
+
+
+def _copy_results(rows: list[tuple], *, fresh: bool) -> None:
+    quote = connection.ops.quote_name
+    table = quote(Result._meta.db_table)
+    columns = ", ".join(quote(c) for c in RESULT_COLUMNS)
+    text = io.StringIO(_copy_text(rows))
+    with connection.cursor() as cursor:
+        if fresh:
+            cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", text)
+            return
+        # Called inside store_category's transaction: the table goes with it, whether it commits or rolls back.
+        cursor.execute("DROP TABLE IF EXISTS incoming_result")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE incoming_result ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        cursor.copy_expert(f"COPY incoming_result ({columns}) FROM STDIN", text)
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_result {_conflict_clause()}")
+        cursor.execute("DROP TABLE incoming_result")
+
+
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector for a computation: it allocates hundreds of thousands of small
+    objects (sheets, protocols) that reference counting frees anyway, and each of them moved the collector on, so
+    it kept walking the growing heap (about a third of the computation's time on the 20,000-entry edition)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def compute_results(*, edition=None, category=None, run: ResultRun | None = None) -> str:
+    """Compute and store the results of an edition (or of one category); returns the inputs' fingerprint.
+
+    Idempotent: identical inputs give identical results, stored over the previous ones.
+    """
+    with _collector_paused():
+        # The results are dropped before the collector resumes, or it would walk them all at once.
+        return edition_fingerprint(_compute(edition=edition, category=category, run=run))
+
+
+def _compute(*, edition=None, category=None, run=None) -> list[CategoryScores]:
+    categories = _categories(edition=edition, category=category)
+    # All categories in one load: each grouped query walks the sheets of the whole edition.
+    scored = score_categories(categories)
+    _set_progress(run, 50)
+    for index, item in enumerate(scored):
+        store_category(item)
+        _set_progress(run, 50 + int(50 * (index + 1) / len(scored)))
+    return scored
+
+
+# A run still queued after this long was never sent (the broker was down) or its message was lost (Redis
+# restarted empty): it is sent again. A run delivered twice is harmless (the task is idempotent).
+REDISPATCH_AFTER = timedelta(minutes=2)
+
+
+def dispatch_run(run_id: int) -> bool:
+    """Send a queued run to the worker. With the broker unreachable the run stays queued with a note saying so;
+    the next start_run or the periodic sweep (dispatch_waiting_runs) sends it again. Never raises for the broker."""
+    try:
+        task("results.compute").delay(run_id)
+    except (kombu.exceptions.OperationalError, OSError) as error:
+        logger.error("Results run %s is not dispatched, the task queue is unreachable: %s", run_id, error)
+        ResultRun.objects.filter(pk=run_id, status=ResultRun.Status.QUEUED).update(
+            error=_("The task queue was unreachable; the computation starts as soon as it is back.")
+        )
+        return False
+    return True
+
+
+def dispatch_waiting_runs(*, older_than: timedelta = REDISPATCH_AFTER) -> int:
+    """Send again every run still queued after `older_than`, or whose dispatch failed; returns how many were sent."""
+    waiting = ResultRun.objects.filter(status=ResultRun.Status.QUEUED).filter(
+        Q(created_at__lte=timezone.now() - older_than) | ~Q(error="")
+    )
+    return sum(dispatch_run(run_id) for run_id in waiting.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def start_run(*, edition, user=None, by=None, reason: str = "") -> ResultRun:
+    """Queue a computation of the edition's results (on commit). A run still waiting in the queue is reused,
+    and sent again when its dispatch failed or it has waited too long. `by` is who caused it when not `user`
+    (e.g. the panel leader whose sign-off queued it); the audit names them."""
+    waiting = ResultRun.objects.filter(edition=edition, status=ResultRun.Status.QUEUED).first()
+    if waiting is not None:
+        if waiting.error or waiting.created_at <= timezone.now() - REDISPATCH_AFTER:
+            transaction.on_commit(lambda: dispatch_run(waiting.pk))
+        return waiting
+    run = ResultRun.objects.create(edition=edition, started_by=user)
+    audit.record(
+        edition=edition,
+        user=by or user,
+        action=audit.Action.RESULTS_REQUESTED,
+        target=f"#{run.pk}",
+        new={"run": run.pk},
+        reason=reason,
+    )
+    transaction.on_commit(lambda: dispatch_run(run.pk))
+    return run
+
+
+def execute_run(*, run: ResultRun) -> ResultRun:
+    """Carry out a queued run: compute the edition's results, record progress, the fingerprint or the error."""
+    ResultRun.objects.filter(pk=run.pk).update(status=ResultRun.Status.RUNNING, progress=0, error="")
+    run.status = ResultRun.Status.RUNNING
+    try:
+        with _collector_paused():
+            # The results are dropped before the collector resumes, or it would walk them all at once.
+            before = _outcomes(run.edition)
+            scored = _compute(edition=run.edition, run=run)
+            fingerprint = edition_fingerprint(scored)
+            after = {r.entry_id: (r.final_score, r.rank, r.grade) for item in scored for r in item.results}
+            del scored
+            old, new = _changed_outcomes(before, after, run.edition)
+            del before, after
+    except Exception as error:
+        run.status = ResultRun.Status.FAILED
+        run.error = f"{type(error).__name__}: {error}"
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        audit.record(
+            edition=run.edition,
+            user=run.started_by,
+            action=audit.Action.RESULTS_FAILED,
+            target=f"#{run.pk}",
+            new={"error": run.error},
+        )
+        raise
+    run.status = ResultRun.Status.DONE
+    run.progress = 100
+    run.fingerprint = fingerprint
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "progress", "fingerprint", "finished_at"])
+    audit.record(
+        edition=run.edition,
+        user=run.started_by,
+        action=audit.Action.RESULTS_COMPUTED,
+        target=f"#{run.pk}",
+        old=old,
+        new={**new, "fingerprint": run.fingerprint[:12]},
+    )
+    return run
+
+
+AUDITED_CHANGES = 500
+
+
+def _outcomes(edition) -> dict[int, tuple]:
+    """Each entry's stored result (score, rank, grade), by entry id: what the audit compares."""
+    return {
+        entry_id: (score, rank, grade)
+        for entry_id, score, rank, grade in Result.objects.filter(category__edition=edition)
+        .order_by()
+        .values_list("entry_id", "final_score", "rank", "grade")
+    }
+
+
+def _outcome_text(outcome: tuple) -> str:
+    score, rank, grade = outcome
+    return f"{score if score is not None else '-'} / {rank or '-'} / {grade or '-'}"
+
+
+def _changed_outcomes(before: dict, after: dict, edition) -> tuple[dict, dict]:
+    """The entries (by code) whose score, rank or grade changed or that left the results (at most
+    AUDITED_CHANGES of them), before and after; entries computed for the first time are only counted."""
+    changed_ids = [entry_id for entry_id, outcome in before.items() if after.get(entry_id) != outcome]
+    codes = dict(Entry.objects.filter(edition=edition).values_list("pk", "code").order_by()) if changed_ids else {}
+    changed = sorted((codes.get(entry_id) or f"#{entry_id}", entry_id) for entry_id in changed_ids)
+    shown = changed[:AUDITED_CHANGES]
+    old = {code: _outcome_text(before[entry_id]) for code, entry_id in shown}
+    new = {code: _outcome_text(after[entry_id]) for code, entry_id in shown if entry_id in after}
+    if len(changed) > AUDITED_CHANGES:
+        new["…"] = str(len(changed) - AUDITED_CHANGES)
+    first_time = sum(1 for entry_id in after if entry_id not in before)
+    if first_time:
+        new["new results"] = str(first_time)
+    return old, new
+
+
+def latest_run(edition):
+    return ResultRun.objects.filter(edition=edition).select_related("started_by").first()
+
+
+def latest_done_run(edition):
+    return ResultRun.objects.filter(edition=edition, status=ResultRun.Status.DONE).first()

@@ -1,0 +1,237 @@
+"""Publication: the edition's current results frozen into a numbered, public Publication with its rows.
+
+`publish_results(*, edition, user, reason)` checks that the results are computed from the sheets as they are
+(every sheet's total against its points, then the inputs' fingerprint) and that every venue is signed off, then
+copies the results with their protocols (results.protocols, judges left out) into PublishedResult rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from events import audit
+from events.models import Category, Edition, Venue
+from events.services import record_published
+from results.computation import WRITE_BATCH, considered_entries, current_fingerprint, latest_done_run
+from results.models import Publication, PublishedResult, Result, ResultRun
+from results.protocols import protocols
+from scoring.models import ScoreSheet
+from submissions.models import Entry, Member
+
+logger = logging.getLogger(__name__)
+
+
+def public_protocol_copy(protocol: dict) -> dict:
+    """The protocol as frozen in a publication: totals, drops and tie-break values, no judge identity."""
+    sheets = sorted(
+        (
+            {"total": s["total"], "dropped": s.get("dropped", ""), "tie_points": s.get("tie_points", [])}
+            for s in protocol.get("sheets", [])
+        ),
+        key=lambda s: (-Decimal(s["total"]), s["dropped"]),
+    )
+    kept = {
+        key: protocol.get(key)
+        for key in (
+            "aggregation",
+            "min_sheets",
+            "counted_sheets",
+            "kept_sum",
+            "kept_count",
+            "exact",
+            "final_score",
+            "tie_breaks",
+            "tie_values",
+            "scope",
+            "scope_ranked",
+            "rank",
+            "grade",
+            "flags",
+            "fingerprint",
+        )
+    }
+    kept["sheets"] = sheets
+    kept["recused"] = len(protocol.get("recused", []))
+    return kept
+
+
+def grade_counts(results: list[dict]) -> list[dict]:
+    """Per category: entries, ranked entries and the number of each grade (best first), from result values."""
+    lines = {}
+    for category in Category.objects.filter(pk__in={r["category_id"] for r in results}).prefetch_related("grade_rules"):
+        lines[category.pk] = {
+            "category": category.pk,
+            "name": category.name,
+            "position": category.position,
+            "entries": 0,
+            "ranked": 0,
+            "grades": {g.name: 0 for g in category.grade_rules.all()},
+        }
+    for result in results:
+        line = lines[result["category_id"]]
+        line["entries"] += 1
+        line["ranked"] += int(result["ranked"])
+        if result["grade"]:
+            line["grades"][result["grade"]] = line["grades"].get(result["grade"], 0) + 1
+    return sorted(lines.values(), key=lambda line: (line["position"], line["category"]))
+
+
+def unsigned_venues(edition) -> list[str]:
+    """Names of the venues with entries in the results that their panel leader has not signed off yet."""
+    return list(
+        Venue.objects.filter(
+            edition=edition, signed_off_at__isnull=True, pk__in=considered_entries().values("venue_id")
+        )
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+
+
+def set_edition_published(*, edition, user) -> None:
+    record_published(edition=edition, by=user)
+
+
+def publish_results(*, edition, user, reason: str = "") -> Publication:
+    """Freeze the edition's current results into a new publication and make them public.
+
+    The first publication needs no reason; a re-publication does, and every earlier version stays.
+    First every sheet's stored total is checked against its points and put right where it differs (a total out
+    of step would be a defect of whatever wrote the points): the results were computed from those totals, so
+    the fingerprint then differs and the publication is refused until the results are computed again.
+    """
+    repaired = ScoreSheet.objects.filter(entry__edition=edition).refresh_totals()
+    if repaired:
+        logger.error(
+            "Edition %s: %s score sheet totals differed from their points and were corrected.", edition.pk, repaired
+        )
+    return _publish(edition=edition, user=user, reason=reason)
+
+
+@transaction.atomic
+def _publish(*, edition, user, reason: str) -> Publication:
+    edition = Edition.objects.select_for_update().get(pk=edition.pk)
+    reason = (reason or "").strip()
+    previous = edition.publications.order_by("-version").first()
+    if previous is not None and not reason:
+        raise ValidationError(_("The results are already published: give the reason for publishing them again."))
+    if ResultRun.objects.filter(
+        edition=edition, status__in=[ResultRun.Status.QUEUED, ResultRun.Status.RUNNING]
+    ).exists():
+        raise ValidationError(_("A computation of the results is under way: wait for it to finish."))
+    run = latest_done_run(edition)
+    if run is None:
+        raise ValidationError(_("Compute the results before publishing them."))
+    unsigned = unsigned_venues(edition)
+    if unsigned:
+        raise ValidationError(_("These venues are not signed off yet: %(venues)s.") % {"venues": ", ".join(unsigned)})
+    fingerprint = current_fingerprint(edition=edition)
+    if fingerprint != run.fingerprint:
+        raise ValidationError(
+            _("Scores changed after the results were computed: compute them again and review them first.")
+        )
+    accepted = Result.objects.filter(category__edition=edition, entry__status=Entry.Status.ACCEPTED)
+    results = list(
+        accepted.order_by("category__position", "category_id", "rank", "entry__code").values(
+            "category_id",
+            "venue_id",
+            "entry_id",
+            "final_score",
+            "ranked",
+            "rank",
+            "grade",
+            "grade_position",
+            "venue__name",
+            "entry__enterprise_id",
+            "entry__code",
+            "entry__title",
+            "entry__group_name",
+            "entry__topic_type",
+            "entry__enterprise__name",
+            "entry__enterprise__province",
+        )
+    )
+    if not results:
+        raise ValidationError(_("There are no results to publish."))
+    built = protocols(Result.objects.filter(category__edition=edition), fingerprint=fingerprint, every_result=True)
+    members = defaultdict(list)
+    for entry_id, name, group_role, post, is_leader in (
+        Member.objects.filter(entry__in=accepted.values("entry_id"))
+        .order_by("entry_id", "position", "pk")
+        .values_list("entry_id", "name", "group_role", "post", "is_leader")
+    ):
+        members[entry_id].append({"name": name, "group_role": group_role, "post": post, "is_leader": is_leader})
+    set_edition_published(edition=edition, user=user)
+    publication = Publication.objects.create(
+        edition=edition,
+        version=(previous.version + 1) if previous else 1,
+        published_by=user,
+        reason=reason,
+        fingerprint=fingerprint,
+        snapshot={"run": run.pk, "computed_at": run.finished_at.isoformat(), "categories": grade_counts(results)},
+    )
+    audit.record(
+        edition=edition,
+        user=user,
+        action=audit.Action.PUBLISHED,
+        target=f"v{publication.version}",
+        old={"version": previous.version} if previous else {},
+        new={
+            "version": publication.version,
+            "run": run.pk,
+            "entries": len(results),
+            **{line["name"]: line["grades"] for line in publication.snapshot["categories"]},
+        },
+        reason=reason,
+    )
+    PublishedResult.objects.bulk_create(
+        (
+            PublishedResult(
+                publication=publication,
+                edition=edition,
+                category_id=r["category_id"],
+                venue_id=r["venue_id"],
+                entry_id=r["entry_id"],
+                enterprise_id=r["entry__enterprise_id"],
+                code=r["entry__code"],
+                title=r["entry__title"],
+                group_name=r["entry__group_name"],
+                enterprise_name=r["entry__enterprise__name"],
+                province=r["entry__enterprise__province"],
+                topic_type=r["entry__topic_type"],
+                venue_name=r["venue__name"] or "",
+                final_score=r["final_score"],
+                rank=r["rank"],
+                grade=r["grade"],
+                grade_position=r["grade_position"],
+                protocol=public_protocol_copy(built.get(r["entry_id"], {})),
+                members=members[r["entry_id"]],
+            )
+            for r in results
+        ),
+        batch_size=WRITE_BATCH,
+    )
+    transaction.on_commit(_after_publication)
+    from results.award_lists import queue_award_lists
+
+    queue_award_lists(edition=edition, publication=publication, user=user)
+    return publication
+
+
+def _after_publication():
+    # Once the rows are committed, move the public pages' cache on (public.queries owns the cache).
+    from public.queries import bump_public_cache
+
+    bump_public_cache()
+
+
+def public_cache_version() -> int:
+    """The version under which public pages are cached; every (re)publication moves it on."""
+    from public.queries import cache_version
+
+    return cache_version()

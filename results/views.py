@@ -1,0 +1,384 @@
+"""Results pages: the organiser's results dashboard (runs, publication, award lists) and the provisional
+results per category and per venue, which panel leaders see for their own venue."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from events.models import Category, Edition, PanelMember, Venue
+from portal.models import User
+from results import award_lists as exports
+from results import computation, engine
+from results.models import AwardList, Publication, Result, ResultRun
+from results.protocols import protocols
+from results.publication import publish_results, unsigned_venues
+from scoring.rules import leads_panel, organises
+
+EXCLUSION_REASONS = {
+    "recused": gettext_lazy("recused"),
+    "not_on_panel": gettext_lazy("not on the venue's panel"),
+    "other_rubric": gettext_lazy("scored on another rubric"),
+}
+CATEGORY_PAGE_SIZE = 100
+AGGREGATION_LABELS = dict(Category.Aggregation.choices)
+ACTIVE = (ResultRun.Status.QUEUED, ResultRun.Status.RUNNING)
+
+
+class PublishForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (required to publish again)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
+class AwardListForm(forms.Form):
+    format = forms.ChoiceField(
+        label=gettext_lazy("Format"),
+        choices=AwardList.Format.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    source = forms.ChoiceField(
+        label=gettext_lazy("Results"),
+        choices=[
+            ("provisional", gettext_lazy("Provisional results")),
+            ("published", gettext_lazy("Newest publication")),
+        ],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+# --- access --------------------------------------------------------------------------------------------
+
+
+def _organised_edition(request, pk) -> Edition:
+    edition = get_object_or_404(Edition, pk=pk)
+    if not organises(request.user, edition):
+        raise PermissionDenied
+    return edition
+
+
+def _can_see_venue(user, venue) -> bool:
+    return organises(user, venue) or leads_panel(user, venue)
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def results_home(request):
+    """Where an organiser finds each edition's results, and a panel leader the venues it leads."""
+    user = request.user
+    editions = Edition.objects.none()
+    if user.is_organiser:
+        editions = Edition.objects.organised_by(user).order_by("-year", "-number")
+    led = (
+        Venue.objects.filter(panel__judge=user, panel__is_leader=True)
+        .select_related("edition", "category")
+        .order_by("-edition__year", "name")
+        if user.is_judge
+        else Venue.objects.none()
+    )
+    if not user.is_organiser and not user.is_judge:
+        raise PermissionDenied
+    return render(request, "results/home.html", {"editions": editions, "led_venues": led})
+
+
+def _category_lines(edition):
+    counts = {
+        row["category_id"]: row
+        for row in Result.objects.filter(category__edition=edition)
+        .values("category_id")
+        .annotate(
+            entries=Count("id"),
+            ranked=Count("id", filter=Q(ranked=True)),
+            graded=Count("id", filter=~Q(grade="")),
+        )
+        .order_by()
+    }
+    lines = []
+    for category in edition.categories.order_by("position", "pk").prefetch_related("venues"):
+        line = counts.get(category.pk, {"entries": 0, "ranked": 0, "graded": 0})
+        lines.append(
+            {
+                "category": category,
+                "entries": line["entries"],
+                "ranked": line["ranked"],
+                "unranked": line["entries"] - line["ranked"],
+                "graded": line["graded"],
+                "venues": sorted(category.venues.all(), key=lambda v: v.name),
+            }
+        )
+    return lines
+
+
+@login_required
+def dashboard(request, edition_pk):
+    edition = _organised_edition(request, edition_pk)
+    run = computation.latest_run(edition)
+    publications = list(edition.publications.select_related("published_by").order_by("-version"))
+    award_lists = list(edition.award_lists.select_related("publication", "requested_by")[:10])
+    unranked = (
+        Result.objects.filter(category__edition=edition, ranked=False)
+        .select_related("entry", "venue")
+        .order_by("venue__name", "entry__code")
+    )
+    context = {
+        "edition": edition,
+        "run": run,
+        "run_active": run is not None and run.status in ACTIVE,
+        "done_run": computation.latest_done_run(edition),
+        "lines": _category_lines(edition),
+        "unranked": unranked,
+        "unsigned": unsigned_venues(edition),
+        "publications": publications,
+        "award_lists": award_lists,
+        "lists_active": any(a.status in ACTIVE for a in award_lists),
+        "publish_form": PublishForm(),
+        "award_form": AwardListForm(),
+    }
+    return render(request, "results/dashboard.html", context)
+
+
+@login_required
+def status(request, edition_pk):
+    """The newest run's progress and the award lists' states, polled by the dashboard."""
+    edition = _organised_edition(request, edition_pk)
+    run = computation.latest_run(edition)
+    return JsonResponse(
+        {
+            "run": None
+            if run is None
+            else {"id": run.pk, "status": run.status, "progress": run.progress, "error": run.error},
+            "award_lists": [
+                {"id": a.pk, "status": a.status} for a in edition.award_lists.order_by("-created_at", "-id")[:10]
+            ],
+        }
+    )
+
+
+@login_required
+@require_POST
+def compute(request, edition_pk):
+    edition = _organised_edition(request, edition_pk)
+    run = computation.start_run(edition=edition, user=request.user)
+    messages.success(request, _("The computation of the results is queued (run %(run)s).") % {"run": run.pk})
+    return redirect("results:dashboard", edition.pk)
+
+
+@login_required
+@require_POST
+def publish(request, edition_pk):
+    edition = _organised_edition(request, edition_pk)
+    form = PublishForm(request.POST)
+    if form.is_valid():
+        try:
+            publication = publish_results(edition=edition, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except PermissionDenied:
+            messages.error(request, _("You may not change this edition's status."))
+        else:
+            messages.success(
+                request, _("The results are published (version %(version)s).") % {"version": publication.version}
+            )
+    else:
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+    return redirect("results:dashboard", edition.pk)
+
+
+@login_required
+@require_POST
+def request_award_list(request, edition_pk):
+    edition = _organised_edition(request, edition_pk)
+    form = AwardListForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a format and the results to export."))
+        return redirect("results:dashboard", edition.pk)
+    publication = None
+    if form.cleaned_data["source"] == "published":
+        publication = edition.publications.order_by("-version").first()
+        if publication is None:
+            messages.error(request, _("The results are not published yet."))
+            return redirect("results:dashboard", edition.pk)
+    exports.queue_award_list(
+        edition=edition, format=form.cleaned_data["format"], publication=publication, user=request.user
+    )
+    messages.success(request, _("The award list is being generated; it appears below when it is ready."))
+    return redirect("results:dashboard", edition.pk)
+
+
+def _is_public(award_list) -> bool:
+    if award_list.publication_id is None or award_list.edition.status != Edition.Status.PUBLISHED:
+        return False
+    newest = Publication.objects.filter(edition_id=award_list.edition_id).order_by("-version").first()
+    return newest is not None and newest.pk == award_list.publication_id
+
+
+@require_GET
+def award_list_download(request, pk):
+    """An award list file: organisers get every one; anyone gets those of an edition's current publication."""
+    award_list = get_object_or_404(AwardList.objects.select_related("edition"), pk=pk)
+    if not (organises(request.user, award_list) or _is_public(award_list)):
+        raise Http404
+    if award_list.status != AwardList.Status.DONE or not award_list.file:
+        raise Http404
+    try:
+        handle = award_list.file.open("rb")
+    except FileNotFoundError:
+        raise Http404
+    return FileResponse(handle, as_attachment=True, filename=exports.file_name(award_list))
+
+
+# --- provisional results -----------------------------------------------------------------------------
+
+
+def _judge_names(judge_ids) -> dict[int, str]:
+    return dict(User.objects.filter(pk__in=set(judge_ids)).values_list("pk", "full_name"))
+
+
+def _rows(result_list, built, names):
+    """Each result with its protocol (built by results.protocols) made readable: judges' names, exclusions'
+    reasons."""
+    rows = []
+    for result in result_list:
+        protocol = built.get(result.entry_id, {})
+        rows.append(
+            {
+                "result": result,
+                "entry": result.entry,
+                "sheets": [
+                    {
+                        "judge": names.get(s["judge"], f"#{s['judge']}"),
+                        "total": s["total"],
+                        "tie_points": s.get("tie_points", []),
+                        "dropped": s.get("dropped", ""),
+                    }
+                    for s in protocol.get("sheets", [])
+                ],
+                "excluded": [
+                    {
+                        "judge": names.get(x["judge"], f"#{x['judge']}"),
+                        "reason": EXCLUSION_REASONS.get(x["reason"], x["reason"]),
+                    }
+                    for x in protocol.get("excluded", [])
+                ],
+                "tie_breaks": protocol.get("tie_breaks", []),
+                "protocol": protocol,
+                "aggregation": AGGREGATION_LABELS.get(protocol.get("aggregation"), ""),
+                "below_minimum": "below_min_sheets" in protocol.get("flags", []),
+                "changed": "changed" in protocol.get("flags", []),
+            }
+        )
+    return rows
+
+
+def _judges_in(built):
+    ids = []
+    for protocol in built.values():
+        ids += [s["judge"] for s in protocol.get("sheets", [])]
+        ids += [x["judge"] for x in protocol.get("excluded", [])]
+    return ids
+
+
+@login_required
+def category_results(request, category_pk):
+    category = get_object_or_404(Category.objects.select_related("edition"), pk=category_pk)
+    if not organises(request.user, category):
+        raise PermissionDenied
+    ordered = (
+        Result.objects.filter(category=category)
+        .select_related("entry__enterprise", "venue")
+        .order_by(
+            *(["venue__name"] if category.ranking_scope == Category.Scope.VENUE else []),
+            "-ranked",
+            "rank",
+            "entry__code",
+        )
+    )
+    page = Paginator(ordered, CATEGORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    result_list = list(page.object_list)
+    built = protocols(result_list)
+    names = _judge_names(_judges_in(built))
+    return render(
+        request,
+        "results/category.html",
+        {
+            "category": category,
+            "edition": category.edition,
+            "rows": _rows(result_list, built, names),
+            "page": page,
+            "grades": list(category.grade_rules.all()),
+            "by_venue": category.ranking_scope == Category.Scope.VENUE,
+        },
+    )
+
+
+def panel_statistics(result_list, built, names):
+    """The venue's mean and spread of sheet totals and each judge's leniency, from the results' protocols."""
+    entries = [
+        engine.EntryInput(
+            entry_id=r.entry_id,
+            venue_id=r.venue_id,
+            sheets=tuple(
+                engine.Sheet(judge_id=s["judge"], total=Decimal(s["total"]))
+                for s in built.get(r.entry_id, {}).get("sheets", [])
+            ),
+        )
+        for r in result_list
+    ]
+    stats = engine.panel_statistics(entries)
+    judges = [
+        {"name": names.get(j.judge_id, f"#{j.judge_id}"), "sheets": j.sheets, "deviation": j.mean_deviation}
+        for j in stats.judges
+    ]
+    return stats, judges
+
+
+@login_required
+def venue_results(request, venue_pk):
+    venue = get_object_or_404(Venue.objects.select_related("edition", "category"), pk=venue_pk)
+    if not _can_see_venue(request.user, venue):
+        raise PermissionDenied
+    result_list = list(
+        Result.objects.filter(venue=venue, category=venue.category)
+        .select_related("entry__enterprise", "venue")
+        .order_by("-ranked", "rank", "entry__code")
+    )
+    panel = list(PanelMember.objects.filter(venue=venue).select_related("judge"))
+    names = {seat.judge_id: seat.judge.full_name for seat in panel}
+    built = protocols(result_list)
+    missing = [j for j in _judges_in(built) if j not in names]
+    names.update(_judge_names(missing) if missing else {})
+    stats, judges = panel_statistics(result_list, built, names)
+    by_grade = defaultdict(int)
+    for result in result_list:
+        if result.grade:
+            by_grade[result.grade] += 1
+    return render(
+        request,
+        "results/venue.html",
+        {
+            "venue": venue,
+            "edition": venue.edition,
+            "category": venue.category,
+            "rows": _rows(result_list, built, names),
+            "stats": stats,
+            "judges": judges,
+            "by_grade": dict(by_grade),
+            "is_organiser": organises(request.user, venue),
+            "venue_scope": venue.category.ranking_scope == Category.Scope.VENUE,
+        },
+    )

@@ -1,0 +1,38 @@
+"""Judging's answers to the questions events asks about rubrics, panels and the edition dashboard (events.hooks)."""
+
+from events import hooks
+from scoring.models import CriterionScore, ScoreSheet
+from scoring.services import venues_progress
+
+
+@hooks.register(hooks.RUBRIC_LOCKED)
+def rubric_has_submitted_sheets(*, rubric) -> bool:
+    return (
+        rubric.pk is not None and ScoreSheet.objects.filter(rubric=rubric, status=ScoreSheet.Status.SUBMITTED).exists()
+    )
+
+
+@hooks.register(hooks.CRITERIA_REMOVED)
+def forget_points_on_removed_criteria(*, rubric, criterion_ids) -> None:
+    """Draft points on a removed criterion go with it (submitted ones cannot exist: the rubric is not locked)."""
+    CriterionScore.objects.filter(criterion_id__in=criterion_ids).delete()
+    ScoreSheet.objects.filter(rubric=rubric).refresh_totals()
+
+
+@hooks.register(hooks.JUDGES_WITH_SHEETS)
+def judges_with_submitted_sheets(*, venue, judge_ids) -> set:
+    return set(
+        ScoreSheet.objects.filter(entry__venue=venue, judge_id__in=judge_ids, status=ScoreSheet.Status.SUBMITTED)
+        .values_list("judge_id", flat=True)
+        .distinct()
+    )
+
+
+@hooks.register(hooks.DASHBOARD_SECTIONS)
+def venue_progress_section(*, edition) -> list:
+    venues = edition.venues.select_related("category").order_by(
+        "category__position", "category_id", "date", "start_time", "name"
+    )
+    return [
+        hooks.Section(order=20, template="scoring/_dashboard_venues.html", context={"venues": venues_progress(venues)})
+    ]
