@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from events import audit
 from events.models import Category, Edition, Venue
 from events.services import record_published
+from results.award_lists import queue_award_lists
 from results.computation import WRITE_BATCH, considered_entries, current_fingerprint, latest_done_run
 from results.models import Publication, PublishedResult, Result, ResultRun
 from results.protocols import protocols
@@ -216,22 +217,6 @@ def _publish(*, edition, user, reason: str) -> Publication:
         ),
         batch_size=WRITE_BATCH,
     )
-    transaction.on_commit(_after_publication)
-    from results.award_lists import queue_award_lists
-
+    # The public pages' cache moves on when the Publication is saved (public.queries connects to it).
     queue_award_lists(edition=edition, publication=publication, user=user)
     return publication
-
-
-def _after_publication():
-    # Once the rows are committed, move the public pages' cache on (public.queries owns the cache).
-    from public.queries import bump_public_cache
-
-    bump_public_cache()
-
-
-def public_cache_version() -> int:
-    """The version under which public pages are cached; every (re)publication moves it on."""
-    from public.queries import cache_version
-
-    return cache_version()
