@@ -28,9 +28,11 @@ run: demo
 test: install
 	$(BIN)/python -m pytest --ds=portal.settings_test $(PYTEST_ARGS)
 
+# ruff, and the layer contract (pyproject.toml [tool.importlinter]): every app imports only the apps below it.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

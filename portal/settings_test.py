@@ -1,11 +1,12 @@
 """Test settings: the real settings with fast hashing, plain HTTP and eager tasks.
 
-DATABASE_URL and CELERY_BROKER_URL still come from the environment, so CI runs the suite on
-PostgreSQL and Redis; tests that need a real worker switch eager mode off themselves.
+DATABASE_URL, CELERY_BROKER_URL and REDIS_URL still come from the environment, so CI runs the suite on
+PostgreSQL and Redis (the cache included); tests that need a real worker switch eager mode off themselves.
+Without REDIS_URL the cache is local memory.
 """
 
 from portal.settings import *  # noqa: F403
-from portal.settings import BASE_DIR
+from portal.settings import BASE_DIR, REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_SSL = False
@@ -16,7 +17,8 @@ SECURE_HSTS_SECONDS = 0
 CELERY_TASK_ALWAYS_EAGER = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / ".test-media"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if not REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
