@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from events import hooks
 
+# Points are kept to one decimal place everywhere: typed on a sheet, summed in a rubric, shown in a protocol.
+POINTS_STEP = Decimal("0.1")
+
 
 class TopicType(models.TextChoices):
     """The topic type of a QC result (课题类型): entries have one; a venue may hear only one."""

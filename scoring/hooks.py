@@ -2,7 +2,7 @@
 
 from events import hooks
 from scoring.models import CriterionScore, ScoreSheet
-from scoring.services import venues_progress
+from scoring.progress import venues_progress
 
 
 @hooks.register(hooks.RUBRIC_LOCKED)

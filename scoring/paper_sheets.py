@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from events.models import Criterion, PanelMember, Venue
 from scoring.models import ScoreSheet, SheetAudit
-from scoring.services import is_recused, sheet_values, store_points, validate_points
+from scoring.recusals import is_recused
+from scoring.sheets import sheet_values, store_points, validate_points
 from submissions.models import Entry
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from events.models import Category, Edition, PanelMember, Venue
-from scoring import paper_sheets, services
+from scoring import assignment, paper_sheets, progress, recusals, sheets
 from scoring.forms import (
     AssignForm,
     DrawForm,
@@ -26,6 +26,7 @@ from scoring.forms import (
     ScoreSheetForm,
 )
 from scoring.models import Recusal, ScoreSheet, SheetAudit
+from scoring.rules import leads_panel
 from submissions.models import Entry
 
 
@@ -107,7 +108,7 @@ def _current_entry(venue, judge, order):
 def workspace(request, venue_pk):
     venue = _venue(venue_pk)
     _check(request, "scoring.judge_venue", venue)
-    order = services.venue_schedule(venue=venue)
+    order = assignment.venue_schedule(venue=venue)
     current = _current_entry(venue, request.user, order)
     if current is None:
         return render(request, "scoring/judging/empty.html", {"venue": venue})
@@ -115,15 +116,15 @@ def workspace(request, venue_pk):
 
 
 def _order_with_state(venue, judge):
-    order = services.venue_schedule(venue=venue)
-    sheets = dict(ScoreSheet.objects.filter(entry__venue=venue, judge=judge).values_list("entry_id", "status"))
+    order = assignment.venue_schedule(venue=venue)
+    statuses = dict(ScoreSheet.objects.filter(entry__venue=venue, judge=judge).values_list("entry_id", "status"))
     recused = set(
         Recusal.objects.filter(entry__venue=venue, judge=judge, lifted_at__isnull=True).values_list(
             "entry_id", flat=True
         )
     )
     for slot in order:
-        slot.state = "recused" if slot.entry.pk in recused else sheets.get(slot.entry.pk, "missing")
+        slot.state = "recused" if slot.entry.pk in recused else statuses.get(slot.entry.pk, "missing")
     return order
 
 
@@ -141,31 +142,31 @@ def score_entry(request, venue_pk, entry_pk):
         "venue": venue,
         "entry": entry,
         "files": [(f, _file_url(f)) for f in entry.files.all()],
-        "is_leader": services.is_leader_of(judge, venue),
+        "is_leader": leads_panel(judge, venue),
         "recuse_form": ReasonForm(prefix="recuse"),
     }
     recusal = Recusal.objects.filter(entry=entry, judge=judge, lifted_at__isnull=True).first()
     if (
         recusal is None
-        and services.conflict_reason(judge=judge, entry=entry)
+        and recusals.conflict_reason(judge=judge, entry=entry)
         and not Recusal.objects.filter(entry=entry, judge=judge).exists()
     ):
         # A tie to the entry that nobody has recorded yet (e.g. the panel changed): record it now.
-        services.sync_automatic_recusals(venue=venue)
+        recusals.sync_automatic_recusals(venue=venue)
         recusal = Recusal.objects.filter(entry=entry, judge=judge, lifted_at__isnull=True).first()
     if recusal is not None:
         context["recusal"] = recusal
         context["order"] = _order_with_state(venue, judge)
         return render(request, "scoring/judging/score.html", context)
     try:
-        sheet = services.open_sheet(entry=entry, judge=judge)
+        sheet = sheets.open_sheet(entry=entry, judge=judge)
     except ValidationError as error:
         messages.error(request, _errors(error))
         return redirect("scoring:judge_home")
     form = ScoreSheetForm(request.POST or None, sheet=sheet)
     if request.method == "POST" and form.is_valid():
         action = request.POST.get("action")
-        service = services.submit_sheet if action == "submit" else services.save_draft
+        service = sheets.submit_sheet if action == "submit" else sheets.save_draft
         try:
             service(
                 sheet=sheet,
@@ -206,7 +207,7 @@ def autosave(request, sheet_pk):
     if not form.is_valid():
         return JsonResponse({"ok": False, "errors": {"__all__": [_("The draft could not be read.")]}}, status=400)
     try:
-        sheet = services.save_draft(
+        sheet = sheets.save_draft(
             sheet=sheet,
             judge=request.user,
             raw=form.raw_points(),
@@ -237,7 +238,7 @@ def recuse(request, entry_pk):
     form = ReasonForm(request.POST, prefix="recuse")
     if form.is_valid():
         try:
-            services.declare_recusal(entry=entry, judge=request.user, reason=form.cleaned_data["reason"])
+            recusals.declare_recusal(entry=entry, judge=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             messages.error(request, _errors(error))
         else:
@@ -255,14 +256,14 @@ def recuse(request, entry_pk):
 def panel(request, venue_pk):
     venue = _venue(venue_pk)
     _check(request, "scoring.view_panel", venue)
-    progress = services.venue_progress(venue)
+    grid = progress.venue_progress(venue)
     return render(
         request,
         "scoring/judging/panel.html",
         {
             "venue": venue,
-            "progress": progress,
-            "limit": services.deviation_limit(),
+            "progress": grid,
+            "limit": progress.deviation_limit(),
             "can_sign_off": request.user.has_perm("scoring.sign_off_venue", venue),
             "is_organiser": request.user.has_perm("scoring.manage_venue", venue),
             "reopen_form": ReasonForm(prefix="reopen"),
@@ -298,7 +299,7 @@ def reopen_sheet(request, sheet_pk):
         messages.error(request, _("Please give the reason for reopening the sheet."))
     else:
         try:
-            services.reopen_sheet(sheet=sheet, by=request.user, reason=form.cleaned_data["reason"])
+            sheets.reopen_sheet(sheet=sheet, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             messages.error(request, _errors(error))
         else:
@@ -312,7 +313,7 @@ def sign_off(request, venue_pk):
     venue = _venue(venue_pk)
     _check(request, "scoring.sign_off_venue", venue)
     try:
-        services.sign_off_venue(venue=venue, by=request.user)
+        progress.sign_off_venue(venue=venue, by=request.user)
     except ValidationError as error:
         messages.error(request, _errors(error))
     else:
@@ -331,7 +332,7 @@ def category_venues(request, category_pk):
     by_venue = defaultdict(list)
     for entry in Entry.objects.filter(venue__in=venues).select_related("enterprise"):
         by_venue[entry.venue_id].append(entry)
-    schedules = [(venue, services.venue_schedule(venue=venue, entries=by_venue[venue.pk])) for venue in venues]
+    schedules = [(venue, assignment.venue_schedule(venue=venue, entries=by_venue[venue.pk])) for venue in venues]
     unassigned = Entry.objects.filter(
         category=category, status=Entry.Status.ACCEPTED, venue__isnull=True
     ).select_related("enterprise")
@@ -357,7 +358,7 @@ def assign(request, category_pk):
     form = AssignForm(request.POST)
     form.is_valid()
     try:
-        placed = services.assign_entries(category=category, reassign=form.cleaned_data.get("reassign", False))
+        placed = assignment.assign_entries(category=category, reassign=form.cleaned_data.get("reassign", False))
     except ValidationError as error:
         messages.error(request, _errors(error))
     else:
@@ -375,7 +376,7 @@ def move(request, entry_pk):
         messages.error(request, _("Choose an open venue of the entry's category."))
     else:
         try:
-            services.move_entry(entry=entry, venue=form.cleaned_data["venue"])
+            assignment.move_entry(entry=entry, venue=form.cleaned_data["venue"])
         except ValidationError as error:
             messages.error(request, _errors(error))
         else:
@@ -395,7 +396,7 @@ def draw(request, venue_pk):
         messages.error(request, _("The seed can have at most 64 characters."))
     else:
         try:
-            services.draw_running_order(venue=venue, seed=form.cleaned_data["seed"])
+            assignment.draw_running_order(venue=venue, seed=form.cleaned_data["seed"])
         except ValidationError as error:
             messages.error(request, _errors(error))
         else:
@@ -419,14 +420,14 @@ def schedule(request, venue_pk):
         template,
         {
             "venue": venue,
-            "slots": services.venue_schedule(venue=venue),
+            "slots": assignment.venue_schedule(venue=venue),
             "panel": venue.panel.select_related("judge"),
         },
     )
 
 
 @login_required
-def recusals(request, edition_pk):
+def recusal_list(request, edition_pk):
     edition = get_object_or_404(Edition, pk=edition_pk)
     _check(request, "scoring.manage_venue", edition)
     rows = (
@@ -446,7 +447,7 @@ def recusals(request, edition_pk):
 def sync_recusals(request, edition_pk):
     edition = get_object_or_404(Edition, pk=edition_pk)
     _check(request, "scoring.manage_venue", edition)
-    found = services.sync_edition_recusals(edition=edition)
+    found = recusals.sync_edition_recusals(edition=edition)
     messages.success(request, _("%(count)s new automatic recusal(s) recorded.") % {"count": found})
     return redirect("scoring:recusals", edition_pk=edition.pk)
 
@@ -461,7 +462,7 @@ def lift(request, recusal_pk):
         messages.error(request, _("Please give the reason for lifting the recusal."))
     else:
         try:
-            services.lift_recusal(recusal=recusal, organiser=request.user, reason=form.cleaned_data["reason"])
+            recusals.lift_recusal(recusal=recusal, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             messages.error(request, _errors(error))
         else:
@@ -519,7 +520,7 @@ def reopen_venue(request, venue_pk):
         messages.error(request, _("Please give the reason for reopening the venue."))
     else:
         try:
-            services.reopen_venue(venue=venue, organiser=request.user, reason=form.cleaned_data["reason"])
+            progress.reopen_venue(venue=venue, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             messages.error(request, _errors(error))
         else:
@@ -547,7 +548,7 @@ def _board(edition):
         .select_related("category")
         .order_by("category__position", "category_id", "name")
     )
-    return services.venues_progress(venues)
+    return progress.venues_progress(venues)
 
 
 @login_required
@@ -574,19 +575,19 @@ def live_board_data(request):
     if edition is None:
         return JsonResponse({"venues": []})
     venues = []
-    for progress in _board(edition):
+    for grid in _board(edition):
         venues.append(
             {
-                "id": progress.venue.pk,
-                "submitted": progress.submitted,
-                "expected": progress.expected,
-                "percent": progress.percent,
-                "signed_off": progress.venue.is_signed_off,
-                "missing_count": len(progress.missing),
-                "missing": [{"entry": entry.code, "judges": judges} for entry, judges in progress.missing_by_entry],
+                "id": grid.venue.pk,
+                "submitted": grid.submitted,
+                "expected": grid.expected,
+                "percent": grid.percent,
+                "signed_off": grid.venue.is_signed_off,
+                "missing_count": len(grid.missing),
+                "missing": [{"entry": entry.code, "judges": judges} for entry, judges in grid.missing_by_entry],
                 "flags": [
                     {"entry": entry.code, "judge": judge, "total": str(total)}
-                    for entry, judge, total in progress.flagged_sheets
+                    for entry, judge, total in grid.flagged_sheets
                 ],
             }
         )

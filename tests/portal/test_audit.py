@@ -20,7 +20,7 @@ from results import computation
 from results import publication as publishing
 from results.audit import trail
 from results.models import Result, ResultRun
-from scoring import services as judging
+from scoring import progress, sheets
 from scoring.models import ScoreSheet
 from tests import factories
 from tests.scoring import results_data as data
@@ -52,12 +52,12 @@ def judged(organiser):
 def change_a_score(judged, organiser, *, reason="评委录入错误", total=95):
     """The organiser reopens the second judge's sheet of the first entry; the judge submits it again."""
     sheet = ScoreSheet.objects.get(entry=judged["entries"][0], judge=judged["judges"][1])
-    judging.reopen_sheet(sheet=sheet, by=organiser, reason=reason)
+    sheets.reopen_sheet(sheet=sheet, by=organiser, reason=reason)
     sheet.refresh_from_db()
     criteria = list(sheet.rubric.criteria.order_by("position"))
     points = {c.pk: str(c.max_points) for c in criteria}
     points[criteria[-1].pk] = str(criteria[-1].max_points - (100 - total))
-    judging.submit_sheet(sheet=sheet, judge=judged["judges"][1], raw=points, version=sheet.version)
+    sheets.submit_sheet(sheet=sheet, judge=judged["judges"][1], raw=points, version=sheet.version)
     return sheet
 
 
@@ -67,7 +67,7 @@ def test_the_trail_tells_who_changed_a_score_the_results_a_grade_rule_and_a_publ
     edition, venue, leader = judged["edition"], judged["venue"], judged["judges"][0]
     change_a_score(judged, organiser)
     with django_capture_on_commit_callbacks(execute=True):
-        judging.sign_off_venue(venue=venue, by=leader)
+        progress.sign_off_venue(venue=venue, by=leader)
     event_services.save_category(
         category=judged["category"],
         grades=[{"position": 1, "name": "标杆", "rule": "share", "value": D("0.4"), "floor": D("80")}],

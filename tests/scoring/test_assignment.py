@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Edition
-from scoring import services
+from scoring import assignment, sheets
 from scoring.models import Recusal
 from submissions.models import Entry
 from tests import factories
@@ -44,7 +44,7 @@ def counts(venues):
 def test_assign_balances_the_venues():
     category, venues = category_with_venues(3)
     accepted(category, 7)
-    placed = services.assign_entries(category=category)
+    placed = assignment.assign_entries(category=category)
     assert sum(placed.values()) == 7
     assert sorted(counts(venues)) == [2, 2, 3]
 
@@ -54,7 +54,7 @@ def test_assign_takes_only_accepted_entries_of_the_category():
     accepted(category, 2)
     factories.EntryFactory(category=category, edition=category.edition, status=Entry.Status.SUBMITTED, code="S-1")
     factories.EntryFactory(category=category, edition=category.edition, status=Entry.Status.REJECTED, code="R-1")
-    services.assign_entries(category=category)
+    assignment.assign_entries(category=category)
     assert Entry.objects.filter(venue__isnull=False).count() == 2
     assert set(Entry.objects.filter(venue__isnull=False).values_list("status", flat=True)) == {"accepted"}
 
@@ -63,7 +63,7 @@ def test_assign_keeps_one_topic_type_together():
     category, venues = category_with_venues(2)
     accepted(category, 3, topic_type=Entry.TopicType.PROBLEM_SOLVING)
     accepted(category, 3, topic_type=Entry.TopicType.INNOVATION)
-    services.assign_entries(category=category)
+    assignment.assign_entries(category=category)
     kinds = [set(Entry.objects.filter(venue=v.venue).values_list("topic_type", flat=True)) for v in venues]
     assert sorted(map(sorted, kinds)) == [["innovation"], ["problem_solving"]]
     assert counts(venues) == [3, 3]
@@ -75,7 +75,7 @@ def test_assign_sends_a_topic_type_to_the_venue_marked_for_it():
     venues[1].venue.save()
     accepted(category, 2, topic_type=Entry.TopicType.INNOVATION)
     accepted(category, 2, topic_type=Entry.TopicType.PROBLEM_SOLVING)
-    services.assign_entries(category=category)
+    assignment.assign_entries(category=category)
     assert set(Entry.objects.filter(venue=venues[1].venue).values_list("topic_type", flat=True)) == {"innovation"}
 
 
@@ -87,7 +87,7 @@ def test_assign_avoids_a_venue_where_a_judge_must_recuse():
     judge.save()
     # Two entries of the judge's enterprise: both go to the other venue although it unbalances nothing else.
     accepted(category, 2, enterprise=enterprise)
-    services.assign_entries(category=category)
+    assignment.assign_entries(category=category)
     assert counts(venues) == [0, 2]
     assert Recusal.objects.count() == 0
 
@@ -96,7 +96,7 @@ def test_assign_records_recusals_when_no_other_venue_is_possible():
     category, venues = category_with_venues(1)
     judge = venues[0].judges[0]
     [entry] = accepted(category, 1, enterprise=factories.EnterpriseFactory(name=judge.organisation))
-    services.assign_entries(category=category)
+    assignment.assign_entries(category=category)
     recusal = Recusal.objects.get()
     assert (recusal.entry, recusal.judge, recusal.automatic) == (entry, judge, True)
 
@@ -107,9 +107,9 @@ def test_assign_leaves_assigned_entries_unless_asked_to_reassign():
     for entry in entries:
         entry.venue = venues[0].venue
         entry.save()
-    services.assign_entries(category=category)
+    assignment.assign_entries(category=category)
     assert counts(venues) == [4, 0]
-    services.assign_entries(category=category, reassign=True)
+    assignment.assign_entries(category=category, reassign=True)
     assert counts(venues) == [2, 2]
 
 
@@ -117,42 +117,42 @@ def test_assign_refuses_a_category_without_open_venues():
     category = factories.CategoryFactory()
     accepted(category, 1)
     with pytest.raises(ValidationError):
-        services.assign_entries(category=category)
+        assignment.assign_entries(category=category)
 
 
 def test_move_entry_to_another_venue_of_the_category():
     category, venues = category_with_venues(2)
     [entry] = accepted(category, 1)
-    services.move_entry(entry=entry, venue=venues[1].venue)
+    assignment.move_entry(entry=entry, venue=venues[1].venue)
     entry.refresh_from_db()
     assert entry.venue == venues[1].venue
     other = factories.VenueFactory()
     with pytest.raises(ValidationError):
-        services.move_entry(entry=entry, venue=other)
+        assignment.move_entry(entry=entry, venue=other)
 
 
 def test_move_entry_refuses_once_it_has_sheets_or_into_a_signed_off_venue():
     category, venues = category_with_venues(2)
     setup = venues[0]
     entry = entry_for(setup.venue)
-    sheet = services.open_sheet(entry=entry, judge=setup.judges[0])
-    services.submit_sheet(sheet=sheet, judge=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
+    sheet = sheets.open_sheet(entry=entry, judge=setup.judges[0])
+    sheets.submit_sheet(sheet=sheet, judge=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
     with pytest.raises(ValidationError):
-        services.move_entry(entry=entry, venue=venues[1].venue)
+        assignment.move_entry(entry=entry, venue=venues[1].venue)
     venues[1].venue.signed_off_at = timezone.now()
     venues[1].venue.save()
     fresh = entry_for(setup.venue)
     with pytest.raises(ValidationError):
-        services.move_entry(entry=fresh, venue=venues[1].venue)
+        assignment.move_entry(entry=fresh, venue=venues[1].venue)
 
 
 def test_move_after_a_draw_puts_the_entry_last():
     category, venues = category_with_venues(2)
     for _n in range(3):
         entry_for(venues[0].venue)
-    services.draw_running_order(venue=venues[0].venue, seed="abc")
+    assignment.draw_running_order(venue=venues[0].venue, seed="abc")
     newcomer = entry_for(venues[1].venue)
-    services.move_entry(entry=newcomer, venue=venues[0].venue)
+    assignment.move_entry(entry=newcomer, venue=venues[0].venue)
     newcomer.refresh_from_db()
     assert newcomer.running_order == 4
 
@@ -162,12 +162,12 @@ def test_move_after_a_draw_puts_the_entry_last():
 
 def test_draw_is_reproducible_from_its_seed():
     setup = judged_venue(entries=8)
-    first = [e.pk for e in services.draw_running_order(venue=setup.venue, seed="2021-09-24-第1分会场")]
+    first = [e.pk for e in assignment.draw_running_order(venue=setup.venue, seed="2021-09-24-第1分会场")]
     setup.venue.refresh_from_db()
     assert setup.venue.draw_seed == "2021-09-24-第1分会场"
-    assert first == services.drawn_order([e.pk for e in setup.entries], "2021-09-24-第1分会场")
-    services.draw_running_order(venue=setup.venue, seed="other")
-    again = [e.pk for e in services.draw_running_order(venue=setup.venue, seed="2021-09-24-第1分会场")]
+    assert first == assignment.drawn_order([e.pk for e in setup.entries], "2021-09-24-第1分会场")
+    assignment.draw_running_order(venue=setup.venue, seed="other")
+    again = [e.pk for e in assignment.draw_running_order(venue=setup.venue, seed="2021-09-24-第1分会场")]
     assert again == first
     orders = list(
         Entry.objects.filter(venue=setup.venue).order_by("running_order").values_list("running_order", flat=True)
@@ -177,25 +177,25 @@ def test_draw_is_reproducible_from_its_seed():
 
 def test_draw_without_a_seed_records_a_new_one():
     setup = judged_venue(entries=3)
-    services.draw_running_order(venue=setup.venue)
+    assignment.draw_running_order(venue=setup.venue)
     setup.venue.refresh_from_db()
     assert len(setup.venue.draw_seed) == 16
-    assert [e.pk for e in services.venue_schedule(venue=setup.venue) for e in [e.entry]] == services.drawn_order(
+    assert [e.pk for e in assignment.venue_schedule(venue=setup.venue) for e in [e.entry]] == assignment.drawn_order(
         [e.pk for e in setup.entries], setup.venue.draw_seed
     )
 
 
 def test_draw_refuses_once_judging_started():
     setup = judged_venue(entries=2)
-    sheet = services.open_sheet(entry=setup.entries[0], judge=setup.judges[0])
-    services.submit_sheet(sheet=sheet, judge=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
+    sheet = sheets.open_sheet(entry=setup.entries[0], judge=setup.judges[0])
+    sheets.submit_sheet(sheet=sheet, judge=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
     with pytest.raises(ValidationError):
-        services.draw_running_order(venue=setup.venue, seed="x")
+        assignment.draw_running_order(venue=setup.venue, seed="x")
 
 
 def test_schedule_times_follow_the_start_and_minutes_per_entry():
     setup = judged_venue(entries=3, start_time=time(8, 30), minutes_per_entry=15, minutes_for_comments=5)
-    slots = services.venue_schedule(venue=setup.venue)
+    slots = assignment.venue_schedule(venue=setup.venue)
     day = setup.venue.date
     assert [(s.position, s.starts, s.ends) for s in slots] == [
         (1, datetime.combine(day, time(8, 30)), datetime.combine(day, time(8, 45))),
@@ -252,7 +252,7 @@ def test_draw_and_move_views(client_for):
 
 def test_schedule_page_and_printable_sheet(client_for):
     setup = judged_venue(entries=2)
-    services.draw_running_order(venue=setup.venue, seed="s")
+    assignment.draw_running_order(venue=setup.venue, seed="s")
     for user in (setup.organiser, setup.judges[1]):
         response = client_for(user).get(reverse("scoring:schedule", args=[setup.venue.pk]))
         assert response.status_code == 200

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from scoring import services
+from scoring import sheets
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
 from tests.conftest import need, postgres_available
 from tests.scoring.judging_data import judged_venue, raw, values_for_total
@@ -44,10 +44,10 @@ def test_two_simultaneous_submits_leave_one_submitted_sheet_with_the_winners_val
     need("PostgreSQL", postgres_available(), "row locks (select_for_update) are what this test is about")
     setup = judged_venue(judges=1, entries=1)
     judge, entry = setup.judges[0], setup.entries[0]
-    sheet = services.open_sheet(entry=entry, judge=judge)
+    sheet = sheets.open_sheet(entry=entry, judge=judge)
     totals = ["80", "91.5"]
     outcomes = race(
-        services.submit_sheet,
+        sheets.submit_sheet,
         [
             {"sheet": sheet, "judge": judge, "raw": raw(setup.criteria, values_for_total(t)), "version": 1}
             for t in totals
@@ -66,10 +66,10 @@ def test_two_simultaneous_drafts_from_one_version_keep_one_and_refuse_the_other(
     need("PostgreSQL", postgres_available(), "row locks (select_for_update) are what this test is about")
     setup = judged_venue(judges=1, entries=1)
     judge, entry = setup.judges[0], setup.entries[0]
-    sheet = services.open_sheet(entry=entry, judge=judge)
+    sheet = sheets.open_sheet(entry=entry, judge=judge)
     first = setup.criteria[0]
     outcomes = race(
-        services.save_draft,
+        sheets.save_draft,
         [{"sheet": sheet, "judge": judge, "raw": {first.pk: p}, "version": 1} for p in ("10", "11")],
     )
     assert sorted(outcomes) == ["ok", "stale"]

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from scoring import services
+from scoring import progress, recusals, sheets
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
 from tests import factories
 from tests.scoring.judging_data import FULL, judged_venue, raw, values_for_total
@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 def submit(setup, judge, entry, values=FULL, comment=""):
-    sheet = services.open_sheet(entry=entry, judge=judge)
-    return services.submit_sheet(
+    sheet = sheets.open_sheet(entry=entry, judge=judge)
+    return sheets.submit_sheet(
         sheet=sheet, judge=judge, raw=raw(setup.criteria, values), comment=comment, version=sheet.version
     )
 
@@ -28,7 +28,7 @@ def submit(setup, judge, entry, values=FULL, comment=""):
     [("17.5", Decimal("17.5")), ("0", Decimal("0.0")), ("20", Decimal("20.0")), (" 3.0 ", Decimal("3.0"))],
 )
 def test_parse_points_accepts_one_decimal_place_up_to_the_maximum(typed, expected):
-    assert services.parse_points(typed, maximum=Decimal("20")) == expected
+    assert sheets.parse_points(typed, maximum=Decimal("20")) == expected
 
 
 @pytest.mark.parametrize(
@@ -45,7 +45,7 @@ def test_parse_points_accepts_one_decimal_place_up_to_the_maximum(typed, expecte
 )
 def test_parse_points_refuses_bad_values_with_a_clear_message(typed, code, message):
     with translation.override("en"), pytest.raises(ValidationError) as error:
-        services.parse_points(typed, maximum=Decimal("20"))
+        sheets.parse_points(typed, maximum=Decimal("20"))
     assert error.value.code == code
     assert error.value.messages == [message]
 
@@ -73,17 +73,17 @@ def test_submit_sheet_refuses_a_second_submit():
     judge, entry = setup.judges[1], setup.entries[0]
     sheet = submit(setup, judge, entry)
     with pytest.raises(ValidationError) as error:
-        services.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=sheet.version)
+        sheets.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=sheet.version)
     assert error.value.code == "locked"
 
 
 def test_submit_sheet_refuses_a_stale_version():
     setup = judged_venue()
     judge, entry = setup.judges[1], setup.entries[0]
-    sheet = services.open_sheet(entry=entry, judge=judge)
-    services.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "10"}, version=1)
+    sheet = sheets.open_sheet(entry=entry, judge=judge)
+    sheets.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "10"}, version=1)
     with pytest.raises(ValidationError) as error:
-        services.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=1)
+        sheets.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=1)
     assert error.value.code == "stale"
     sheet.refresh_from_db()
     assert sheet.status == ScoreSheet.Status.DRAFT
@@ -93,10 +93,10 @@ def test_submit_sheet_refuses_a_stale_version():
 def test_submit_sheet_refuses_missing_and_bad_points_naming_each_criterion():
     setup = judged_venue()
     judge, entry = setup.judges[1], setup.entries[0]
-    sheet = services.open_sheet(entry=entry, judge=judge)
+    sheet = sheets.open_sheet(entry=entry, judge=judge)
     typed = raw(setup.criteria, ["", "31", "17.55", "-2", "x", "5"])
     with translation.override("en"), pytest.raises(ValidationError) as error:
-        services.submit_sheet(sheet=sheet, judge=judge, raw=typed, version=sheet.version)
+        sheets.submit_sheet(sheet=sheet, judge=judge, raw=typed, version=sheet.version)
     c = setup.criteria
     assert error.value.message_dict == {
         str(c[0].pk): ["Give points for 选题."],
@@ -112,16 +112,16 @@ def test_submit_sheet_refuses_missing_and_bad_points_naming_each_criterion():
 def test_save_draft_keeps_partial_points_and_counts_versions():
     setup = judged_venue()
     judge, entry = setup.judges[1], setup.entries[0]
-    sheet = services.open_sheet(entry=entry, judge=judge)
-    sheet = services.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "14.5"}, comment="a", version=1)
+    sheet = sheets.open_sheet(entry=entry, judge=judge)
+    sheet = sheets.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "14.5"}, comment="a", version=1)
     assert sheet.version == 2
     assert list(sheet.scores.values_list("points", flat=True)) == [Decimal("14.5")]
     # Saving the same values again changes nothing and writes no audit row.
-    sheet = services.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "14.5"}, comment="a", version=2)
+    sheet = sheets.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "14.5"}, comment="a", version=2)
     assert sheet.version == 2
     assert SheetAudit.objects.filter(sheet=sheet, action="draft").count() == 1
     # Clearing a value removes it.
-    sheet = services.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: ""}, comment="a", version=2)
+    sheet = sheets.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: ""}, comment="a", version=2)
     assert sheet.scores.count() == 0
     assert sheet.version == 3
 
@@ -130,26 +130,26 @@ def test_open_sheet_refuses_a_judge_of_another_venue():
     setup = judged_venue()
     other = judged_venue(category=setup.category)
     with translation.override("en"), pytest.raises(ValidationError) as error:
-        services.open_sheet(entry=other.entries[0], judge=setup.judges[1])
+        sheets.open_sheet(entry=other.entries[0], judge=setup.judges[1])
     assert error.value.messages == ["You are not on the panel of this entry's venue."]
     assert ScoreSheet.objects.count() == 0
 
 
 def test_save_draft_refuses_another_judges_sheet():
     setup = judged_venue()
-    sheet = services.open_sheet(entry=setup.entries[0], judge=setup.judges[1])
+    sheet = sheets.open_sheet(entry=setup.entries[0], judge=setup.judges[1])
     with pytest.raises(ValidationError):
-        services.save_draft(sheet=sheet, judge=setup.judges[2], raw={}, version=sheet.version)
+        sheets.save_draft(sheet=sheet, judge=setup.judges[2], raw={}, version=sheet.version)
 
 
 def test_submit_sheet_refuses_after_sign_off():
     setup = judged_venue()
-    sheet = services.open_sheet(entry=setup.entries[0], judge=setup.judges[1])
+    sheet = sheets.open_sheet(entry=setup.entries[0], judge=setup.judges[1])
     setup.venue.signed_off_at = timezone.now()
     setup.venue.signed_off_by = setup.leader
     setup.venue.save()
     with translation.override("en"), pytest.raises(ValidationError) as error:
-        services.submit_sheet(sheet=sheet, judge=setup.judges[1], raw=raw(setup.criteria, FULL), version=1)
+        sheets.submit_sheet(sheet=sheet, judge=setup.judges[1], raw=raw(setup.criteria, FULL), version=1)
     assert "signed off" in error.value.messages[0]
     assert ScoreSheet.objects.get().status == ScoreSheet.Status.DRAFT
 
@@ -160,14 +160,14 @@ def test_submit_sheet_refuses_after_sign_off():
 def test_reopen_sheet_by_the_leader_with_a_reason():
     setup = judged_venue()
     sheet = submit(setup, setup.judges[1], setup.entries[0])
-    sheet = services.reopen_sheet(sheet=sheet, by=setup.leader, reason="选题分数抄错")
+    sheet = sheets.reopen_sheet(sheet=sheet, by=setup.leader, reason="选题分数抄错")
     assert sheet.status == ScoreSheet.Status.DRAFT
     audit = SheetAudit.objects.filter(sheet=sheet).last()
     assert (audit.action, audit.user, audit.reason) == ("reopen", setup.leader, "选题分数抄错")
     assert audit.old_values["status"] == "submitted"
     assert audit.new_values["status"] == "draft"
     # The judge can now change and submit again.
-    services.submit_sheet(
+    sheets.submit_sheet(
         sheet=sheet, judge=setup.judges[1], raw=raw(setup.criteria, values_for_total("90")), version=sheet.version
     )
     assert total_of(ScoreSheet.objects.get(pk=sheet.pk)) == Decimal("90.0")
@@ -177,9 +177,9 @@ def test_reopen_sheet_refuses_a_plain_judge_and_a_missing_reason():
     setup = judged_venue()
     sheet = submit(setup, setup.judges[1], setup.entries[0])
     with pytest.raises(ValidationError):
-        services.reopen_sheet(sheet=sheet, by=setup.judges[2], reason="想改")
+        sheets.reopen_sheet(sheet=sheet, by=setup.judges[2], reason="想改")
     with pytest.raises(ValidationError):
-        services.reopen_sheet(sheet=sheet, by=setup.leader, reason="   ")
+        sheets.reopen_sheet(sheet=sheet, by=setup.leader, reason="   ")
     assert ScoreSheet.objects.get(pk=sheet.pk).status == ScoreSheet.Status.SUBMITTED
 
 
@@ -187,11 +187,11 @@ def test_reopen_after_sign_off_needs_an_organiser_and_reopens_the_venue():
     setup = judged_venue(judges=2, entries=1)
     for judge in setup.judges:
         submit(setup, judge, setup.entries[0])
-    services.sign_off_venue(venue=setup.venue, by=setup.leader)
+    progress.sign_off_venue(venue=setup.venue, by=setup.leader)
     sheet = ScoreSheet.objects.get(judge=setup.judges[1])
     with pytest.raises(ValidationError):
-        services.reopen_sheet(sheet=sheet, by=setup.leader, reason="改分")
-    services.reopen_sheet(sheet=sheet, by=setup.organiser, reason="评审组长申请改分")
+        sheets.reopen_sheet(sheet=sheet, by=setup.leader, reason="改分")
+    sheets.reopen_sheet(sheet=sheet, by=setup.organiser, reason="评审组长申请改分")
     setup.venue.refresh_from_db()
     assert setup.venue.signed_off_at is None
     assert ScoreSheet.objects.get(pk=sheet.pk).status == ScoreSheet.Status.DRAFT
@@ -206,7 +206,7 @@ def test_organiser_of_another_edition_cannot_reopen():
     sheet = submit(setup, setup.judges[1], setup.entries[0])
     stranger = factories.OrganiserFactory()
     with pytest.raises(ValidationError):
-        services.reopen_sheet(sheet=sheet, by=stranger, reason="x")
+        sheets.reopen_sheet(sheet=sheet, by=stranger, reason="x")
 
 
 # --- sign-off and flags ---------------------------------------------------------------------------
@@ -215,9 +215,9 @@ def test_organiser_of_another_edition_cannot_reopen():
 def test_sign_off_refuses_while_sheets_are_missing():
     setup = judged_venue(judges=2, entries=1)
     submit(setup, setup.judges[0], setup.entries[0])
-    services.open_sheet(entry=setup.entries[0], judge=setup.judges[1])  # a draft is still missing
+    sheets.open_sheet(entry=setup.entries[0], judge=setup.judges[1])  # a draft is still missing
     with translation.override("en"), pytest.raises(ValidationError) as error:
-        services.sign_off_venue(venue=setup.venue, by=setup.leader)
+        progress.sign_off_venue(venue=setup.venue, by=setup.leader)
     assert error.value.messages == [
         "1 score sheet(s) are still missing; the venue can be signed off when every sheet is in."
     ]
@@ -230,13 +230,13 @@ def test_sign_off_counts_recused_judges_out_and_locks_the_venue():
     entry = setup.entries[0]
     submit(setup, setup.judges[0], entry)
     submit(setup, setup.judges[1], entry)
-    services.declare_recusal(entry=entry, judge=setup.judges[2], reason="曾指导该小组")
-    venue = services.sign_off_venue(venue=setup.venue, by=setup.leader)
+    recusals.declare_recusal(entry=entry, judge=setup.judges[2], reason="曾指导该小组")
+    venue = progress.sign_off_venue(venue=setup.venue, by=setup.leader)
     assert venue.signed_off_by == setup.leader
     with pytest.raises(ValidationError):
-        services.declare_recusal(entry=entry, judge=setup.judges[1], reason="x")
+        recusals.declare_recusal(entry=entry, judge=setup.judges[1], reason="x")
     with pytest.raises(ValidationError):
-        services.sign_off_venue(venue=setup.venue, by=setup.leader)
+        progress.sign_off_venue(venue=setup.venue, by=setup.leader)
 
 
 def test_sign_off_refuses_a_plain_judge():
@@ -244,8 +244,8 @@ def test_sign_off_refuses_a_plain_judge():
     for judge in setup.judges:
         submit(setup, judge, setup.entries[0])
     with pytest.raises(ValidationError):
-        services.sign_off_venue(venue=setup.venue, by=setup.judges[1])
-    assert services.sign_off_venue(venue=setup.venue, by=setup.organiser).signed_off_by == setup.organiser
+        progress.sign_off_venue(venue=setup.venue, by=setup.judges[1])
+    assert progress.sign_off_venue(venue=setup.venue, by=setup.organiser).signed_off_by == setup.organiser
 
 
 def test_progress_flags_totals_more_than_ten_points_from_the_median():
@@ -253,16 +253,16 @@ def test_progress_flags_totals_more_than_ten_points_from_the_median():
     entry = setup.entries[0]
     for judge, total in zip(setup.judges, ["80", "82", "92.5"], strict=True):
         submit(setup, judge, entry, values=values_for_total(total))
-    progress = services.venue_progress(setup.venue)
-    row = progress.rows[0]
+    grid = progress.venue_progress(setup.venue)
+    row = grid.rows[0]
     assert row.median == Decimal("82.00")
     assert [(c.total, c.flagged) for c in row.cells] == [
         (Decimal("80.0"), False),
         (Decimal("82.0"), False),
         (Decimal("92.5"), True),
     ]
-    assert [(e.code, c.judge_id) for e, c in progress.flags] == [(entry.code, setup.judges[2].pk)]
-    assert progress.complete is True
+    assert [(e.code, c.judge_id) for e, c in grid.flags] == [(entry.code, setup.judges[2].pk)]
+    assert grid.complete is True
 
 
 def test_progress_flag_limit_is_a_setting(settings):
@@ -270,27 +270,27 @@ def test_progress_flag_limit_is_a_setting(settings):
     setup = judged_venue(judges=3, entries=1)
     for judge, total in zip(setup.judges, ["80", "82", "92.5"], strict=True):
         submit(setup, judge, setup.entries[0], values=values_for_total(total))
-    assert services.venue_progress(setup.venue).flags == []
+    assert progress.venue_progress(setup.venue).flags == []
 
 
 def test_progress_exactly_ten_points_off_is_not_flagged():
     setup = judged_venue(judges=3, entries=1)
     for judge, total in zip(setup.judges, ["70", "80", "90"], strict=True):
         submit(setup, judge, setup.entries[0], values=values_for_total(total))
-    assert services.venue_progress(setup.venue).flags == []
+    assert progress.venue_progress(setup.venue).flags == []
 
 
 def test_progress_lists_missing_drafts_and_recused():
     setup = judged_venue(judges=3, entries=2)
     first, second = setup.entries
     submit(setup, setup.judges[0], first)
-    services.open_sheet(entry=first, judge=setup.judges[1])
-    services.declare_recusal(entry=first, judge=setup.judges[2], reason="同一集团")
-    progress = services.venue_progress(setup.venue)
-    assert [c.status for c in progress.rows[0].cells] == ["submitted", "draft", "recused"]
-    assert [c.status for c in progress.rows[1].cells] == ["missing", "missing", "missing"]
-    assert (progress.expected, progress.submitted, len(progress.missing)) == (5, 1, 4)
-    assert progress.percent == 20
+    sheets.open_sheet(entry=first, judge=setup.judges[1])
+    recusals.declare_recusal(entry=first, judge=setup.judges[2], reason="同一集团")
+    grid = progress.venue_progress(setup.venue)
+    assert [c.status for c in grid.rows[0].cells] == ["submitted", "draft", "recused"]
+    assert [c.status for c in grid.rows[1].cells] == ["missing", "missing", "missing"]
+    assert (grid.expected, grid.submitted, len(grid.missing)) == (5, 1, 4)
+    assert grid.percent == 20
 
 
 def test_open_sheet_creates_no_sheet_in_a_signed_off_venue():
@@ -298,5 +298,5 @@ def test_open_sheet_creates_no_sheet_in_a_signed_off_venue():
     setup.venue.signed_off_at = timezone.now()
     setup.venue.save()
     with pytest.raises(ValidationError):
-        services.open_sheet(entry=setup.entries[0], judge=setup.judges[0])
+        sheets.open_sheet(entry=setup.entries[0], judge=setup.judges[0])
     assert ScoreSheet.objects.count() == 0

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from scoring import services
+from scoring import progress, recusals, sheets
 from scoring.models import ScoreSheet, SheetAudit
 from tests import factories
 from tests.scoring.judging_data import FULL, entry_for, judged_venue, raw, values_for_total
@@ -23,8 +23,8 @@ def form_data(setup, values, *, version=1, action="submit", comment=""):
 
 
 def submit(setup, judge, entry, total="82.5"):
-    sheet = services.open_sheet(entry=entry, judge=judge)
-    return services.submit_sheet(
+    sheet = sheets.open_sheet(entry=entry, judge=judge)
+    return sheets.submit_sheet(
         sheet=sheet, judge=judge, raw=raw(setup.criteria, values_for_total(total)), version=sheet.version
     )
 
@@ -52,7 +52,7 @@ def test_judge_home_counts_only_the_judges_own_submitted_sheets(client_for):
     submit(setup, setup.judges[1], setup.entries[0])
     submit(setup, setup.judges[0], setup.entries[0])
     submit(setup, setup.judges[0], setup.entries[1])
-    services.declare_recusal(entry=entry_for(setup.venue), judge=setup.judges[1], reason="同单位")
+    recusals.declare_recusal(entry=entry_for(setup.venue), judge=setup.judges[1], reason="同单位")
     response = client_for(setup.judges[1]).get(reverse("scoring:judge_home"))
     assert b'data-submitted="1"' in response.content
     assert b'data-expected="2"' in response.content  # three entries, one recusal
@@ -161,7 +161,7 @@ def test_posting_a_stale_form_is_refused(client_for):
 
 def test_autosave_keeps_the_draft_and_returns_the_new_version(client_for):
     setup = judged_venue(judges=2, entries=1)
-    sheet = services.open_sheet(entry=setup.entries[0], judge=setup.judges[1])
+    sheet = sheets.open_sheet(entry=setup.entries[0], judge=setup.judges[1])
     client = client_for(setup.judges[1])
     url = reverse("scoring:autosave", args=[sheet.pk])
     response = client.post(url, form_data(setup, ["12", "", "", "", "", ""], action=None))
@@ -180,7 +180,7 @@ def test_autosave_keeps_the_draft_and_returns_the_new_version(client_for):
 
 def test_autosave_refuses_another_judges_sheet(client_for):
     setup = judged_venue(judges=2, entries=1)
-    sheet = services.open_sheet(entry=setup.entries[0], judge=setup.judges[1])
+    sheet = sheets.open_sheet(entry=setup.entries[0], judge=setup.judges[1])
     response = client_for(setup.judges[0]).post(
         reverse("scoring:autosave", args=[sheet.pk]), form_data(setup, FULL, action=None)
     )
@@ -218,7 +218,7 @@ def test_panel_page_is_refused_to_a_plain_judge_until_sign_off(client_for):
     assert client_for(factories.JudgeFactory()).get(url).status_code == 403
     for judge in setup.judges:
         submit(setup, judge, setup.entries[0])
-    services.sign_off_venue(venue=setup.venue, by=setup.leader)
+    progress.sign_off_venue(venue=setup.venue, by=setup.leader)
     assert client_for(setup.judges[1]).get(url).status_code == 200
     assert client_for(factories.JudgeFactory()).get(url).status_code == 403
 
@@ -272,7 +272,7 @@ def test_sign_off_view(client_for):
 def test_organiser_reopens_a_signed_off_venue(client_for):
     setup = judged_venue(judges=1, entries=1)
     submit(setup, setup.judges[0], setup.entries[0])
-    services.sign_off_venue(venue=setup.venue, by=setup.leader)
+    progress.sign_off_venue(venue=setup.venue, by=setup.leader)
     url = reverse("scoring:reopen_venue", args=[setup.venue.pk])
     assert client_for(setup.leader).post(url, {"venue-reason": "x"}).status_code == 403
     assert client_for(setup.organiser).post(url, {"venue-reason": "组长签错"}).status_code == 302
@@ -284,7 +284,7 @@ def test_organiser_reopens_a_signed_off_venue(client_for):
 def test_venue_audit_for_organisers_only(client_for):
     setup = judged_venue(judges=2, entries=1)
     sheet = submit(setup, setup.judges[1], setup.entries[0])
-    services.reopen_sheet(sheet=sheet, by=setup.leader, reason="改")
+    sheets.reopen_sheet(sheet=sheet, by=setup.leader, reason="改")
     url = reverse("scoring:venue_audit", args=[setup.venue.pk])
     response = client_for(setup.organiser).get(url)
     assert response.status_code == 200

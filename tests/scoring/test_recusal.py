@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from scoring import services
+from scoring import progress, recusals, sheets
 from scoring.models import Recusal, ScoreSheet
 from tests import factories
 from tests.scoring.judging_data import FULL, entry_for, judged_venue, raw
@@ -21,7 +21,7 @@ def test_conflict_when_the_judges_enterprise_is_the_entrys(setup):
     judge = factories.JudgeFactory(enterprise=enterprise, organisation="")
     entry = entry_for(setup.venue, enterprise=enterprise)
     with translation.override("en"):
-        assert services.conflict_reason(judge=judge, entry=entry) == (
+        assert recusals.conflict_reason(judge=judge, entry=entry) == (
             "The judge works for the entry's enterprise (华东重型机械有限公司)."
         )
 
@@ -29,14 +29,14 @@ def test_conflict_when_the_judges_enterprise_is_the_entrys(setup):
 def test_conflict_when_the_judges_organisation_text_names_the_enterprise(setup):
     enterprise = factories.EnterpriseFactory(name="江南精密仪器股份有限公司")
     judge = factories.JudgeFactory(organisation=" 江南精密仪器股份有限公司 ")
-    assert services.conflict_reason(judge=judge, entry=entry_for(setup.venue, enterprise=enterprise)) != ""
+    assert recusals.conflict_reason(judge=judge, entry=entry_for(setup.venue, enterprise=enterprise)) != ""
 
 
 def test_conflict_when_the_judge_works_for_a_completing_unit(setup):
     judge = factories.JudgeFactory(organisation="北方动力装备有限公司第二分厂")
     entry = entry_for(setup.venue, completing_units="长江电气设备有限公司\n北方动力装备有限公司第二分厂\n")
     with translation.override("en"):
-        assert services.conflict_reason(judge=judge, entry=entry) == (
+        assert recusals.conflict_reason(judge=judge, entry=entry) == (
             "The judge works for a completing unit of the entry (北方动力装备有限公司第二分厂)."
         )
 
@@ -46,7 +46,7 @@ def test_conflict_when_the_judges_enterprise_is_in_the_same_group(setup):
     other = factories.EnterpriseFactory(name="华东重型机械有限公司", parent_group="重型机械集团")
     judge = factories.JudgeFactory(enterprise=own, organisation="")
     with translation.override("en"):
-        assert services.conflict_reason(judge=judge, entry=entry_for(setup.venue, enterprise=other)) == (
+        assert recusals.conflict_reason(judge=judge, entry=entry_for(setup.venue, enterprise=other)) == (
             "The judge's organisation is in the entry's enterprise group (重型机械集团)."
         )
 
@@ -54,16 +54,16 @@ def test_conflict_when_the_judges_enterprise_is_in_the_same_group(setup):
 def test_conflict_when_the_judge_works_for_the_group_itself(setup):
     other = factories.EnterpriseFactory(parent_group="北方装备集团")
     judge = factories.JudgeFactory(organisation="北方装备集团")
-    assert services.conflict_reason(judge=judge, entry=entry_for(setup.venue, enterprise=other)) != ""
+    assert recusals.conflict_reason(judge=judge, entry=entry_for(setup.venue, enterprise=other)) != ""
 
 
 def test_no_conflict_for_unrelated_organisations(setup):
     judge = factories.JudgeFactory(organisation="中国机械工业质量管理协会")
     entry = entry_for(setup.venue, enterprise=factories.EnterpriseFactory(parent_group=""))
-    assert services.conflict_reason(judge=judge, entry=entry) == ""
+    assert recusals.conflict_reason(judge=judge, entry=entry) == ""
     # Two enterprises without a group are not "in the same group".
     judge2 = factories.JudgeFactory(enterprise=factories.EnterpriseFactory(parent_group=""), organisation="")
-    assert services.conflict_reason(judge=judge2, entry=entry) == ""
+    assert recusals.conflict_reason(judge=judge2, entry=entry) == ""
 
 
 def test_sync_records_automatic_recusals_and_the_judge_cannot_open_the_sheet(setup):
@@ -72,66 +72,66 @@ def test_sync_records_automatic_recusals_and_the_judge_cannot_open_the_sheet(set
     judge.enterprise = enterprise
     judge.save()
     entry = entry_for(setup.venue, enterprise=enterprise)
-    assert services.sync_automatic_recusals(venue=setup.venue) == 1
+    assert recusals.sync_automatic_recusals(venue=setup.venue) == 1
     recusal = Recusal.objects.get()
     assert (recusal.entry, recusal.judge, recusal.automatic) == (entry, judge, True)
-    assert services.sync_automatic_recusals(venue=setup.venue) == 0
+    assert recusals.sync_automatic_recusals(venue=setup.venue) == 0
     with pytest.raises(ValidationError):
-        services.open_sheet(entry=entry, judge=judge)
+        sheets.open_sheet(entry=entry, judge=judge)
     assert ScoreSheet.objects.count() == 0
 
 
 def test_a_tie_is_refused_even_before_it_is_recorded(setup):
     judge = setup.judges[1]
     entry = entry_for(setup.venue, enterprise=factories.EnterpriseFactory(name=judge.organisation))
-    assert services.is_recused(judge=judge, entry=entry) is True
+    assert recusals.is_recused(judge=judge, entry=entry) is True
     with pytest.raises(ValidationError):
-        services.open_sheet(entry=entry, judge=judge)
+        sheets.open_sheet(entry=entry, judge=judge)
 
 
 def test_lifted_recusal_lets_the_judge_score(setup):
     judge = setup.judges[1]
     entry = entry_for(setup.venue, enterprise=factories.EnterpriseFactory(name=judge.organisation))
-    services.sync_automatic_recusals(venue=setup.venue)
-    recusal = services.lift_recusal(recusal=Recusal.objects.get(), organiser=setup.organiser, reason="同名不同单位")
+    recusals.sync_automatic_recusals(venue=setup.venue)
+    recusal = recusals.lift_recusal(recusal=Recusal.objects.get(), by=setup.organiser, reason="同名不同单位")
     assert recusal.lift_reason == "同名不同单位"
     assert recusal.lifted_by == setup.organiser
-    services.sync_automatic_recusals(venue=setup.venue)
+    recusals.sync_automatic_recusals(venue=setup.venue)
     assert Recusal.objects.get().is_active is False
-    sheet = services.open_sheet(entry=entry, judge=judge)
-    sheet = services.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=sheet.version)
+    sheet = sheets.open_sheet(entry=entry, judge=judge)
+    sheet = sheets.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=sheet.version)
     assert sheet.status == ScoreSheet.Status.SUBMITTED
 
 
 def test_lift_needs_a_reason_and_an_active_recusal(setup):
     entry = entry_for(setup.venue)
-    recusal = services.declare_recusal(entry=entry, judge=setup.judges[1], reason="亲属在该小组")
+    recusal = recusals.declare_recusal(entry=entry, judge=setup.judges[1], reason="亲属在该小组")
     with pytest.raises(ValidationError):
-        services.lift_recusal(recusal=recusal, organiser=setup.organiser, reason="")
-    services.lift_recusal(recusal=recusal, organiser=setup.organiser, reason="误报")
+        recusals.lift_recusal(recusal=recusal, by=setup.organiser, reason="")
+    recusals.lift_recusal(recusal=recusal, by=setup.organiser, reason="误报")
     with pytest.raises(ValidationError):
-        services.lift_recusal(recusal=recusal, organiser=setup.organiser, reason="again")
+        recusals.lift_recusal(recusal=recusal, by=setup.organiser, reason="again")
 
 
 def test_declare_recusal_needs_a_reason_and_a_seat_on_the_panel(setup):
     entry = entry_for(setup.venue)
     with pytest.raises(ValidationError):
-        services.declare_recusal(entry=entry, judge=setup.judges[1], reason=" ")
+        recusals.declare_recusal(entry=entry, judge=setup.judges[1], reason=" ")
     with pytest.raises(ValidationError):
-        services.declare_recusal(entry=entry, judge=factories.JudgeFactory(), reason="x")
-    recusal = services.declare_recusal(entry=entry, judge=setup.judges[1], reason="曾担任该小组顾问")
+        recusals.declare_recusal(entry=entry, judge=factories.JudgeFactory(), reason="x")
+    recusal = recusals.declare_recusal(entry=entry, judge=setup.judges[1], reason="曾担任该小组顾问")
     assert (recusal.automatic, recusal.reason, recusal.created_by) == (False, "曾担任该小组顾问", setup.judges[1])
     with pytest.raises(ValidationError):
-        services.declare_recusal(entry=entry, judge=setup.judges[1], reason="twice")
+        recusals.declare_recusal(entry=entry, judge=setup.judges[1], reason="twice")
 
 
 def test_declare_recusal_after_submitting_is_refused(setup):
     entry = entry_for(setup.venue)
     judge = setup.judges[1]
-    sheet = services.open_sheet(entry=entry, judge=judge)
-    services.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=sheet.version)
+    sheet = sheets.open_sheet(entry=entry, judge=judge)
+    sheets.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=sheet.version)
     with pytest.raises(ValidationError):
-        services.declare_recusal(entry=entry, judge=judge, reason="x")
+        recusals.declare_recusal(entry=entry, judge=judge, reason="x")
 
 
 # --- views ----------------------------------------------------------------------------------------
@@ -159,7 +159,7 @@ def test_recuse_view_refuses_a_judge_of_another_panel(client_for, setup):
 
 def test_recusal_list_shows_the_editions_recusals_to_its_organiser(client_for, setup, django_assert_num_queries):
     for _n in range(3):
-        services.declare_recusal(entry=entry_for(setup.venue), judge=setup.judges[1], reason="声明回避")
+        recusals.declare_recusal(entry=entry_for(setup.venue), judge=setup.judges[1], reason="声明回避")
     client = client_for(setup.organiser)
     url = reverse("scoring:recusals", args=[setup.edition.pk])
     with django_assert_num_queries(5):
@@ -167,7 +167,7 @@ def test_recusal_list_shows_the_editions_recusals_to_its_organiser(client_for, s
     assert response.status_code == 200
     assert response.content.count(b"data-recusal=") == 3
     for _n in range(27):
-        services.declare_recusal(entry=entry_for(setup.venue), judge=setup.judges[1], reason="声明回避")
+        recusals.declare_recusal(entry=entry_for(setup.venue), judge=setup.judges[1], reason="声明回避")
     with django_assert_num_queries(5):
         response = client.get(url)
     assert response.content.count(b"data-recusal=") == 30
@@ -180,7 +180,7 @@ def test_recusal_list_refuses_a_judge_and_another_editions_organiser(client_for,
 
 
 def test_lift_view_lifts_with_a_reason(client_for, setup):
-    recusal = services.declare_recusal(entry=entry_for(setup.venue), judge=setup.judges[1], reason="x")
+    recusal = recusals.declare_recusal(entry=entry_for(setup.venue), judge=setup.judges[1], reason="x")
     url = reverse("scoring:lift_recusal", args=[recusal.pk])
     assert client_for(factories.OrganiserFactory()).post(url, {"lift-reason": "误报"}).status_code == 403
     response = client_for(setup.organiser).post(url, {"lift-reason": "误报"})
@@ -205,8 +205,8 @@ def test_sync_view_records_ties_after_the_panel_changed(client_for, setup):
 def test_sign_off_records_a_late_tie_instead_of_waiting_for_its_sheet(setup):
     entry = entry_for(setup.venue)
     for judge in setup.judges:
-        sheet = services.open_sheet(entry=entry, judge=judge)
-        services.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=1)
+        sheet = sheets.open_sheet(entry=entry, judge=judge)
+        sheets.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=1)
     factories.PanelMemberFactory(venue=setup.venue, judge=factories.JudgeFactory(organisation=entry.enterprise.name))
-    assert services.sign_off_venue(venue=setup.venue, by=setup.leader).signed_off_at is not None
+    assert progress.sign_off_venue(venue=setup.venue, by=setup.leader).signed_off_at is not None
     assert Recusal.objects.filter(automatic=True).count() == 1

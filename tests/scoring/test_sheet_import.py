@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
 
-from scoring import paper_sheets, services
+from scoring import paper_sheets, recusals, sheets
 from scoring.models import ScoreSheet, SheetAudit
 from tests import factories
 from tests.scoring.judging_data import FULL, judged_venue, raw
@@ -51,8 +51,8 @@ def test_import_creates_submitted_paper_sheets():
 def test_import_completes_an_existing_draft():
     setup = judged_venue(judges=1, entries=1)
     entry, judge = setup.entries[0], setup.judges[0]
-    sheet = services.open_sheet(entry=entry, judge=judge)
-    services.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "3"}, version=1)
+    sheet = sheets.open_sheet(entry=entry, judge=judge)
+    sheets.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "3"}, version=1)
     report = paper_sheets.import_paper_sheets(
         edition=setup.edition, file=workbook([row(setup, judge, entry)]), organiser=setup.organiser
     )
@@ -99,9 +99,9 @@ def test_import_reports_every_bad_row_and_saves_nothing():
 def test_import_refuses_an_already_submitted_sheet_and_a_recused_judge():
     setup = judged_venue(judges=2, entries=1)
     entry = setup.entries[0]
-    sheet = services.open_sheet(entry=entry, judge=setup.judges[0])
-    services.submit_sheet(sheet=sheet, judge=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
-    services.declare_recusal(entry=entry, judge=setup.judges[1], reason="同单位")
+    sheet = sheets.open_sheet(entry=entry, judge=setup.judges[0])
+    sheets.submit_sheet(sheet=sheet, judge=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
+    recusals.declare_recusal(entry=entry, judge=setup.judges[1], reason="同单位")
     rows = [row(setup, setup.judges[0], entry), row(setup, setup.judges[1], entry)]
     report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), organiser=setup.organiser)
     assert [n for n, _m in report.errors] == [2, 3]

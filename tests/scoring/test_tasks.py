@@ -186,7 +186,7 @@ def test_compute_and_export_on_a_real_worker(worker):
 
 @pytest.mark.django_db
 def test_sign_off_queues_the_computation_after_commit(django_capture_on_commit_callbacks):
-    from scoring.services import sign_off_venue
+    from scoring.progress import sign_off_venue
 
     category = data.category(grades=[("标杆", "share", "0.5")])
     venue, judges = data.venue(category, judges=3)

@@ -1,0 +1,212 @@
+"""Score sheets: points as typed, opening, saving a draft, submitting and reopening a sheet."""
+
+import re
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from events.models import POINTS_STEP, PanelMember, Venue
+from scoring.models import CriterionScore, ScoreSheet, SheetAudit
+from scoring.progress import reopen_signed_off_venue
+from scoring.recusals import ensure_open, is_recused
+from scoring.rules import leads_panel, organises
+
+POINTS_FORMAT = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def parse_points(raw, *, maximum: Decimal) -> Decimal:
+    """Points as typed: a number with at most one decimal place, from 0 to the criterion's maximum."""
+    text = str(raw if raw is not None else "").strip().replace("．", ".")  # a full-width point from a CJK keyboard
+    if not POINTS_FORMAT.match(text):
+        raise ValidationError(_("Enter a number, e.g. 17.5."), code="not_a_number")
+    value = Decimal(text)
+    if value < 0:
+        raise ValidationError(_("Points cannot be negative."), code="negative")
+    if value != value.quantize(POINTS_STEP):
+        raise ValidationError(_("Use at most one decimal place, e.g. 17.5."), code="decimals")
+    if value > maximum:
+        maximum_text = format(maximum.normalize(), "f")
+        raise ValidationError(_("At most %(max)s points.") % {"max": maximum_text}, code="above_max")
+    return value.quantize(POINTS_STEP)
+
+
+def validate_points(*, criteria, raw: dict, complete: bool) -> dict:
+    """Check every criterion's points. raw maps criterion id to the typed text.
+
+    Returns {criterion id: Decimal or None}; raises ValidationError({criterion id: message}) naming each bad
+    value; with ``complete`` a blank criterion is an error too.
+    """
+    values, errors = {}, {}
+    for criterion in criteria:
+        text = raw.get(criterion.pk)
+        if text is None or str(text).strip() == "":
+            if complete:
+                errors[str(criterion.pk)] = [_("Give points for %(name)s.") % {"name": criterion.name}]
+            values[criterion.pk] = None
+            continue
+        try:
+            values[criterion.pk] = parse_points(text, maximum=criterion.max_points)
+        except ValidationError as error:
+            errors[str(criterion.pk)] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def sheet_values(sheet) -> dict:
+    """The sheet's state as stored in the audit: points by criterion name, comment, status."""
+    points = {score.criterion.name: str(score.points) for score in sheet.scores.select_related("criterion")}
+    return {"points": points, "comment": sheet.comment, "status": sheet.status}
+
+
+def check_can_score(*, entry, judge):
+    if entry.venue_id is None:
+        raise ValidationError(_("The entry has not been assigned to a venue yet."))
+    if not PanelMember.objects.filter(venue_id=entry.venue_id, judge=judge).exists():
+        raise ValidationError(_("You are not on the panel of this entry's venue."))
+    if is_recused(judge=judge, entry=entry):
+        raise ValidationError(_("You have recused yourself from this entry; you cannot score it."))
+
+
+def open_sheet(*, entry, judge) -> ScoreSheet:
+    """The judge's sheet for an entry of its venue, created as a draft the first time it is opened."""
+    check_can_score(entry=entry, judge=judge)
+    rubric = entry.rubric
+    if rubric is None:
+        raise ValidationError(_("The entry's category has no rubric yet."))
+    existing = ScoreSheet.objects.filter(entry=entry, judge=judge).first()
+    if existing is not None:
+        return existing
+    ensure_open(entry.venue)
+    try:
+        sheet, _created = ScoreSheet.objects.get_or_create(entry=entry, judge=judge, defaults={"rubric": rubric})
+    except IntegrityError:  # the other tab created it at the same moment
+        sheet = ScoreSheet.objects.get(entry=entry, judge=judge)
+    return sheet
+
+
+def store_points(*, sheet, values: dict, comment: str):
+    criteria = {c.pk: c for c in sheet.rubric.criteria.all()}
+    existing = {score.criterion_id: score for score in sheet.scores.all()}
+    points_now = {criterion_id: score.points for criterion_id, score in existing.items()}
+    for criterion_id, points in values.items():
+        if criterion_id not in criteria:
+            continue
+        score = existing.get(criterion_id)
+        if points is None:
+            if score is not None:
+                score.delete()
+            points_now.pop(criterion_id, None)
+            continue
+        if score is None:
+            CriterionScore.objects.create(sheet=sheet, criterion_id=criterion_id, points=points)
+        elif score.points != points:
+            score.points = points
+            score.save(update_fields=["points"])
+        points_now[criterion_id] = points
+    sheet.comment = (comment or "").strip()
+    # The sheet's total is kept with its points; the caller saves it with the sheet.
+    sheet.total = sum(points_now.values(), Decimal("0.0"))
+
+
+def _locked_sheet(sheet_id, *, judge=None, version=None) -> ScoreSheet:
+    sheet = ScoreSheet.objects.select_for_update().get(pk=sheet_id)
+    sheet = ScoreSheet.objects.select_related("entry__venue", "rubric").get(pk=sheet.pk)
+    if judge is not None and sheet.judge_id != judge.pk:
+        raise ValidationError(_("This is not your score sheet."))
+    ensure_open(sheet.entry.venue)
+    if sheet.status == ScoreSheet.Status.SUBMITTED:
+        raise ValidationError(
+            _("This sheet is already submitted and locked. Only the panel leader or an organiser can reopen it."),
+            code="locked",
+        )
+    if version is not None and int(version) != sheet.version:
+        raise ValidationError(
+            _(
+                "This sheet was changed elsewhere (another tab or device) since you opened it. "
+                "Reload the page to see the current values."
+            ),
+            code="stale",
+        )
+    return sheet
+
+
+@transaction.atomic
+def save_draft(*, sheet, judge, raw: dict, comment: str = "", version) -> ScoreSheet:
+    """Keep the judge's points so far. Blank criteria are allowed; bad values are refused."""
+    sheet = _locked_sheet(sheet.pk, judge=judge, version=version)
+    check_can_score(entry=sheet.entry, judge=judge)
+    criteria = list(sheet.rubric.criteria.all())
+    values = validate_points(criteria=criteria, raw=raw, complete=False)
+    old = sheet_values(sheet)
+    store_points(sheet=sheet, values=values, comment=comment)
+    new = sheet_values(sheet)
+    if new != old:
+        sheet.version += 1
+        sheet.save(update_fields=["comment", "total", "version", "updated_at"])
+        SheetAudit.objects.create(
+            sheet=sheet, user=judge, action=SheetAudit.Action.DRAFT, old_values=old, new_values=new
+        )
+    return sheet
+
+
+@transaction.atomic
+def submit_sheet(*, sheet, judge, raw: dict, comment: str = "", version) -> ScoreSheet:
+    """Submit the judge's sheet with every criterion scored; it is then locked."""
+    sheet = _locked_sheet(sheet.pk, judge=judge, version=version)
+    check_can_score(entry=sheet.entry, judge=judge)
+    criteria = list(sheet.rubric.criteria.all())
+    values = validate_points(criteria=criteria, raw=raw, complete=True)
+    old = sheet_values(sheet)
+    store_points(sheet=sheet, values=values, comment=comment)
+    sheet.status = ScoreSheet.Status.SUBMITTED
+    sheet.source = ScoreSheet.Source.TABLET
+    sheet.submitted_at = timezone.now()
+    sheet.version += 1
+    sheet.save(update_fields=["comment", "total", "status", "source", "submitted_at", "version", "updated_at"])
+    SheetAudit.objects.create(
+        sheet=sheet, user=judge, action=SheetAudit.Action.SUBMIT, old_values=old, new_values=sheet_values(sheet)
+    )
+    return sheet
+
+
+@transaction.atomic
+def reopen_sheet(*, sheet, by, reason: str) -> ScoreSheet:
+    """The panel leader or an organiser reopens a submitted sheet, with the reason.
+
+    In a signed-off venue only an organiser can, and doing so reopens the venue.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Please give the reason for reopening the sheet."))
+    sheet = ScoreSheet.objects.select_for_update().get(pk=sheet.pk)
+    sheet = ScoreSheet.objects.select_related("entry__venue").get(pk=sheet.pk)
+    venue = Venue.objects.select_for_update().get(pk=sheet.entry.venue_id)
+    organiser = organises(by, venue)
+    if not organiser and not leads_panel(by, venue):
+        raise ValidationError(_("Only the panel leader or an organiser can reopen a sheet."))
+    if sheet.status != ScoreSheet.Status.SUBMITTED:
+        raise ValidationError(_("This sheet is not submitted; there is nothing to reopen."))
+    if venue.signed_off_at is not None:
+        if not organiser:
+            raise ValidationError(
+                _("The venue %(venue)s is signed off; nothing changes there until an organiser reopens it.")
+                % {"venue": venue.name}
+            )
+        reopen_signed_off_venue(venue=venue, by=by, reason=reason)
+    old = sheet_values(sheet)
+    sheet.status = ScoreSheet.Status.DRAFT
+    sheet.version += 1
+    sheet.save(update_fields=["status", "version", "updated_at"])
+    SheetAudit.objects.create(
+        sheet=sheet,
+        user=by,
+        action=SheetAudit.Action.REOPEN,
+        old_values=old,
+        new_values=sheet_values(sheet),
+        reason=reason,
+    )
+    return sheet
