@@ -32,8 +32,8 @@ RUNS = 5
 
 
 def timed_run(edition, organiser) -> float:
-    from results.computation import execute_run
     from results.models import ResultRun
+    from results.runs import execute_run
 
     run = ResultRun.objects.create(edition=edition, started_by=organiser)
     started = time.perf_counter()

@@ -15,9 +15,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from events.models import Criterion, Edition, PanelMember
-from results.computation import execute_run
 from results.models import ResultRun
 from results.publication import publish_results
+from results.runs import execute_run
 from scoring.models import CriterionScore, Recusal, ScoreSheet
 from submissions.models import Enterprise, Entry, Member, Province
 from submissions.validators import example_credit_code

@@ -1,9 +1,10 @@
-"""The results engine's database side: load the inputs, compute (results.engine), store; the runs of the worker.
+"""The results engine's database side: load the inputs, compute (results.engine), store.
 
 `compute_results(*, edition=... or category=...)` reads the counted sheets' totals of the accepted entries in a
 few queries, computes with the pure engine, and writes one Result per entry (overwriting, never duplicating).
-`execute_run(*, run)` does it for a queued ResultRun and records it in the audit. The protocols are built in
-results.protocols, the publication is results.publication.
+The runs of the worker (queued, locked per edition, audited) are results.runs; the protocols are built in
+results.protocols from the same inputs (the helpers below without a leading underscore), the publication is
+results.publication.
 """
 
 from __future__ import annotations
@@ -15,19 +16,14 @@ import logging
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
-import kombu.exceptions
 from django.db import connection, transaction
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from events import audit
-from events.models import Category, Criterion, Edition, PanelMember
-from portal.celery import task
+from events.models import Category, Criterion, PanelMember
 from results import engine
 from results.models import Result, ResultRun
 from scoring.models import CriterionScore, Recusal, ScoreSheet
@@ -83,7 +79,7 @@ def submitted_sheets(categories, entry_ids=None):
     )
 
 
-def _exclusion(on_panel: bool, recused: bool, right_rubric: bool) -> str:
+def exclusion_reason(on_panel: bool, recused: bool, right_rubric: bool) -> str:
     """Why a submitted sheet is not counted ("" when it is), as the protocol says it."""
     if not on_panel:
         return "not_on_panel"
@@ -135,7 +131,7 @@ def _counted_totals(categories) -> tuple[dict[int, list[int]], dict[int, list[in
     return totals, ids
 
 
-def _category_rules(category: Category) -> engine.CategoryRules:
+def category_rules(category: Category) -> engine.CategoryRules:
     return engine.CategoryRules(
         aggregation=category.aggregation,
         min_sheets=category.min_sheets,
@@ -147,7 +143,7 @@ def _category_rules(category: Category) -> engine.CategoryRules:
     )
 
 
-def _tie_criteria(rubric_ids) -> dict[int, list[tuple[int, str, Decimal]]]:
+def rubric_tie_criteria(rubric_ids) -> dict[int, list[tuple[int, str, Decimal]]]:
     """Each rubric's tie-break criteria in order: (criterion id, name, maximum)."""
     criteria: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
     for rubric_id, criterion_id, name, maximum in (
@@ -159,7 +155,7 @@ def _tie_criteria(rubric_ids) -> dict[int, list[tuple[int, str, Decimal]]]:
     return criteria
 
 
-def _entries(categories, entry_ids=None) -> list[tuple[int, int, int, int | None]]:
+def considered_rows(categories, entry_ids=None) -> list[tuple[int, int, int, int | None]]:
     """The considered entries of some categories: (id, category id, venue id, rubric id), by id."""
     entries = considered_entries().filter(category__in=categories)
     if entry_ids is not None:
@@ -171,7 +167,7 @@ def _entries(categories, entry_ids=None) -> list[tuple[int, int, int, int | None
     )
 
 
-def _tie_counts(categories) -> dict[int, int]:
+def category_tie_counts(categories) -> dict[int, int]:
     """Per category, how many tie-break values its entries have: the most tie-break criteria of the rubrics its
     considered entries are judged on (engine.category_tie_count)."""
     pairs = set(
@@ -182,7 +178,7 @@ def _tie_counts(categories) -> dict[int, int]:
         .values_list("category_id", "judged_on")
         .distinct()
     )
-    tie_criteria = _tie_criteria({rubric for _category, rubric in pairs})
+    tie_criteria = rubric_tie_criteria({rubric for _category, rubric in pairs})
     counts = {c.pk: 0 for c in categories}
     for category_id, rubric_id in pairs:
         counts[category_id] = max(counts[category_id], len(tie_criteria.get(rubric_id, ())))
@@ -210,15 +206,15 @@ def score_categories(categories: list[Category]) -> list[CategoryScores]:
     protocol is not built here: `protocols` builds it from the same sheets when it is shown or published."""
     if not categories:
         return []
-    entries = _entries(categories)
+    entries = considered_rows(categories)
     by_category = defaultdict(list)
     for row in entries:
         by_category[row[1]].append(row)
-    tie_criteria = _tie_criteria({rubric for *_, rubric in entries})
+    tie_criteria = rubric_tie_criteria({rubric for *_, rubric in entries})
     totals, sheet_ids = _counted_totals(categories)
     scored = []
     for category in categories:
-        rules = _category_rules(category)
+        rules = category_rules(category)
         rows = by_category[category.pk]
         results = [
             engine.score_totals(entry_id, venue_id, totals.get(entry_id, []), rules)
@@ -331,7 +327,7 @@ def edition_fingerprint(scored: list[CategoryScores]) -> str:
 
 def current_fingerprint(*, edition) -> str:
     """The fingerprint of the edition's inputs as they are now (compare with the last computation's)."""
-    with _collector_paused():
+    with collector_paused():
         return edition_fingerprint(score_categories(_categories(edition=edition)))
 
 
@@ -346,9 +342,9 @@ def store_category(item: CategoryScores) -> int:
     entries no longer in; returns how many rows were written."""
     category = item.category
     now = timezone.now()
+    # One transaction per category: a computation stores its categories one after the other; results.runs holds
+    # the edition's lock across the whole computation, so two runs never interleave.
     with transaction.atomic():
-        # One computation at a time per edition: the row lock serialises concurrent workers.
-        Edition.objects.select_for_update().filter(pk=category.edition_id).first()
         stored = set(Result.objects.filter(category=category).order_by().values_list(*RESULT_COLUMNS[:-1]))
         if stored:
             Result.objects.filter(category=category).exclude(
@@ -493,7 +489,7 @@ def _copy_results(rows: list[tuple], *, fresh: bool) -> None:
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused():
     """Pause Python's cyclic garbage collector for a computation: it allocates hundreds of thousands of small
     objects (sheets, protocols) that reference counting frees anyway, and each of them moved the collector on, so
     it kept walking the growing heap (about a third of the computation's time on the 20,000-entry edition)."""
@@ -511,12 +507,12 @@ def compute_results(*, edition=None, category=None, run: ResultRun | None = None
 
     Idempotent: identical inputs give identical results, stored over the previous ones.
     """
-    with _collector_paused():
+    with collector_paused():
         # The results are dropped before the collector resumes, or it would walk them all at once.
-        return edition_fingerprint(_compute(edition=edition, category=category, run=run))
+        return edition_fingerprint(compute_and_store(edition=edition, category=category, run=run))
 
 
-def _compute(*, edition=None, category=None, run=None) -> list[CategoryScores]:
+def compute_and_store(*, edition=None, category=None, run=None) -> list[CategoryScores]:
     categories = _categories(edition=edition, category=category)
     # All categories in one load: each grouped query walks the sheets of the whole edition.
     scored = score_categories(categories)
@@ -525,139 +521,3 @@ def _compute(*, edition=None, category=None, run=None) -> list[CategoryScores]:
         store_category(item)
         _set_progress(run, 50 + int(50 * (index + 1) / len(scored)))
     return scored
-
-
-# A run still queued after this long was never sent (the broker was down) or its message was lost (Redis
-# restarted empty): it is sent again. A run delivered twice is harmless (the task is idempotent).
-REDISPATCH_AFTER = timedelta(minutes=2)
-
-
-def dispatch_run(run_id: int) -> bool:
-    """Send a queued run to the worker. With the broker unreachable the run stays queued with a note saying so;
-    the next start_run or the periodic sweep (dispatch_waiting_runs) sends it again. Never raises for the broker."""
-    try:
-        task("results.compute").delay(run_id)
-    except (kombu.exceptions.OperationalError, OSError) as error:
-        logger.error("Results run %s is not dispatched, the task queue is unreachable: %s", run_id, error)
-        ResultRun.objects.filter(pk=run_id, status=ResultRun.Status.QUEUED).update(
-            error=_("The task queue was unreachable; the computation starts as soon as it is back.")
-        )
-        return False
-    return True
-
-
-def dispatch_waiting_runs(*, older_than: timedelta = REDISPATCH_AFTER) -> int:
-    """Send again every run still queued after `older_than`, or whose dispatch failed; returns how many were sent."""
-    waiting = ResultRun.objects.filter(status=ResultRun.Status.QUEUED).filter(
-        Q(created_at__lte=timezone.now() - older_than) | ~Q(error="")
-    )
-    return sum(dispatch_run(run_id) for run_id in waiting.values_list("pk", flat=True))
-
-
-@transaction.atomic
-def start_run(*, edition, user=None, by=None, reason: str = "") -> ResultRun:
-    """Queue a computation of the edition's results (on commit). A run still waiting in the queue is reused,
-    and sent again when its dispatch failed or it has waited too long. `by` is who caused it when not `user`
-    (e.g. the panel leader whose sign-off queued it); the audit names them."""
-    waiting = ResultRun.objects.filter(edition=edition, status=ResultRun.Status.QUEUED).first()
-    if waiting is not None:
-        if waiting.error or waiting.created_at <= timezone.now() - REDISPATCH_AFTER:
-            transaction.on_commit(lambda: dispatch_run(waiting.pk))
-        return waiting
-    run = ResultRun.objects.create(edition=edition, started_by=user)
-    audit.record(
-        edition=edition,
-        user=by or user,
-        action=audit.Action.RESULTS_REQUESTED,
-        target=f"#{run.pk}",
-        new={"run": run.pk},
-        reason=reason,
-    )
-    transaction.on_commit(lambda: dispatch_run(run.pk))
-    return run
-
-
-def execute_run(*, run: ResultRun) -> ResultRun:
-    """Carry out a queued run: compute the edition's results, record progress, the fingerprint or the error."""
-    ResultRun.objects.filter(pk=run.pk).update(status=ResultRun.Status.RUNNING, progress=0, error="")
-    run.status = ResultRun.Status.RUNNING
-    try:
-        with _collector_paused():
-            # The results are dropped before the collector resumes, or it would walk them all at once.
-            before = _outcomes(run.edition)
-            scored = _compute(edition=run.edition, run=run)
-            fingerprint = edition_fingerprint(scored)
-            after = {r.entry_id: (r.final_score, r.rank, r.grade) for item in scored for r in item.results}
-            del scored
-            old, new = _changed_outcomes(before, after, run.edition)
-            del before, after
-    except Exception as error:
-        run.status = ResultRun.Status.FAILED
-        run.error = f"{type(error).__name__}: {error}"
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
-        audit.record(
-            edition=run.edition,
-            user=run.started_by,
-            action=audit.Action.RESULTS_FAILED,
-            target=f"#{run.pk}",
-            new={"error": run.error},
-        )
-        raise
-    run.status = ResultRun.Status.DONE
-    run.progress = 100
-    run.fingerprint = fingerprint
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "progress", "fingerprint", "finished_at"])
-    audit.record(
-        edition=run.edition,
-        user=run.started_by,
-        action=audit.Action.RESULTS_COMPUTED,
-        target=f"#{run.pk}",
-        old=old,
-        new={**new, "fingerprint": run.fingerprint[:12]},
-    )
-    return run
-
-
-AUDITED_CHANGES = 500
-
-
-def _outcomes(edition) -> dict[int, tuple]:
-    """Each entry's stored result (score, rank, grade), by entry id: what the audit compares."""
-    return {
-        entry_id: (score, rank, grade)
-        for entry_id, score, rank, grade in Result.objects.filter(category__edition=edition)
-        .order_by()
-        .values_list("entry_id", "final_score", "rank", "grade")
-    }
-
-
-def _outcome_text(outcome: tuple) -> str:
-    score, rank, grade = outcome
-    return f"{score if score is not None else '-'} / {rank or '-'} / {grade or '-'}"
-
-
-def _changed_outcomes(before: dict, after: dict, edition) -> tuple[dict, dict]:
-    """The entries (by code) whose score, rank or grade changed or that left the results (at most
-    AUDITED_CHANGES of them), before and after; entries computed for the first time are only counted."""
-    changed_ids = [entry_id for entry_id, outcome in before.items() if after.get(entry_id) != outcome]
-    codes = dict(Entry.objects.filter(edition=edition).values_list("pk", "code").order_by()) if changed_ids else {}
-    changed = sorted((codes.get(entry_id) or f"#{entry_id}", entry_id) for entry_id in changed_ids)
-    shown = changed[:AUDITED_CHANGES]
-    old = {code: _outcome_text(before[entry_id]) for code, entry_id in shown}
-    new = {code: _outcome_text(after[entry_id]) for code, entry_id in shown if entry_id in after}
-    if len(changed) > AUDITED_CHANGES:
-        new["…"] = str(len(changed) - AUDITED_CHANGES)
-    first_time = sum(1 for entry_id in after if entry_id not in before)
-    if first_time:
-        new["new results"] = str(first_time)
-    return old, new
-
-
-def latest_run(edition):
-    return ResultRun.objects.filter(edition=edition).select_related("started_by").first()
-
-
-def latest_done_run(edition):
-    return ResultRun.objects.filter(edition=edition, status=ResultRun.Status.DONE).first()

@@ -2,8 +2,8 @@
 results section with the way to the publication (the only route to "results published")."""
 
 from events import hooks
-from results.computation import latest_run
 from results.models import Publication, Result
+from results.runs import latest_run
 
 
 @hooks.register(hooks.CATEGORY_HAS_RESULTS)

@@ -17,13 +17,13 @@ from django.db.models.functions import Cast, Round
 from events.models import Category
 from results import engine
 from results.computation import (
-    _category_rules,
-    _collector_paused,
-    _entries,
-    _exclusion,
-    _tie_counts,
-    _tie_criteria,
+    category_rules,
+    category_tie_counts,
+    collector_paused,
     considered_entries,
+    considered_rows,
+    exclusion_reason,
+    rubric_tie_criteria,
     submitted_sheets,
 )
 from results.models import Result
@@ -63,15 +63,15 @@ def load_inputs(categories: list[Category], entry_ids=None) -> list[CategoryInpu
     """The engine's full inputs for some categories (or some of their entries), in a fixed number of queries."""
     if not categories:
         return []
-    entries = _entries(categories, entry_ids)
+    entries = considered_rows(categories, entry_ids)
     # The entries asked for: a list of ids, or all those of the categories (a subquery, not 20,000 parameters).
     wanted = (
         [row[0] for row in entries]
         if entry_ids is not None
         else considered_entries().filter(category__in=categories).values("pk")
     )
-    tie_criteria = _tie_criteria({rubric for *_, rubric in entries})
-    tie_counts = _tie_counts(categories)
+    tie_criteria = rubric_tie_criteria({rubric for *_, rubric in entries})
+    tie_counts = category_tie_counts(categories)
 
     recused: dict[int, set[int]] = defaultdict(set)
     for entry_id, judge_id in Recusal.objects.filter(lifted_at__isnull=True, entry_id__in=wanted).values_list(
@@ -102,7 +102,7 @@ def load_inputs(categories: list[Category], entry_ids=None) -> list[CategoryInpu
     for pk, entry_id, judge_id, rubric_id, total, on_panel, is_recused, judged_on in submitted_sheets(
         categories, None if entry_ids is None else [row[0] for row in entries]
     ).values_list("pk", "entry_id", "judge_id", "rubric_id", "total", "on_panel", "recused", "entry_rubric"):
-        reason = _exclusion(on_panel, is_recused, rubric_id == judged_on)
+        reason = exclusion_reason(on_panel, is_recused, rubric_id == judged_on)
         if reason:
             excluded[entry_id].append({"judge": judge_id, "reason": reason})
             continue
@@ -112,7 +112,7 @@ def load_inputs(categories: list[Category], entry_ids=None) -> list[CategoryInpu
         )
 
     inputs = {
-        c.pk: CategoryInputs(category=c, rules=_category_rules(c), tie_count=tie_counts[c.pk], entries=[])
+        c.pk: CategoryInputs(category=c, rules=category_rules(c), tie_count=tie_counts[c.pk], entries=[])
         for c in categories
     }
     for entry_id, category_id, venue_id, rubric_id in entries:
@@ -157,7 +157,7 @@ def protocols(results, *, fingerprint: str = "", every_result: bool = False) -> 
         ranked_in_scope[(category_id, venue_id)] += count
         ranked_in_scope[(category_id, None)] += count
     built = {}
-    with _collector_paused():
+    with collector_paused():
         for item in load_inputs(categories, entry_ids=None if every_result else list(stored)):
             venue_scope = item.rules.scope == engine.SCOPE_VENUE
             for entry in item.entries:

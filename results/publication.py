@@ -19,9 +19,10 @@ from events import audit
 from events.models import Category, Edition, Venue
 from events.services import record_published
 from results.award_lists import queue_award_lists
-from results.computation import WRITE_BATCH, considered_entries, current_fingerprint, latest_done_run
+from results.computation import WRITE_BATCH, considered_entries, current_fingerprint
 from results.models import Publication, PublishedResult, Result, ResultRun
 from results.protocols import protocols
+from results.runs import latest_done_run
 from scoring.models import ScoreSheet
 from submissions.models import Entry, Member
 

@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from results.computation import start_run
+from results.runs import start_run
 from scoring.signals import venue_signed_off
 
 

@@ -3,8 +3,8 @@
 from celery import shared_task
 
 from results.award_lists import generate_award_list
-from results.computation import dispatch_waiting_runs, execute_run
 from results.models import AwardList, ResultRun
+from results.runs import dispatch_waiting_runs, execute_run
 
 
 @shared_task(name="results.compute")

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from events.models import Category, Edition, PanelMember, Venue
 from portal.models import User
 from results import award_lists as exports
-from results import computation, engine
+from results import engine, runs
 from results.models import AwardList, Publication, Result, ResultRun
 from results.protocols import protocols
 from results.publication import publish_results, unsigned_venues
@@ -127,7 +127,7 @@ def _category_lines(edition):
 @login_required
 def dashboard(request, edition_pk):
     edition = _organised_edition(request, edition_pk)
-    run = computation.latest_run(edition)
+    run = runs.latest_run(edition)
     publications = list(edition.publications.select_related("published_by").order_by("-version"))
     award_lists = list(edition.award_lists.select_related("publication", "requested_by")[:10])
     unranked = (
@@ -139,7 +139,7 @@ def dashboard(request, edition_pk):
         "edition": edition,
         "run": run,
         "run_active": run is not None and run.status in ACTIVE,
-        "done_run": computation.latest_done_run(edition),
+        "done_run": runs.latest_done_run(edition),
         "lines": _category_lines(edition),
         "unranked": unranked,
         "unsigned": unsigned_venues(edition),
@@ -156,7 +156,7 @@ def dashboard(request, edition_pk):
 def status(request, edition_pk):
     """The newest run's progress and the award lists' states, polled by the dashboard."""
     edition = _organised_edition(request, edition_pk)
-    run = computation.latest_run(edition)
+    run = runs.latest_run(edition)
     return JsonResponse(
         {
             "run": None
@@ -173,7 +173,7 @@ def status(request, edition_pk):
 @require_POST
 def compute(request, edition_pk):
     edition = _organised_edition(request, edition_pk)
-    run = computation.start_run(edition=edition, user=request.user)
+    run = runs.start_run(edition=edition, user=request.user)
     messages.success(request, _("The computation of the results is queued (run %(run)s).") % {"run": run.pk})
     return redirect("results:dashboard", edition.pk)
 

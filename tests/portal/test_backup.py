@@ -14,8 +14,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from portal import backup
-from results import computation
 from results import publication as publishing
+from results import runs
 from results.models import AwardList, Result
 from submissions.models import EntryFile
 from tests import factories
@@ -68,7 +68,7 @@ def populated(organiser, django_capture_on_commit_callbacks):
     factories.EntryFileFactory(
         entry=entries[0], original_name="成果报告.pdf", file__data=b"%PDF-1.7\n" + bytes(range(256))
     )
-    computation.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
+    runs.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
     with django_capture_on_commit_callbacks(execute=True):
         publishing.publish_results(edition=edition, user=organiser)  # and its award lists, as files
     assert Result.objects.count() == 4 and AwardList.objects.exclude(file="").count() == 2

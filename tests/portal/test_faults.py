@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from events.models import AuditEvent
-from results import computation
+from results import runs
 from results.models import Result, ResultRun
 from results.tasks import compute_results_task
 from scoring.models import ScoreSheet
@@ -121,7 +121,7 @@ def test_the_sweep_sends_again_runs_that_failed_to_dispatch_or_waited_too_long(m
     sent = []
     monkeypatch.setattr(compute_results_task, "delay", lambda run_id: sent.append(run_id))
 
-    assert computation.dispatch_waiting_runs() == 2
+    assert runs.dispatch_waiting_runs() == 2
     assert sorted(sent) == sorted([failed.pk, old.pk])
     assert fresh.pk not in sent
 
@@ -236,7 +236,7 @@ def test_redis_down_then_back_on_a_real_worker(own_redis, worker_env, client_for
     env = {**worker_env["env"], "CELERY_BROKER_URL": own_redis["url"]}
     worker = start_worker(env, worker_env["queue"], worker_env["log"])
     try:
-        assert computation.dispatch_waiting_runs() == 1
+        assert runs.dispatch_waiting_runs() == 1
         wait_for(
             lambda: ResultRun.objects.get(pk=run.pk).status == ResultRun.Status.DONE,
             seconds=90,
@@ -276,7 +276,7 @@ def test_a_worker_killed_in_the_middle_of_a_run_is_replaced_and_the_results_equa
         for n in range(6):
             data.scored_entry(venue, judges, [90 - n, 88 - 2 * n, "86.5", 84 - n, 70 + n])
     clean_run = factories.ResultRunFactory(edition=edition)
-    computation.execute_run(run=clean_run)
+    runs.execute_run(run=clean_run)
     clean = outcome(edition)
     Result.objects.all().delete()
 
@@ -481,7 +481,7 @@ def test_publishing_with_the_broker_down_publishes_and_marks_the_award_lists_to_
     data.score(entries[-1], judges[2], 74)
     venue.signed_off_at, venue.signed_off_by = timezone.now(), judges[0]
     venue.save()
-    computation.execute_run(run=factories.ResultRunFactory(edition=edition))
+    runs.execute_run(run=factories.ResultRunFactory(edition=edition))
     monkeypatch.setattr(export_awards_task, "delay", lambda *a, **k: (_ for _ in ()).throw(BROKER_DOWN))
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from results import award_lists as exports
-from results import computation
+from results import computation, runs
 from results import publication as publishing
 from results.models import AwardList
 from tests import factories
@@ -33,7 +33,7 @@ def computed(organiser):
     story_venue, story_judges = data.venue(stories, judges=3, signed_off=True, name="第10分会场")
     data.scored_entry(story_venue, story_judges, [80, 82, 84], code="PP-2021-0001", title="故事一")
     data.scored_entry(story_venue, story_judges[:1], [99], code="PP-2021-0002", title="故事二")
-    computation.execute_run(run=factories.ResultRunFactory(edition=edition))
+    runs.execute_run(run=factories.ResultRunFactory(edition=edition))
     return edition, qc_entries
 
 

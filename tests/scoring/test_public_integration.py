@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from events.models import Edition
-from results import computation
 from results import publication as publishing
+from results import runs
 from tests import factories
 from tests.scoring import results_data as data
 
@@ -25,7 +25,7 @@ def test_published_results_appear_with_protocol_and_without_judges(
     entries = [data.scored_entry(venue, judges, [90 - n, 88 - n, 86 - n, 84 - n, 80 - n]) for n in range(4)]
     edition = category.edition
     edition.organisers.add(organiser)
-    computation.execute_run(run=factories.ResultRunFactory(edition=edition))
+    runs.execute_run(run=factories.ResultRunFactory(edition=edition))
 
     # Before publication: nothing public, and the empty list is cached.
     assert re.findall(r'data-result-row="([^"]+)"', client.get(reverse("public:results")).content.decode()) == []

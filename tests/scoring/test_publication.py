@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 
 from events.models import Edition
 from public.queries import cache_version
-from results import computation
 from results import publication as publishing
+from results import runs
 from results.models import AwardList, Publication, PublishedResult, ResultRun
 from submissions.models import Entry
 from tests import factories
@@ -24,7 +24,7 @@ def published_setup(organiser, *, signed_off=True):
     factories.MemberFactory(entry=entries[0], name="张三", is_leader=True)
     edition = category.edition
     edition.organisers.add(organiser)
-    computation.execute_run(run=factories.ResultRunFactory(edition=edition))
+    runs.execute_run(run=factories.ResultRunFactory(edition=edition))
     return edition, category, venue, judges, entries
 
 
@@ -95,7 +95,7 @@ def test_publishing_puts_right_a_sheet_total_out_of_step_with_its_points_and_ref
     assert not Publication.objects.exists()
     sheet.refresh_from_db()
     assert sheet.total == sum(sheet.scores.values_list("points", flat=True))
-    computation.execute_run(run=factories.ResultRunFactory(edition=edition))
+    runs.execute_run(run=factories.ResultRunFactory(edition=edition))
     assert publishing.publish_results(edition=edition, user=organiser).version == 1
 
 

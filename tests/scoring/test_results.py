@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from results import computation
+from results import computation, runs
 from results.models import Result, ResultRun
 from scoring.models import ScoreSheet
 from submissions.models import Entry
@@ -232,7 +232,7 @@ def test_execute_run_records_progress_and_fingerprint():
     data.scored_entry(venue, judges, [80, 80, 80])
     run = factories.ResultRunFactory(edition=category.edition)
 
-    computation.execute_run(run=run)
+    runs.execute_run(run=run)
 
     run.refresh_from_db()
     assert (run.status, run.progress, run.error) == (ResultRun.Status.DONE, 100, "")
@@ -249,7 +249,7 @@ def test_execute_run_records_the_error_when_it_fails(monkeypatch):
 
     monkeypatch.setattr(computation.engine, "rank_and_grade", broken)
     with pytest.raises(RuntimeError):
-        computation.execute_run(run=run)
+        runs.execute_run(run=run)
 
     run.refresh_from_db()
     assert (run.status, run.error) == (ResultRun.Status.FAILED, "RuntimeError: disk full")
@@ -261,8 +261,8 @@ def test_start_run_queues_once_and_the_task_computes(django_capture_on_commit_ca
     item = data.scored_entry(venue, judges, [80, 80, 80])
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        run = computation.start_run(edition=category.edition, user=organiser)
-        again = computation.start_run(edition=category.edition, user=organiser)
+        run = runs.start_run(edition=category.edition, user=organiser)
+        again = runs.start_run(edition=category.edition, user=organiser)
     assert again.pk == run.pk
     assert len(callbacks) == 1
 

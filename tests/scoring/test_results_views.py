@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from results import computation
+from results import computation, runs
 from results import publication as publishing
 from results.models import AwardList, Publication, Result, ResultRun
 from tests import factories
@@ -26,7 +26,7 @@ def edition_with_results(organiser):
     venue, judges = data.venue(category, judges=5, signed_off=True)
     entries = [data.scored_entry(venue, judges, [90 - n, 88 - n, 86 - n, 84 - n, 70 - n]) for n in range(3)]
     short = data.scored_entry(venue, judges, [80, 80])
-    computation.execute_run(run=factories.ResultRunFactory(edition=edition))
+    runs.execute_run(run=factories.ResultRunFactory(edition=edition))
     return {
         "edition": edition,
         "category": category,

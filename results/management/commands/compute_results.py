@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from events.models import Edition
-from results.computation import execute_run
 from results.models import Result, ResultRun
+from results.runs import execute_run
 
 
 class Command(BaseCommand):
