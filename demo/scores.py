@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Max
 from django.utils import timezone
 
-from events.models import Criterion, Edition, PanelMember
+from events.models import POINTS_STEP, Criterion, Edition, PanelMember
 from results.models import ResultRun
 from results.publication import publish_results
 from results.runs import execute_run
@@ -26,7 +26,6 @@ ENTRIES_PER_CATEGORY = {"QC": 309, "XD": 115, "PP": 124}
 ENTERPRISES = 170
 RECUSALS = 6
 SEED = 2021
-TENTH = Decimal("0.1")
 
 QC_TOPICS = [
     "降低{part}加工不良率",
@@ -120,7 +119,7 @@ def _unique(title: str, enterprise_id: int, used: set) -> str:
 
 def _points(rng, maximum: Decimal, level: float) -> Decimal:
     value = Decimal(str(max(0.0, min(1.0, level + rng.uniform(-0.05, 0.05))))) * maximum
-    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
+    return value.quantize(POINTS_STEP, rounding=ROUND_HALF_UP)
 
 
 def load_demo_scores(*, edition: Edition, organiser) -> bool:

@@ -33,6 +33,8 @@ class EditionQuerySet(models.QuerySet):
         return self.filter(status=Edition.Status.PUBLISHED)
 
     def organised_by(self, user):
+        """The editions the user organises: the queryset form of events.rules.organises (a superuser organises
+        every edition), for lists; keep the two the same."""
         if user.is_superuser:
             return self
         return self.filter(organisers=user)

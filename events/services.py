@@ -11,12 +11,22 @@ from django.utils.translation import gettext as _
 
 from events import audit, hooks
 from events.builtins import CATEGORY_TEMPLATES, RUBRIC_TEMPLATES
-from events.models import Category, Criterion, Edition, EditionStatusChange, GradeRule, PanelMember, Rubric, Venue
+from events.models import (
+    POINTS_STEP,
+    Category,
+    Criterion,
+    Edition,
+    EditionStatusChange,
+    GradeRule,
+    PanelMember,
+    Rubric,
+    Venue,
+)
+from events.rules import organises
 
 User = get_user_model()
 
 Status = Edition.Status
-TENTH = Decimal("0.1")
 
 # The status machine of an edition: from -> the statuses it may move to. Closing can be undone (late entries);
 # nothing else goes back.
@@ -86,7 +96,7 @@ def _check_criteria(*, total: Decimal, criteria: list[dict]) -> None:
     if maxima != Decimal(total):
         raise ValidationError(
             _("The maxima of the criteria add up to %(sum)s, but the rubric's total is %(total)s.")
-            % {"sum": maxima.quantize(TENTH), "total": Decimal(total).quantize(TENTH)}
+            % {"sum": maxima.quantize(POINTS_STEP), "total": Decimal(total).quantize(POINTS_STEP)}
         )
 
 
@@ -206,12 +216,12 @@ def _check_edition_dates(edition: Edition) -> None:
 
 
 @transaction.atomic
-def create_edition(*, user, edition: Edition, categories=()) -> Edition:
-    """Save a new edition with user as its organiser and the chosen standard categories (CATEGORY_TEMPLATES)."""
+def create_edition(*, by, edition: Edition, categories=()) -> Edition:
+    """Save a new edition with `by` as its organiser and the chosen standard categories (CATEGORY_TEMPLATES)."""
     _check_edition_dates(edition)
     edition.status = Status.DRAFT
     edition.save()
-    edition.organisers.add(user)
+    edition.organisers.add(by)
     for position, key in enumerate(categories, start=1):
         add_category_from_template(edition=edition, key=key, position=position)
     return edition
@@ -333,10 +343,10 @@ def _scoring_rules(category: Category) -> dict:
 
 
 @transaction.atomic
-def save_category(*, category: Category, grades: list[dict], user=None, reason: str = "") -> Category:
+def save_category(*, category: Category, grades: list[dict], by=None, reason: str = "") -> Category:
     """Save a category and replace its grades (dicts with position, name, rule, value and optional floor).
 
-    A change to its scoring or grade rules is recorded in the edition's audit (events.audit) with `user`.
+    A change to its scoring or grade rules is recorded in the edition's audit (events.audit) with `by`.
     """
     edition = category.edition
     for rubric in (category.rubric, category.innovation_rubric):
@@ -374,7 +384,7 @@ def save_category(*, category: Category, grades: list[dict], user=None, reason: 
             )
         audit.record(
             edition=edition,
-            user=user,
+            user=by,
             action=audit.Action.RULES_CHANGED,
             target=category.name,
             old=before,
@@ -509,7 +519,7 @@ def _shift(value, years: int):
 
 
 @transaction.atomic
-def copy_edition(*, edition: Edition, user, name: str, year: int, number: int, include_panels: bool = False) -> Edition:
+def copy_edition(*, edition: Edition, by, name: str, year: int, number: int, include_panels: bool = False) -> Edition:
     """Start a new edition from this one's configuration: rubrics, categories, grades, venues, and optionally
     the panels. Entries, score sheets and results stay behind. Dates move by the difference in years."""
     years = year - edition.year
@@ -529,7 +539,7 @@ def copy_edition(*, edition: Edition, user, name: str, year: int, number: int, i
     )
     _check_edition_dates(new)
     new.save()
-    new.organisers.set({*edition.organisers.all(), user})
+    new.organisers.set({*edition.organisers.all(), by})
 
     rubrics = {
         rubric.pk: _clone_rubric(rubric=rubric, edition=new, name=rubric.name)
@@ -617,11 +627,11 @@ def next_statuses(edition: Edition) -> list[str]:
 
 
 @transaction.atomic
-def change_status(*, edition: Edition, to: str, user) -> Edition:
+def change_status(*, edition: Edition, to: str, by) -> Edition:
     """Move the edition to status `to` after checking that it is ready. Changing to the current status does
     nothing. "Results published" is not reached here: only results.publication.publish_results sets it, through
     record_published, after its own checks."""
-    if user is None or not user.has_perm("events.change_edition", edition):
+    if not organises(by, edition):
         raise PermissionDenied
     edition = Edition.objects.select_for_update().get(pk=edition.pk)
     if to not in Status.values:
@@ -636,7 +646,7 @@ def change_status(*, edition: Edition, to: str, user) -> Edition:
     missing = missing_for(edition=edition, to=to)
     if missing:
         raise ValidationError(missing)
-    EditionStatusChange.objects.create(edition=edition, from_status=edition.status, to_status=to, by=user)
+    EditionStatusChange.objects.create(edition=edition, from_status=edition.status, to_status=to, by=by)
     edition.status = to
     edition.save(update_fields=["status"])
     return edition

@@ -60,7 +60,7 @@ def edition_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             edition = services.create_edition(
-                user=request.user, edition=form.instance, categories=form.cleaned_data["categories"]
+                by=request.user, edition=form.instance, categories=form.cleaned_data["categories"]
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -111,7 +111,7 @@ def edition_status(request, pk):
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
-            services.change_status(edition=edition, to=form.cleaned_data["to"], user=request.user)
+            services.change_status(edition=edition, to=form.cleaned_data["to"], by=request.user)
         except ValidationError as error:
             _error(request, error)
         else:
@@ -129,7 +129,7 @@ def edition_copy(request, pk):
     form = EditionCopyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            copy = services.copy_edition(edition=edition, user=request.user, **form.cleaned_data)
+            copy = services.copy_edition(edition=edition, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -266,7 +266,7 @@ def _category_page(request, edition: Edition, category: Category):
             saved = services.save_category(
                 category=form.instance,
                 grades=formset.rows(),
-                user=request.user,
+                by=request.user,
                 reason=form.cleaned_data["change_reason"],
             )
         except ValidationError as error:

@@ -169,6 +169,9 @@ STORAGES = {
     },
 }
 UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 50)
+
+# The panel page and the live board flag a submitted total more than this many points from the entry's median.
+SCORE_DEVIATION_FLAG = env_int("SCORE_DEVIATION_FLAG", 10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db.models import Count, F, IntegerField, Q, Sum
 from django.db.models.functions import Cast, Round
 
-from events.models import Category
+from events.models import POINTS_STEP, Category
 from results import engine
 from results.computation import (
     category_rules,
@@ -29,7 +29,6 @@ from results.computation import (
 from results.models import Result
 from scoring.models import Recusal, ScoreSheet
 
-ONE_PLACE = Decimal("0.1")
 ZERO = Decimal(0)
 
 
@@ -43,7 +42,7 @@ class _Tenths(dict):
     """Whole tenths -> the Decimal with one place (845 -> 84.5, None -> 0.0), each made once."""
 
     def __missing__(self, tenths):
-        value = self[tenths] = ZERO.quantize(ONE_PLACE) if tenths is None else Decimal(tenths).scaleb(-1)
+        value = self[tenths] = ZERO.quantize(POINTS_STEP) if tenths is None else Decimal(tenths).scaleb(-1)
         return value
 
 

@@ -17,13 +17,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from events.models import Category, Edition, PanelMember, Venue
+from events.rules import organises
 from portal.models import User
 from results import award_lists as exports
 from results import engine, runs
 from results.models import AwardList, Publication, Result, ResultRun
 from results.protocols import protocols
 from results.publication import publish_results, unsigned_venues
-from scoring.rules import leads_panel, organises
+from scoring.rules import leads_panel
 
 EXCLUSION_REASONS = {
     "recused": gettext_lazy("recused"),

@@ -16,7 +16,8 @@ class ScoreSheetForm(forms.Form):
         self.sheet = sheet
         self.criteria = list(sheet.rubric.criteria.all())
         initial = kwargs.setdefault("initial", {})
-        scores = {score.criterion_id: score.points for score in sheet.scores.all()}
+        # A sheet not yet written (shown on the first visit) has no points.
+        scores = {score.criterion_id: score.points for score in sheet.scores.all()} if sheet.pk else {}
         initial.setdefault("comment", sheet.comment)
         initial.setdefault("version", sheet.version)
         super().__init__(*args, **kwargs)

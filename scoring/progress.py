@@ -7,14 +7,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from events.models import PanelMember, Venue
+from events.rules import organises
 from scoring.models import Recusal, ScoreSheet, SheetAudit
 from scoring.recusals import sync_automatic_recusals
-from scoring.rules import leads_panel, organises
+from scoring.rules import leads_panel
 from scoring.signals import venue_signed_off
 from submissions.models import Entry
 
@@ -50,13 +52,27 @@ def reopen_venue(*, venue, by, reason: str) -> Venue:
 
 
 def deviation_limit() -> Decimal:
-    return Decimal(str(getattr(settings, "SCORE_DEVIATION_FLAG", 10)))
+    """How far (in points) a submitted total may be from the entry's median before it is flagged."""
+    return Decimal(str(settings.SCORE_DEVIATION_FLAG))
+
+
+class CellState(models.TextChoices):
+    """Where one judge's sheet for one entry stands on the progress grid."""
+
+    MISSING = "missing", gettext_lazy("Missing")
+    DRAFT = "draft", gettext_lazy("Draft")
+    SUBMITTED = "submitted", gettext_lazy("Submitted")
+    RECUSED = "recused", gettext_lazy("Recused")
+
+
+# The cells whose sheet is still to come.
+WAITING = (CellState.MISSING, CellState.DRAFT)
 
 
 @dataclass
 class Cell:
     judge_id: int
-    status: str  # "missing", "draft", "submitted", "recused"
+    status: CellState
     sheet_id: int | None = None
     total: Decimal | None = None
     flagged: bool = False
@@ -77,15 +93,15 @@ class VenueProgress:
 
     @property
     def expected(self):
-        return sum(1 for row in self.rows for cell in row.cells if cell.status != "recused")
+        return sum(1 for row in self.rows for cell in row.cells if cell.status != CellState.RECUSED)
 
     @property
     def submitted(self):
-        return sum(1 for row in self.rows for cell in row.cells if cell.status == "submitted")
+        return sum(1 for row in self.rows for cell in row.cells if cell.status == CellState.SUBMITTED)
 
     @property
     def missing(self):
-        return [(row.entry, cell) for row in self.rows for cell in row.cells if cell.status in ("missing", "draft")]
+        return [(row.entry, cell) for row in self.rows for cell in row.cells if cell.status in WAITING]
 
     @property
     def missing_by_entry(self):
@@ -93,7 +109,7 @@ class VenueProgress:
         names = {seat.judge_id: seat.judge.get_full_name() for seat in self.panel}
         out = []
         for row in self.rows:
-            judges = [names[c.judge_id] for c in row.cells if c.status in ("missing", "draft")]
+            judges = [names[c.judge_id] for c in row.cells if c.status in WAITING]
             if judges:
                 out.append((row.entry, judges))
         return out
@@ -152,24 +168,26 @@ def venues_progress(venues) -> list[VenueProgress]:
                 key = (entry.pk, seat.judge_id)
                 sheet = sheets.get(key)
                 if key in recused:
-                    cells.append(Cell(judge_id=seat.judge_id, status="recused", sheet_id=sheet.pk if sheet else None))
+                    cells.append(
+                        Cell(judge_id=seat.judge_id, status=CellState.RECUSED, sheet_id=sheet.pk if sheet else None)
+                    )
                 elif sheet is None:
-                    cells.append(Cell(judge_id=seat.judge_id, status="missing"))
+                    cells.append(Cell(judge_id=seat.judge_id, status=CellState.MISSING))
                 else:
                     cells.append(
                         Cell(
                             judge_id=seat.judge_id,
-                            status=sheet.status,
+                            status=CellState(sheet.status),
                             sheet_id=sheet.pk,
                             total=sheet.total if sheet.status == ScoreSheet.Status.SUBMITTED else None,
                         )
                     )
             row = Row(entry=entry, cells=cells)
-            submitted = [c.total for c in cells if c.status == "submitted"]
+            submitted = [c.total for c in cells if c.status == CellState.SUBMITTED]
             if submitted:
                 row.median = Decimal(statistics.median(submitted)).quantize(Decimal("0.01"))
                 for cell in cells:
-                    if cell.status == "submitted" and abs(cell.total - statistics.median(submitted)) > limit:
+                    if cell.status == CellState.SUBMITTED and abs(cell.total - statistics.median(submitted)) > limit:
                         cell.flagged = True
             progress.rows.append(row)
         result.append(progress)

@@ -1,22 +1,11 @@
-"""Who may do what with venues, entries and score sheets. Role predicates come from portal.rules."""
+"""Who may do what with venues, entries and score sheets. Role predicates come from portal.rules, the organiser
+rule (``organises``) from events.rules."""
 
 import rules
 
 from events.models import PanelMember
+from events.rules import organises
 from portal.rules import is_judge, is_organiser
-
-
-def _edition_id(obj):
-    """The edition an object belongs to: an edition, a venue, a category, an entry, a sheet or a recusal."""
-    if obj is None:
-        return None
-    for attr in ("edition_id",):
-        if hasattr(obj, attr):
-            return getattr(obj, attr)
-    entry = getattr(obj, "entry", None)
-    if entry is not None:
-        return entry.edition_id
-    return getattr(obj, "pk", None)
 
 
 def _venue_of(obj):
@@ -26,17 +15,6 @@ def _venue_of(obj):
         return obj
     entry = getattr(obj, "entry", obj)
     return getattr(entry, "venue", None)
-
-
-@rules.predicate
-def organises(user, obj):
-    """An organiser of the object's edition (a superuser organises every edition)."""
-    if not is_organiser(user) or obj is None:
-        return False
-    if user.is_superuser:
-        return True
-    edition_id = _edition_id(obj)
-    return edition_id is not None and user.organised_editions.filter(pk=edition_id).exists()
 
 
 @rules.predicate

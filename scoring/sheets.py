@@ -9,10 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.models import POINTS_STEP, PanelMember, Venue
+from events.rules import organises
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
 from scoring.progress import reopen_signed_off_venue
 from scoring.recusals import ensure_open, is_recused
-from scoring.rules import leads_panel, organises
+from scoring.rules import leads_panel
 
 POINTS_FORMAT = re.compile(r"^-?\d+(\.\d+)?$")
 
@@ -71,15 +72,25 @@ def check_can_score(*, entry, judge):
         raise ValidationError(_("You have recused yourself from this entry; you cannot score it."))
 
 
-def open_sheet(*, entry, judge) -> ScoreSheet:
-    """The judge's sheet for an entry of its venue, created as a draft the first time it is opened."""
+def sheet_to_show(*, entry, judge) -> ScoreSheet:
+    """The judge's sheet for an entry of its venue, or an unsaved draft when the judge has not written yet.
+
+    Writes nothing: the page shows this, and the sheet is created on the first save (``open_sheet``).
+    """
     check_can_score(entry=entry, judge=judge)
     rubric = entry.rubric
     if rubric is None:
         raise ValidationError(_("The entry's category has no rubric yet."))
     existing = ScoreSheet.objects.filter(entry=entry, judge=judge).first()
-    if existing is not None:
-        return existing
+    return existing if existing is not None else ScoreSheet(entry=entry, judge=judge, rubric=rubric)
+
+
+def open_sheet(*, entry, judge) -> ScoreSheet:
+    """The judge's sheet for an entry of its venue, created as a draft the first time the judge saves."""
+    shown = sheet_to_show(entry=entry, judge=judge)
+    if shown.pk is not None:
+        return shown
+    rubric = shown.rubric
     ensure_open(entry.venue)
     try:
         sheet, _created = ScoreSheet.objects.get_or_create(entry=entry, judge=judge, defaults={"rubric": rubric})

@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("judging/venues/<int:venue_pk>/", views.workspace, name="workspace"),
     path("judging/venues/<int:venue_pk>/entries/<int:entry_pk>/", views.score_entry, name="score_entry"),
     path("judging/sheets/<int:sheet_pk>/autosave/", views.autosave, name="autosave"),
+    path("judging/entries/<int:entry_pk>/autosave/", views.autosave_entry, name="autosave_entry"),
     path("judging/entries/<int:entry_pk>/recuse/", views.recuse, name="recuse"),
     path("judging/venues/<int:venue_pk>/panel/", views.panel, name="panel"),
     path("judging/venues/<int:venue_pk>/sign-off/", views.sign_off, name="sign_off"),

@@ -26,6 +26,7 @@ from scoring.forms import (
     ScoreSheetForm,
 )
 from scoring.models import Recusal, ScoreSheet, SheetAudit
+from scoring.progress import CellState
 from scoring.rules import leads_panel
 from submissions.models import Entry
 
@@ -124,8 +125,18 @@ def _order_with_state(venue, judge):
         )
     )
     for slot in order:
-        slot.state = "recused" if slot.entry.pk in recused else statuses.get(slot.entry.pk, "missing")
+        slot.state = CellState.RECUSED if slot.entry.pk in recused else statuses.get(slot.entry.pk, CellState.MISSING)
     return order
+
+
+def _recusal_to_show(entry, judge):
+    """The judge's active recusal from the entry; a tie nobody has recorded yet (e.g. the panel changed) is
+    shown as an automatic recusal without being recorded (the next assignment, draw or sign-off records it)."""
+    recusal = Recusal.objects.filter(entry=entry, judge=judge, lifted_at__isnull=True).first()
+    if recusal is not None or Recusal.objects.filter(entry=entry, judge=judge).exists():
+        return recusal
+    reason = recusals.conflict_reason(judge=judge, entry=entry)
+    return Recusal(entry=entry, judge=judge, automatic=True, reason=reason) if reason else None
 
 
 @login_required
@@ -144,22 +155,19 @@ def score_entry(request, venue_pk, entry_pk):
         "files": [(f, _file_url(f)) for f in entry.files.all()],
         "is_leader": leads_panel(judge, venue),
         "recuse_form": ReasonForm(prefix="recuse"),
+        "states": CellState,
     }
-    recusal = Recusal.objects.filter(entry=entry, judge=judge, lifted_at__isnull=True).first()
-    if (
-        recusal is None
-        and recusals.conflict_reason(judge=judge, entry=entry)
-        and not Recusal.objects.filter(entry=entry, judge=judge).exists()
-    ):
-        # A tie to the entry that nobody has recorded yet (e.g. the panel changed): record it now.
-        recusals.sync_automatic_recusals(venue=venue)
-        recusal = Recusal.objects.filter(entry=entry, judge=judge, lifted_at__isnull=True).first()
+    recusal = _recusal_to_show(entry, judge)
     if recusal is not None:
         context["recusal"] = recusal
         context["order"] = _order_with_state(venue, judge)
         return render(request, "scoring/judging/score.html", context)
     try:
-        sheet = sheets.open_sheet(entry=entry, judge=judge)
+        # Looking at the page writes nothing; the sheet is created by the first save.
+        if request.method == "POST":
+            sheet = sheets.open_sheet(entry=entry, judge=judge)
+        else:
+            sheet = sheets.sheet_to_show(entry=entry, judge=judge)
     except ValidationError as error:
         messages.error(request, _errors(error))
         return redirect("scoring:judge_home")
@@ -183,7 +191,8 @@ def score_entry(request, venue_pk, entry_pk):
                 return redirect("scoring:workspace", venue_pk=venue.pk)
             messages.info(request, _("Draft saved."))
             return redirect("scoring:score_entry", venue_pk=venue.pk, entry_pk=entry.pk)
-    sheet.refresh_from_db()
+    if sheet.pk is not None:
+        sheet.refresh_from_db()
     context.update(
         {
             "sheet": sheet,
@@ -203,6 +212,29 @@ def autosave(request, sheet_pk):
     sheet = get_object_or_404(ScoreSheet.objects.select_related("entry__venue", "rubric"), pk=sheet_pk)
     if sheet.judge_id != request.user.pk:
         raise Http404
+    return _autosave(request, sheet)
+
+
+@login_required
+@require_POST
+def autosave_entry(request, entry_pk):
+    """The first autosave of an entry the judge has no sheet for yet: the sheet is created with it."""
+    entry = get_object_or_404(Entry.objects.select_related("venue"), pk=entry_pk, venue__isnull=False)
+    _check(request, "scoring.judge_venue", entry.venue)
+    try:
+        sheet = sheets.sheet_to_show(entry=entry, judge=request.user)
+    except ValidationError as error:
+        return JsonResponse({"ok": False, "errors": {"__all__": error.messages}}, status=409)
+    if not ScoreSheetForm(request.POST, sheet=sheet).is_valid():
+        return JsonResponse({"ok": False, "errors": {"__all__": [_("The draft could not be read.")]}}, status=400)
+    try:
+        sheet = sheets.open_sheet(entry=entry, judge=request.user)
+    except ValidationError as error:
+        return JsonResponse({"ok": False, "errors": {"__all__": error.messages}}, status=409)
+    return _autosave(request, sheet)
+
+
+def _autosave(request, sheet):
     form = ScoreSheetForm(request.POST, sheet=sheet)
     if not form.is_valid():
         return JsonResponse({"ok": False, "errors": {"__all__": [_("The draft could not be read.")]}}, status=400)
@@ -263,6 +295,7 @@ def panel(request, venue_pk):
         {
             "venue": venue,
             "progress": grid,
+            "states": CellState,
             "limit": progress.deviation_limit(),
             "can_sign_off": request.user.has_perm("scoring.sign_off_venue", venue),
             "is_organiser": request.user.has_perm("scoring.manage_venue", venue),

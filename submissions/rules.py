@@ -3,6 +3,7 @@
 import rules
 
 from events.models import PanelMember
+from events.rules import organises
 from portal.rules import is_approved_enterprise_user, is_enterprise_user, is_judge, is_organiser, is_recommender
 
 
@@ -17,16 +18,8 @@ def owns_entry(user, obj):
     return entry is not None and is_enterprise_user(user) and entry.enterprise_id == user.enterprise_id
 
 
-@rules.predicate
-def organises_entry(user, obj):
-    """An organiser of the edition of the entry, or of the edition itself (a superuser organises every one)."""
-    if obj is None or not is_organiser(user):
-        return False
-    if user.is_superuser:
-        return True
-    entry = _entry(obj)
-    edition_id = getattr(entry, "edition_id", None) or getattr(obj, "pk", None)
-    return user.organised_editions.filter(pk=edition_id).exists()
+# An organiser of the edition of the entry or of the entry's file: the one organiser rule, events.rules.organises.
+organises_entry = organises
 
 
 @rules.predicate

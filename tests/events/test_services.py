@@ -197,7 +197,7 @@ def new_edition(**fields):
 
 def test_create_edition_from_the_builtin_templates(organiser):
     edition = services.create_edition(
-        user=organiser, edition=new_edition(), categories=["qc", "trusted_team", "brand_story"]
+        by=organiser, edition=new_edition(), categories=["qc", "trusted_team", "brand_story"]
     )
 
     assert edition.status == Edition.Status.DRAFT
@@ -226,7 +226,7 @@ def test_create_edition_refuses_a_deadline_before_the_opening(organiser):
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
         services.create_edition(
-            user=organiser, edition=new_edition(submissions_open_at=opens, submission_deadline=deadline)
+            by=organiser, edition=new_edition(submissions_open_at=opens, submission_deadline=deadline)
         )
 
     assert message_of(excinfo) == [_("The submission deadline must come after the opening.")]
@@ -446,7 +446,7 @@ def configured(edition, organiser):
 
 def test_copy_edition_copies_the_configuration_but_not_entries(configured, organiser):
     copy = services.copy_edition(
-        edition=configured, user=organiser, name="第41次质量管理小组成果交流活动", year=2022, number=41
+        edition=configured, by=organiser, name="第41次质量管理小组成果交流活动", year=2022, number=41
     )
 
     assert copy.status == Edition.Status.DRAFT
@@ -475,7 +475,7 @@ def test_copy_edition_copies_the_configuration_but_not_entries(configured, organ
 
 def test_copy_edition_copies_the_panels_when_asked(configured, organiser):
     copy = services.copy_edition(
-        edition=configured, user=organiser, name="第41次", year=2022, number=41, include_panels=True
+        edition=configured, by=organiser, name="第41次", year=2022, number=41, include_panels=True
     )
 
     original = sorted(
@@ -488,7 +488,7 @@ def test_copy_edition_copies_the_panels_when_asked(configured, organiser):
 
 def test_copy_edition_refuses_a_name_and_year_already_taken(configured, organiser):
     with pytest.raises(ValidationError):
-        services.copy_edition(edition=configured, user=organiser, name=configured.name, year=2021, number=41)
+        services.copy_edition(edition=configured, by=organiser, name=configured.name, year=2021, number=41)
 
     assert Edition.objects.filter(name=configured.name).count() == 1
 
@@ -499,7 +499,7 @@ def test_copy_edition_moves_29_february_to_28_february(edition, organiser):
     edition.year = 2024
     edition.save()
 
-    copy = services.copy_edition(edition=edition, user=organiser, name="下一届", year=2025, number=41)
+    copy = services.copy_edition(edition=edition, by=organiser, name="下一届", year=2025, number=41)
 
     assert (copy.starts_on, copy.ends_on) == (date(2025, 2, 28), date(2025, 3, 1))
 
@@ -517,7 +517,7 @@ def test_change_status_opens_a_ready_edition_and_logs_it(organiser):
     edition = draft_edition(organiser)
     services.add_category_from_template(edition=edition, key="qc")
 
-    services.change_status(edition=edition, to=Edition.Status.OPEN, user=organiser)
+    services.change_status(edition=edition, to=Edition.Status.OPEN, by=organiser)
 
     edition.refresh_from_db()
     assert edition.status == Edition.Status.OPEN
@@ -530,7 +530,7 @@ def test_change_status_refuses_to_open_without_categories(organiser):
     edition = draft_edition(organiser, submissions_open_at=None)
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
-        services.change_status(edition=edition, to=Edition.Status.OPEN, user=organiser)
+        services.change_status(edition=edition, to=Edition.Status.OPEN, by=organiser)
 
     assert message_of(excinfo) == [
         _("Add at least one category."),
@@ -544,7 +544,7 @@ def test_change_status_refuses_to_skip_a_step(organiser):
     edition = draft_edition(organiser)
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
-        services.change_status(edition=edition, to=Edition.Status.JUDGING, user=organiser)
+        services.change_status(edition=edition, to=Edition.Status.JUDGING, by=organiser)
 
     assert message_of(excinfo) == [
         _("An edition cannot go from “%(from)s” to “%(to)s”.") % {"from": _("Draft"), "to": _("Judging")}
@@ -556,7 +556,7 @@ def test_change_status_refuses_judging_before_venues_exist(edition, organiser, c
     edition.save()
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
-        services.change_status(edition=edition, to=Edition.Status.JUDGING, user=organiser)
+        services.change_status(edition=edition, to=Edition.Status.JUDGING, by=organiser)
 
     assert message_of(excinfo) == [
         _("Add the venues (分会场) and their panels."),
@@ -570,7 +570,7 @@ def test_change_status_refuses_judging_before_panels_exist(edition, organiser, v
     services.set_panel(venue=venue, judges=factories.JudgeFactory.create_batch(2))
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
-        services.change_status(edition=edition, to=Edition.Status.JUDGING, user=organiser)
+        services.change_status(edition=edition, to=Edition.Status.JUDGING, by=organiser)
 
     assert message_of(excinfo) == [
         _("The panel of %(venue)s needs at least %(count)s judges.") % {"venue": "第1分会场", "count": 3},
@@ -584,7 +584,7 @@ def test_change_status_starts_judging_with_full_panels(edition, organiser, venue
     judges = factories.JudgeFactory.create_batch(3)
     services.set_panel(venue=venue, judges=judges, leader=judges[0])
 
-    services.change_status(edition=edition, to=Edition.Status.JUDGING, user=organiser)
+    services.change_status(edition=edition, to=Edition.Status.JUDGING, by=organiser)
 
     edition.refresh_from_db()
     assert edition.status == Edition.Status.JUDGING
@@ -597,7 +597,7 @@ def test_change_status_never_publishes_even_with_computed_results(edition, organ
     factories.ResultFactory(entry=factories.EntryFactory(category=category))
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
-        services.change_status(edition=edition, to=Edition.Status.PUBLISHED, user=organiser)
+        services.change_status(edition=edition, to=Edition.Status.PUBLISHED, by=organiser)
 
     assert message_of(excinfo) == ["An edition cannot go from “Judging” to “Results published”."]
     assert (Edition.objects.get(pk=edition.pk).status, EditionStatusChange.objects.count()) == ("judging", 0)
@@ -624,7 +624,7 @@ def test_change_status_refuses_a_user_who_does_not_organise_the_edition(request,
     user = request.getfixturevalue(who)
 
     with pytest.raises(PermissionDenied):
-        services.change_status(edition=edition, to=Edition.Status.CLOSED, user=user)
+        services.change_status(edition=edition, to=Edition.Status.CLOSED, by=user)
 
     assert Edition.objects.get(pk=edition.pk).status == Edition.Status.OPEN
 
@@ -632,6 +632,6 @@ def test_change_status_refuses_a_user_who_does_not_organise_the_edition(request,
 def test_change_status_lets_a_superuser_change_any_edition(edition):
     admin = factories.OrganiserFactory(is_superuser=True)
 
-    services.change_status(edition=edition, to=Edition.Status.CLOSED, user=admin)
+    services.change_status(edition=edition, to=Edition.Status.CLOSED, by=admin)
 
     assert Edition.objects.get(pk=edition.pk).status == Edition.Status.CLOSED

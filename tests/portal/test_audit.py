@@ -71,7 +71,7 @@ def test_the_trail_tells_who_changed_a_score_the_results_a_grade_rule_and_a_publ
     event_services.save_category(
         category=judged["category"],
         grades=[{"position": 1, "name": "标杆", "rule": "share", "value": D("0.4"), "floor": D("80")}],
-        user=organiser,
+        by=organiser,
         reason="组委会决定",
     )
     computation.execute_run(run=computation.start_run(edition=edition, user=organiser))
@@ -135,7 +135,7 @@ def test_saving_a_category_without_a_change_records_nothing(judged, organiser):
     event_services.save_category(
         category=category,
         grades=[{"position": 1, "name": "标杆", "rule": "share", "value": D("0.5"), "floor": None}],
-        user=organiser,
+        by=organiser,
     )
     assert not AuditEvent.objects.exists()
 

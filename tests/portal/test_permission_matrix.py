@@ -51,6 +51,7 @@ ARGUMENTS = {
     "public:entry_report": {"entry_id": "published_entry"},
     "scoring:assign": {"category_pk": "category"},
     "scoring:autosave": {"sheet_pk": "sheet"},
+    "scoring:autosave_entry": {"entry_pk": "entry"},
     "results:award_list_download": {"pk": "award_list"},
     "results:award_list_request": {"edition_pk": "edition"},
     "results:category": {"category_pk": "category"},
@@ -207,6 +208,10 @@ EXPECTED = {
     "scoring:autosave": {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 404   404   404   404   400   404   404   404",
+    },
+    "scoring:autosave_entry": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   400   400   403   403",
     },
     "results:award_list_download": {
         "GET":  "404   404   404   404   404   404   404   404   200",

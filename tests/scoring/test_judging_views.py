@@ -90,14 +90,15 @@ def test_score_page_shows_the_running_order_the_form_and_the_report(client_for):
     response = client_for(setup.judges[1]).get(reverse("scoring:score_entry", args=[setup.venue.pk, entry.pk]))
     assert response.status_code == 200
     body = response.content.decode()
-    assert body.count('data-state="missing"') == 2
-    assert body.count('data-state="draft"') == 1
+    assert body.count('data-state="missing"') == 3
+    assert body.count('data-state="draft"') == 0
     assert 'aria-current="true"' in body
     for criterion in setup.criteria:
         assert f'name="c{criterion.pk}"' in body
         assert f'data-max="{criterion.max_points}"' in body
     assert reverse("submissions:file_download", args=[stored.pk]) in body
-    assert ScoreSheet.objects.get().status == ScoreSheet.Status.DRAFT
+    assert reverse("scoring:autosave_entry", args=[entry.pk]) in body
+    assert ScoreSheet.objects.count() == 0  # looking at the page writes nothing
 
 
 def test_score_entry_of_another_venue_is_not_found(client_for):
