@@ -76,10 +76,6 @@ RUBRIC_TEMPLATES = {
 }
 
 
-def template_total(key: str) -> Decimal:
-    return sum((Decimal(maximum) for _name, maximum, _tb in RUBRIC_TEMPLATES[key]["criteria"]), Decimal("0"))
-
-
 # The standard set-up of an edition (DOMAIN.md section 1): the three categories with their rubric templates and
 # the benchmark (标杆) shares of the 2021 exchange. key -> fields of the category, "rubrics": (rubric, innovation).
 CATEGORY_TEMPLATES = {

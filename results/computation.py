@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from events.models import Category, Criterion, PanelMember
 from results import engine
-from results.models import Result, ResultRun
+from results.models import ExclusionReason, Result, ResultRun
 from scoring.models import CriterionScore, Recusal, ScoreSheet
 from submissions.models import Entry
 
@@ -80,13 +80,15 @@ def submitted_sheets(categories, entry_ids=None):
 
 
 def exclusion_reason(on_panel: bool, recused: bool, right_rubric: bool) -> str:
-    """Why a submitted sheet is not counted ("" when it is), as the protocol says it."""
+    """Why a submitted sheet is not counted ("" when it is), as the protocol says it. The rule that counts a sheet
+    (DOMAIN.md section 5); _counted_totals applies the same rule in SQL, where the protocol needs the reason of
+    each sheet left out and the computation only the sheets counted."""
     if not on_panel:
-        return "not_on_panel"
+        return ExclusionReason.NOT_ON_PANEL.value
     if recused:
-        return "recused"
+        return ExclusionReason.RECUSED.value
     if not right_rubric:
-        return "other_rubric"
+        return ExclusionReason.OTHER_RUBRIC.value
     return ""
 
 

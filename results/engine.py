@@ -1,6 +1,6 @@
 """The results engine of DOMAIN.md section 5: pure computation on Decimal, no database.
 
-The database side (loading sheets, storing results) lives in scoring/results.py; this module takes plain
+The database side (loading sheets, storing results) lives in results/computation.py; this module takes plain
 inputs and returns plain outputs so that every rule can be checked by hand in a test.
 
 Exactness: points have one decimal place, so sums are exact in Decimal; averages go through Fraction and are
@@ -23,6 +23,8 @@ TRIM_FROM = 5  # trimmed_mean drops one highest and one lowest from this many sh
 SHARE = "share"
 TOP_N = "top_n"
 THRESHOLD = "threshold"
+
+BELOW_MIN_SHEETS = "below_min_sheets"  # the protocol's flag (results.models.ProtocolFlag)
 
 SCOPE_VENUE = "venue"
 SCOPE_CATEGORY = "category"
@@ -243,7 +245,7 @@ def score_entry(entry: EntryInput, rules: CategoryRules, tie_count: int) -> Entr
         "exact": _fraction_str(exact) if exact is not None else None,
         "final_score": str(final) if final is not None else None,
         "tie_breaks": tie_protocol,
-        "flags": [] if ranked else ["below_min_sheets"],
+        "flags": [] if ranked else [BELOW_MIN_SHEETS],
     }
     return EntryResult(
         entry_id=entry.entry_id,

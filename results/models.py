@@ -2,15 +2,38 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from results import engine
+
+
+class JobStatus(models.TextChoices):
+    """Where a job of the worker stands (a results run, an award list)."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ExclusionReason(models.TextChoices):
+    """Why a submitted sheet is not counted, as a protocol says it (DOMAIN.md section 5)."""
+
+    NOT_ON_PANEL = "not_on_panel", _("not on the venue's panel")
+    RECUSED = "recused", _("recused")
+    OTHER_RUBRIC = "other_rubric", _("scored on another rubric")
+
+
+class ProtocolFlag(models.TextChoices):
+    """A protocol's flags: the entry has too few counted sheets to be ranked (set by the engine), or the sheets
+    changed since the computation so that its score or counted sheets differ (set by results.protocols)."""
+
+    BELOW_MIN_SHEETS = engine.BELOW_MIN_SHEETS, _("not ranked")
+    CHANGED = "changed", _("The score sheets changed after this result was computed: compute the results again.")
+
 
 class ResultRun(models.Model):
     """One computation of an edition's results, started by an organiser or by a venue's sign-off."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+    Status = JobStatus
 
     edition = models.ForeignKey(
         "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="result_runs"
@@ -178,11 +201,7 @@ class AwardList(models.Model):
         XLSX = "xlsx", _("Excel workbook (.xlsx)")
         CSV = "csv", _("CSV (.csv)")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+    Status = JobStatus
 
     edition = models.ForeignKey(
         "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="award_lists"

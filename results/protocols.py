@@ -26,7 +26,7 @@ from results.computation import (
     rubric_tie_criteria,
     submitted_sheets,
 )
-from results.models import Result
+from results.models import ProtocolFlag, Result
 from scoring.models import Recusal, ScoreSheet
 
 ZERO = Decimal(0)
@@ -177,6 +177,6 @@ def protocols(results, *, fingerprint: str = "", every_result: bool = False) -> 
                     }
                 )
                 if (computed.final_score, computed.counted_sheets) != (result.final_score, result.counted_sheets):
-                    protocol["flags"] = [*protocol["flags"], "changed"]
+                    protocol["flags"] = [*protocol["flags"], ProtocolFlag.CHANGED.value]
                 built[entry.entry_id] = protocol
     return built

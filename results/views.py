@@ -21,16 +21,12 @@ from events.rules import organises
 from portal.models import User
 from results import award_lists as exports
 from results import engine, runs
-from results.models import AwardList, Publication, Result, ResultRun
+from results.models import AwardList, ExclusionReason, ProtocolFlag, Publication, Result, ResultRun
 from results.protocols import protocols
 from results.publication import publish_results, unsigned_venues
 from scoring.rules import leads_panel
 
-EXCLUSION_REASONS = {
-    "recused": gettext_lazy("recused"),
-    "not_on_panel": gettext_lazy("not on the venue's panel"),
-    "other_rubric": gettext_lazy("scored on another rubric"),
-}
+EXCLUSION_REASONS = dict(ExclusionReason.choices)
 CATEGORY_PAGE_SIZE = 100
 AGGREGATION_LABELS = dict(Category.Aggregation.choices)
 ACTIVE = (ResultRun.Status.QUEUED, ResultRun.Status.RUNNING)
@@ -174,7 +170,7 @@ def status(request, edition_pk):
 @require_POST
 def compute(request, edition_pk):
     edition = _organised_edition(request, edition_pk)
-    run = runs.start_run(edition=edition, user=request.user)
+    run = runs.start_run(edition=edition, by=request.user)
     messages.success(request, _("The computation of the results is queued (run %(run)s).") % {"run": run.pk})
     return redirect("results:dashboard", edition.pk)
 
@@ -279,8 +275,8 @@ def _rows(result_list, built, names):
                 "tie_breaks": protocol.get("tie_breaks", []),
                 "protocol": protocol,
                 "aggregation": AGGREGATION_LABELS.get(protocol.get("aggregation"), ""),
-                "below_minimum": "below_min_sheets" in protocol.get("flags", []),
-                "changed": "changed" in protocol.get("flags", []),
+                "below_minimum": ProtocolFlag.BELOW_MIN_SHEETS in protocol.get("flags", []),
+                "changed": ProtocolFlag.CHANGED in protocol.get("flags", []),
             }
         )
     return rows

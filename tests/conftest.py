@@ -107,12 +107,6 @@ def _test_database_left_alone_at_the_end(django_db_setup, django_db_blocker):
             )
 
 
-def redis_url() -> str:
-    return (
-        os.environ.get("CELERY_BROKER_URL", "") if os.environ.get("CELERY_BROKER_URL", "").startswith("redis") else ""
-    )
-
-
 # --- browser tests -----------------------------------------------------------------------------
 
 
