@@ -8,7 +8,6 @@ merges them, newest first, for the organiser's page and its Excel/CSV export.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from events.models import AuditEvent, Edition
+from portal.spreadsheets import csv_bytes, text_cell
 from scoring.models import SheetAudit
 
 Action = AuditEvent.Action
@@ -127,14 +127,6 @@ def trail(edition) -> list[Row]:
 
 # --- export ---------------------------------------------------------------------------------------
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: str) -> str:
-    """Text that a spreadsheet never runs as a formula (a leading apostrophe keeps it text)."""
-    value = str(value)
-    return "'" + value if value.startswith(FORMULA_START) else value
-
 
 def _columns() -> list[str]:
     return [_("When"), _("Kind"), _("Action"), _("What"), _("Who"), _("Change"), _("Reason")]
@@ -147,12 +139,7 @@ def _values(row: Row) -> list[str]:
 
 def export_csv(rows: list[Row]) -> bytes:
     """The trail as CSV in UTF-8 with a byte-order mark, so Excel opens it."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_columns())
-    for row in rows:
-        writer.writerow([safe_cell(value) for value in _values(row)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(_columns(), (_values(row) for row in rows))
 
 
 def export_xlsx(rows: list[Row]) -> bytes:
@@ -160,9 +147,9 @@ def export_xlsx(rows: list[Row]) -> bytes:
     sheet = workbook.create_sheet(_("Audit"))
     for column, width in zip("ABCDEFG", (20, 10, 24, 36, 36, 60, 40), strict=True):
         sheet.column_dimensions[column].width = width
-    sheet.append(_columns())
+    sheet.append([str(name) for name in _columns()])
     for row in rows:
-        sheet.append([safe_cell(value) for value in _values(row)])
+        sheet.append([text_cell(sheet, value) for value in _values(row)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -7,13 +7,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from events.models import Edition
+from portal.spreadsheets import CSV_MIME, XLSX_MIME
 from results import audit
 
 KINDS = ("score", "results", "rules", "publication", "status")
-EXPORTS = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+EXPORTS = {"xlsx": XLSX_MIME, "csv": CSV_MIME}
 
 
 def _edition(request, pk) -> Edition:

@@ -8,14 +8,7 @@ from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-
-def _text_cell(sheet, value) -> WriteOnlyCell:
-    """A cell whose text stays text: openpyxl stores a string starting with "=" as a formula, so a title such
-    as '=HYPERLINK("http://evil", "x")' would run in the organiser's Excel."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    return cell
+from portal.spreadsheets import text_cell
 
 
 def entries_workbook(entries) -> bytes:
@@ -63,7 +56,7 @@ def entries_workbook(entries) -> bytes:
             str(entry.get_status_display()),
             submitted,
         ]
-        sheet.append([_text_cell(sheet, value) for value in row])
+        sheet.append([text_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

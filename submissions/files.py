@@ -11,24 +11,19 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from portal import spreadsheets
+from portal.spreadsheets import XLSX_MIME, check_upload_size, check_zip
+
 PDF = "application/pdf"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_MIME
 MP4 = "video/mp4"
 EXTENSIONS = {PDF: "pdf", PPTX: "pptx", XLSX: "xlsx", MP4: "mp4"}
-
-# A zip (PPTX, XLSX) whose table of contents promises more than this is refused unread (a zip bomb).
-ZIP_MAX_ENTRIES = 10_000
-ZIP_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
-# ...and so is a zip that unpacks to more than ZIP_MAX_RATIO times its own size once past ZIP_RATIO_FREE:
-# documents' XML packs about ten to one and their pictures not at all, a bomb of zeros a thousand to one.
-ZIP_MAX_RATIO = 100
-ZIP_RATIO_FREE = 64 * 1024 * 1024
 ORIGINAL_NAME_MAX = 255
+max_upload_bytes = spreadsheets.max_upload_bytes  # the upload form shows the limit
 
 
 @dataclass(frozen=True)
@@ -38,10 +33,6 @@ class CheckedFile:
     size: int
     sha256: str
     original_name: str
-
-
-def max_upload_bytes() -> int:
-    return settings.UPLOAD_MAX_MB * 1024 * 1024
 
 
 def clean_original_name(name: str) -> str:
@@ -72,15 +63,13 @@ def _head(upload, count: int) -> bytes:
 
 
 def _zip_names(upload) -> set[str] | None:
-    """The member names of a zip after checking its declared sizes, or None when it is not a zip."""
+    """The member names of a zip after checking its declared sizes (portal.spreadsheets.check_zip), or None when
+    it is not a zip."""
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
             members = archive.infolist()
-            declared = sum(member.file_size for member in members)
-            ratio_limit = max(ZIP_RATIO_FREE, ZIP_MAX_RATIO * (getattr(upload, "size", 0) or 0))
-            if len(members) > ZIP_MAX_ENTRIES or declared > min(ZIP_MAX_UNCOMPRESSED, ratio_limit):
-                raise ValidationError(_("This file unpacks to far more data than a document holds; it is refused."))
+            check_zip(archive, size=getattr(upload, "size", 0) or 0)
             # Unpack every member within the sizes just checked: one that holds more than it declares
             # (a bomb that lies in its table of contents) fails its checksum and the file is not a zip.
             if archive.testzip() is not None:
@@ -121,14 +110,7 @@ def sha256_of(upload) -> str:
 
 def check_upload(upload, *, allowed: tuple[str, ...]) -> CheckedFile:
     """Validate an uploaded file; raise ValidationError with a message a person can act on."""
-    size = upload.size
-    if not size:
-        raise ValidationError(_("The file is empty (0 bytes). Please choose the right file."))
-    if size > max_upload_bytes():
-        raise ValidationError(
-            _("The file is %(size)s MB; the limit is %(limit)s MB.")
-            % {"size": f"{size / 1024 / 1024:.1f}", "limit": settings.UPLOAD_MAX_MB}
-        )
+    size = check_upload_size(upload)
     content_type = sniff(upload)
     if content_type not in allowed:
         names = "、".join(EXTENSIONS[kind].upper() for kind in allowed)

@@ -9,12 +9,10 @@ file create nothing new.
 import io
 import logging
 import re
-import zipfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import openpyxl
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count
@@ -25,6 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from events.models import Category
+from portal import spreadsheets
+from portal.spreadsheets import ImportReport
 from submissions import files
 from submissions.models import Enterprise, Entry, EntryTransition, Member, RecommendingUnit
 from submissions.validators import normalise_credit_code, validate_credit_code
@@ -55,9 +55,6 @@ logger = logging.getLogger(__name__)
 MEMBER_SEPARATORS = re.compile(r"[、,，;；\n]+")
 MAX_ROWS = 10_000
 MAX_MEMBERS = 50
-SHEET_MAX_BYTES = 200 * 1024 * 1024  # the XML of 10,000 full rows is a few MB
-HEADER_SEARCH_ROWS = 10
-MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
 @dataclass
@@ -72,19 +69,6 @@ class PlannedEntry:
     presenter: str
     recommending_unit_id: int | None
     members: list[str]
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0
-    valid: list[PlannedEntry] = field(default_factory=list)
-    errors: list[tuple[int, list[str]]] = field(default_factory=list)
-    existing: int = 0
-    created: int = 0
-
-    @property
-    def imported(self) -> bool:
-        return self.created > 0
 
 
 # --- template ------------------------------------------------------------------------------------
@@ -128,97 +112,12 @@ def template_workbook(*, edition=None) -> bytes:
     return buffer.getvalue()
 
 
-# --- reading -------------------------------------------------------------------------------------
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(str(value).split())
-
-
-def _merged_ranges(upload, worksheet) -> list[str]:
-    """The merged cell ranges of the sheet. Read-only worksheets do not load them, so read the sheet's XML."""
-    upload.seek(0)
-    with zipfile.ZipFile(upload) as archive:
-        path = worksheet._worksheet_path  # openpyxl 3.1 (pinned): where the sheet lives in the zip
-        if archive.getinfo(path).file_size > SHEET_MAX_BYTES:
-            raise ValidationError(
-                _("The sheet holds far more data than a list of %(max)s rows; split it into several files.")
-                % {"max": MAX_ROWS}
-            )
-        xml = archive.read(path)
-    upload.seek(0)
-    ranges = []
-    for first_col, first_row, last_col, last_row in MERGE_CELL.findall(xml):
-        if last_col:
-            ranges.append(f"{first_col.decode()}{first_row.decode()}:{last_col.decode()}{last_row.decode()}")
-    return ranges
+# --- reading ---------------------------------------------------------------------------------------------
 
 
 def read_rows(upload) -> list[tuple[int, dict]]:
     """The data rows of the list as (row number in the sheet, {column: text}); ValidationError for a bad file."""
-    if not upload.size:
-        raise ValidationError(_("The file is empty (0 bytes). Please choose the right file."))
-    if upload.size > files.max_upload_bytes():
-        raise ValidationError(
-            _("The file is %(size)s MB; the limit is %(limit)s MB.")
-            % {"size": f"{upload.size / 1024 / 1024:.1f}", "limit": settings.UPLOAD_MAX_MB}
-        )
-    if files.sniff(upload) != files.XLSX:
-        raise ValidationError(
-            _("This file is not an Excel workbook (.xlsx). Download the template, fill it in and upload it again.")
-        )
-    try:
-        workbook = openpyxl.load_workbook(upload, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on a damaged file
-        raise ValidationError(_("This Excel file cannot be read; it may be damaged. Save it again as .xlsx."))
-    try:
-        worksheet = workbook.worksheets[0]
-        merged = _merged_ranges(upload, worksheet)
-        if merged:
-            raise ValidationError(
-                _("The sheet has merged cells (%(ranges)s). Unmerge them and fill in every cell, then upload again.")
-                % {"ranges": "、".join(merged[:10])}
-            )
-        header, header_row, rows, seen = None, 0, [], 0
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            cells = [_text(value) for value in values]
-            if header is None:
-                if "课题名称" in cells:
-                    header, header_row = [cell.replace(" ", "").strip("*") for cell in cells], number
-                elif number >= HEADER_SEARCH_ROWS:
-                    break
-                continue
-            seen += 1
-            if not any(cells):
-                if seen > MAX_ROWS * 2:
-                    break
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise ValidationError(
-                    _("The list has more than %(max)s rows. Split it into several files of at most %(max)s rows.")
-                    % {"max": MAX_ROWS}
-                )
-            rows.append((number, dict(zip(header, cells, strict=False))))
-    finally:
-        workbook.close()
-    if header is None:
-        raise ValidationError(
-            _("No header row found: the first rows must hold the column names (%(columns)s).")
-            % {"columns": "、".join(COLUMNS)}
-        )
-    missing = [column for column in COLUMNS if column not in header]
-    if missing:
-        raise ValidationError(
-            _("Columns missing in row %(row)s: %(columns)s. Use the template.")
-            % {"row": header_row, "columns": "、".join(missing)}
-        )
-    if not rows:
-        raise ValidationError(_("The list has no rows below its header."))
-    return rows
+    return spreadsheets.read_table(upload, columns=COLUMNS, max_rows=MAX_ROWS).rows
 
 
 # --- checking ------------------------------------------------------------------------------------

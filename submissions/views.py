@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from events.models import Category, Edition
+from portal.spreadsheets import XLSX_MIME
 from submissions import exports, files, imports, services
 from submissions.forms import (
     KINDS_WITH_MEMBERS,
@@ -30,8 +31,6 @@ from submissions.forms import (
     ReviewForm,
 )
 from submissions.models import Enterprise, Entry, EntryFile
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _error_text(error: ValidationError) -> str:
@@ -384,7 +383,7 @@ def review_list(request):
 @permission_required("submissions.review_list", raise_exception=True)
 def review_export(request):
     _form, entries = _filtered_entries(request)
-    response = HttpResponse(exports.entries_workbook(entries), content_type=XLSX)
+    response = HttpResponse(exports.entries_workbook(entries), content_type=XLSX_MIME)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="entries-{stamp}.xlsx"'
     return response
@@ -552,6 +551,6 @@ def recommendation_template(request):
     edition = None
     if request.GET.get("edition", "").isdigit():
         edition = _import_editions(request.user).filter(pk=request.GET["edition"]).first()
-    response = HttpResponse(imports.template_workbook(edition=edition), content_type=XLSX)
+    response = HttpResponse(imports.template_workbook(edition=edition), content_type=XLSX_MIME)
     response["Content-Disposition"] = 'attachment; filename="recommendation-list-template.xlsx"'
     return response

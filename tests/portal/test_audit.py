@@ -247,7 +247,9 @@ def test_the_export_has_the_same_rows_as_the_page_and_never_a_formula(client_for
     assert '\'=HYPERLINK("http://evil.example","点击")' in reasons
     workbook = openpyxl.load_workbook(io.BytesIO(xlsx_response.content))
     cells = [[cell.value or "" for cell in row] for row in workbook.active.iter_rows()]
-    assert cells == lines
+    # The same text, but for the CSV's apostrophe: the workbook stores it as a text cell instead.
+    assert cells == [[cell.removeprefix("'") for cell in line] for line in lines]
+    assert '=HYPERLINK("http://evil.example","点击")' in [row[6] for row in cells]
     assert all(cell.data_type != "f" for row in workbook.active.iter_rows() for cell in row)
 
 

@@ -572,7 +572,7 @@ def test_paper_sheet_workbook_that_unpacks_to_far_more_than_a_list_is_refused(cl
     response = _import_paper_sheets(client, organiser, bomb)
     assert response.status_code == 400
     assert response.context["form"].errors["file"] == [
-        "This workbook unpacks to far more data than a list of score sheets holds; it is refused."
+        "This file unpacks to far more data than a document holds; it is refused."
     ]
 
 
@@ -583,7 +583,7 @@ def test_paper_sheet_workbook_with_too_many_rows_is_refused(client, organiser):
     response = _import_paper_sheets(client, organiser, _paper_workbook(rows))
     assert response.status_code == 400
     assert response.context["form"].errors["file"] == [
-        f"The file has more than {paper_sheets.MAX_ROWS} rows; split it into several files."
+        "The list has more than 20000 rows. Split it into several files of at most 20000 rows."
     ]
 
 

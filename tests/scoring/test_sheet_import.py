@@ -79,12 +79,12 @@ def test_import_reports_every_bad_row_and_saves_nothing():
     ]
     with translation.override("en"):
         report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), organiser=setup.organiser)
-    assert [number for number, _message in report.errors] == [3, 4, 5, 6, 6, 6, 7, 8, 9, 10, 11]
-    messages = dict(report.errors)
+    assert [number for number, _message in report.messages] == [3, 4, 5, 6, 6, 6, 7, 8, 9, 10, 11]
+    messages = dict(report.messages)
     assert messages[3] == f"{other_edition.judges[0].email} is not a judge of this edition."
     assert messages[4] == f"Entry {other_venue.entries[0].code} is not heard in {setup.venue.name}."
     assert messages[5] == "选题: At most 15 points."
-    assert [m for n, m in report.errors if n == 6] == [
+    assert [m for n, m in report.messages if n == 6] == [
         "选题: Use at most one decimal place, e.g. 17.5.",
         "原因分析: Points cannot be negative.",
         "对策与实施: Enter a number, e.g. 17.5.",

@@ -3,6 +3,7 @@ import hashlib
 import pytest
 from django.core.exceptions import ValidationError
 
+from portal import spreadsheets
 from submissions import files
 from tests.submissions.conftest import EXE_BYTES, PDF_BYTES, pptx_bytes, upload
 
@@ -51,7 +52,7 @@ def test_check_upload_refuses_a_pptx_where_only_pdf_is_allowed():
 
 
 def test_check_upload_refuses_a_zip_bomb_by_its_declared_size(monkeypatch):
-    monkeypatch.setattr(files, "ZIP_MAX_UNCOMPRESSED", 1000)
+    monkeypatch.setattr(spreadsheets, "ZIP_MAX_UNCOMPRESSED", 1000)
     data = pptx_bytes(extra={"ppt/media/huge.bin": b"\x00" * 5000})
     with pytest.raises(ValidationError) as error:
         files.check_upload(upload("slides.pptx", data), allowed=(files.PPTX,))
@@ -59,7 +60,7 @@ def test_check_upload_refuses_a_zip_bomb_by_its_declared_size(monkeypatch):
 
 
 def test_check_upload_refuses_a_zip_with_too_many_entries(monkeypatch):
-    monkeypatch.setattr(files, "ZIP_MAX_ENTRIES", 5)
+    monkeypatch.setattr(spreadsheets, "ZIP_MAX_ENTRIES", 5)
     data = pptx_bytes(extra={f"ppt/slides/slide{n}.xml": "<s/>" for n in range(5)})
     with pytest.raises(ValidationError):
         files.check_upload(upload("slides.pptx", data), allowed=(files.PPTX,))

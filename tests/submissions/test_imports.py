@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from portal import spreadsheets
 from submissions import imports
 from submissions.models import Enterprise, Entry, EntryTransition, Member
 from submissions.validators import example_credit_code
@@ -317,12 +318,10 @@ def test_an_organiser_without_editions_cannot_upload(client_for, db):
 
 
 def test_import_refuses_a_sheet_far_larger_than_a_list(qc, edition, organiser, enterprise_a, monkeypatch):
-    monkeypatch.setattr(imports, "SHEET_MAX_BYTES", 1000)
+    monkeypatch.setattr(spreadsheets, "ZIP_MAX_MEMBER", 1000)
     with pytest.raises(ValidationError) as error:
         run(workbook_file(_many([enterprise_a], 20)), edition, organiser)
-    assert error.value.messages == [
-        "The sheet holds far more data than a list of 10000 rows; split it into several files."
-    ]
+    assert error.value.messages == ["This file unpacks to far more data than a document holds; it is refused."]
 
 
 def test_a_recommending_unit_sees_the_entries_it_recommended(client_for, recommender, qc):
