@@ -6,7 +6,6 @@ like the public pages and cleared on (re)publication.
 """
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -14,8 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from portal.compression import PreparedBody, prepared_response
+from public import cache as page_cache
 from public import queries as public
-from public.queries import CACHE_SECONDS, ResultFilterForm, cache_key, published_editions, published_rows, request_path
+from public.cache import CACHE_SECONDS, cache_key, request_path
+from public.forms import ResultFilterForm
+from public.queries import published_editions, published_rows
 
 
 def _json(request, data, status=200):
@@ -24,29 +26,24 @@ def _json(request, data, status=200):
     return response
 
 
-def _error(request, message, status):
-    return _json(request, {"error": str(message)}, status=status)
-
-
 def _cached(request, build):
     """build() returns (data, status); successful answers are cached per URL and language."""
     # Answers hold absolute links, so the scheme and host are part of the key.
-    # (kind "api-body": entries of the former kind "api" held data, not encoded answers)
     key = cache_key("api-body", request.build_absolute_uri("/") + request_path(request))
     # The encoded answer is cached, not the data: encoding 50 to 200 rows again cost more than the lookup. This
     # process keeps it compressed as well, once, for the clients that take gzip (portal.compression).
     prepared_key = f"{key}:prepared"
-    body = public.cached_local(prepared_key)
+    body = page_cache.cached_local(prepared_key)
     if body is None:
-        content = public.cached(key)
+        content = page_cache.cached(key)
         if content is None:
             data, status = build()
             if status != 200:
                 return _json(request, data, status=status)
             content = _json(request, data).content
-            public.cache_store(key, content, CACHE_SECONDS)
+            page_cache.cache_store(key, content, CACHE_SECONDS)
         body = PreparedBody([content])
-        public.keep_local(prepared_key, body)
+        page_cache.keep_local(prepared_key, body)
     response = prepared_response(request, body, content_type="application/json")
     response["Access-Control-Allow-Origin"] = "*"
     return response
@@ -138,13 +135,7 @@ def index(request):
 @require_safe
 def editions(request):
     def build():
-        counts = {
-            line["edition_id"]: line
-            for line in published_rows()
-            .values("edition_id")
-            .annotate(entries=Count("id"), graded=Count("id", filter=~Q(grade="")))
-            .order_by()
-        }
+        counts = public.edition_counts()
         data = [
             {
                 "id": edition.pk,
@@ -251,12 +242,7 @@ def result(request, entry_id: int):
 @require_safe
 def enterprise(request, pk: int):
     def build():
-        rows = list(
-            published_rows()
-            .filter(enterprise_id=pk)
-            .select_related("edition", "category")
-            .order_by("-edition__year", "-edition__number", "category__position", "rank", "code")
-        )
+        rows = public.enterprise_rows(pk)
         if not rows:
             return {"error": _("This enterprise has no published result.")}, 404
         return {

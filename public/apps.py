@@ -7,4 +7,4 @@ class PublicConfig(AppConfig):
 
     def ready(self):
         # Connects the signals that clear the public pages' cache when a publication changes.
-        from public import queries, tasks  # noqa: F401
+        from public import cache, tasks  # noqa: F401

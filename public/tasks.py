@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from public.queries import catch_up_with_publications
+from public.cache import catch_up_with_publications
 
 
 @shared_task(name="public.catch_up_cache")

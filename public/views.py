@@ -1,16 +1,12 @@
 """The public portal: published results, entries, enterprises, editions, statistics, award lists.
 
 Anyone may read these pages; they show only what `public.queries.published_rows()` returns. Each page's
-content is rendered once per URL and language and cached (see `public.queries`); the surrounding layout,
+content is rendered once per URL and language and cached (see `public.cache`); the surrounding layout,
 which differs per visitor (navigation, log-in state), is rendered on every request.
 """
 
-import io
-
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -21,19 +17,21 @@ from django.views.decorators.http import require_safe
 
 from events.models import Edition
 from portal.compression import PreparedBody, prepared_response
+from portal.spreadsheets import CSV_MIME, XLSX_MIME
+from public import cache as page_cache
 from public import queries as public
-from public.queries import CACHE_SECONDS, ResultFilterForm, cache_key, published_editions, published_rows, request_path
-from results import award_lists as exports
-from results.models import AwardList, Publication
+from public.cache import CACHE_SECONDS, cache_key, remembered, request_path
+from public.forms import ResultFilterForm
+from public.queries import published_editions, published_rows
+from results import award_lists
 
 CSRF_PLACEHOLDER = "csrf-token-of-this-request"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _cached_page(request, *, template: str, build):
     """Render the page body with build()'s context, cached per URL and language; build may raise Http404."""
     key = cache_key("page", request_path(request))
-    page = public.cached(key)
+    page = page_cache.cached(key)
     if page is None:
         context = build()
         page = {
@@ -42,7 +40,7 @@ def _cached_page(request, *, template: str, build):
             "charts": bool(context.get("charts")),
             "body": render_to_string(template, context),
         }
-        public.cache_store(key, page, CACHE_SECONDS)
+        page_cache.cache_store(key, page, CACHE_SECONDS)
     if request.user.is_authenticated or len(messages.get_messages(request)):
         return render(request, "public/page.html", page)
     # A visitor who is not logged in and has no message gets the same whole page as every other such visitor,
@@ -51,14 +49,14 @@ def _cached_page(request, *, template: str, build):
     # It is kept encoded, split around the token, and compressed once for the clients that take gzip: encoding
     # and compressing a large page on every request cost more than the bare request (portal.compression).
     whole_key = f"{key}:anonymous"
-    body = public.cached_local(whole_key)
+    body = page_cache.cached_local(whole_key)
     if body is None:
         # Served to every such visitor: the language form returns them to the page's own address, not to this
         # visitor's with parameters the page ignores (and that may be theirs alone).
         context = {**page, "csrf_token": CSRF_PLACEHOLDER, "language_next": request_path(request)}
         html = render(request, "public/page.html", context).content
         body = PreparedBody(html.split(CSRF_PLACEHOLDER.encode()))
-        public.keep_local(whole_key, body)
+        page_cache.keep_local(whole_key, body)
     return prepared_response(request, body, token=get_token(request).encode())
 
 
@@ -138,24 +136,11 @@ def entry_report(request, entry_id: int):
 @require_safe
 def enterprise_detail(request, pk: int):
     def build():
-        rows = list(
-            published_rows()
-            .filter(enterprise_id=pk)
-            .select_related("edition", "category")
-            .order_by("-edition__year", "-edition__number", "category__position", "rank", "code")
-        )
+        rows = public.enterprise_rows(pk)
         if not rows:
             raise Http404(_("This enterprise has no published result."))
         newest = rows[0]
-        honours = {}
-        for row in rows:
-            if row.grade:
-                honours[row.grade] = honours.get(row.grade, 0) + 1
-        editions = []
-        for row in rows:
-            if not editions or editions[-1]["edition"].pk != row.edition_id:
-                editions.append({"edition": row.edition, "rows": []})
-            editions[-1]["rows"].append(row)
+        editions = public.by_edition(rows)
         return {
             "page_title": newest.enterprise_name,
             "page_description": _("%(name)s: %(count)s published results in %(editions)s editions of the exchange.")
@@ -163,7 +148,7 @@ def enterprise_detail(request, pk: int):
             "name": newest.enterprise_name,
             "province_label": public.province_label(newest.province),
             "editions": editions,
-            "honours": sorted(honours.items(), key=lambda item: -item[1]),
+            "honours": public.honours(rows),
             "total": len(rows),
         }
 
@@ -174,17 +159,7 @@ def enterprise_detail(request, pk: int):
 def edition_list(request):
     def build():
         editions = list(published_editions())
-        counts = {
-            line["edition_id"]: line
-            for line in published_rows()
-            .values("edition_id")
-            .annotate(
-                entries=Count("id"),
-                graded=Count("id", filter=~Q(grade="")),
-                enterprises=Count("enterprise_id", distinct=True),
-            )
-            .order_by()
-        }
+        counts = public.edition_counts()
         for edition in editions:
             line = counts.get(edition.pk, {})
             edition.entry_count = line.get("entries", 0)
@@ -259,46 +234,26 @@ def _award_filename(edition: Edition, extension: str) -> str:
     return f"awards-{edition.year}-{edition.number}.{extension}"
 
 
+def _award_list(request, pk: int, *, extension: str, content_type: str, render):
+    """The award list of the edition's current publication: its awarded entries (results.award_lists)."""
+    edition = _published_edition(pk)
+    publication = public.newest_publication_of(edition)
+    content = remembered(
+        cache_key(f"awards-{extension}", str(pk)), lambda: render(edition=edition, publication=publication)
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{_award_filename(edition, extension)}"'
+    return response
+
+
 @require_safe
 def award_list_csv(request, pk: int):
-    edition = _published_edition(pk)
-    key = cache_key("awards-csv", str(pk))
-    content = cache.get(key)
-    if content is None:
-        content = public.award_list_csv(edition)
-        cache.set(key, content, CACHE_SECONDS)
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_award_filename(edition, "csv")}"'
-    return response
+    return _award_list(request, pk, extension="csv", content_type=CSV_MIME, render=award_lists.public_csv)
 
 
 @require_safe
 def award_list_xlsx(request, pk: int):
-    """The award list workbook of the edition's current publication: the file the publication task produced,
-    or, while that is not ready, the same workbook generated here (and cached)."""
-    edition = _published_edition(pk)
-    publication = Publication.objects.filter(edition=edition).order_by("-version").first()
-    filename = _award_filename(edition, "xlsx")
-    stored = (
-        AwardList.objects.filter(publication=publication, format=AwardList.Format.XLSX, status=AwardList.Status.DONE)
-        .exclude(file="")
-        .first()
-    )
-    if stored is not None:
-        try:
-            return FileResponse(stored.file.open("rb"), as_attachment=True, filename=filename, content_type=XLSX)
-        except FileNotFoundError:
-            pass
-    key = cache_key("awards-xlsx", str(pk))
-    content = cache.get(key)
-    if content is None:
-        buffer = io.BytesIO()
-        exports.write_xlsx(edition=edition, publication=publication, target=buffer)
-        content = buffer.getvalue()
-        cache.set(key, content, CACHE_SECONDS)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return _award_list(request, pk, extension="xlsx", content_type=XLSX_MIME, render=award_lists.public_xlsx)
 
 
 def home(request):

@@ -1,12 +1,11 @@
 """Award lists (获奖名单): an .xlsx workbook (a sheet per category and a summary) and the same list as CSV.
 
-The rows come either from the provisional results (scoring.Result) or from a publication's frozen rows.
+The rows come either from the provisional results (results.Result) or from a publication's frozen rows.
 openpyxl's write-only mode streams the rows, so a national list of 20,000 entries stays light in memory.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import tempfile
@@ -19,7 +18,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -27,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from events.models import Category
 from portal.celery import task
+from portal.spreadsheets import csv_writer, text_cell
 from results.models import AwardList, PublishedResult, Result
 from submissions.models import Entry
 
@@ -47,13 +46,15 @@ class CategoryList:
     rows: object  # an iterator of tuples in COLUMNS order, in rank order
 
 
-def _result_rows(category):
+def _result_rows(category, awarded_only: bool):
     ordering = ["rank", "entry__code"]
     if category.ranking_scope == Category.Scope.VENUE:
         ordering = ["venue__name", *ordering]
+    results = Result.objects.filter(category=category, ranked=True, entry__status=Entry.Status.ACCEPTED)
+    if awarded_only:
+        results = results.exclude(grade="")
     return (
-        Result.objects.filter(category=category, ranked=True, entry__status=Entry.Status.ACCEPTED)
-        .order_by(*ordering)
+        results.order_by(*ordering)
         .values_list(
             "rank",
             "entry__code",
@@ -68,32 +69,35 @@ def _result_rows(category):
     )
 
 
-def _published_rows(category, publication):
+def _published_rows(category, publication, awarded_only: bool):
     ordering = ["rank", "code"]
     if category.ranking_scope == Category.Scope.VENUE:
         ordering = ["venue_name", *ordering]
+    rows = PublishedResult.objects.filter(publication=publication, category=category, rank__isnull=False)
+    if awarded_only:  # what the public sees: graded, and not withdrawn since the publication
+        rows = rows.exclude(grade="").filter(entry__status=Entry.Status.ACCEPTED)
     return (
-        PublishedResult.objects.filter(publication=publication, category=category, rank__isnull=False)
-        .order_by(*ordering)
+        rows.order_by(*ordering)
         .values_list("rank", "code", "title", "group_name", "enterprise_name", "venue_name", "final_score", "grade")
         .iterator(chunk_size=CHUNK)
     )
 
 
-def category_lists(*, edition, publication=None) -> list[CategoryList]:
-    """The award list of each category of the edition, from a publication or from the provisional results."""
+def category_lists(*, edition, publication=None, awarded_only: bool = False) -> list[CategoryList]:
+    """The award list of each category of the edition, from a publication or from the provisional results: every
+    ranked entry, or with awarded_only only the graded ones."""
     categories = list(
         Category.objects.filter(edition=edition).prefetch_related("grade_rules").order_by("position", "pk")
     )
     if publication is not None:
         counts = Counter(PublishedResult.objects.filter(publication=publication).values_list("category_id", flat=True))
-        return [CategoryList(c, counts[c.pk], _published_rows(c, publication)) for c in categories]
+        return [CategoryList(c, counts[c.pk], _published_rows(c, publication, awarded_only)) for c in categories]
     counts = Counter(
         Result.objects.filter(category__edition=edition, entry__status=Entry.Status.ACCEPTED).values_list(
             "category_id", flat=True
         )
     )
-    return [CategoryList(c, counts[c.pk], _result_rows(c)) for c in categories]
+    return [CategoryList(c, counts[c.pk], _result_rows(c, awarded_only)) for c in categories]
 
 
 def _title(edition, publication) -> str:
@@ -111,7 +115,7 @@ def _sheet_title(name: str, used: set[str]) -> str:
     return candidate
 
 
-def write_xlsx(*, edition, publication=None, target) -> int:
+def write_xlsx(*, edition, publication=None, target, awarded_only: bool = False) -> int:
     """Write the award list workbook to a path or binary file; returns the number of entry rows."""
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
@@ -125,16 +129,9 @@ def write_xlsx(*, edition, publication=None, target) -> int:
     total_rows = 0
     title = _title(edition, publication)
 
-    def cell(sheet, value, **styles):
-        c = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            c.data_type = "s"  # text stays text: a title such as "=HYPERLINK(...)" is never a formula
-        for name, style in styles.items():
-            setattr(c, name, style)
-        return c
-
+    cell = text_cell  # text stays text: a title such as "=HYPERLINK(...)" is never a formula
     summary = workbook.create_sheet(_sheet_title("汇总", used))
-    for item in category_lists(edition=edition, publication=publication):
+    for item in category_lists(edition=edition, publication=publication, awarded_only=awarded_only):
         sheet = workbook.create_sheet(_sheet_title(item.category.name, used))
         for index, width in enumerate(WIDTHS, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
@@ -197,32 +194,47 @@ def write_xlsx(*, edition, publication=None, target) -> int:
     return total_rows
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+def csv_row(category, row) -> list:
+    """One line of the CSV list (CSV_COLUMNS) from a row of category_lists()."""
+    rank, code, name, group, enterprise, venue, score, grade = row
+    return [
+        category.name,
+        rank,
+        code,
+        name,
+        group,
+        enterprise,
+        venue,
+        f"{score:.2f}" if score is not None else "",
+        grade,
+    ]
 
 
-def safe_text(value):
-    """A CSV cell that a spreadsheet will not run as a formula: text starting like one gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def write_csv(*, edition, publication=None, target) -> int:
-    """Write the award list as CSV (UTF-8 with a byte-order mark, for spreadsheet programs) to a text file."""
-    target.write("\ufeff")
-    writer = csv.writer(target)
+def write_csv(*, edition, publication=None, target, awarded_only: bool = False) -> int:
+    """Write the award list as CSV (UTF-8 with a byte-order mark, for spreadsheet programs) to a text file;
+    returns the number of entry rows."""
+    writer = csv_writer(target)
     writer.writerow(CSV_COLUMNS)
     rows = 0
-    for item in category_lists(edition=edition, publication=publication):
-        for rank, code, name, group, enterprise, venue, score, grade in item.rows:
-            writer.writerow(
-                [
-                    safe_text(value)
-                    for value in (item.category.name, rank, code, name, group, enterprise, venue, f"{score:.2f}", grade)
-                ]
-            )
+    for item in category_lists(edition=edition, publication=publication, awarded_only=awarded_only):
+        for row in item.rows:
+            writer.writerow(csv_row(item.category, row))
             rows += 1
     return rows
+
+
+def public_csv(*, edition, publication) -> bytes:
+    """The award list the public downloads: the awarded entries of the publication, as CSV bytes."""
+    out = io.StringIO()
+    write_csv(edition=edition, publication=publication, target=out, awarded_only=True)
+    return out.getvalue().encode("utf-8")
+
+
+def public_xlsx(*, edition, publication) -> bytes:
+    """The same list as the public CSV, as a workbook."""
+    out = io.BytesIO()
+    write_xlsx(edition=edition, publication=publication, target=out, awarded_only=True)
+    return out.getvalue()
 
 
 def file_name(award_list: AwardList) -> str:

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from events.models import Category, Edition
 from portal import compression
-from public import queries as public
+from public import cache as public
 from submissions.models import Entry
 from tests import factories
 from tests.scoring.public_data import published_edition, published_row

@@ -107,6 +107,29 @@ def test_csv_is_the_same_list_with_a_byte_order_mark(computed):
     ]
 
 
+def test_awarded_only_keeps_the_graded_lines_of_the_full_ranking(computed):
+    edition, _qc_entries = computed
+    full, awarded = io.StringIO(), io.StringIO()
+    exports.write_csv(edition=edition, target=full)
+    count = exports.write_csv(edition=edition, target=awarded, awarded_only=True)
+    full_lines = list(csv.reader(io.StringIO(full.getvalue()[1:])))
+    awarded_lines = list(csv.reader(io.StringIO(awarded.getvalue()[1:])))
+    graded = [line for line in full_lines[1:] if line[-1]]
+    assert [line[2] for line in graded][:2] == ["QC-2021-0001", "QC-2021-0002"]
+    assert awarded_lines == [exports.CSV_COLUMNS, *graded]
+    assert count == len(graded)
+
+
+def test_the_public_csv_is_the_awarded_list_of_the_publication_in_bytes(computed, organiser):
+    edition, _qc_entries = computed
+    publication = publishing.publish_results(edition=edition, user=organiser)
+    expected = io.StringIO()
+    exports.write_csv(edition=edition, publication=publication, target=expected, awarded_only=True)
+    data = exports.public_csv(edition=edition, publication=publication)
+    assert data == expected.getvalue().encode("utf-8")
+    assert data.startswith("\ufeff类别,排名,成果编号".encode())
+
+
 def test_venue_scope_lists_each_venue_in_rank_order(organiser):
     category = data.category(grades=[("标杆", "share", "0.5")])
     first, panel1 = data.venue(category, judges=3, name="A分会场")

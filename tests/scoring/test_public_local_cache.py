@@ -1,4 +1,4 @@
-"""The per-process tier in front of a shared cache (public.queries.cached): no round trip for a page served
+"""The per-process tier in front of a shared cache (public.cache.cached): no round trip for a page served
 a moment ago, a publication elsewhere seen once the local copy expires, off with the local-memory cache."""
 
 import gzip
@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal import compression
-from public import queries as public
+from public import cache as public
 from public import views as public_views
 from tests.scoring.public_data import published_edition, published_row
 

@@ -1,3 +1,4 @@
+import csv
 import io
 import re
 
@@ -12,8 +13,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from events.models import Category, Edition
-from public.queries import bump_public_cache, cache_version
-from results.models import AwardList
+from public.cache import bump_public_cache, cache_version
+from results.models import AwardList, PublishedResult
 from submissions.models import Entry
 from tests import factories
 from tests.scoring.public_data import PROTOCOL, published_edition, published_row
@@ -215,11 +216,13 @@ def test_entry_page_never_shows_judges(client, edition_2021, judge):
         assert secret not in html
 
 
-def test_entry_page_falls_back_to_live_members_when_none_were_frozen(client, edition_2021):
+def test_entry_page_shows_only_the_frozen_members_never_the_live_ones(client, edition_2021):
     _edition, publication = edition_2021
-    row = published_row(publication)
+    row = published_row(publication, members=[{"name": "周组长", "group_role": "组长", "post": "", "is_leader": True}])
     factories.MemberFactory(entry=row.entry, name="郑成员", group_role="组员")
-    assert "郑成员" in client.get(reverse("public:entry", args=[row.entry_id])).content.decode()
+    html = client.get(reverse("public:entry", args=[row.entry_id])).content.decode()
+    assert "周组长" in html
+    assert "郑成员" not in html
 
 
 def test_entry_page_404_for_unpublished_edition(client):
@@ -345,42 +348,55 @@ def test_edition_list_shows_published_editions_only(client):
     assert re.findall(r'data-edition-link="(\d+)"', html) == [str(edition.pk), str(older.pk)]
 
 
+def _awarded_rows(edition):
+    """The rows the public award list must hold: the graded rows, per category in rank order (venue first)."""
+    rows = PublishedResult.objects.filter(publication__edition=edition).exclude(grade="")
+    return [
+        [r.category.name, str(r.rank), r.code, r.title, r.group_name, r.enterprise_name, r.venue_name, "84.17", "标杆"]
+        for r in rows.order_by("category__position", "venue_name", "rank", "code")
+    ]
+
+
 def test_award_list_csv_lists_graded_entries_in_order(client):
     edition, qc, _team = _headline_edition()
     response = client.get(reverse("public:award_list_csv", args=[edition.pk]))
     assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="awards-2021-40.csv"'
     text = response.content.decode("utf-8")
-    assert text.startswith("\ufeff")
-    lines = text.lstrip("\ufeff").strip().splitlines()
-    assert len(lines) == 4
-    assert [line.split(",")[0] for line in lines[1:]] == ["QC小组成果", "QC小组成果", "质量信得过班组成果"]
-    assert all(line.split(",")[-1] == "标杆" for line in lines[1:])
-    assert lines[1].split(",")[-2] == "84.17"
+    assert text.startswith("\ufeff类别,排名,成果编号,课题名称,小组名称,申报单位,分会场,最终得分,等级\r\n")
+    lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert lines[1:] == _awarded_rows(edition)
+    assert [line[0] for line in lines[1:]] == ["QC小组成果", "QC小组成果", "质量信得过班组成果"]
 
 
-def test_award_list_xlsx_is_generated_from_the_current_publication(client):
+def test_award_list_xlsx_holds_the_same_rows_as_the_csv(client):
     edition, qc, _team = _headline_edition()
     response = client.get(reverse("public:award_list_xlsx", args=[edition.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="awards-2021-40.xlsx"'
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    values = [cell for row in workbook[workbook.sheetnames[0]].iter_rows(values_only=True) for cell in row]
-    assert "QC小组成果" in " ".join(str(v) for v in values if v)
+    assert workbook.sheetnames == ["汇总", "QC小组成果", "质量信得过班组成果"]
+    rows = [
+        [workbook_sheet.title, *["" if v is None else str(v) for v in row]]
+        for workbook_sheet in workbook.worksheets[1:]
+        for row in workbook_sheet.iter_rows(min_row=3, values_only=True)
+    ]
+    assert rows == _awarded_rows(edition)
 
 
-def test_award_list_xlsx_serves_the_stored_file_when_ready(client):
+def test_award_list_xlsx_for_the_public_is_not_the_organisers_full_ranking(client):
     edition, _qc, _team = _headline_edition()
-    publication = edition.publications.get()
     AwardList.objects.create(
         edition=edition,
-        publication=publication,
+        publication=edition.publications.get(),
         format=AwardList.Format.XLSX,
         status=AwardList.Status.DONE,
         file=SimpleUploadedFile("list.xlsx", b"stored workbook"),
     )
     response = client.get(reverse("public:award_list_xlsx", args=[edition.pk]))
-    assert b"".join(response.streaming_content) == b"stored workbook"
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert sum(sheet.max_row - 2 for sheet in workbook.worksheets[1:]) == 3
 
 
 def test_award_list_xlsx_404_for_unpublished_edition(client):
@@ -493,7 +509,7 @@ def test_bump_public_cache_moves_the_version():
 
 
 def test_a_publication_made_while_the_cache_was_unreachable_is_caught_up_by_the_periodic_task(settings):
-    from public.queries import catch_up_with_publications
+    from public.cache import catch_up_with_publications
     from public.tasks import catch_up_public_cache_task
 
     factories.PublicationFactory()

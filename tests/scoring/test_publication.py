@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from events.models import Edition
-from public.queries import cache_version
+from public.cache import cache_version
 from results import publication as publishing
 from results import runs
 from results.models import AwardList, Publication, PublishedResult, ResultRun
