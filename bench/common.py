@@ -35,7 +35,7 @@ def answer(data: dict) -> None:
 
 
 def scale_edition():
-    from demo.management.commands.seed_scale import EDITION_NAME, EDITION_YEAR
+    from demo.scale import EDITION_NAME, EDITION_YEAR
     from events.models import Edition
 
     return Edition.objects.get(name=EDITION_NAME, year=EDITION_YEAR)

@@ -48,9 +48,14 @@ def _name(rng) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
 
 
+def credit_codes() -> list[str]:
+    """The credit codes of the scored demo's enterprises (demo.guard knows them by these)."""
+    return [example_credit_code(1000 + n) for n in range(ENTERPRISES)]
+
+
 def _enterprises(rng, organiser) -> list[Enterprise]:
     provinces = [p for p in Province.values if p not in {"hong_kong", "macao", "taiwan"}]
-    wanted = [example_credit_code(1000 + n) for n in range(ENTERPRISES)]
+    wanted = credit_codes()
     existing = set(Enterprise.objects.filter(credit_code__in=wanted).values_list("credit_code", flat=True))
     Enterprise.objects.bulk_create(
         Enterprise(

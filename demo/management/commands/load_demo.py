@@ -1,6 +1,7 @@
 """Load the demo edition: the 40th exchange of 2021 (Hangzhou) with fictional enterprises and people.
 
-Running it again changes nothing that exists; it only prints the demo accounts.
+Running it again changes nothing that exists; it only prints the demo accounts. It refuses a database that holds
+real data (demo.guard).
 """
 
 from datetime import date, datetime, time
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo.entries import load_demo_entries
+from demo.guard import refuse_real_data
 from demo.scores import load_demo_scores
 from events.models import Category, Edition, GradeRule, PanelMember, Venue
 from events.services import create_rubric_from_template
@@ -53,6 +55,7 @@ class Command(BaseCommand):
     help = "Load the demo edition (the 40th exchange, 2021) and demo accounts for every role."
 
     def handle(self, *args, **options):
+        refuse_real_data("load_demo")
         with transaction.atomic():
             created = self.load()
             load_demo_entries(

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from demo.guard import real_data
 from demo.management.commands.load_demo import DEMO_PASSWORD, EDITION_NAME
 from events.models import Category, Edition, PanelMember, Venue
 
@@ -28,6 +29,7 @@ def test_load_demo_builds_the_40th_exchange_with_ten_venues():
     assert [c.max_points for c in qc.rubric.criteria.all()] == [15, 30, 20, 20, 5, 10]
     assert [c.max_points for c in qc.innovation_rubric.criteria.all()] == [20, 30, 20, 15, 5, 10]
     assert "organiser@demo.qc" in output and DEMO_PASSWORD in output
+    assert real_data() == ""  # so load_demo and seed_scale may run again
 
 
 def test_load_demo_twice_is_harmless():

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from demo.management.commands.seed_scale import EDITION_NAME, split
+from demo.scale import EDITION_NAME, split
 from events.models import Category, Edition, PanelMember, Venue
 from results.computation import compute_results
 from results.models import Result
@@ -102,13 +102,30 @@ def test_seed_scale_refuses_to_run_twice():
 
 
 def test_seed_scale_leaves_other_editions_alone():
-    other = factories.EditionFactory(name="演示活动", status=Edition.Status.OPEN)
-    entry = factories.EntryFactory(category=factories.CategoryFactory(edition=other))
+    other = seed(name="另一次规模测试")
+    counts = (Entry.objects.filter(edition=other).count(), ScoreSheet.objects.filter(entry__edition=other).count())
     seed()
     other.refresh_from_db()
-    assert other.status == Edition.Status.OPEN
-    assert list(Entry.objects.filter(edition=other)) == [entry]
-    assert not ScoreSheet.objects.filter(entry__edition=other).exists()
+    assert other.status == Edition.Status.JUDGING
+    after = (Entry.objects.filter(edition=other).count(), ScoreSheet.objects.filter(entry__edition=other).count())
+    assert after == counts == (60, 300)
+    assert Edition.objects.count() == 2
+
+
+def test_seed_scale_refuses_a_database_with_a_real_account():
+    factories.UserFactory(email="chief@factory.example")
+    with pytest.raises(CommandError, match="holds real data \\(the account chief@factory.example\\)"):
+        seed()
+    assert not Edition.objects.exists()
+    assert not Entry.objects.exists()
+
+
+def test_seed_scale_refuses_a_real_edition_with_a_non_zero_exit():
+    factories.EditionFactory(name="第四十一次交流活动", year=2022)
+    with pytest.raises(CommandError, match="holds real data \\(the edition 第四十一次交流活动 \\(2022\\)\\)") as error:
+        seed()
+    assert error.value.returncode == 1  # manage.py exits with it
+    assert Edition.objects.count() == 1
 
 
 def test_seed_scale_refuses_fewer_entries_than_venues():
