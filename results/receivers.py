@@ -12,7 +12,7 @@ def compute_on_sign_off(sender, *, venue, by, **kwargs):
     """Recompute the edition's results once the sign-off is committed."""
     start_run(
         edition=venue.edition,
-        user=None,
         by=by,
+        after_sign_off=True,
         reason=_("%(venue)s signed off by %(name)s") % {"venue": venue.name, "name": by.get_full_name()},
     )

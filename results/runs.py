@@ -91,21 +91,21 @@ def dispatch_waiting_runs(*, older_than: timedelta = REDISPATCH_AFTER) -> int:
 
 
 @transaction.atomic
-def start_run(*, edition, user=None, by=None, reason: str = "") -> ResultRun:
+def start_run(*, edition, by, after_sign_off: bool = False, reason: str = "") -> ResultRun:
     """Queue a computation of the edition's results (on commit). A run still queued (waiting for a worker or for
     the edition's lock) is reused, since it reads the sheets only when it starts; it is sent again when its
     dispatch failed or it has waited too long. While a run is running, a new one is queued: it waits for the
-    edition's lock and then computes from the sheets as they are after the running one. `by` is who caused it when
-    not `user` (e.g. the panel leader whose sign-off queued it); the audit names them."""
+    edition's lock and then computes from the sheets as they are after the running one. `by` is who caused it (the
+    audit names them); a run queued by a venue's sign-off (`after_sign_off`) has no `started_by`: nobody asked."""
     waiting = ResultRun.objects.filter(edition=edition, status=ResultRun.Status.QUEUED).first()
     if waiting is not None:
         if waiting.error or waiting.created_at <= timezone.now() - REDISPATCH_AFTER:
             transaction.on_commit(lambda: dispatch_run(waiting.pk))
         return waiting
-    run = ResultRun.objects.create(edition=edition, started_by=user)
+    run = ResultRun.objects.create(edition=edition, started_by=None if after_sign_off else by)
     audit.record(
         edition=edition,
-        user=by or user,
+        user=by,
         action=audit.Action.RESULTS_REQUESTED,
         target=f"#{run.pk}",
         new={"run": run.pk},

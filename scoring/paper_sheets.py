@@ -23,7 +23,7 @@ COL_VENUE, COL_CODE, COL_JUDGE, COL_COMMENT = "分会场", "成果编号", "评�
 MAX_ROWS = 20_000
 
 
-def import_paper_sheets(*, edition, file, organiser) -> ImportReport:
+def import_paper_sheets(*, edition, file, by) -> ImportReport:
     """Import submitted paper sheets of an edition from .xlsx. All rows are checked; any bad row, none saved."""
     table = read_table(file, columns=(COL_VENUE, COL_CODE, COL_JUDGE), max_rows=MAX_ROWS)
     report = ImportReport(rows=len(table.rows))
@@ -129,7 +129,7 @@ def import_paper_sheets(*, edition, file, organiser) -> ImportReport:
                 sheet.save()
                 SheetAudit.objects.create(
                     sheet=sheet,
-                    user=organiser,
+                    user=by,
                     action=SheetAudit.Action.IMPORT,
                     old_values=old,
                     new_values=sheet_values(sheet),

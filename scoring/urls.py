@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scoring import views
+from scoring import venue_views, views
 
 app_name = "scoring"
 
@@ -17,17 +17,17 @@ urlpatterns: list = [
     path("judging/sheets/<int:sheet_pk>/", views.sheet_detail, name="sheet_detail"),
     path("judging/sheets/<int:sheet_pk>/reopen/", views.reopen_sheet, name="reopen_sheet"),
     # organisers: venues, draw, recusals, paper sheets, audit, live board
-    path("venues/categories/<int:category_pk>/", views.category_venues, name="category_venues"),
-    path("venues/categories/<int:category_pk>/assign/", views.assign, name="assign"),
-    path("venues/entries/<int:entry_pk>/move/", views.move, name="move"),
-    path("venues/<int:venue_pk>/draw/", views.draw, name="draw"),
-    path("venues/<int:venue_pk>/schedule/", views.schedule, name="schedule"),
-    path("venues/<int:venue_pk>/audit/", views.venue_audit, name="venue_audit"),
-    path("venues/<int:venue_pk>/reopen/", views.reopen_venue, name="reopen_venue"),
-    path("editions/<int:edition_pk>/recusals/", views.recusal_list, name="recusals"),
-    path("recusals/<int:recusal_pk>/lift/", views.lift, name="lift_recusal"),
-    path("editions/<int:edition_pk>/recusals/sync/", views.sync_recusals, name="sync_recusals"),
-    path("editions/<int:edition_pk>/paper-sheets/", views.import_sheets, name="import_sheets"),
-    path("board/", views.live_board, name="live_board"),
-    path("board/data/", views.live_board_data, name="live_board_data"),
+    path("venues/categories/<int:category_pk>/", venue_views.category_venues, name="category_venues"),
+    path("venues/categories/<int:category_pk>/assign/", venue_views.assign, name="assign"),
+    path("venues/entries/<int:entry_pk>/move/", venue_views.move, name="move"),
+    path("venues/<int:venue_pk>/draw/", venue_views.draw, name="draw"),
+    path("venues/<int:venue_pk>/schedule/", venue_views.schedule, name="schedule"),
+    path("venues/<int:venue_pk>/audit/", venue_views.venue_audit, name="venue_audit"),
+    path("venues/<int:venue_pk>/reopen/", venue_views.reopen_venue, name="reopen_venue"),
+    path("editions/<int:edition_pk>/recusals/", venue_views.recusal_list, name="recusals"),
+    path("recusals/<int:recusal_pk>/lift/", venue_views.lift, name="lift_recusal"),
+    path("editions/<int:edition_pk>/recusals/sync/", venue_views.sync_recusals, name="sync_recusals"),
+    path("editions/<int:edition_pk>/paper-sheets/", venue_views.import_sheets, name="import_sheets"),
+    path("board/", venue_views.live_board, name="live_board"),
+    path("board/data/", venue_views.live_board_data, name="live_board_data"),
 ]

@@ -1,11 +1,9 @@
-"""Judging pages: the judge's workspace, the panel leader's page, the organiser's venue tools, the live board."""
-
-from collections import defaultdict
+"""Judging pages: the judge's workspace and score sheets, the panel leader's page and sign-off. The organisers'
+venue tools are in scoring.venue_views."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,32 +13,31 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from events.models import Category, Edition, PanelMember, Venue
-from scoring import assignment, paper_sheets, progress, recusals, sheets
+from events.models import PanelMember, Venue
+from scoring import assignment, progress, recusals, sheets
 from scoring.forms import (
-    AssignForm,
-    DrawForm,
-    MoveForm,
-    PaperSheetImportForm,
     ReasonForm,
     ScoreSheetForm,
 )
-from scoring.models import Recusal, ScoreSheet, SheetAudit
+from scoring.models import Recusal, ScoreSheet
 from scoring.progress import CellState
 from scoring.rules import leads_panel
 from submissions.models import Entry
 
 
-def _check(request, perm, obj):
+def check_perm(request, perm, obj):
+    """403 unless the user has the permission on the object (scoring.rules)."""
     if not request.user.has_perm(perm, obj):
         raise PermissionDenied
 
 
-def _venue(pk):
+def load_venue(pk):
+    """The venue with its edition and category, or 404."""
     return get_object_or_404(Venue.objects.select_related("edition", "category"), pk=pk)
 
 
-def _errors(error: ValidationError) -> str:
+def error_text(error: ValidationError) -> str:
+    """A service's refusal as one message line."""
     return " ".join(error.messages)
 
 
@@ -107,8 +104,8 @@ def _current_entry(venue, judge, order):
 
 @login_required
 def workspace(request, venue_pk):
-    venue = _venue(venue_pk)
-    _check(request, "scoring.judge_venue", venue)
+    venue = load_venue(venue_pk)
+    check_perm(request, "scoring.judge_venue", venue)
     order = assignment.venue_schedule(venue=venue)
     current = _current_entry(venue, request.user, order)
     if current is None:
@@ -141,8 +138,8 @@ def _recusal_to_show(entry, judge):
 
 @login_required
 def score_entry(request, venue_pk, entry_pk):
-    venue = _venue(venue_pk)
-    _check(request, "scoring.judge_venue", venue)
+    venue = load_venue(venue_pk)
+    check_perm(request, "scoring.judge_venue", venue)
     entry = get_object_or_404(
         Entry.objects.select_related("enterprise", "category").prefetch_related("files"), pk=entry_pk
     )
@@ -169,7 +166,7 @@ def score_entry(request, venue_pk, entry_pk):
         else:
             sheet = sheets.sheet_to_show(entry=entry, judge=judge)
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
         return redirect("scoring:judge_home")
     form = ScoreSheetForm(request.POST or None, sheet=sheet)
     if request.method == "POST" and form.is_valid():
@@ -220,7 +217,7 @@ def autosave(request, sheet_pk):
 def autosave_entry(request, entry_pk):
     """The first autosave of an entry the judge has no sheet for yet: the sheet is created with it."""
     entry = get_object_or_404(Entry.objects.select_related("venue"), pk=entry_pk, venue__isnull=False)
-    _check(request, "scoring.judge_venue", entry.venue)
+    check_perm(request, "scoring.judge_venue", entry.venue)
     try:
         sheet = sheets.sheet_to_show(entry=entry, judge=request.user)
     except ValidationError as error:
@@ -266,13 +263,13 @@ def recuse(request, entry_pk):
     entry = get_object_or_404(Entry.objects.select_related("venue"), pk=entry_pk)
     if entry.venue is None:
         raise Http404
-    _check(request, "scoring.judge_venue", entry.venue)
+    check_perm(request, "scoring.judge_venue", entry.venue)
     form = ReasonForm(request.POST, prefix="recuse")
     if form.is_valid():
         try:
             recusals.declare_recusal(entry=entry, judge=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            messages.error(request, _errors(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("You are recused from %(code)s.") % {"code": entry.code})
             return redirect("scoring:workspace", venue_pk=entry.venue_id)
@@ -286,8 +283,8 @@ def recuse(request, entry_pk):
 
 @login_required
 def panel(request, venue_pk):
-    venue = _venue(venue_pk)
-    _check(request, "scoring.view_panel", venue)
+    venue = load_venue(venue_pk)
+    check_perm(request, "scoring.view_panel", venue)
     grid = progress.venue_progress(venue)
     return render(
         request,
@@ -307,7 +304,7 @@ def panel(request, venue_pk):
 @login_required
 def sheet_detail(request, sheet_pk):
     sheet = get_object_or_404(ScoreSheet.objects.select_related("entry__venue", "judge", "rubric"), pk=sheet_pk)
-    _check(request, "scoring.view_sheet", sheet)
+    check_perm(request, "scoring.view_sheet", sheet)
     is_organiser = request.user.has_perm("scoring.manage_venue", sheet.entry)
     context = {
         "sheet": sheet,
@@ -326,7 +323,7 @@ def sheet_detail(request, sheet_pk):
 @require_POST
 def reopen_sheet(request, sheet_pk):
     sheet = get_object_or_404(ScoreSheet.objects.select_related("entry__venue"), pk=sheet_pk)
-    _check(request, "scoring.reopen_sheet", sheet.entry.venue)
+    check_perm(request, "scoring.reopen_sheet", sheet.entry.venue)
     form = ReasonForm(request.POST, prefix="reopen")
     if not form.is_valid():
         messages.error(request, _("Please give the reason for reopening the sheet."))
@@ -334,7 +331,7 @@ def reopen_sheet(request, sheet_pk):
         try:
             sheets.reopen_sheet(sheet=sheet, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            messages.error(request, _errors(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("The sheet is reopened; the judge can change and submit it again."))
     return redirect("scoring:panel", venue_pk=sheet.entry.venue_id)
@@ -343,285 +340,12 @@ def reopen_sheet(request, sheet_pk):
 @login_required
 @require_POST
 def sign_off(request, venue_pk):
-    venue = _venue(venue_pk)
-    _check(request, "scoring.sign_off_venue", venue)
+    venue = load_venue(venue_pk)
+    check_perm(request, "scoring.sign_off_venue", venue)
     try:
         progress.sign_off_venue(venue=venue, by=request.user)
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("%(venue)s is signed off.") % {"venue": venue.name})
     return redirect("scoring:panel", venue_pk=venue.pk)
-
-
-# --- organisers -----------------------------------------------------------------------------------
-
-
-@login_required
-def category_venues(request, category_pk):
-    category = get_object_or_404(Category.objects.select_related("edition"), pk=category_pk)
-    _check(request, "scoring.manage_venue", category)
-    venues = list(category.venues.order_by("name"))
-    by_venue = defaultdict(list)
-    for entry in Entry.objects.filter(venue__in=venues).select_related("enterprise"):
-        by_venue[entry.venue_id].append(entry)
-    schedules = [(venue, assignment.venue_schedule(venue=venue, entries=by_venue[venue.pk])) for venue in venues]
-    unassigned = Entry.objects.filter(
-        category=category, status=Entry.Status.ACCEPTED, venue__isnull=True
-    ).select_related("enterprise")
-    return render(
-        request,
-        "scoring/organiser/venues.html",
-        {
-            "category": category,
-            "schedules": schedules,
-            "unassigned": unassigned,
-            "assign_form": AssignForm(),
-            "open_venues": [venue for venue in venues if not venue.is_signed_off],
-            "draw_form": DrawForm(),
-        },
-    )
-
-
-@login_required
-@require_POST
-def assign(request, category_pk):
-    category = get_object_or_404(Category, pk=category_pk)
-    _check(request, "scoring.manage_venue", category)
-    form = AssignForm(request.POST)
-    form.is_valid()
-    try:
-        placed = assignment.assign_entries(category=category, reassign=form.cleaned_data.get("reassign", False))
-    except ValidationError as error:
-        messages.error(request, _errors(error))
-    else:
-        messages.success(request, _("%(count)s entries assigned.") % {"count": sum(placed.values())})
-    return redirect("scoring:category_venues", category_pk=category.pk)
-
-
-@login_required
-@require_POST
-def move(request, entry_pk):
-    entry = get_object_or_404(Entry.objects.select_related("category"), pk=entry_pk)
-    _check(request, "scoring.manage_venue", entry)
-    form = MoveForm(request.POST, category=entry.category)
-    if not form.is_valid():
-        messages.error(request, _("Choose an open venue of the entry's category."))
-    else:
-        try:
-            assignment.move_entry(entry=entry, venue=form.cleaned_data["venue"])
-        except ValidationError as error:
-            messages.error(request, _errors(error))
-        else:
-            messages.success(
-                request, _("%(code)s moved to %(venue)s.") % {"code": entry.code, "venue": form.cleaned_data["venue"]}
-            )
-    return redirect("scoring:category_venues", category_pk=entry.category_id)
-
-
-@login_required
-@require_POST
-def draw(request, venue_pk):
-    venue = _venue(venue_pk)
-    _check(request, "scoring.manage_venue", venue)
-    form = DrawForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The seed can have at most 64 characters."))
-    else:
-        try:
-            assignment.draw_running_order(venue=venue, seed=form.cleaned_data["seed"])
-        except ValidationError as error:
-            messages.error(request, _errors(error))
-        else:
-            venue.refresh_from_db()
-            messages.success(
-                request,
-                _("Running order of %(venue)s drawn with seed %(seed)s.") % {"venue": venue, "seed": venue.draw_seed},
-            )
-    return redirect("scoring:category_venues", category_pk=venue.category_id)
-
-
-@login_required
-def schedule(request, venue_pk):
-    venue = _venue(venue_pk)
-    _check(request, "scoring.view_schedule", venue)
-    template = (
-        "scoring/organiser/schedule_print.html" if request.GET.get("print") else "scoring/organiser/schedule.html"
-    )
-    return render(
-        request,
-        template,
-        {
-            "venue": venue,
-            "slots": assignment.venue_schedule(venue=venue),
-            "panel": venue.panel.select_related("judge"),
-        },
-    )
-
-
-@login_required
-def recusal_list(request, edition_pk):
-    edition = get_object_or_404(Edition, pk=edition_pk)
-    _check(request, "scoring.manage_venue", edition)
-    rows = (
-        Recusal.objects.filter(entry__edition=edition)
-        .select_related("entry__venue", "judge", "created_by", "lifted_by")
-        .order_by("entry__venue__name", "entry__code", "judge__full_name")
-    )
-    return render(
-        request,
-        "scoring/organiser/recusals.html",
-        {"edition": edition, "recusals": rows, "lift_form": ReasonForm(prefix="lift")},
-    )
-
-
-@login_required
-@require_POST
-def sync_recusals(request, edition_pk):
-    edition = get_object_or_404(Edition, pk=edition_pk)
-    _check(request, "scoring.manage_venue", edition)
-    found = recusals.sync_edition_recusals(edition=edition)
-    messages.success(request, _("%(count)s new automatic recusal(s) recorded.") % {"count": found})
-    return redirect("scoring:recusals", edition_pk=edition.pk)
-
-
-@login_required
-@require_POST
-def lift(request, recusal_pk):
-    recusal = get_object_or_404(Recusal.objects.select_related("entry"), pk=recusal_pk)
-    _check(request, "scoring.manage_venue", recusal.entry)
-    form = ReasonForm(request.POST, prefix="lift")
-    if not form.is_valid():
-        messages.error(request, _("Please give the reason for lifting the recusal."))
-    else:
-        try:
-            recusals.lift_recusal(recusal=recusal, by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            messages.error(request, _errors(error))
-        else:
-            messages.success(request, _("The recusal is lifted."))
-    return redirect("scoring:recusals", edition_pk=recusal.entry.edition_id)
-
-
-@login_required
-def import_sheets(request, edition_pk):
-    edition = get_object_or_404(Edition, pk=edition_pk)
-    _check(request, "scoring.manage_venue", edition)
-    form = PaperSheetImportForm(request.POST or None, request.FILES or None)
-    report = None
-    status = 400 if request.method == "POST" and not form.is_valid() else 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            report = paper_sheets.import_paper_sheets(
-                edition=edition, file=form.cleaned_data["file"], organiser=request.user
-            )
-        except ValidationError as error:
-            form.add_error("file", error)
-        if report is not None and report.ok:
-            messages.success(
-                request,
-                _("%(created)s paper sheet(s) imported, %(updated)s draft(s) completed.")
-                % {"created": report.created, "updated": report.updated},
-            )
-            return redirect("scoring:import_sheets", edition_pk=edition.pk)
-        status = 400
-    return render(
-        request, "scoring/organiser/import.html", {"edition": edition, "form": form, "report": report}, status=status
-    )
-
-
-@login_required
-def venue_audit(request, venue_pk):
-    venue = _venue(venue_pk)
-    _check(request, "scoring.manage_venue", venue)
-    changes = (
-        SheetAudit.objects.filter(sheet__entry__venue=venue)
-        .select_related("sheet__entry", "sheet__judge", "user")
-        .order_by("-at", "-id")
-    )
-    page = Paginator(changes, 200).get_page(request.GET.get("page"))
-    return render(request, "scoring/organiser/audit.html", {"venue": venue, "changes": page, "page": page})
-
-
-@login_required
-@require_POST
-def reopen_venue(request, venue_pk):
-    venue = _venue(venue_pk)
-    _check(request, "scoring.manage_venue", venue)
-    form = ReasonForm(request.POST, prefix="venue")
-    if not form.is_valid():
-        messages.error(request, _("Please give the reason for reopening the venue."))
-    else:
-        try:
-            progress.reopen_venue(venue=venue, by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            messages.error(request, _errors(error))
-        else:
-            messages.success(request, _("%(venue)s is reopened.") % {"venue": venue.name})
-    return redirect("scoring:panel", venue_pk=venue.pk)
-
-
-# --- live board -----------------------------------------------------------------------------------
-
-
-def _board_edition(request):
-    editions = Edition.objects.organised_by(request.user).order_by("-year", "-number")
-    chosen = request.GET.get("edition")
-    if chosen:
-        try:
-            return editions.get(pk=int(chosen)), editions
-        except (ValueError, Edition.DoesNotExist):
-            raise Http404
-    return (editions.filter(status=Edition.Status.JUDGING).first() or editions.first()), editions
-
-
-def _board(edition):
-    venues = (
-        Venue.objects.filter(edition=edition)
-        .select_related("category")
-        .order_by("category__position", "category_id", "name")
-    )
-    return progress.venues_progress(venues)
-
-
-@login_required
-def live_board(request):
-    _check(request, "scoring.view_board", None)
-    edition, editions = _board_edition(request)
-    return render(
-        request,
-        "scoring/organiser/board.html",
-        {
-            "edition": edition,
-            "editions": editions,
-            "board": _board(edition) if edition else [],
-            "categories": edition.categories.all() if edition else [],
-            "now": timezone.localtime(),
-        },
-    )
-
-
-@login_required
-def live_board_data(request):
-    _check(request, "scoring.view_board", None)
-    edition, _editions = _board_edition(request)
-    if edition is None:
-        return JsonResponse({"venues": []})
-    venues = []
-    for grid in _board(edition):
-        venues.append(
-            {
-                "id": grid.venue.pk,
-                "submitted": grid.submitted,
-                "expected": grid.expected,
-                "percent": grid.percent,
-                "signed_off": grid.venue.is_signed_off,
-                "missing_count": len(grid.missing),
-                "missing": [{"entry": entry.code, "judges": judges} for entry, judges in grid.missing_by_entry],
-                "flags": [
-                    {"entry": entry.code, "judge": judge, "total": str(total)}
-                    for entry, judge, total in grid.flagged_sheets
-                ],
-            }
-        )
-    return JsonResponse({"edition": edition.pk, "at": date_format(timezone.localtime(), "H:i:s"), "venues": venues})

@@ -419,9 +419,9 @@ def _decide(entry: Entry, *, organiser, decision: str, reason: str) -> Entry:
 
 
 @transaction.atomic
-def review_entry(*, entry: Entry, organiser, decision: str, reason: str = "") -> Entry:
+def review_entry(*, entry: Entry, by, decision: str, reason: str = "") -> Entry:
     """The organiser's format-review decision: accept (with a code), return with reasons, reject or defer."""
-    return _decide(entry, organiser=organiser, decision=decision, reason=reason)
+    return _decide(entry, organiser=by, decision=decision, reason=reason)
 
 
 REVISABLE = (Entry.Status.ACCEPTED, Entry.Status.REJECTED, Entry.Status.DEFERRED)

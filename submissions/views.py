@@ -429,7 +429,7 @@ def review_entry(request, pk):
         try:
             entry = services.review_entry(
                 entry=entry,
-                organiser=request.user,
+                by=request.user,
                 decision=form.cleaned_data["decision"],
                 reason=form.cleaned_data["reason"],
             )

@@ -6,7 +6,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from scoring import progress, recusals, sheets
-from scoring.models import ScoreSheet, SheetAudit
+from scoring.models import Recusal, ScoreSheet, SheetAudit
 from tests import factories
 from tests.scoring.judging_data import FULL, entry_for, judged_venue, raw, values_for_total
 from tests.scoring.results_data import total_of
@@ -187,6 +187,43 @@ def test_autosave_refuses_another_judges_sheet(client_for):
     )
     assert response.status_code == 404
     assert ScoreSheet.objects.get().scores.count() == 0
+
+
+def test_autosave_entry_creates_the_sheet_with_the_first_draft(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    entry = setup.entries[0]
+    client = client_for(setup.judges[1])
+    client.get(reverse("scoring:score_entry", args=[setup.venue.pk, entry.pk]))
+    assert ScoreSheet.objects.count() == 0
+    url = reverse("scoring:autosave_entry", args=[entry.pk])
+    first = client.post(url, form_data(setup, ["12", "", "", "", "", ""], action=None))
+    assert (first.status_code, first.json()["version"], first.json()["total"]) == (200, 2, "12.0")
+    again = client.post(url, form_data(setup, ["13", "", "", "", "", ""], action=None, version=2))
+    assert (again.status_code, again.json()["version"], again.json()["total"]) == (200, 3, "13.0")
+    sheet = ScoreSheet.objects.get()
+    assert (sheet.judge, sheet.entry, sheet.status, sheet.total) == (setup.judges[1], entry, "draft", 13)
+
+
+def test_autosave_entry_refuses_a_judge_off_the_panel(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    url = reverse("scoring:autosave_entry", args=[setup.entries[0].pk])
+    response = client_for(factories.JudgeFactory()).post(url, form_data(setup, FULL, action=None))
+    assert response.status_code == 403
+    assert ScoreSheet.objects.count() == 0
+
+
+def test_score_page_shows_an_unrecorded_tie_without_recording_it(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    entry = setup.entries[0]
+    late = factories.PanelMemberFactory(
+        venue=setup.venue, judge=factories.JudgeFactory(organisation=entry.enterprise.name)
+    ).judge
+    response = client_for(late).get(reverse("scoring:score_entry", args=[setup.venue.pk, entry.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="recused" data-automatic="1"' in body
+    assert entry.enterprise.name in body
+    assert (Recusal.objects.count(), ScoreSheet.objects.count()) == (0, 0)
 
 
 # --- panel, sheets, sign-off ----------------------------------------------------------------------

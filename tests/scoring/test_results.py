@@ -261,8 +261,8 @@ def test_start_run_queues_once_and_the_task_computes(django_capture_on_commit_ca
     item = data.scored_entry(venue, judges, [80, 80, 80])
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        run = runs.start_run(edition=category.edition, user=organiser)
-        again = runs.start_run(edition=category.edition, user=organiser)
+        run = runs.start_run(edition=category.edition, by=organiser)
+        again = runs.start_run(edition=category.edition, by=organiser)
     assert again.pk == run.pk
     assert len(callbacks) == 1
 

@@ -29,7 +29,7 @@ def test_start_run_reuses_a_queued_run(django_capture_on_commit_callbacks, organ
     waiting = factories.ResultRunFactory(edition=edition)
 
     with django_capture_on_commit_callbacks(execute=False):
-        run = runs.start_run(edition=edition, user=organiser)
+        run = runs.start_run(edition=edition, by=organiser)
 
     assert run.pk == waiting.pk
     assert ResultRun.objects.filter(edition=edition).count() == 1
@@ -41,7 +41,7 @@ def test_start_run_queues_a_new_run_while_one_is_running(django_capture_on_commi
     running = factories.ResultRunFactory(edition=edition, status=ResultRun.Status.RUNNING)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        run = runs.start_run(edition=edition, user=organiser)
+        run = runs.start_run(edition=edition, by=organiser)
 
     assert run.pk != running.pk
     assert run.status == ResultRun.Status.QUEUED

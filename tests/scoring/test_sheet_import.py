@@ -40,7 +40,7 @@ def test_import_creates_submitted_paper_sheets():
     setup = judged_venue(judges=2, entries=1)
     entry = setup.entries[0]
     rows = [row(setup, setup.judges[0], entry), row(setup, setup.judges[1], entry, points=(15, 30, 20, 20, 5, 10))]
-    report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), organiser=setup.organiser)
+    report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), by=setup.organiser)
     assert (report.ok, report.created, report.updated) == (True, 2, 0)
     sheets = ScoreSheet.objects.order_by("judge__email")
     assert [(s.status, s.source, s.comment) for s in sheets] == [("submitted", "paper", "纸质评分")] * 2
@@ -54,7 +54,7 @@ def test_import_completes_an_existing_draft():
     sheet = sheets.open_sheet(entry=entry, judge=judge)
     sheets.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "3"}, version=1)
     report = paper_sheets.import_paper_sheets(
-        edition=setup.edition, file=workbook([row(setup, judge, entry)]), organiser=setup.organiser
+        edition=setup.edition, file=workbook([row(setup, judge, entry)]), by=setup.organiser
     )
     assert (report.created, report.updated) == (0, 1)
     assert total_of(ScoreSheet.objects.get()) == Decimal("82.5")
@@ -78,7 +78,7 @@ def test_import_reports_every_bad_row_and_saves_nothing():
         row(setup, setup.judges[0], second, points=(12, 25, None, 16, 4, 8)),  # 11: a blank criterion
     ]
     with translation.override("en"):
-        report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), organiser=setup.organiser)
+        report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), by=setup.organiser)
     assert [number for number, _message in report.messages] == [3, 4, 5, 6, 6, 6, 7, 8, 9, 10, 11]
     messages = dict(report.messages)
     assert messages[3] == f"{other_edition.judges[0].email} is not a judge of this edition."
@@ -103,7 +103,7 @@ def test_import_refuses_an_already_submitted_sheet_and_a_recused_judge():
     sheets.submit_sheet(sheet=sheet, judge=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
     recusals.declare_recusal(entry=entry, judge=setup.judges[1], reason="同单位")
     rows = [row(setup, setup.judges[0], entry), row(setup, setup.judges[1], entry)]
-    report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), organiser=setup.organiser)
+    report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), by=setup.organiser)
     assert [n for n, _m in report.errors] == [2, 3]
     assert ScoreSheet.objects.count() == 1
 
@@ -112,12 +112,12 @@ def test_import_refuses_a_file_without_the_columns_or_not_a_workbook():
     setup = judged_venue(judges=1, entries=1)
     with pytest.raises(ValidationError):
         paper_sheets.import_paper_sheets(
-            edition=setup.edition, file=workbook([], header=["成果编号", "评委"]), organiser=setup.organiser
+            edition=setup.edition, file=workbook([], header=["成果编号", "评委"]), by=setup.organiser
         )
     with pytest.raises(ValidationError):
-        paper_sheets.import_paper_sheets(edition=setup.edition, file=BytesIO(b"not excel"), organiser=setup.organiser)
+        paper_sheets.import_paper_sheets(edition=setup.edition, file=BytesIO(b"not excel"), by=setup.organiser)
     with pytest.raises(ValidationError):
-        paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook([]), organiser=setup.organiser)
+        paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook([]), by=setup.organiser)
 
 
 def test_import_view_uploads_and_lists_bad_rows(client_for):

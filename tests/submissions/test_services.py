@@ -274,7 +274,7 @@ def test_accepting_gives_the_entry_code_and_tells_the_enterprise(
 ):
     _submitted(draft, user_a)
     with django_capture_on_commit_callbacks(execute=True):
-        entry = services.review_entry(entry=draft, organiser=organiser, decision="accept")
+        entry = services.review_entry(entry=draft, by=organiser, decision="accept")
     assert (entry.status, entry.code) == (Entry.Status.ACCEPTED, "QC-2021-0001")
     assert "QC-2021-0001" in mail.outbox[-1].subject
 
@@ -283,7 +283,7 @@ def test_entry_codes_follow_the_highest_code_of_the_category(draft, user_a, orga
     factories.EntryFactory(category=qc, enterprise=enterprise_b, status="accepted", code="QC-2021-0136")
     factories.EntryFactory(category=qc, enterprise=enterprise_b, status="accepted", code="QC-2020-0900")
     _submitted(draft, user_a)
-    entry = services.review_entry(entry=draft, organiser=organiser, decision="accept")
+    entry = services.review_entry(entry=draft, by=organiser, decision="accept")
     assert entry.code == "QC-2021-0137"
 
 
@@ -292,13 +292,13 @@ def test_entry_codes_are_numbered_per_category(edition, enterprise_a, organiser)
     qc = factories.CategoryFactory(edition=edition, code="QC")
     factories.EntryFactory(category=qc, enterprise=enterprise_a, status="accepted", code="QC-2021-0005")
     entry = factories.EntryFactory(category=story, enterprise=enterprise_a, status="submitted")
-    assert services.review_entry(entry=entry, organiser=organiser, decision="accept").code == "PP-2021-0001"
+    assert services.review_entry(entry=entry, by=organiser, decision="accept").code == "PP-2021-0001"
 
 
 def test_returning_needs_reasons(draft, user_a, organiser):
     _submitted(draft, user_a)
     with pytest.raises(ValidationError) as error:
-        services.review_entry(entry=draft, organiser=organiser, decision="return", reason="  ")
+        services.review_entry(entry=draft, by=organiser, decision="return", reason="  ")
     assert error.value.messages == ["Please give the reasons, so the enterprise knows what to do."]
 
 
@@ -308,11 +308,11 @@ def test_a_returned_entry_can_be_fixed_and_submitted_again(
     _submitted(draft, user_a)
     services.start_review(entry=draft, organiser=organiser)
     with django_capture_on_commit_callbacks(execute=True):
-        services.review_entry(entry=draft, organiser=organiser, decision="return", reason="成果报告缺少效果检查数据")
+        services.review_entry(entry=draft, by=organiser, decision="return", reason="成果报告缺少效果检查数据")
     assert "成果报告缺少效果检查数据" in mail.outbox[-1].body
     services.update_entry(entry=draft, user=user_a, data={**QC_DATA, "title": "降低焊缝气孔率"}, members=MEMBERS)
     services.submit_entry(entry=draft, user=user_a)
-    entry = services.review_entry(entry=draft, organiser=organiser, decision="accept")
+    entry = services.review_entry(entry=draft, by=organiser, decision="accept")
     assert list(entry.transitions.values_list("from_status", "to_status", "reason")) == [
         ("draft", "submitted", ""),
         ("submitted", "under_review", ""),
@@ -325,22 +325,22 @@ def test_a_returned_entry_can_be_fixed_and_submitted_again(
 @pytest.mark.parametrize(("decision", "status"), [("reject", "rejected"), ("defer", "deferred")])
 def test_rejecting_and_deferring_keep_the_reason_and_give_no_code(draft, user_a, organiser, decision, status):
     _submitted(draft, user_a)
-    entry = services.review_entry(entry=draft, organiser=organiser, decision=decision, reason="不符合本届要求")
+    entry = services.review_entry(entry=draft, by=organiser, decision=decision, reason="不符合本届要求")
     assert (entry.status, entry.code, entry.transitions.last().reason) == (status, "", "不符合本届要求")
 
 
 def test_a_decision_posted_twice_is_refused_the_second_time(draft, user_a, organiser):
     _submitted(draft, user_a)
-    services.review_entry(entry=draft, organiser=organiser, decision="accept")
+    services.review_entry(entry=draft, by=organiser, decision="accept")
     with pytest.raises(ValidationError) as error:
-        services.review_entry(entry=draft, organiser=organiser, decision="accept")
+        services.review_entry(entry=draft, by=organiser, decision="accept")
     assert error.value.messages == ["This entry is Accepted; only submitted entries can be reviewed."]
     assert Entry.objects.get(pk=draft.pk).code == "QC-2021-0001"
 
 
 def test_a_draft_cannot_be_reviewed(draft, organiser):
     with pytest.raises(ValidationError):
-        services.review_entry(entry=draft, organiser=organiser, decision="accept")
+        services.review_entry(entry=draft, by=organiser, decision="accept")
 
 
 def test_bulk_accept_accepts_the_submitted_ones_and_skips_the_rest(qc, enterprise_a, organiser):
@@ -362,7 +362,7 @@ def test_accepting_in_parallel_gives_distinct_consecutive_codes(qc, enterprise_a
     def accept(entry):
         try:
             barrier.wait(timeout=10)
-            services.review_entry(entry=entry, organiser=organiser, decision="accept")
+            services.review_entry(entry=entry, by=organiser, decision="accept")
         except Exception as error:  # noqa: BLE001 - reported below
             failures.append(error)
         finally:
@@ -382,7 +382,7 @@ def test_rejecting_tells_the_enterprise_the_decision_and_reasons(
 ):
     _submitted(draft, user_a)
     with django_capture_on_commit_callbacks(execute=True):
-        services.review_entry(entry=draft, organiser=organiser, decision="reject", reason="不属于本届征集范围")
+        services.review_entry(entry=draft, by=organiser, decision="reject", reason="不属于本届征集范围")
     assert mail.outbox[-1].to == [user_a.email]
     assert "降低焊缝气孔率" in mail.outbox[-1].subject
     assert "不属于本届征集范围" in mail.outbox[-1].body
@@ -390,7 +390,7 @@ def test_rejecting_tells_the_enterprise_the_decision_and_reasons(
 
 def _accepted_in_a_venue(draft, user_a, organiser):
     _submitted(draft, user_a)
-    entry = services.review_entry(entry=draft, organiser=organiser, decision="accept")
+    entry = services.review_entry(entry=draft, by=organiser, decision="accept")
     venue = factories.VenueFactory(category=entry.category, edition=entry.edition)
     Entry.objects.filter(pk=entry.pk).update(venue=venue, running_order=3)
     return entry
@@ -407,7 +407,7 @@ def test_a_decision_can_be_revised_the_entry_keeps_its_code_leaves_its_venue_and
     entry.refresh_from_db()
     assert (entry.status, entry.code, entry.venue, entry.running_order) == ("under_review", "QC-2021-0001", None, None)
     assert "报告页数超出要求" in mail.outbox[-1].body
-    entry = services.review_entry(entry=entry, organiser=organiser, decision="reject", reason="报告页数超出要求")
+    entry = services.review_entry(entry=entry, by=organiser, decision="reject", reason="报告页数超出要求")
     assert list(entry.transitions.values_list("from_status", "to_status", "reason"))[-2:] == [
         ("accepted", "under_review", "报告页数超出要求"),
         ("under_review", "rejected", "报告页数超出要求"),

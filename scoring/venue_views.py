@@ -1,0 +1,297 @@
+"""The organisers' venue tools: assignment, the draw, schedules, recusals, paper sheets, the audit, the live board."""
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from events.models import Category, Edition, Venue
+from scoring import assignment, paper_sheets, progress, recusals
+from scoring.forms import (
+    AssignForm,
+    DrawForm,
+    MoveForm,
+    PaperSheetImportForm,
+    ReasonForm,
+)
+from scoring.models import Recusal, SheetAudit
+from scoring.views import check_perm, error_text, load_venue
+from submissions.models import Entry
+
+# --- organisers -----------------------------------------------------------------------------------
+
+
+@login_required
+def category_venues(request, category_pk):
+    category = get_object_or_404(Category.objects.select_related("edition"), pk=category_pk)
+    check_perm(request, "scoring.manage_venue", category)
+    venues = list(category.venues.order_by("name"))
+    by_venue = defaultdict(list)
+    for entry in Entry.objects.filter(venue__in=venues).select_related("enterprise"):
+        by_venue[entry.venue_id].append(entry)
+    schedules = [(venue, assignment.venue_schedule(venue=venue, entries=by_venue[venue.pk])) for venue in venues]
+    unassigned = Entry.objects.filter(
+        category=category, status=Entry.Status.ACCEPTED, venue__isnull=True
+    ).select_related("enterprise")
+    return render(
+        request,
+        "scoring/organiser/venues.html",
+        {
+            "category": category,
+            "schedules": schedules,
+            "unassigned": unassigned,
+            "assign_form": AssignForm(),
+            "open_venues": [venue for venue in venues if not venue.is_signed_off],
+            "draw_form": DrawForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def assign(request, category_pk):
+    category = get_object_or_404(Category, pk=category_pk)
+    check_perm(request, "scoring.manage_venue", category)
+    form = AssignForm(request.POST)
+    form.is_valid()
+    try:
+        placed = assignment.assign_entries(category=category, reassign=form.cleaned_data.get("reassign", False))
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, _("%(count)s entries assigned.") % {"count": sum(placed.values())})
+    return redirect("scoring:category_venues", category_pk=category.pk)
+
+
+@login_required
+@require_POST
+def move(request, entry_pk):
+    entry = get_object_or_404(Entry.objects.select_related("category"), pk=entry_pk)
+    check_perm(request, "scoring.manage_venue", entry)
+    form = MoveForm(request.POST, category=entry.category)
+    if not form.is_valid():
+        messages.error(request, _("Choose an open venue of the entry's category."))
+    else:
+        try:
+            assignment.move_entry(entry=entry, venue=form.cleaned_data["venue"])
+        except ValidationError as error:
+            messages.error(request, error_text(error))
+        else:
+            messages.success(
+                request, _("%(code)s moved to %(venue)s.") % {"code": entry.code, "venue": form.cleaned_data["venue"]}
+            )
+    return redirect("scoring:category_venues", category_pk=entry.category_id)
+
+
+@login_required
+@require_POST
+def draw(request, venue_pk):
+    venue = load_venue(venue_pk)
+    check_perm(request, "scoring.manage_venue", venue)
+    form = DrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The seed can have at most 64 characters."))
+    else:
+        try:
+            assignment.draw_running_order(venue=venue, seed=form.cleaned_data["seed"])
+        except ValidationError as error:
+            messages.error(request, error_text(error))
+        else:
+            venue.refresh_from_db()
+            messages.success(
+                request,
+                _("Running order of %(venue)s drawn with seed %(seed)s.") % {"venue": venue, "seed": venue.draw_seed},
+            )
+    return redirect("scoring:category_venues", category_pk=venue.category_id)
+
+
+@login_required
+def schedule(request, venue_pk):
+    venue = load_venue(venue_pk)
+    check_perm(request, "scoring.view_schedule", venue)
+    template = (
+        "scoring/organiser/schedule_print.html" if request.GET.get("print") else "scoring/organiser/schedule.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "venue": venue,
+            "slots": assignment.venue_schedule(venue=venue),
+            "panel": venue.panel.select_related("judge"),
+        },
+    )
+
+
+@login_required
+def recusal_list(request, edition_pk):
+    edition = get_object_or_404(Edition, pk=edition_pk)
+    check_perm(request, "scoring.manage_venue", edition)
+    rows = (
+        Recusal.objects.filter(entry__edition=edition)
+        .select_related("entry__venue", "judge", "created_by", "lifted_by")
+        .order_by("entry__venue__name", "entry__code", "judge__full_name")
+    )
+    return render(
+        request,
+        "scoring/organiser/recusals.html",
+        {"edition": edition, "recusals": rows, "lift_form": ReasonForm(prefix="lift")},
+    )
+
+
+@login_required
+@require_POST
+def sync_recusals(request, edition_pk):
+    edition = get_object_or_404(Edition, pk=edition_pk)
+    check_perm(request, "scoring.manage_venue", edition)
+    found = recusals.sync_edition_recusals(edition=edition)
+    messages.success(request, _("%(count)s new automatic recusal(s) recorded.") % {"count": found})
+    return redirect("scoring:recusals", edition_pk=edition.pk)
+
+
+@login_required
+@require_POST
+def lift(request, recusal_pk):
+    recusal = get_object_or_404(Recusal.objects.select_related("entry"), pk=recusal_pk)
+    check_perm(request, "scoring.manage_venue", recusal.entry)
+    form = ReasonForm(request.POST, prefix="lift")
+    if not form.is_valid():
+        messages.error(request, _("Please give the reason for lifting the recusal."))
+    else:
+        try:
+            recusals.lift_recusal(recusal=recusal, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, error_text(error))
+        else:
+            messages.success(request, _("The recusal is lifted."))
+    return redirect("scoring:recusals", edition_pk=recusal.entry.edition_id)
+
+
+@login_required
+def import_sheets(request, edition_pk):
+    edition = get_object_or_404(Edition, pk=edition_pk)
+    check_perm(request, "scoring.manage_venue", edition)
+    form = PaperSheetImportForm(request.POST or None, request.FILES or None)
+    report = None
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = paper_sheets.import_paper_sheets(edition=edition, file=form.cleaned_data["file"], by=request.user)
+        except ValidationError as error:
+            form.add_error("file", error)
+        if report is not None and report.ok:
+            messages.success(
+                request,
+                _("%(created)s paper sheet(s) imported, %(updated)s draft(s) completed.")
+                % {"created": report.created, "updated": report.updated},
+            )
+            return redirect("scoring:import_sheets", edition_pk=edition.pk)
+        status = 400
+    return render(
+        request, "scoring/organiser/import.html", {"edition": edition, "form": form, "report": report}, status=status
+    )
+
+
+@login_required
+def venue_audit(request, venue_pk):
+    venue = load_venue(venue_pk)
+    check_perm(request, "scoring.manage_venue", venue)
+    changes = (
+        SheetAudit.objects.filter(sheet__entry__venue=venue)
+        .select_related("sheet__entry", "sheet__judge", "user")
+        .order_by("-at", "-id")
+    )
+    page = Paginator(changes, 200).get_page(request.GET.get("page"))
+    return render(request, "scoring/organiser/audit.html", {"venue": venue, "changes": page, "page": page})
+
+
+@login_required
+@require_POST
+def reopen_venue(request, venue_pk):
+    venue = load_venue(venue_pk)
+    check_perm(request, "scoring.manage_venue", venue)
+    form = ReasonForm(request.POST, prefix="venue")
+    if not form.is_valid():
+        messages.error(request, _("Please give the reason for reopening the venue."))
+    else:
+        try:
+            progress.reopen_venue(venue=venue, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, error_text(error))
+        else:
+            messages.success(request, _("%(venue)s is reopened.") % {"venue": venue.name})
+    return redirect("scoring:panel", venue_pk=venue.pk)
+
+
+# --- live board -----------------------------------------------------------------------------------
+
+
+def _board_edition(request):
+    editions = Edition.objects.organised_by(request.user).order_by("-year", "-number")
+    chosen = request.GET.get("edition")
+    if chosen:
+        try:
+            return editions.get(pk=int(chosen)), editions
+        except (ValueError, Edition.DoesNotExist):
+            raise Http404
+    return (editions.filter(status=Edition.Status.JUDGING).first() or editions.first()), editions
+
+
+def _board(edition):
+    venues = (
+        Venue.objects.filter(edition=edition)
+        .select_related("category")
+        .order_by("category__position", "category_id", "name")
+    )
+    return progress.venues_progress(venues)
+
+
+@login_required
+def live_board(request):
+    check_perm(request, "scoring.view_board", None)
+    edition, editions = _board_edition(request)
+    return render(
+        request,
+        "scoring/organiser/board.html",
+        {
+            "edition": edition,
+            "editions": editions,
+            "board": _board(edition) if edition else [],
+            "categories": edition.categories.all() if edition else [],
+            "now": timezone.localtime(),
+        },
+    )
+
+
+@login_required
+def live_board_data(request):
+    check_perm(request, "scoring.view_board", None)
+    edition, _editions = _board_edition(request)
+    if edition is None:
+        return JsonResponse({"venues": []})
+    venues = []
+    for grid in _board(edition):
+        venues.append(
+            {
+                "id": grid.venue.pk,
+                "submitted": grid.submitted,
+                "expected": grid.expected,
+                "percent": grid.percent,
+                "signed_off": grid.venue.is_signed_off,
+                "missing_count": len(grid.missing),
+                "missing": [{"entry": entry.code, "judges": judges} for entry, judges in grid.missing_by_entry],
+                "flags": [
+                    {"entry": entry.code, "judge": judge, "total": str(total)}
+                    for entry, judge, total in grid.flagged_sheets
+                ],
+            }
+        )
+    return JsonResponse({"edition": edition.pk, "at": date_format(timezone.localtime(), "H:i:s"), "venues": venues})
