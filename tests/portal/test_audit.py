@@ -16,7 +16,7 @@ from django.utils import translation
 from events import audit
 from events import services as event_services
 from events.models import AuditEvent
-from results import computation
+from results import computation, runs
 from results import publication as publishing
 from results.audit import trail
 from results.models import Result, ResultRun
@@ -44,7 +44,7 @@ def judged(organiser):
     venue, judges = data.venue(category, judges=3, signed_off=True)
     first = data.scored_entry(venue, judges, [90, 85, 80])
     second = data.scored_entry(venue, judges, [70, 75, 80])
-    computation.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
+    runs.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
     AuditEvent.objects.all().delete()
     return {"edition": edition, "category": category, "venue": venue, "judges": judges, "entries": [first, second]}
 
@@ -74,7 +74,7 @@ def test_the_trail_tells_who_changed_a_score_the_results_a_grade_rule_and_a_publ
         by=organiser,
         reason="组委会决定",
     )
-    computation.execute_run(run=computation.start_run(edition=edition, user=organiser))
+    runs.execute_run(run=runs.start_run(edition=edition, by=organiser))
     publishing.publish_results(edition=edition, user=organiser)
 
     rows = trail(edition)
@@ -120,7 +120,7 @@ def test_a_failed_computation_is_in_the_trail_with_its_error(judged, organiser, 
     monkeypatch.setattr(computation, "score_categories", broken)
     run = factories.ResultRunFactory(edition=judged["edition"], started_by=organiser)
     with pytest.raises(RuntimeError):
-        computation.execute_run(run=run)
+        runs.execute_run(run=run)
 
     event = AuditEvent.objects.get()
     assert (event.action, event.user, event.new_values) == (
@@ -311,7 +311,7 @@ def test_a_first_computation_counts_the_new_results_instead_of_listing_them(orga
     for n in range(3):
         data.scored_entry(venue, judges, [90 - n, 85, 80])
 
-    computation.execute_run(run=factories.ResultRunFactory(edition=category.edition, started_by=organiser))
+    runs.execute_run(run=factories.ResultRunFactory(edition=category.edition, started_by=organiser))
 
     event = AuditEvent.objects.get(action=AuditEvent.Action.RESULTS_COMPUTED)
     assert event.old_values == {}
