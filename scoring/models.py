@@ -17,7 +17,7 @@ class ScoreSheetQuerySet(models.QuerySet):
     def refresh_totals(self) -> int:
         """Set each sheet's total to the sum of its criterion points where it differs; returns how many differed.
 
-        Every path that writes points keeps the total (scoring.services.store_points and those that bulk-insert);
+        Every path that writes points keeps the total (scoring.sheets.store_points and those that bulk-insert);
         this puts right one that did not, and is what the publication checks with (results.publication)."""
         out_of_step = list(
             self.annotate(points=self.points_sum()).exclude(total=models.F("points")).values_list("pk", flat=True)

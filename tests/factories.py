@@ -237,7 +237,7 @@ class CriterionScoreFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         score = super()._create(model_class, *args, **kwargs)
-        ScoreSheet.objects.filter(pk=score.sheet_id).refresh_totals()  # as scoring.services.store_points keeps it
+        ScoreSheet.objects.filter(pk=score.sheet_id).refresh_totals()  # as scoring.sheets.store_points keeps it
         return score
 
 

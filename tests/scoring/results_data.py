@@ -82,7 +82,7 @@ def total_of(sheet):
 
 
 def change_points(score, by):
-    """A judge's criterion score changed by `by` points, the sheet's total with it (as scoring.services does)."""
+    """A judge's criterion score changed by `by` points, the sheet's total with it (as scoring.sheets does)."""
     score.points += Decimal(str(by))
     score.save(update_fields=["points"])
     ScoreSheet.objects.filter(pk=score.sheet_id).refresh_totals()
