@@ -21,36 +21,6 @@ from scoring.signals import venue_signed_off
 from submissions.models import Entry
 
 
-def reopen_signed_off_venue(*, venue, by, reason):
-    """Reopen a signed-off venue, keeping the reason in the audit of each of its sheets.
-
-    The caller holds the venue's row lock and has checked that ``by`` may reopen it.
-    """
-    signed = {"signed_off_at": venue.signed_off_at.isoformat(), "signed_off_by": str(venue.signed_off_by)}
-    venue.signed_off_at = None
-    venue.signed_off_by = None
-    venue.save(update_fields=["signed_off_at", "signed_off_by"])
-    SheetAudit.objects.bulk_create(
-        SheetAudit(sheet=sheet, user=by, action=SheetAudit.Action.VENUE_REOPENED, old_values=signed, reason=reason)
-        for sheet in ScoreSheet.objects.filter(entry__venue=venue)
-    )
-
-
-@transaction.atomic
-def reopen_venue(*, venue, by, reason: str) -> Venue:
-    """An organiser reopens a signed-off venue; the reason is kept in the audit of each of its sheets."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Please give the reason for reopening the venue."))
-    venue = Venue.objects.select_for_update().get(pk=venue.pk)
-    if not organises(by, venue):
-        raise ValidationError(_("Only an organiser can reopen a signed-off venue."))
-    if venue.signed_off_at is None:
-        raise ValidationError(_("The venue is not signed off."))
-    reopen_signed_off_venue(venue=venue, by=by, reason=reason)
-    return venue
-
-
 def deviation_limit() -> Decimal:
     """How far (in points) a submitted total may be from the entry's median before it is flagged."""
     return Decimal(str(settings.SCORE_DEVIATION_FLAG))
@@ -220,4 +190,34 @@ def sign_off_venue(*, venue, by) -> Venue:
     venue.signed_off_by = by
     venue.save(update_fields=["signed_off_at", "signed_off_by"])
     venue_signed_off.send(sender=Venue, venue=venue, by=by)
+    return venue
+
+
+def reopen_signed_off_venue(*, venue, by, reason):
+    """Reopen a signed-off venue, keeping the reason in the audit of each of its sheets.
+
+    The caller holds the venue's row lock and has checked that ``by`` may reopen it.
+    """
+    signed = {"signed_off_at": venue.signed_off_at.isoformat(), "signed_off_by": str(venue.signed_off_by)}
+    venue.signed_off_at = None
+    venue.signed_off_by = None
+    venue.save(update_fields=["signed_off_at", "signed_off_by"])
+    SheetAudit.objects.bulk_create(
+        SheetAudit(sheet=sheet, user=by, action=SheetAudit.Action.VENUE_REOPENED, old_values=signed, reason=reason)
+        for sheet in ScoreSheet.objects.filter(entry__venue=venue)
+    )
+
+
+@transaction.atomic
+def reopen_venue(*, venue, by, reason: str) -> Venue:
+    """An organiser reopens a signed-off venue; the reason is kept in the audit of each of its sheets."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Please give the reason for reopening the venue."))
+    venue = Venue.objects.select_for_update().get(pk=venue.pk)
+    if not organises(by, venue):
+        raise ValidationError(_("Only an organiser can reopen a signed-off venue."))
+    if venue.signed_off_at is None:
+        raise ValidationError(_("The venue is not signed off."))
+    reopen_signed_off_venue(venue=venue, by=by, reason=reason)
     return venue
