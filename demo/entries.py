@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 
 from events.models import Category, Edition
-from submissions import files
+from submissions import files, memberships
 from submissions.models import Entry, EntryFile, EntryTransition, Member
 
 User = get_user_model()
@@ -72,7 +72,7 @@ def load_demo_entries(*, edition: Edition, clerk, organiser) -> int:
             continue
         entry, is_new = Entry.objects.get_or_create(
             edition=edition,
-            enterprise=clerk.enterprise,
+            enterprise=memberships.enterprise_of(clerk),
             title=title,
             defaults={"category": category, "created_by": clerk, **fields},
         )

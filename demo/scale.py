@@ -31,7 +31,7 @@ from demo.bulk import insert
 from events.models import Category, Edition, GradeRule, PanelMember, Venue
 from events.services import create_rubric, create_rubric_from_template
 from scoring.models import CriterionScore, Recusal, ScoreSheet
-from submissions.models import Enterprise, Entry, Member, RecommendingUnit
+from submissions.models import Enterprise, Entry, Member, Membership, RecommendingUnit
 from submissions.validators import example_credit_code
 
 User = get_user_model()
@@ -469,7 +469,7 @@ class Generator:
         by_venue: dict[int, list[dict]] = {}
         for entry in entry_rows:
             by_venue.setdefault(entry["venue"].pk, []).append(entry)
-        users = []
+        users, employers = [], []
         for number, (venue, _category) in enumerate(venue_objects, start=1):
             for seat in range(judges):
                 enterprise_id = None
@@ -483,28 +483,31 @@ class Generator:
                         f"judge{number}-{seat + 1}.{tag}@scale.qc",
                         person(rng),
                         User.Role.JUDGE,
-                        enterprise_id,
                         organisation,
                         rng.choice(POSTS),
                         "!",
                         now,
                     )
                 )
+                employers.append(enterprise_id)
         ids = insert(
-            User,
-            ["email", "full_name", "role", "enterprise_id", "organisation", "title", "password", "date_joined"],
-            users,
-            ids=True,
+            User, ["email", "full_name", "role", "organisation", "title", "password", "date_joined"], users, ids=True
         )
         counts.users += len(ids)
+        # The enterprise a judge works for is its membership.
+        insert(
+            Membership,
+            ["user_id", "enterprise_id"],
+            [(pk, employer) for pk, employer in zip(ids, employers, strict=True) if employer is not None],
+        )
         panels: dict[int, list[tuple[int, int | None]]] = {}
         seats = []
-        iterator = iter(zip(ids, users, strict=True))
+        iterator = iter(zip(ids, employers, strict=True))
         for venue, _category in venue_objects:
             panel = []
             for seat in range(judges):
-                pk, user = next(iterator)
-                panel.append((pk, user[3]))
+                pk, employer = next(iterator)
+                panel.append((pk, employer))
                 seats.append((venue.pk, pk, seat == 0))
             panels[venue.pk] = panel
         insert(PanelMember, ["venue_id", "judge_id", "is_leader"], seats)

@@ -63,3 +63,8 @@ def collect(question: str, **kwargs) -> list:
 def notify(question: str, **kwargs) -> None:
     for fn in _answers.get(question, []):
         fn(**kwargs)
+
+
+# What submissions asks about judging (answered by scoring):
+ENTRY_JUDGED = "entry_judged"  # (entry) -> bool: a judge has opened a score sheet for it
+JUDGE_RECUSED = "judge_recused"  # (entry, judge) -> bool: the judge stands recused from it

@@ -11,14 +11,14 @@ admin.site.login_form = AdminLoginForm
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "full_name", "role", "enterprise", "is_active"]
+    list_display = ["email", "full_name", "role", "is_active"]
     list_filter = ["role", "is_active", "is_staff"]
     search_fields = ["email", "full_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (
             _("Person"),
-            {"fields": ["full_name", "phone", "title", "role", "enterprise", "recommending_unit", "organisation"]},
+            {"fields": ["full_name", "phone", "title", "role", "organisation"]},
         ),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
     ]

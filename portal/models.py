@@ -32,7 +32,8 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person who logs in with an e-mail address. The role says which side of the portal is theirs."""
+    """A person who logs in with an e-mail address. The role says which side of the portal is theirs; the
+    enterprise or recommending unit they belong to is their membership (submissions.Membership)."""
 
     class Role(models.TextChoices):
         ORGANISER = "organiser", _("Organiser")
@@ -44,23 +45,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(_("full name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.ENTERPRISE)
-    enterprise = models.ForeignKey(
-        "submissions.Enterprise",
-        verbose_name=_("enterprise"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="users",
-        help_text=_("For enterprise users, their enterprise; for judges, the enterprise they work for, if any."),
-    )
-    recommending_unit = models.ForeignKey(
-        "submissions.RecommendingUnit",
-        verbose_name=_("recommending unit"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="users",
-    )
     organisation = models.CharField(
         _("organisation"),
         max_length=200,
@@ -82,16 +66,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["email"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(role="enterprise") | models.Q(enterprise__isnull=False),
-                name="enterprise_user_has_enterprise",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(role="recommender") | models.Q(recommending_unit__isnull=False),
-                name="recommender_user_has_unit",
-            ),
-        ]
 
     def __str__(self):
         return f"{self.full_name} <{self.email}>" if self.full_name else self.email

@@ -19,7 +19,7 @@ from submissions.models import Entry
 
 def _venue_conflicts(venues, entries) -> set[tuple[int, int]]:
     """(venue id, entry id) pairs where some panel member would have to recuse."""
-    seats = PanelMember.objects.filter(venue__in=venues).select_related("judge__enterprise")
+    seats = PanelMember.objects.filter(venue__in=venues).select_related("judge__membership__enterprise")
     panels = defaultdict(list)
     for seat in seats:
         panels[seat.venue_id].append(seat.judge)

@@ -1,7 +1,7 @@
 """Judging's answers to the questions events asks about rubrics, panels and the edition dashboard (events.hooks)."""
 
 from events import hooks
-from scoring.models import CriterionScore, ScoreSheet
+from scoring.models import CriterionScore, Recusal, ScoreSheet
 from scoring.progress import venues_progress
 
 
@@ -36,3 +36,13 @@ def venue_progress_section(*, edition) -> list:
     return [
         hooks.Section(order=20, template="scoring/_dashboard_venues.html", context={"venues": venues_progress(venues)})
     ]
+
+
+@hooks.register(hooks.ENTRY_JUDGED)
+def entry_has_sheets(*, entry) -> bool:
+    return ScoreSheet.objects.filter(entry=entry).exists()
+
+
+@hooks.register(hooks.JUDGE_RECUSED)
+def judge_is_recused(*, entry, judge) -> bool:
+    return Recusal.objects.filter(entry=entry, judge=judge, lifted_at__isnull=True).exists()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from events.models import PanelMember, Venue
 from scoring.models import Recusal, ScoreSheet, SheetAudit
+from submissions.memberships import enterprise_of
 
 
 def _norm(name: str) -> str:
@@ -16,10 +17,11 @@ def _norm(name: str) -> str:
 def _judge_organisations(judge) -> tuple[set[str], set[str]]:
     """The names of the judge's organisation and of the enterprise groups it belongs to."""
     names, groups = set(), set()
-    if judge.enterprise_id:
-        names.add(_norm(judge.enterprise.name))
-        if judge.enterprise.parent_group:
-            groups.add(_norm(judge.enterprise.parent_group))
+    employer = enterprise_of(judge)  # the enterprise the judge works for, from its membership
+    if employer is not None:
+        names.add(_norm(employer.name))
+        if employer.parent_group:
+            groups.add(_norm(employer.parent_group))
     if judge.organisation:
         names.add(_norm(judge.organisation))
     return names - {""}, groups - {""}
@@ -56,7 +58,7 @@ def conflict_reason(*, judge, entry, cache: dict | None = None) -> str:
 
 def sync_automatic_recusals(*, venue) -> int:
     """Record the automatic recusals of a venue's panel from its entries. Lifted recusals stay lifted."""
-    panel = list(venue.panel.select_related("judge__enterprise"))
+    panel = list(venue.panel.select_related("judge__membership__enterprise"))
     entries = list(venue.entries.select_related("enterprise"))
     existing = set(Recusal.objects.filter(entry__venue=venue).values_list("entry_id", "judge_id"))
     cache: dict = {}

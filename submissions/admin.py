@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 
-from submissions.models import Enterprise, Entry, EntryFile, EntryTransition, Member, RecommendingUnit
+from submissions.models import Enterprise, Entry, EntryFile, EntryTransition, Member, Membership, RecommendingUnit
 
 
 @admin.register(Enterprise)
@@ -11,6 +12,33 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
 
 admin.site.register(RecommendingUnit)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "enterprise", "recommending_unit", "is_administrator", "created_at"]
+    list_filter = ["is_administrator"]
+    search_fields = ["user__email", "user__full_name", "enterprise__name", "recommending_unit__name"]
+    raw_id_fields = ["user", "enterprise"]
+
+
+class MembershipInline(admin.StackedInline):
+    """The user's enterprise or recommending unit, edited on the user's page (the user model lives in portal,
+    below this app, so the inline is added here)."""
+
+    model = Membership
+    extra = 0
+    max_num = 1
+    raw_id_fields = ["enterprise"]
+
+
+_user_admin_class = type(admin.site.get_model_admin(get_user_model()))
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class UserAdmin(_user_admin_class):
+    inlines = [*_user_admin_class.inlines, MembershipInline]
 
 
 class MemberInline(admin.TabularInline):

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Category, Edition
+from submissions import services
 from submissions.models import Enterprise, Entry, EntryFile, Member, Province, RecommendingUnit
 from submissions.validators import normalise_credit_code
 
@@ -67,46 +68,13 @@ class EnterpriseReviewForm(forms.Form):
 
 # --- entries -------------------------------------------------------------------------------------
 
-# The fields of each kind of entry (DOMAIN.md section 3).
-ENTRY_FIELDS_BY_KIND = {
-    Category.Kind.QC: [
-        "title",
-        "group_name",
-        "topic_type",
-        "sub_type",
-        "registration_number",
-        "completing_units",
-        "speciality",
-        "activity_start",
-        "activity_end",
-        "presenter",
-        "recommending_unit",
-        "summary",
-        "publish_report",
-    ],
-    Category.Kind.TRUSTED_TEAM: [
-        "title",
-        "group_name",
-        "workshop",
-        "team_leader",
-        "completing_units",
-        "presenter",
-        "recommending_unit",
-        "summary",
-        "publish_report",
-    ],
-    Category.Kind.BRAND_STORY: ["title", "presenter", "recommending_unit", "summary", "publish_report"],
-    Category.Kind.OTHER: ["title", "group_name", "presenter", "completing_units", "recommending_unit", "summary"],
-}
-KINDS_WITH_MEMBERS = (Category.Kind.QC, Category.Kind.TRUSTED_TEAM, Category.Kind.OTHER)
-
 
 class EntryForm(forms.ModelForm):
     """The entry's own fields; which ones depends on the kind of its category."""
 
     class Meta:
         model = Entry
-        fields = sorted({field for fields in ENTRY_FIELDS_BY_KIND.values() for field in fields})
+        fields = services.ENTRY_FIELDS
         widgets = {
             "activity_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "activity_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -117,7 +85,7 @@ class EntryForm(forms.ModelForm):
     def __init__(self, *args, category, **kwargs):
         super().__init__(*args, **kwargs)
         self.category = category
-        wanted = ENTRY_FIELDS_BY_KIND.get(category.kind, ENTRY_FIELDS_BY_KIND[Category.Kind.OTHER])
+        wanted = services.entry_fields(category.kind)
         for name in list(self.fields):
             if name not in wanted:
                 del self.fields[name]
@@ -174,12 +142,9 @@ class BaseMemberFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        members = self.members()
-        leaders = sum(1 for member in members if member["is_leader"])
-        if members and leaders != 1:
-            raise forms.ValidationError(
-                _("Mark exactly one member as the group leader (组长); %(count)s are marked.") % {"count": leaders}
-            )
+        error = services.leader_error(member["is_leader"] for member in self.members())
+        if error:
+            raise forms.ValidationError(error)
 
     def members(self) -> list[dict]:
         rows = []

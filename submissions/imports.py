@@ -25,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from events.models import Category
 from portal import spreadsheets
 from portal.spreadsheets import ImportReport
-from submissions import files
+from submissions import files, memberships
 from submissions.models import Enterprise, Entry, EntryTransition, Member, RecommendingUnit
 from submissions.validators import normalise_credit_code, validate_credit_code
 
@@ -134,7 +134,7 @@ def _enterprises_by_code(codes: set[str]) -> dict[str, Enterprise]:
 
 
 def _check_unit(text: str, *, user, units: dict[str, RecommendingUnit], errors: list[str]) -> int | None:
-    own = user.recommending_unit if getattr(user, "is_recommender", False) else None
+    own = memberships.recommending_unit_of(user) if getattr(user, "is_recommender", False) else None
     if own is not None:
         if text and text != own.name:
             errors.append(_("a recommending unit can only recommend in its own name (%(unit)s)") % {"unit": own.name})

@@ -43,11 +43,6 @@ class Province(models.TextChoices):
     TAIWAN = "taiwan", _("Taiwan")
 
 
-class EnterpriseQuerySet(models.QuerySet):
-    def approved(self):
-        return self.filter(status=Enterprise.Status.APPROVED)
-
-
 class Enterprise(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting approval")
@@ -76,8 +71,6 @@ class Enterprise(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     review_note = models.TextField(_("review note"), blank=True)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
-
-    objects = EnterpriseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("enterprise")
@@ -108,16 +101,55 @@ class RecommendingUnit(models.Model):
         return self.name
 
 
-class EntryQuerySet(models.QuerySet):
-    def of_enterprise(self, enterprise):
-        return self.filter(enterprise=enterprise)
+class Membership(models.Model):
+    """What a user belongs to: an enterprise (its users, and a judge's employer, used for recusal) or a
+    recommending unit. Kept here, not on the user, so the user model depends on no app above it."""
 
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="membership"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        help_text=_("For enterprise users, their enterprise; for judges, the enterprise they work for, if any."),
+    )
+    recommending_unit = models.ForeignKey(
+        RecommendingUnit,
+        verbose_name=_("recommending unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    is_administrator = models.BooleanField(
+        _("administrator"), default=False, help_text=_("May manage the other users of the enterprise.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["user"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(enterprise__isnull=False, recommending_unit__isnull=True)
+                | models.Q(enterprise__isnull=True, recommending_unit__isnull=False),
+                name="membership_one_organisation",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.enterprise or self.recommending_unit}"
+
+
+class EntryQuerySet(models.QuerySet):
     def counting_for_quota(self):
         """Entries that take one of an enterprise's places in a category: all but rejected and deferred ones."""
         return self.exclude(status__in=[Entry.Status.REJECTED, Entry.Status.DEFERRED])
-
-    def awaiting_review(self):
-        return self.filter(status__in=[Entry.Status.SUBMITTED, Entry.Status.UNDER_REVIEW])
 
 
 class Entry(models.Model):

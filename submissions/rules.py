@@ -1,10 +1,30 @@
-"""Who may see, change and review entries and download their files. Role predicates come from portal.rules."""
+"""Who may see, change and review entries and download their files. Role-only predicates come from portal.rules;
+the ones that need the user's enterprise or recommending unit (its membership) are here."""
 
 import rules
 
+from events import hooks
 from events.models import PanelMember
 from events.rules import organises
-from portal.rules import is_approved_enterprise_user, is_enterprise_user, is_judge, is_organiser, is_recommender
+from portal.rules import is_judge, is_organiser
+from submissions.memberships import enterprise_id_of, enterprise_of, recommending_unit_id_of
+
+
+@rules.predicate
+def is_enterprise_user(user):
+    """An enterprise user who belongs to an enterprise."""
+    return bool(user and user.is_authenticated and user.is_enterprise_user and enterprise_id_of(user))
+
+
+@rules.predicate
+def is_approved_enterprise_user(user):
+    return bool(is_enterprise_user(user) and enterprise_of(user).is_approved)
+
+
+@rules.predicate
+def is_recommender(user):
+    """A recommending unit's user who belongs to a unit."""
+    return bool(user and user.is_authenticated and user.is_recommender and recommending_unit_id_of(user))
 
 
 def _entry(obj):
@@ -15,7 +35,7 @@ def _entry(obj):
 @rules.predicate
 def owns_entry(user, obj):
     entry = _entry(obj)
-    return entry is not None and is_enterprise_user(user) and entry.enterprise_id == user.enterprise_id
+    return entry is not None and is_enterprise_user(user) and entry.enterprise_id == enterprise_id_of(user)
 
 
 # An organiser of the edition of the entry or of the entry's file: the one organiser rule, events.rules.organises.
@@ -30,7 +50,7 @@ def judges_entry(user, obj):
         return False
     if not PanelMember.objects.filter(venue_id=entry.venue_id, judge=user).exists():
         return False
-    return not entry.recusals.filter(judge=user, lifted_at__isnull=True).exists()
+    return not hooks.any_true(hooks.JUDGE_RECUSED, entry=entry, judge=user)
 
 
 @rules.predicate

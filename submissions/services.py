@@ -4,13 +4,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from events import hooks
 from events.models import Category, Edition
 from portal.mail import queue_email
-from submissions import files
+from submissions import files, memberships
 from submissions.models import Enterprise, Entry, EntryFile, EntryTransition, Member
 
 User = get_user_model()
@@ -46,13 +48,14 @@ def register_enterprise(*, enterprise_data: dict, full_name: str, email: str, pa
             _("This enterprise is already registered. Ask its users to add you, or contact the organiser.")
         )
     enterprise = Enterprise.objects.create(**enterprise_data)
-    user = User.objects.create_user(
+    user = memberships.create_user(
         email=email,
         password=password,
         full_name=full_name,
         phone=phone,
         role=User.Role.ENTERPRISE,
         enterprise=enterprise,
+        is_administrator=True,
     )
     organisers = list(User.objects.filter(role=User.Role.ORGANISER, is_active=True).values_list("email", flat=True))
     queue_email(to=organisers, template="submissions/email/enterprise_registered", context={"enterprise": enterprise})
@@ -78,7 +81,11 @@ def review_enterprise(*, enterprise: Enterprise, organiser, approve: bool, note:
 
 
 def enterprise_emails(enterprise) -> list[str]:
-    return list(enterprise.users.filter(is_active=True).values_list("email", flat=True))
+    return list(
+        User.objects.filter(membership__enterprise=enterprise, role=User.Role.ENTERPRISE, is_active=True).values_list(
+            "email", flat=True
+        )
+    )
 
 
 # --- deadlines and quotas ------------------------------------------------------------------------
@@ -115,12 +122,30 @@ def _ensure_approved(enterprise: Enterprise) -> None:
         )
 
 
+def quotas_left(*, categories, enterprise: Enterprise) -> dict[int, int | None]:
+    """How many more entries the enterprise may create in each category, by category id (None: no limit).
+    One query for all the categories that have a quota."""
+    limited = [category.pk for category in categories if category.quota_per_enterprise is not None]
+    used = {}
+    if limited:
+        used = dict(
+            Entry.objects.filter(category__in=limited, enterprise=enterprise)
+            .counting_for_quota()
+            .values_list("category")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+    return {
+        category.pk: None
+        if category.quota_per_enterprise is None
+        else max(category.quota_per_enterprise - used.get(category.pk, 0), 0)
+        for category in categories
+    }
+
+
 def quota_left(*, category: Category, enterprise: Enterprise) -> int | None:
     """How many more entries the enterprise may create in the category (None: no limit)."""
-    if category.quota_per_enterprise is None:
-        return None
-    used = Entry.objects.filter(category=category, enterprise=enterprise).counting_for_quota().count()
-    return max(category.quota_per_enterprise - used, 0)
+    return quotas_left(categories=[category], enterprise=enterprise)[category.pk]
 
 
 def quota_message(category: Category) -> str:
@@ -140,6 +165,47 @@ def _ensure_title_free(*, edition, enterprise, title: str, exclude_pk=None) -> N
 
 
 # --- entries -------------------------------------------------------------------------------------
+
+# The fields an enterprise fills in for each kind of entry (DOMAIN.md section 3), in the form's order.
+ENTRY_FIELDS_BY_KIND = {
+    Category.Kind.QC: [
+        "title",
+        "group_name",
+        "topic_type",
+        "sub_type",
+        "registration_number",
+        "completing_units",
+        "speciality",
+        "activity_start",
+        "activity_end",
+        "presenter",
+        "recommending_unit",
+        "summary",
+        "publish_report",
+    ],
+    Category.Kind.TRUSTED_TEAM: [
+        "title",
+        "group_name",
+        "workshop",
+        "team_leader",
+        "completing_units",
+        "presenter",
+        "recommending_unit",
+        "summary",
+        "publish_report",
+    ],
+    Category.Kind.BRAND_STORY: ["title", "presenter", "recommending_unit", "summary", "publish_report"],
+    Category.Kind.OTHER: ["title", "group_name", "presenter", "completing_units", "recommending_unit", "summary"],
+}
+ENTRY_FIELDS = sorted({field for fields in ENTRY_FIELDS_BY_KIND.values() for field in fields})
+
+# The kinds of entry that list their members (a group or a team, with its leader).
+KINDS_WITH_MEMBERS = (Category.Kind.QC, Category.Kind.TRUSTED_TEAM, Category.Kind.OTHER)
+
+
+def entry_fields(kind: str) -> list[str]:
+    """The fields of an entry of this kind of category (an unknown kind has the fields of OTHER)."""
+    return ENTRY_FIELDS_BY_KIND.get(kind, ENTRY_FIELDS_BY_KIND[Category.Kind.OTHER])
 
 
 def _record(entry: Entry, *, to_status: str, by, reason: str = "") -> EntryTransition:
@@ -165,36 +231,25 @@ def _set_members(entry: Entry, members: list[dict]) -> None:
     )
 
 
+def leader_error(leader_flags) -> str:
+    """The group-leader rule (组长): a list of members marks exactly one of them as the leader; an empty list
+    breaks no rule here (missing_items asks for the members). Takes each member's is_leader; returns why the
+    list breaks the rule, or ""."""
+    flags = list(leader_flags)
+    leaders = sum(1 for flag in flags if flag)
+    if not flags or leaders == 1:
+        return ""
+    return _("Mark exactly one member as the group leader (组长); %(count)s are marked.") % {"count": leaders}
+
+
 def _check_members(members: list[dict]) -> None:
-    leaders = sum(1 for member in members if member.get("is_leader"))
-    if leaders > 1:
-        raise ValidationError(
-            _("Mark exactly one member as the group leader; %(count)s are marked.") % {"count": leaders}
-        )
-
-
-ENTRY_FIELDS = (
-    "title",
-    "group_name",
-    "topic_type",
-    "sub_type",
-    "registration_number",
-    "completing_units",
-    "speciality",
-    "activity_start",
-    "activity_end",
-    "presenter",
-    "workshop",
-    "team_leader",
-    "summary",
-    "publish_report",
-    "recommending_unit",
-    "recommendation_opinion",
-)
+    error = leader_error(member.get("is_leader") for member in members)
+    if error:
+        raise ValidationError(error)
 
 
 def _apply(entry: Entry, data: dict) -> None:
-    for field in ENTRY_FIELDS:
+    for field in entry_fields(entry.category.kind):
         if field in data:
             setattr(entry, field, data[field])
     if entry.topic_type != Entry.TopicType.PROBLEM_SOLVING:
@@ -330,11 +385,11 @@ def missing_items(entry: Entry) -> list[str]:
         missing.append(_("the team name"))
     if kind == Category.Kind.BRAND_STORY and not entry.presenter:
         missing.append(_("the speaker"))
-    if kind in (Category.Kind.QC, Category.Kind.TRUSTED_TEAM):
+    if kind in KINDS_WITH_MEMBERS:
         members = list(entry.members.all())
         if not members:
             missing.append(_("the members"))
-        elif sum(1 for member in members if member.is_leader) != 1:
+        elif leader_error(member.is_leader for member in members):
             missing.append(_("the group leader among the members"))
     present = {stored.kind for stored in entry.files.all()}
     labels = dict(EntryFile.Kind.choices)
@@ -435,7 +490,7 @@ def why_decision_stays(entry: Entry) -> str:
         ) % {"status": entry.get_status_display()}
     if entry.edition.status == Edition.Status.PUBLISHED:
         return _("The results of this edition are published: its decisions can no longer change.")
-    if entry.sheets.exists():
+    if hooks.any_true(hooks.ENTRY_JUDGED, entry=entry):
         return _("Judges have already opened score sheets for this entry: its decision stays.")
     return ""
 

@@ -18,7 +18,6 @@ from events.models import Category, Edition
 from portal.spreadsheets import XLSX_MIME
 from submissions import exports, files, imports, services
 from submissions.forms import (
-    KINDS_WITH_MEMBERS,
     EnterpriseReviewForm,
     EnterpriseSignupForm,
     EntryFilterForm,
@@ -30,6 +29,7 @@ from submissions.forms import (
     ReopenReviewForm,
     ReviewForm,
 )
+from submissions.memberships import enterprise_of, recommending_unit_id_of
 from submissions.models import Enterprise, Entry, EntryFile
 
 
@@ -104,7 +104,10 @@ def enterprise_review(request, pk):
             else:
                 messages.info(request, _("%(name)s is rejected.") % {"name": enterprise.name})
             return redirect("submissions:enterprise_list")
-    return render(request, "submissions/enterprise_review.html", {"enterprise": enterprise, "form": form})
+    users = [membership.user for membership in enterprise.memberships.select_related("user").order_by("user__email")]
+    return render(
+        request, "submissions/enterprise_review.html", {"enterprise": enterprise, "form": form, "users": users}
+    )
 
 
 # --- the enterprise's side -----------------------------------------------------------------------
@@ -130,9 +133,10 @@ def _entry_to_change(request, pk) -> Entry:
 
 def _own_enterprise(request) -> Enterprise:
     """The enterprise of an enterprise user; others (even a superuser, who passes every rule) are refused."""
-    if not request.user.is_enterprise_user or request.user.enterprise is None:
+    enterprise = enterprise_of(request.user) if request.user.is_enterprise_user else None
+    if enterprise is None:
         raise PermissionDenied
-    return request.user.enterprise
+    return enterprise
 
 
 def _return_reason(entry: Entry) -> str:
@@ -162,19 +166,17 @@ def dashboard(request):
         .prefetch_related("categories")
         .order_by("-year", "-number")
     )
+    left = services.quotas_left(
+        categories=[category for edition in editions for category in edition.categories.all()], enterprise=enterprise
+    )
     blocks = []
     for edition in editions:
         edition_entries = by_edition.get(edition.pk, [])
         is_open = services.accepts_entries(edition)
-        used = defaultdict(int)
-        for entry in edition_entries:
-            if entry.status not in (Entry.Status.REJECTED, Entry.Status.DEFERRED):
-                used[entry.category_id] += 1
-        categories = []
-        for category in edition.categories.all():
-            quota = category.quota_per_enterprise
-            left = None if quota is None else max(quota - used[category.pk], 0)
-            categories.append({"category": category, "quota": quota, "left": left})
+        categories = [
+            {"category": category, "quota": category.quota_per_enterprise, "left": left[category.pk]}
+            for category in edition.categories.all()
+        ]
         for entry in edition_entries:
             entry.can_edit = is_open and enterprise.is_approved and entry.is_editable_status
         blocks.append(
@@ -192,7 +194,7 @@ def dashboard(request):
 def _entry_form_page(request, *, category, entry=None):
     instance = entry or Entry(category=category, edition=category.edition)
     form = EntryForm(request.POST or None, instance=instance, category=category)
-    with_members = category.kind in KINDS_WITH_MEMBERS
+    with_members = category.kind in services.KINDS_WITH_MEMBERS
     formset = MemberFormSet(request.POST or None, instance=instance, prefix="members") if with_members else None
     # Validate both, so that every mistake shows at once.
     valid = [form.is_valid(), formset is None or formset.is_valid()]
@@ -202,7 +204,7 @@ def _entry_form_page(request, *, category, entry=None):
             if entry is None:
                 entry = services.create_entry(
                     category=category,
-                    enterprise=request.user.enterprise,
+                    enterprise=enterprise_of(request.user),
                     user=request.user,
                     data=form.entry_data(),
                     members=members,
@@ -232,7 +234,7 @@ def entry_create(request, category_pk):
     if not services.accepts_entries(category.edition):
         messages.error(request, services.closed_message(category.edition))
         return redirect("submissions:dashboard")
-    if services.quota_left(category=category, enterprise=request.user.enterprise) == 0:
+    if services.quota_left(category=category, enterprise=enterprise_of(request.user)) == 0:
         messages.error(request, services.quota_message(category))
         return redirect("submissions:dashboard")
     return _entry_form_page(request, category=category)
@@ -527,7 +529,7 @@ def recommendation_upload(request):
     recommended = None
     if request.user.is_recommender:
         recommended = Paginator(
-            Entry.objects.filter(recommending_unit_id=request.user.recommending_unit_id)
+            Entry.objects.filter(recommending_unit_id=recommending_unit_id_of(request.user))
             .select_related("edition", "category", "enterprise")
             .order_by("-edition__year", "category__position", "enterprise__name", "title"),
             50,

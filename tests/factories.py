@@ -20,7 +20,8 @@ from events.models import (
 from portal.models import User
 from results.models import AwardList, Publication, PublishedResult, Result, ResultRun
 from scoring.models import CriterionScore, Recusal, ScoreSheet, SheetAudit
-from submissions.models import Enterprise, Entry, EntryFile, EntryTransition, Member, RecommendingUnit
+from submissions import memberships
+from submissions.models import Enterprise, Entry, EntryFile, EntryTransition, Member, Membership, RecommendingUnit
 from submissions.validators import example_credit_code
 
 
@@ -53,10 +54,32 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = User.Role.JUDGE
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
 
+    # The user's enterprise or recommending unit is its membership (submissions.Membership), not a field of the
+    # user: UserFactory(enterprise=...) and UserFactory(recommending_unit=...) create the membership.
+    enterprise = None
+    recommending_unit = None
+    is_administrator = False
+
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):  # noqa: N805
         if create:
             obj.save()
+
+    @staticmethod
+    def _membership(kwargs) -> dict:
+        return {key: kwargs.pop(key) for key in ("enterprise", "recommending_unit", "is_administrator")}
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        cls._membership(kwargs)  # an unsaved user has no membership
+        return super()._build(model_class, *args, **kwargs)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        membership = cls._membership(kwargs)
+        user = super()._create(model_class, *args, **kwargs)
+        memberships.set_membership(user, **membership)
+        return user
 
 
 class OrganiserFactory(UserFactory):
@@ -80,6 +103,17 @@ class JudgeFactory(UserFactory):
     role = User.Role.JUDGE
     email = factory.Sequence(lambda n: f"judge{n}@example.com")
     organisation = factory.Sequence(lambda n: f"评审单位{n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """A judge's membership of the enterprise it works for. Users with an organisation are easier made with
+    EnterpriseUserFactory(enterprise=...) or RecommenderFactory(recommending_unit=...)."""
+
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(JudgeFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
 
 
 class EditionFactory(factory.django.DjangoModelFactory):

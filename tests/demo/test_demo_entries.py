@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_load_demo_gives_the_demo_enterprise_a_draft_a_returned_and_a_submitted_entry():
     call_command("load_demo", stdout=StringIO())
-    entries = Entry.objects.filter(title__in=DEMO_TITLES, enterprise__users__email="clerk@demo.qc")
+    entries = Entry.objects.filter(title__in=DEMO_TITLES, enterprise__memberships__user__email="clerk@demo.qc")
     assert sorted((entry.title, entry.status, entry.code) for entry in entries) == [
         ("提高齿轮箱装配一次交检合格率", "returned", ""),
         ("焊装一班质量信得过班组建设成果", "submitted", ""),
@@ -35,4 +35,6 @@ def test_load_demo_gives_the_demo_enterprise_a_draft_a_returned_and_a_submitted_
 def test_load_demo_twice_creates_the_demo_entries_once():
     call_command("load_demo", stdout=StringIO())
     call_command("load_demo", stdout=StringIO())
-    assert Entry.objects.filter(title__in=DEMO_TITLES, enterprise__users__email="clerk@demo.qc").count() == 3
+    assert (
+        Entry.objects.filter(title__in=DEMO_TITLES, enterprise__memberships__user__email="clerk@demo.qc").count() == 3
+    )

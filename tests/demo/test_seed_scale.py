@@ -73,10 +73,10 @@ def test_seed_scale_brand_stories_respect_quota_and_members_have_one_leader():
 
 def test_seed_scale_recusals_are_judges_of_the_entrys_enterprise():
     edition = seed(entries=120, venues=6, judges=5, enterprises=10, seed=SEED)
-    recusals = list(Recusal.objects.filter(entry__edition=edition).select_related("judge", "entry"))
+    recusals = list(Recusal.objects.filter(entry__edition=edition).select_related("judge__membership", "entry"))
     assert len(recusals) == 8
     assert sum(r.lifted_at is None for r in recusals) == 4
-    assert all(r.judge.enterprise_id == r.entry.enterprise_id for r in recusals)
+    assert all(r.judge.membership.enterprise_id == r.entry.enterprise_id for r in recusals)
     assert all(r.automatic for r in recusals)
 
 

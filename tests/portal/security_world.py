@@ -17,6 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 from events.models import Edition
 from results.models import AwardList
 from scoring.models import ScoreSheet
+from submissions.memberships import recommending_unit_of
 from submissions.models import Entry
 from tests import factories
 from tests.scoring.public_data import PROTOCOL
@@ -99,7 +100,7 @@ def build_world(**texts) -> World:
     entry = factories.EntryFactory(
         category=category,
         enterprise=enterprise_a,
-        recommending_unit=recommender.recommending_unit,
+        recommending_unit=recommending_unit_of(recommender),
         status=Entry.Status.ACCEPTED,
         venue=venue,
         running_order=1,

@@ -5,6 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from portal.models import User
+from submissions.memberships import enterprise_of
 from submissions.models import Enterprise
 from submissions.validators import example_credit_code
 from tests import factories
@@ -39,7 +40,7 @@ def test_signup_creates_a_pending_enterprise_and_logs_its_user_in(
     enterprise = Enterprise.objects.get()
     assert (enterprise.name, enterprise.status) == ("钱塘精工有限公司", Enterprise.Status.PENDING)
     user = User.objects.get(email="sun@qiantang.example")
-    assert (user.role, user.enterprise, user.full_name) == (User.Role.ENTERPRISE, enterprise, "孙质量")
+    assert (user.role, enterprise_of(user), user.full_name) == (User.Role.ENTERPRISE, enterprise, "孙质量")
     assert client.session["_auth_user_id"] == str(user.pk)
     assert [m.to for m in mail.outbox] == [[organiser.email]]
 

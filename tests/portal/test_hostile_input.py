@@ -21,6 +21,7 @@ from django.utils.html import escape
 
 from events.models import Edition
 from results import award_lists as exports
+from submissions.memberships import enterprise_of
 from submissions.models import Entry, EntryFile
 from tests import factories
 from tests.portal.html_scan import inline_code
@@ -111,7 +112,7 @@ def _rewrite_zip64(data, extra_at, extra_length, size_at, declared):
 @pytest.fixture
 def draft(db, user_a):
     category = factories.CategoryFactory(edition=factories.EditionFactory(status=Edition.Status.OPEN))
-    return factories.EntryFactory(category=category, enterprise=user_a.enterprise)
+    return factories.EntryFactory(category=category, enterprise=enterprise_of(user_a))
 
 
 def _upload(client, entry, kind, name, data):

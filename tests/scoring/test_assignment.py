@@ -8,6 +8,7 @@ from django.utils import timezone
 from events.models import Edition
 from scoring import assignment, sheets
 from scoring.models import Recusal
+from submissions import memberships
 from submissions.models import Entry
 from tests import factories
 from tests.scoring.judging_data import FULL, entry_for, judged_venue, raw
@@ -83,8 +84,7 @@ def test_assign_avoids_a_venue_where_a_judge_must_recuse():
     category, venues = category_with_venues(2)
     enterprise = factories.EnterpriseFactory()
     judge = venues[0].judges[0]
-    judge.enterprise = enterprise
-    judge.save()
+    memberships.set_membership(judge, enterprise=enterprise)
     # Two entries of the judge's enterprise: both go to the other venue although it unbalances nothing else.
     accepted(category, 2, enterprise=enterprise)
     assignment.assign_entries(category=category)

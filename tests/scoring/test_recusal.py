@@ -5,6 +5,7 @@ from django.utils import translation
 
 from scoring import progress, recusals, sheets
 from scoring.models import Recusal, ScoreSheet
+from submissions import memberships
 from tests import factories
 from tests.scoring.judging_data import FULL, entry_for, judged_venue, raw
 
@@ -69,8 +70,7 @@ def test_no_conflict_for_unrelated_organisations(setup):
 def test_sync_records_automatic_recusals_and_the_judge_cannot_open_the_sheet(setup):
     judge = setup.judges[1]
     enterprise = factories.EnterpriseFactory()
-    judge.enterprise = enterprise
-    judge.save()
+    memberships.set_membership(judge, enterprise=enterprise)
     entry = entry_for(setup.venue, enterprise=enterprise)
     assert recusals.sync_automatic_recusals(venue=setup.venue) == 1
     recusal = Recusal.objects.get()

@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from submissions import memberships
+from submissions.memberships import enterprise_of
 from submissions.models import Enterprise
 from tests import factories
 
@@ -37,7 +39,7 @@ def world(draft, organiser, user_a, user_b):
     factories.PanelMemberFactory(venue=venue, judge=recused_judge)
     factories.RecusalFactory(entry=draft, judge=recused_judge)
     factories.PanelMemberFactory(venue=factories.VenueFactory(category=draft.category), judge=judge_elsewhere)
-    pending = factories.EnterpriseUserFactory(enterprise=user_a.enterprise)
+    pending = factories.EnterpriseUserFactory(enterprise=enterprise_of(user_a))
     users = {
         "owner": user_a,
         "owner_pending": pending,
@@ -60,7 +62,7 @@ def test_permission_matrix_for_entries_and_files(world, who):
     user = users[who]
     if who == "owner_pending":
         Enterprise.objects.filter(pk=entry.enterprise_id).update(status=Enterprise.Status.PENDING)
-        user.enterprise.refresh_from_db()
+        memberships.forget(user)  # read the enterprise again
     stored = entry.files.get(kind="report")
     got = (
         user.has_perm("submissions.view_entry", entry),

@@ -87,6 +87,43 @@ def test_create_entry_refuses_two_group_leaders(qc, enterprise_a, user_a):
     assert Entry.objects.count() == 0
 
 
+def test_create_entry_refuses_members_without_a_leader(qc, enterprise_a, user_a):
+    members = [{"name": "甲"}, {"name": "乙"}]
+    with pytest.raises(ValidationError) as raised:
+        services.create_entry(category=qc, enterprise=enterprise_a, user=user_a, data=QC_DATA, members=members)
+    assert raised.value.messages == ["Mark exactly one member as the group leader (组长); 0 are marked."]
+    assert Entry.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("flags", "error"),
+    [
+        ([], ""),
+        ([True], ""),
+        ([False, True, False], ""),
+        ([False, False], "Mark exactly one member as the group leader (组长); 0 are marked."),
+        ([True, True], "Mark exactly one member as the group leader (组长); 2 are marked."),
+    ],
+)
+def test_leader_error_wants_exactly_one_leader_when_there_are_members(flags, error):
+    assert services.leader_error(flags) == error
+
+
+def test_quotas_left_counts_all_but_rejected_and_deferred_entries(qc, enterprise_a, enterprise_b):
+    qc.quota_per_enterprise = 3
+    qc.save()
+    unlimited = factories.CategoryFactory(edition=qc.edition, quota_per_enterprise=None)
+    for status in (Entry.Status.DRAFT, Entry.Status.ACCEPTED, Entry.Status.REJECTED, Entry.Status.DEFERRED):
+        factories.EntryFactory(category=qc, enterprise=enterprise_a, status=status)
+    factories.EntryFactory(category=qc, enterprise=enterprise_b)
+    assert services.quotas_left(categories=[qc, unlimited], enterprise=enterprise_a) == {qc.pk: 1, unlimited.pk: None}
+    assert services.quota_left(category=qc, enterprise=enterprise_b) == 2
+
+
+def test_entry_fields_of_an_unknown_kind_are_those_of_other():
+    assert services.entry_fields("unknown") == services.ENTRY_FIELDS_BY_KIND["other"]
+
+
 @pytest.mark.parametrize(
     ("status", "now_offset", "open_"),
     [("open", -1, True), ("open", 1, False), ("closed", -1, False), ("draft", -1, False)],
@@ -213,6 +250,14 @@ def test_missing_items_lists_what_a_qc_entry_lacks(qc, enterprise_a):
 def test_missing_items_wants_exactly_one_leader(draft):
     draft.members.update(is_leader=False)
     assert services.missing_items(draft) == ["the group leader among the members"]
+
+
+def test_missing_items_wants_the_members_of_an_other_kind_of_entry(enterprise_a):
+    other = factories.CategoryFactory(
+        kind="other", requires_report=False, requires_slides=False, requires_report_form=False, requires_video=False
+    )
+    entry = factories.EntryFactory(category=other, enterprise=enterprise_a)
+    assert services.missing_items(entry) == ["the members"]
 
 
 def test_missing_items_of_a_complete_entry_is_empty(draft):

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from submissions.memberships import enterprise_of
 from submissions.models import Enterprise, Entry, EntryFile
 from tests import factories
 from tests.submissions.conftest import EXE_BYTES, PDF_BYTES, upload
@@ -118,7 +119,7 @@ def test_enterprise_creates_a_qc_entry_with_members(client_for, user_a, qc):
     assert response.status_code == 302 and response.url == reverse("submissions:entry_detail", args=[entry.pk])
     assert (entry.title, entry.enterprise, entry.registration_number) == (
         "提高装配一次合格率",
-        user_a.enterprise,
+        enterprise_of(user_a),
         "ZJ-2021-018",
     )
     assert list(entry.members.values_list("name", "is_leader")) == [("王五", True), ("赵六", False)]

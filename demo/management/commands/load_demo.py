@@ -17,6 +17,7 @@ from demo.guard import refuse_real_data
 from demo.scores import load_demo_scores
 from events.models import Category, Edition, GradeRule, PanelMember, Venue
 from events.services import create_rubric_from_template
+from submissions import memberships
 from submissions.models import Enterprise, RecommendingUnit
 from submissions.validators import example_credit_code
 
@@ -70,13 +71,19 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo edition created." if created else "Demo edition already there."))
         self.print_accounts()
 
-    def user(self, email, full_name, role, **extra):
-        user, created = User.objects.get_or_create(
-            email=email, defaults={"full_name": full_name, "role": role, **extra}
-        )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+    def user(self, email, full_name, role, *, enterprise=None, recommending_unit=None, **extra):
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = memberships.create_user(
+                email=email,
+                password=DEMO_PASSWORD,
+                full_name=full_name,
+                role=role,
+                enterprise=enterprise,
+                recommending_unit=recommending_unit,
+                is_administrator=enterprise is not None,
+                **extra,
+            )
         return user
 
     def load(self) -> bool:
