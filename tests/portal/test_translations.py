@@ -14,7 +14,7 @@ from tests.conftest import need
 
 PO = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
-SOURCE_DIRS = ["portal", "events", "submissions", "scoring", "templates"]
+SOURCE_DIRS = ["portal", "events", "submissions", "scoring", "results", "public", "demo", "templates"]
 
 
 def _unquote(lines):
