@@ -17,14 +17,14 @@ def test_organiser_computes_publishes_and_downloads_the_award_list(page, organis
     data.scored_entry(venue, judges, [80, 80, 80, 80, 80], code="QC-2021-0002")
 
     log_in(page, organiser)
-    page.goto(f"{page.base_url}/results/editions/{edition.pk}/")
+    page.goto(f"{page.base_url}/scoring/results/editions/{edition.pk}/")
     page.click("#compute-results")
     page.wait_for_selector('#results-run[data-status="done"]')
     row = page.locator(f'#results-categories tr[data-category="{category.pk}"]')
     assert row.get_attribute("data-entries") == "2"
     assert row.get_attribute("data-graded") == "1"
 
-    page.click(f'a[href="/results/categories/{category.pk}/"]')
+    page.click(f'a[href="/scoring/results/categories/{category.pk}/"]')
     first = page.locator(f'tr[data-entry="{best.pk}"]')
     # drop 92 and 70: (90 + 88.5 + 87) / 3 = 88.5
     assert (first.get_attribute("data-rank"), first.get_attribute("data-score")) == ("1", "88.50")
@@ -33,7 +33,7 @@ def test_organiser_computes_publishes_and_downloads_the_award_list(page, organis
     assert protocol.locator('tr[data-dropped="high"]').count() == 1
     assert protocol.locator('tr[data-dropped="low"]').count() == 1
 
-    page.goto(f"{page.base_url}/results/editions/{edition.pk}/")
+    page.goto(f"{page.base_url}/scoring/results/editions/{edition.pk}/")
     page.click("#publish-results")
     page.wait_for_selector('#publications tr[data-version="1"]')
     assert page.locator("[data-edition-status]").get_attribute("data-edition-status") == "published"
@@ -55,7 +55,7 @@ def test_panel_leader_sees_the_leniency_of_its_panel(page):
     page.set_viewport_size({"width": 390, "height": 844})
 
     log_in(page, judges[0])
-    page.goto(f"{page.base_url}/results/")
+    page.goto(f"{page.base_url}/scoring/results/")
     page.click(f'[data-venue="{venue.pk}"] a')
     deviations = page.locator("#leniency tr[data-deviation]")
     # median 84: +6, 0, -4
