@@ -29,7 +29,7 @@ from django.utils.translation import gettext
 
 from demo.bulk import insert
 from events.models import Category, Edition, GradeRule, PanelMember, Venue
-from events.services import create_rubric, create_rubric_from_template
+from events.rubrics import create_rubric, create_rubric_from_template
 from scoring.models import CriterionScore, Recusal, ScoreSheet
 from submissions.models import Enterprise, Entry, Member, Membership, RecommendingUnit
 from submissions.validators import example_credit_code

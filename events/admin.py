@@ -4,7 +4,7 @@ from events.models import Category, Criterion, Edition, EditionStatusChange, Gra
 
 
 class CriterionInline(admin.TabularInline):
-    """Criteria of a rubric with a submitted score sheet are read-only here too (see services.save_rubric)."""
+    """Criteria of a rubric with a submitted score sheet are read-only here too (see rubrics.save_rubric)."""
 
     model = Criterion
     extra = 0

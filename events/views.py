@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from events import queries, services
+from events import queries, rubrics, services
 from events.forms import (
     CategoryForm,
     CriterionFormSet,
@@ -147,7 +147,7 @@ def rubric_list(request, pk):
     form = RubricTemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            rubric = services.create_rubric_from_template(
+            rubric = rubrics.create_rubric_from_template(
                 edition=edition, key=form.cleaned_data["template"], name=form.cleaned_data["name"] or None
             )
         except ValidationError as error:
@@ -155,11 +155,11 @@ def rubric_list(request, pk):
         else:
             messages.success(request, _("The rubric is added. Check its criteria."))
             return redirect("events:rubric_edit", rubric.pk)
-    rubrics = edition.rubrics.prefetch_related("criteria").order_by("name")
+    listed = edition.rubrics.prefetch_related("criteria").order_by("name")
     return render(
         request,
         "events/rubric_list.html",
-        {"edition": edition, "rubrics": rubrics, "form": form, "section": "rubrics"},
+        {"edition": edition, "rubrics": listed, "form": form, "section": "rubrics"},
     )
 
 
@@ -176,7 +176,7 @@ def _rubric_page(request, edition: Edition, rubric: Rubric):
             criteria = [{**row, "description": descriptions.get(row["id"], row["description"])} for row in initial]
         try:
             form.instance.edition = edition
-            saved = services.save_rubric(rubric=form.instance, criteria=criteria)
+            saved = rubrics.save_rubric(rubric=form.instance, criteria=criteria)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -216,7 +216,7 @@ def rubric_copy(request, pk):
     _organised(request, rubric.edition)
     name = request.POST.get("name", "").strip() or _("%(name)s (copy)") % {"name": rubric.name}
     try:
-        copy = services.copy_rubric(rubric=rubric, name=name[:200])
+        copy = rubrics.copy_rubric(rubric=rubric, name=name[:200])
     except ValidationError as error:
         _error(request, error)
         return redirect("events:rubric_edit", rubric.pk)
@@ -230,7 +230,7 @@ def rubric_delete(request, pk):
     rubric = get_object_or_404(Rubric.objects.select_related("edition"), pk=pk)
     edition = _organised(request, rubric.edition)
     try:
-        services.delete_rubric(rubric=rubric)
+        rubrics.delete_rubric(rubric=rubric)
     except ValidationError as error:
         _error(request, error)
         return redirect("events:rubric_edit", rubric.pk)

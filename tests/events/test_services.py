@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from events import services
+from events import rubrics, services
 from events.builtins import RUBRIC_TEMPLATES
 from events.models import Category, Edition, EditionStatusChange, GradeRule, PanelMember, Rubric, Venue
 from scoring.models import CriterionScore, ScoreSheet
@@ -36,7 +36,7 @@ def message_of(excinfo) -> list[str]:
 
 
 def test_create_rubric_from_template_copies_the_table_of_the_domain(edition):
-    rubric = services.create_rubric_from_template(edition=edition, key="qc_innovation")
+    rubric = rubrics.create_rubric_from_template(edition=edition, key="qc_innovation")
 
     assert rubric.name == "QC成果发表评审表(创新型)"
     assert rubric.total == Decimal("100")
@@ -57,10 +57,10 @@ def test_every_builtin_rubric_template_sums_to_100():
 
 
 def test_create_rubric_from_template_refuses_a_name_already_used(edition):
-    services.create_rubric_from_template(edition=edition, key="qc_on_site")
+    rubrics.create_rubric_from_template(edition=edition, key="qc_on_site")
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
-        services.create_rubric_from_template(edition=edition, key="qc_on_site")
+        rubrics.create_rubric_from_template(edition=edition, key="qc_on_site")
 
     assert message_of(excinfo) == [
         _("This edition already has a rubric named “%(name)s”. Rename it first or edit it.")
@@ -70,12 +70,12 @@ def test_create_rubric_from_template_refuses_a_name_already_used(edition):
 
 
 def test_save_rubric_refuses_maxima_that_do_not_sum_to_the_total(edition):
-    rubric = services.create_rubric_from_template(edition=edition, key="brand_story")
+    rubric = rubrics.create_rubric_from_template(edition=edition, key="brand_story")
     rows = rows_of(rubric)
     rows[0]["max_points"] = Decimal("35")
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
-        services.save_rubric(rubric=rubric, criteria=rows)
+        rubrics.save_rubric(rubric=rubric, criteria=rows)
 
     assert message_of(excinfo) == [
         _("The maxima of the criteria add up to %(sum)s, but the rubric's total is %(total)s.")
@@ -85,7 +85,7 @@ def test_save_rubric_refuses_maxima_that_do_not_sum_to_the_total(edition):
 
 
 def test_save_rubric_swaps_positions_renames_adds_and_removes_criteria(edition):
-    rubric = services.create_rubric_from_template(edition=edition, key="brand_story")
+    rubric = rubrics.create_rubric_from_template(edition=edition, key="brand_story")
     rows = rows_of(rubric)  # 内容 40, 主题与质量关联 20, 表达 25, 时间与台风 15
     rows[0]["position"], rows[1]["position"] = 2, 1
     rows[2]["name"] = "语言表达"
@@ -93,7 +93,7 @@ def test_save_rubric_swaps_positions_renames_adds_and_removes_criteria(edition):
     rows.append({"position": 4, "name": "时间", "description": "", "max_points": Decimal("10"), "breaks_ties": False})
     rows.append({"position": 5, "name": "台风", "description": "", "max_points": Decimal("5"), "breaks_ties": False})
 
-    services.save_rubric(rubric=rubric, criteria=rows)
+    rubrics.save_rubric(rubric=rubric, criteria=rows)
 
     assert list(rubric.criteria.values_list("position", "name", "max_points")) == [
         (1, "主题与质量关联", Decimal("20.0")),
@@ -106,12 +106,12 @@ def test_save_rubric_swaps_positions_renames_adds_and_removes_criteria(edition):
 
 
 def test_save_rubric_refuses_two_criteria_of_the_same_name(edition):
-    rubric = services.create_rubric_from_template(edition=edition, key="brand_story")
+    rubric = rubrics.create_rubric_from_template(edition=edition, key="brand_story")
     rows = rows_of(rubric)
     rows[1]["name"] = "内容"
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
-        services.save_rubric(rubric=rubric, criteria=rows)
+        rubrics.save_rubric(rubric=rubric, criteria=rows)
 
     assert message_of(excinfo) == [_("Two criteria have the same name.")]
 
@@ -128,7 +128,7 @@ def test_save_rubric_refuses_to_change_criteria_after_a_submitted_sheet(edition,
     rows[0]["max_points"], rows[1]["max_points"] = Decimal("10"), Decimal("35")
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
-        services.save_rubric(rubric=rubric, criteria=rows)
+        rubrics.save_rubric(rubric=rubric, criteria=rows)
 
     assert message_of(excinfo) == [
         _(
@@ -146,7 +146,7 @@ def test_save_rubric_allows_descriptions_and_name_after_a_submitted_sheet(editio
     rows[0]["description"] = "选题理由充分"
     rubric.name = "问题解决型评审表"
 
-    services.save_rubric(rubric=rubric, criteria=rows)
+    rubrics.save_rubric(rubric=rubric, criteria=rows)
 
     rubric.refresh_from_db()
     assert rubric.name == "问题解决型评审表"
@@ -162,7 +162,7 @@ def test_save_rubric_allows_changes_while_sheets_are_drafts_and_drops_their_remo
     rows = rows_of(rubric)[:5]
     rows[0]["max_points"] = Decimal("25")
 
-    services.save_rubric(rubric=rubric, criteria=rows)
+    rubrics.save_rubric(rubric=rubric, criteria=rows)
 
     assert rubric.criteria.count() == 5
     assert CriterionScore.objects.filter(sheet=sheet).count() == 0
@@ -171,7 +171,7 @@ def test_save_rubric_allows_changes_while_sheets_are_drafts_and_drops_their_remo
 def test_copy_rubric_gives_an_editable_copy_of_a_locked_rubric(edition, category):
     submitted_sheet_on(category.rubric, category)
 
-    copy = services.copy_rubric(rubric=category.rubric, name="评审表(修订)")
+    copy = rubrics.copy_rubric(rubric=category.rubric, name="评审表(修订)")
 
     assert copy.is_locked is False
     assert list(copy.criteria.values_list("name", "max_points")) == list(
@@ -181,7 +181,7 @@ def test_copy_rubric_gives_an_editable_copy_of_a_locked_rubric(edition, category
 
 def test_delete_rubric_refuses_a_rubric_used_by_a_category(category):
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
-        services.delete_rubric(rubric=category.rubric)
+        rubrics.delete_rubric(rubric=category.rubric)
 
     assert message_of(excinfo) == [_("A category uses this rubric. Choose another rubric for the category first.")]
 
@@ -234,7 +234,7 @@ def test_create_edition_refuses_a_deadline_before_the_opening(organiser):
 
 
 def test_add_category_from_template_reuses_the_editions_rubric(edition):
-    rubric = services.create_rubric_from_template(edition=edition, key="trusted_team")
+    rubric = rubrics.create_rubric_from_template(edition=edition, key="trusted_team")
 
     category = services.add_category_from_template(edition=edition, key="trusted_team")
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from events import services
+from events import rubrics, services
 from events.models import Category, Edition, GradeRule, PanelMember, Rubric, Venue
 from scoring.models import ScoreSheet
 from submissions.models import Entry
@@ -382,7 +382,7 @@ def test_rubric_create_saves_a_new_rubric_with_its_criteria(client_for, organise
 
 
 def test_rubric_edit_refuses_maxima_that_do_not_sum_to_the_total(client_for, organiser, edition):
-    rubric = services.create_rubric_from_template(edition=edition, key="brand_story")
+    rubric = rubrics.create_rubric_from_template(edition=edition, key="brand_story")
     rows = [
         {"id": c.pk, "position": c.position, "name": c.name, "max_points": c.max_points, "breaks_ties": c.breaks_ties}
         for c in rubric.criteria.all()
@@ -403,7 +403,7 @@ def test_rubric_edit_refuses_maxima_that_do_not_sum_to_the_total(client_for, org
 
 
 def test_rubric_edit_deletes_a_criterion_marked_for_deletion(client_for, organiser, edition):
-    rubric = services.create_rubric_from_template(edition=edition, key="brand_story")
+    rubric = rubrics.create_rubric_from_template(edition=edition, key="brand_story")
     rows = [
         {"id": c.pk, "position": c.position, "name": c.name, "max_points": c.max_points, "breaks_ties": c.breaks_ties}
         for c in rubric.criteria.all()

@@ -16,7 +16,7 @@ from demo.entries import load_demo_entries
 from demo.guard import refuse_real_data
 from demo.scores import load_demo_scores
 from events.models import Category, Edition, GradeRule, PanelMember, Venue
-from events.services import create_rubric_from_template
+from events.rubrics import create_rubric_from_template
 from submissions import memberships
 from submissions.models import Enterprise, RecommendingUnit
 from submissions.validators import example_credit_code
