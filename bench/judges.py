@@ -24,7 +24,7 @@ def make_fixture(judges: int, per_venue: int):
     from django.db import transaction
 
     from events.models import Category, Edition, PanelMember, Venue
-    from events.services import create_rubric_from_template
+    from events.rubrics import create_rubric_from_template
     from submissions.models import Enterprise, Entry
     from submissions.validators import example_credit_code
 
