@@ -1,11 +1,13 @@
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from public.cache import forget_local
 from tests import factories
 
 PASSWORD = "correct-horse-battery"
@@ -24,10 +26,13 @@ def need(what: str, available: bool, why: str = "") -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_media(settings, tmp_path):
+    # The shared cache (Redis in CI) and this process's tier of public pages in front of it start empty.
     cache.clear()
+    forget_local()
     settings.MEDIA_ROOT = tmp_path / "media"
     yield
     cache.clear()
+    forget_local()
 
 
 @pytest.fixture
@@ -90,6 +95,53 @@ def client_for(client):
 
 def postgres_available() -> bool:
     return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+@pytest.fixture
+def worker_env(transactional_db, tmp_path):
+    """Environment of a Celery worker that sees the test database and listens on a queue of its own."""
+    from django.db import connection
+
+    from tests.workers import LOCAL_REDIS, redis_reachable
+
+    need("PostgreSQL", postgres_available(), "a worker process cannot share an in-memory SQLite database")
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    broker = broker if broker.startswith("redis") else LOCAL_REDIS
+    need("Redis", redis_reachable(broker), broker)
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    database_url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    queue = f"test-results-{uuid.uuid4().hex[:10]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker,
+        "CELERY_RESULT_BACKEND": "",
+        "CELERY_QUEUE": queue,
+        "REDIS_URL": "",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DB_CONN_MAX_AGE": "0",
+    }
+    return {"env": env, "queue": queue, "broker": broker, "log": tmp_path / "worker.log"}
+
+
+@pytest.fixture
+def worker(worker_env):
+    """A real `celery -A portal worker` process on the test's own queue, stopped at the end of the test."""
+    from portal.celery import app
+    from tests.workers import reset_connections, start_worker, stop
+
+    process = start_worker(worker_env["env"], worker_env["queue"], worker_env["log"])
+    previous = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")}
+    app.conf.update(task_always_eager=False, broker_url=worker_env["broker"], task_default_queue=worker_env["queue"])
+    reset_connections()
+    try:
+        yield worker_env
+    finally:
+        app.conf.update(previous)
+        reset_connections()
+        stop(process, timeout=30)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -10,8 +10,7 @@ from results.computation import compute_results
 from results.models import Result
 from scoring.models import CriterionScore, Recusal, ScoreSheet
 from submissions.models import Enterprise, Entry, Member
-from tests import factories
-from tests.scoring import results_data as data
+from tests import factories, scenarios
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +87,7 @@ def test_seed_scale_results_compute_with_recused_sheets_left_out():
     for recusal in standing:
         result = Result.objects.get(entry=recusal.entry)
         assert result.counted_sheets == 4
-        assert {"judge": recusal.judge_id, "reason": "recused"} in data.protocol_of(result)["excluded"]
+        assert {"judge": recusal.judge_id, "reason": "recused"} in scenarios.protocol_of(result)["excluded"]
     untouched = Result.objects.filter(category__edition=edition).exclude(entry__in=standing.values("entry"))
     assert set(untouched.values_list("counted_sheets", flat=True)) == {5}
 

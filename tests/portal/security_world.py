@@ -20,7 +20,7 @@ from scoring.models import ScoreSheet
 from submissions.memberships import recommending_unit_of
 from submissions.models import Entry
 from tests import factories
-from tests.scoring.public_data import PROTOCOL
+from tests.scenarios import PROTOCOL
 
 ROLES = (
     "anonymous",

@@ -22,8 +22,7 @@ from results.audit import trail
 from results.models import Result, ResultRun
 from scoring import progress, sheets
 from scoring.models import ScoreSheet
-from tests import factories
-from tests.scoring import results_data as data
+from tests import factories, scenarios
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +37,12 @@ def _english(client):
 @pytest.fixture
 def judged(organiser):
     """An edition whose only venue (3 judges) is signed off and computed: 90/85/80 -> 85.00, 70/75/80 -> 75.00."""
-    category = data.category(grades=[("标杆", "share", "0.5")])
+    category = scenarios.category(grades=[("标杆", "share", "0.5")])
     edition = category.edition
     edition.organisers.add(organiser)
-    venue, judges = data.venue(category, judges=3, signed_off=True)
-    first = data.scored_entry(venue, judges, [90, 85, 80])
-    second = data.scored_entry(venue, judges, [70, 75, 80])
+    venue, judges = scenarios.venue(category, judges=3, signed_off=True)
+    first = scenarios.scored_entry(venue, judges, [90, 85, 80])
+    second = scenarios.scored_entry(venue, judges, [70, 75, 80])
     runs.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
     AuditEvent.objects.all().delete()
     return {"edition": edition, "category": category, "venue": venue, "judges": judges, "entries": [first, second]}
@@ -255,11 +254,11 @@ def test_the_export_has_the_same_rows_as_the_page_and_never_a_formula(client_for
 
 def test_the_audit_page_costs_the_same_queries_for_3_and_30_changes(client_for, organiser):
     def edition_with_changes(count):
-        category = data.category()
+        category = scenarios.category()
         category.edition.organisers.add(organiser)
-        venue, judges = data.venue(category, judges=1)
+        venue, judges = scenarios.venue(category, judges=1)
         for _ in range(count):
-            sheet = data.score(data.entry(venue), judges[0], 80)
+            sheet = scenarios.score(scenarios.entry(venue), judges[0], 80)
             factories.SheetAuditFactory(sheet=sheet, user=judges[0], action="submit")
             audit.record(edition=category.edition, user=organiser, action=AuditEvent.Action.RESULTS_REQUESTED)
         return category.edition
@@ -306,10 +305,10 @@ def test_the_admin_shows_grade_rules_read_only(client_for, judged):
 
 
 def test_a_first_computation_counts_the_new_results_instead_of_listing_them(organiser):
-    category = data.category(grades=[("标杆", "share", "0.5")])
-    venue, judges = data.venue(category, judges=3, signed_off=True)
+    category = scenarios.category(grades=[("标杆", "share", "0.5")])
+    venue, judges = scenarios.venue(category, judges=3, signed_off=True)
     for n in range(3):
-        data.scored_entry(venue, judges, [90 - n, 85, 80])
+        scenarios.scored_entry(venue, judges, [90 - n, 85, 80])
 
     runs.execute_run(run=factories.ResultRunFactory(edition=category.edition, started_by=organiser))
 

@@ -18,9 +18,8 @@ from results import publication as publishing
 from results import runs
 from results.models import AwardList, Result
 from submissions.models import EntryFile
-from tests import factories
+from tests import factories, scenarios
 from tests.conftest import postgres_available
-from tests.scoring import results_data as data
 
 pytestmark = pytest.mark.django_db
 
@@ -60,11 +59,11 @@ def snapshot() -> str:
 
 @pytest.fixture
 def populated(organiser, django_capture_on_commit_callbacks):
-    category = data.category(grades=[("标杆", "share", "0.5")])
+    category = scenarios.category(grades=[("标杆", "share", "0.5")])
     edition = category.edition
     edition.organisers.add(organiser)
-    venue, judges = data.venue(category, judges=5, signed_off=True)
-    entries = [data.scored_entry(venue, judges, [90 - n, 88 - n, "86.5", 84 - n, 70]) for n in range(4)]
+    venue, judges = scenarios.venue(category, judges=5, signed_off=True)
+    entries = [scenarios.scored_entry(venue, judges, [90 - n, 88 - n, "86.5", 84 - n, 70]) for n in range(4)]
     factories.EntryFileFactory(
         entry=entries[0], original_name="成果报告.pdf", file__data=b"%PDF-1.7\n" + bytes(range(256))
     )

@@ -4,16 +4,11 @@ the database refusing a write in the middle of an import. Nothing is lost, nothi
 import os
 import shutil
 import signal
-import socket
-import subprocess
-import sys
-import time
 from datetime import timedelta
 from decimal import Decimal as D
 
 import kombu.exceptions
 import pytest
-from django.conf import settings
 from django.db import OperationalError, connection
 from django.db.models.query import QuerySet
 from django.urls import reverse
@@ -25,11 +20,10 @@ from results.models import Result, ResultRun
 from results.tasks import compute_results_task
 from scoring.models import ScoreSheet
 from submissions.models import Entry, EntryTransition, Member
-from tests import factories
+from tests import factories, scenarios
 from tests.conftest import need, postgres_available
-from tests.scoring import results_data as data
-from tests.scoring.test_tasks import reset_connections, wait_for, worker_env  # noqa: F401 (a fixture)
-from tests.submissions.test_imports import row, workbook_file
+from tests.scenarios import entries_workbook, entry_row
+from tests.workers import free_port, reset_connections, start_redis, start_worker, stop, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -41,16 +35,6 @@ def _english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield
-
-
-def judged_venue(*, entries=2):
-    """A venue of three judges (the first leads); every sheet is submitted except the last judge's last one."""
-    category = data.category(grades=[("标杆", "share", "0.5")])
-    category.edition.organisers.add(factories.OrganiserFactory())
-    venue, judges = data.venue(category, judges=3)
-    items = [data.scored_entry(venue, judges, [90 - n, 85 - n, 80 - n]) for n in range(entries - 1)]
-    last = data.scored_entry(venue, judges[:2], [70, 72])
-    return category.edition, venue, judges, items + [last]
 
 
 def submit_through_the_page(client, venue, entry, judge):
@@ -67,7 +51,7 @@ def submit_through_the_page(client, venue, entry, judge):
 def test_submit_and_sign_off_with_the_broker_down_keep_everything_and_leave_a_queued_run(
     client_for, monkeypatch, django_capture_on_commit_callbacks
 ):
-    edition, venue, judges, entries = judged_venue()
+    edition, venue, judges, entries = scenarios.scored_venue()
     monkeypatch.setattr(compute_results_task, "delay", lambda *a, **k: (_ for _ in ()).throw(BROKER_DOWN))
 
     response = submit_through_the_page(client_for(judges[2]), venue, entries[-1], judges[2])
@@ -89,8 +73,8 @@ def test_submit_and_sign_off_with_the_broker_down_keep_everything_and_leave_a_qu
 def test_the_queued_run_is_computed_by_the_next_request_once_the_broker_is_back(
     client_for, monkeypatch, django_capture_on_commit_callbacks
 ):
-    edition, venue, judges, entries = judged_venue()
-    data.score(entries[-1], judges[2], 74)
+    edition, venue, judges, entries = scenarios.scored_venue()
+    scenarios.score(entries[-1], judges[2], 74)
     with monkeypatch.context() as patch:
         patch.setattr(compute_results_task, "delay", lambda *a, **k: (_ for _ in ()).throw(BROKER_DOWN))
         with django_capture_on_commit_callbacks(execute=True):
@@ -111,8 +95,8 @@ def test_the_queued_run_is_computed_by_the_next_request_once_the_broker_is_back(
 
 
 def test_the_sweep_sends_again_runs_that_failed_to_dispatch_or_waited_too_long(monkeypatch):
-    edition, venue, judges, entries = judged_venue(entries=1)
-    other = data.category(grades=[("标杆", "share", "0.5")]).edition
+    edition, venue, judges, entries = scenarios.scored_venue(entries=1)
+    other = scenarios.category(grades=[("标杆", "share", "0.5")]).edition
     failed = factories.ResultRunFactory(edition=edition, error="The task queue was unreachable")
     old = factories.ResultRunFactory(edition=other)
     ResultRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=5))
@@ -128,7 +112,7 @@ def test_the_sweep_sends_again_runs_that_failed_to_dispatch_or_waited_too_long(m
 def test_the_sweep_task_runs_the_waiting_runs(monkeypatch):
     from results.tasks import dispatch_waiting_runs_task
 
-    edition, venue, judges, entries = judged_venue(entries=1)
+    edition, venue, judges, entries = scenarios.scored_venue(entries=1)
     run = factories.ResultRunFactory(edition=edition, error="The task queue was unreachable")
 
     assert dispatch_waiting_runs_task.delay().get() == 1
@@ -136,70 +120,8 @@ def test_the_sweep_task_runs_the_waiting_runs(monkeypatch):
     assert (run.status, run.error) == (ResultRun.Status.DONE, "")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_redis(port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"redis-server did not start on port {port}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def start_worker(env: dict, queue: str, log_path, *, module=("celery",), pool="solo") -> subprocess.Popen:
-    log = log_path.open("a")
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            *module,
-            "-A",
-            "portal",
-            "worker",
-            "--queues",
-            queue,
-            "--pool",
-            pool,
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
 @pytest.fixture
-def own_redis(worker_env, monkeypatch):  # noqa: F811
+def own_redis(worker_env, monkeypatch):
     """A redis-server of this test's own on a free port (the shared one on 6379 is never stopped)."""
     need("redis-server", bool(shutil.which("redis-server")), "to stop and start a broker")
     port = free_port()
@@ -219,8 +141,8 @@ def own_redis(worker_env, monkeypatch):  # noqa: F811
 
 
 @pytest.mark.services
-def test_redis_down_then_back_on_a_real_worker(own_redis, worker_env, client_for, tmp_path):  # noqa: F811
-    edition, venue, judges, entries = judged_venue()
+def test_redis_down_then_back_on_a_real_worker(own_redis, worker_env, client_for, tmp_path):
+    edition, venue, judges, entries = scenarios.scored_venue()
     stop(own_redis["process"])  # Redis goes down
 
     response = submit_through_the_page(client_for(judges[2]), venue, entries[-1], judges[2])
@@ -264,16 +186,16 @@ def outcome(edition):
 @pytest.mark.services
 def test_a_worker_killed_in_the_middle_of_a_run_is_replaced_and_the_results_equal_a_clean_run(
     own_redis,
-    worker_env,  # noqa: F811
+    worker_env,
     tmp_path,
 ):
-    first = data.category(grades=[("标杆", "share", "0.5")], code="QC")
+    first = scenarios.category(grades=[("标杆", "share", "0.5")], code="QC")
     edition = first.edition
-    second = data.category(edition, grades=[("标杆", "share", "0.3")], code="XD", name="质量信得过班组成果")
+    second = scenarios.category(edition, grades=[("标杆", "share", "0.3")], code="XD", name="质量信得过班组成果")
     for category in (first, second):
-        venue, judges = data.venue(category, judges=5)
+        venue, judges = scenarios.venue(category, judges=5)
         for n in range(6):
-            data.scored_entry(venue, judges, [90 - n, 88 - 2 * n, "86.5", 84 - n, 70 + n])
+            scenarios.scored_entry(venue, judges, [90 - n, 88 - 2 * n, "86.5", 84 - n, 70 + n])
     clean_run = factories.ResultRunFactory(edition=edition)
     runs.execute_run(run=clean_run)
     clean = outcome(edition)
@@ -342,7 +264,7 @@ IMPORT_REFUSED = (
 
 def test_an_import_refused_mid_write_saves_nothing_and_says_so(client_for, organiser, qc_edition, monkeypatch):
     enterprises = [factories.EnterpriseFactory() for _ in range(3)]
-    upload = workbook_file([row(e, f"课题{n}", number=n) for n, e in enumerate(enterprises, start=1)])
+    upload = entries_workbook([entry_row(e, f"课题{n}", number=n) for n, e in enumerate(enterprises, start=1)])
     refuse_the_nth_member(monkeypatch, 5)
 
     response = client_for(organiser).post(
@@ -357,7 +279,7 @@ def test_an_import_refused_mid_write_saves_nothing_and_says_so(client_for, organ
 def test_an_import_refused_by_a_database_trigger_saves_nothing(client_for, organiser, qc_edition):
     need("PostgreSQL", postgres_available(), "the trigger is PostgreSQL's")
     enterprises = [factories.EnterpriseFactory() for _ in range(3)]
-    upload = workbook_file([row(e, f"课题{n}", number=n) for n, e in enumerate(enterprises, start=1)])
+    upload = entries_workbook([entry_row(e, f"课题{n}", number=n) for n, e in enumerate(enterprises, start=1)])
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -400,11 +322,11 @@ def paper_sheets_file(venue, entry, judges):
 
 
 def test_a_paper_sheet_import_refused_mid_write_saves_nothing_and_says_so(client_for, monkeypatch):
-    category = data.category()
+    category = scenarios.category()
     organiser = factories.OrganiserFactory()
     category.edition.organisers.add(organiser)
-    venue, judges = data.venue(category, judges=3)
-    entry = data.entry(venue)
+    venue, judges = scenarios.venue(category, judges=3)
+    entry = scenarios.entry(venue)
     upload = paper_sheets_file(venue, entry, judges)
     real_save = ScoreSheet.save
     submitted = []
@@ -449,7 +371,7 @@ def cache_down(settings):
 def test_with_the_cache_down_a_judge_logs_in_and_submits_and_the_public_pages_render(client, cache_down, password):
     from django.core.cache import cache
 
-    edition, venue, judges, entries = judged_venue()
+    edition, venue, judges, entries = scenarios.scored_venue()
     assert cache.get("anything", "miss") == "miss"
 
     wrong = client.post(reverse("portal:login"), {"username": judges[2].email, "password": "wrong"})
@@ -476,8 +398,8 @@ def test_publishing_with_the_broker_down_publishes_and_marks_the_award_lists_to_
     from results.models import AwardList, Publication
     from results.tasks import export_awards_task
 
-    edition, venue, judges, entries = judged_venue()
-    data.score(entries[-1], judges[2], 74)
+    edition, venue, judges, entries = scenarios.scored_venue()
+    scenarios.score(entries[-1], judges[2], 74)
     venue.signed_off_at, venue.signed_off_by = timezone.now(), judges[0]
     venue.save()
     runs.execute_run(run=factories.ResultRunFactory(edition=edition))

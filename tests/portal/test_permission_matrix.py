@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from tests.portal.security_world import ROLES, build_world
 from tests.portal.url_walk import patterns_with_ids
-from tests.scoring.public_data import PROTOCOL
+from tests.scenarios import PROTOCOL
 
 # URL name -> the world object (or value) behind each parameter.
 ARGUMENTS = {

@@ -8,7 +8,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.forms import EmailLoginForm
 from tests.portal.html_scan import inline_code
@@ -233,13 +233,18 @@ def test_login_lock_covers_the_right_password_and_every_spelling_of_the_address(
     assert (response.status_code, _locked(response), "_auth_user_id" in client.session) == (200, True, False)
 
 
-def test_login_lock_ends_after_the_lockout_time(client, user_a, password, settings):
+def test_login_lock_ends_after_the_lockout_time(client, user_a, password, settings, time_machine):
+    # The lock is the cache entry's lifetime: local memory follows the travelled clock (Redis's own TTL would not).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.LOGIN_MAX_FAILURES = 2
-    settings.LOGIN_LOCKOUT_SECONDS = 1
+    settings.LOGIN_LOCKOUT_SECONDS = 900
+    time_machine.move_to(timezone.now(), tick=False)
     _login(client, user_a.email, "wrong")
     _login(client, user_a.email, "wrong")
     assert _locked(_login(client, user_a.email, password))
-    time.sleep(1.2)
+    time_machine.shift(899)
+    assert _locked(_login(client, user_a.email, password))
+    time_machine.shift(2)
     response = _login(client, user_a.email, password)
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(user_a.pk)
@@ -264,11 +269,12 @@ def test_session_cookie_lives_for_session_cookie_age(client, user_a, password, s
     assert abs(client.session.get_expiry_age() - 3600) <= 1
 
 
-def test_expired_session_is_logged_out(client, user_a, password, settings):
-    settings.SESSION_COOKIE_AGE = 2
+def test_expired_session_is_logged_out(client, user_a, password, settings, time_machine):
+    settings.SESSION_COOKIE_AGE = 3600
+    time_machine.move_to(timezone.now(), tick=False)
     assert _login(client, user_a.email, password).status_code == 302
     assert client.get(reverse("portal:profile")).status_code == 200
-    time.sleep(2.5)
+    time_machine.shift(3601)
     response = client.get(reverse("portal:profile"))
     assert (response.status_code, response["Location"]) == (302, f"{reverse('portal:login')}?next=/profile/")
 

@@ -10,8 +10,8 @@ from scoring import assignment, sheets
 from scoring.models import Recusal
 from submissions import memberships
 from submissions.models import Entry
-from tests import factories
-from tests.scoring.judging_data import FULL, entry_for, judged_venue, raw
+from tests import factories, scenarios
+from tests.scenarios import FULL, judged_venue, raw
 
 pytestmark = pytest.mark.django_db
 
@@ -134,14 +134,14 @@ def test_move_entry_to_another_venue_of_the_category():
 def test_move_entry_refuses_once_it_has_sheets_or_into_a_signed_off_venue():
     category, venues = category_with_venues(2)
     setup = venues[0]
-    entry = entry_for(setup.venue)
+    entry = scenarios.entry(setup.venue)
     sheet = sheets.open_sheet(entry=entry, judge=setup.judges[0])
     sheets.submit_sheet(sheet=sheet, judge=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
     with pytest.raises(ValidationError):
         assignment.move_entry(entry=entry, venue=venues[1].venue)
     venues[1].venue.signed_off_at = timezone.now()
     venues[1].venue.save()
-    fresh = entry_for(setup.venue)
+    fresh = scenarios.entry(setup.venue)
     with pytest.raises(ValidationError):
         assignment.move_entry(entry=fresh, venue=venues[1].venue)
 
@@ -149,9 +149,9 @@ def test_move_entry_refuses_once_it_has_sheets_or_into_a_signed_off_venue():
 def test_move_after_a_draw_puts_the_entry_last():
     category, venues = category_with_venues(2)
     for _n in range(3):
-        entry_for(venues[0].venue)
+        scenarios.entry(venues[0].venue)
     assignment.draw_running_order(venue=venues[0].venue, seed="abc")
-    newcomer = entry_for(venues[1].venue)
+    newcomer = scenarios.entry(venues[1].venue)
     assignment.move_entry(entry=newcomer, venue=venues[0].venue)
     newcomer.refresh_from_db()
     assert newcomer.running_order == 4
@@ -234,7 +234,7 @@ def test_draw_and_move_views(client_for):
     category, venues = category_with_venues(2)
     setup = venues[0]
     for _n in range(3):
-        entry_for(setup.venue)
+        scenarios.entry(setup.venue)
     client = client_for(setup.organiser)
     response = client.post(reverse("scoring:draw", args=[setup.venue.pk]), {"seed": "seed-1"})
     assert response.status_code == 302
@@ -272,7 +272,7 @@ def test_schedule_refuses_a_judge_of_another_venue(client_for):
 def test_category_venues_page_queries_do_not_grow_with_entries(client_for, django_assert_num_queries):
     category, venues = category_with_venues(3)
     for setup in venues:
-        entry_for(setup.venue)
+        scenarios.entry(setup.venue)
     accepted(category, 1)
     client = client_for(venues[0].organiser)
     url = reverse("scoring:category_venues", args=[category.pk])
@@ -281,7 +281,7 @@ def test_category_venues_page_queries_do_not_grow_with_entries(client_for, djang
     assert response.content.count(b'data-move="') == 4
     for setup in venues:
         for _n in range(9):
-            entry_for(setup.venue)
+            scenarios.entry(setup.venue)
     with django_assert_num_queries(7):
         response = client.get(url)
     assert response.content.count(b'data-move="') == 31

@@ -13,50 +13,10 @@ from submissions.memberships import recommending_unit_of
 from submissions.models import Enterprise, Entry, EntryTransition, Member
 from submissions.validators import example_credit_code
 from tests import factories
+from tests.scenarios import entries_workbook, entry_row
 from tests.submissions.conftest import PDF_BYTES
 
 pytestmark = pytest.mark.django_db
-
-
-def workbook_file(rows, *, columns=imports.COLUMNS, merge=None, name="推荐汇总表.xlsx", title_row=None):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    if title_row:
-        sheet.append([title_row])
-    sheet.append(columns)
-    for row in rows:
-        sheet.append(row)
-    if merge:
-        sheet.merge_cells(merge)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/octet-stream")
-
-
-def row(
-    enterprise,
-    title="降低焊接缺陷率",
-    *,
-    number=1,
-    category="QC小组成果",
-    topic="问题解决型",
-    sub="现场型",
-    unit="",
-    members="张三、李四,王五",
-):
-    return [
-        number,
-        category,
-        title,
-        "攻坚QC小组",
-        topic,
-        sub,
-        enterprise.name,
-        enterprise.credit_code,
-        unit,
-        "张三",
-        members,
-    ]
 
 
 @pytest.fixture
@@ -69,7 +29,7 @@ def run(upload, edition, user, **kwargs):
 
 
 def test_import_creates_draft_entries_with_members(qc, edition, organiser, enterprise_a):
-    report = run(workbook_file([row(enterprise_a)]), edition, organiser)
+    report = run(entries_workbook([entry_row(enterprise_a)]), edition, organiser)
     assert (report.rows, report.created, report.errors, report.existing) == (1, 1, [], 0)
     entry = Entry.objects.get()
     assert (entry.status, entry.category, entry.enterprise, entry.topic_type, entry.sub_type, entry.presenter) == (
@@ -84,9 +44,9 @@ def test_import_creates_draft_entries_with_members(qc, edition, organiser, enter
 
 
 def test_import_of_the_same_file_twice_creates_no_duplicates(qc, edition, organiser, enterprise_a, enterprise_b):
-    rows = [row(enterprise_a), row(enterprise_b, number=2)]
-    run(workbook_file(rows), edition, organiser)
-    report = run(workbook_file(rows), edition, organiser)
+    rows = [entry_row(enterprise_a), entry_row(enterprise_b, number=2)]
+    run(entries_workbook(rows), edition, organiser)
+    report = run(entries_workbook(rows), edition, organiser)
     assert (report.created, report.existing, report.errors) == (0, 2, [])
     assert Entry.objects.count() == 2
     assert Member.objects.count() == 6
@@ -96,17 +56,17 @@ def test_import_reports_every_bad_row_with_its_number_and_writes_nothing(qc, edi
     pending = factories.EnterpriseFactory(status=Enterprise.Status.PENDING, name="待审企业")
     unknown_code = example_credit_code(99999)
     rows = [
-        row(enterprise_a, "好的一行"),
-        row(enterprise_a, "未知类别", category="不存在的类别"),
-        row(enterprise_a, "", number=3),
-        row(enterprise_a, "类型错", topic="改进型"),
-        row(enterprise_a, "缺子类", sub=""),
+        entry_row(enterprise_a, "好的一行"),
+        entry_row(enterprise_a, "未知类别", category="不存在的类别"),
+        entry_row(enterprise_a, "", number=3),
+        entry_row(enterprise_a, "类型错", topic="改进型"),
+        entry_row(enterprise_a, "缺子类", sub=""),
         [6, "QC小组成果", "未注册", "小组", "创新型", "", "某公司", unknown_code, "", "", ""],
         [7, "QC小组成果", "代码错", "小组", "创新型", "", "某公司", "91330100ABCDEFGH12", "", "", ""],
-        row(pending, "待审"),
-        row(enterprise_a, "好的一行"),
+        entry_row(pending, "待审"),
+        entry_row(enterprise_a, "好的一行"),
     ]
-    report = run(workbook_file(rows), edition, organiser)
+    report = run(entries_workbook(rows), edition, organiser)
     assert report.created == 0
     assert Entry.objects.count() == 0
     errors = dict(report.errors)
@@ -124,18 +84,22 @@ def test_import_reports_every_bad_row_with_its_number_and_writes_nothing(qc, edi
 
 
 def test_import_of_only_the_valid_rows(qc, edition, organiser, enterprise_a):
-    rows = [row(enterprise_a, "好的"), row(enterprise_a, "坏的", category="不存在"), row(enterprise_a, "也好的")]
-    report = run(workbook_file(rows), edition, organiser, valid_rows_only=True)
+    rows = [
+        entry_row(enterprise_a, "好的"),
+        entry_row(enterprise_a, "坏的", category="不存在"),
+        entry_row(enterprise_a, "也好的"),
+    ]
+    report = run(entries_workbook(rows), edition, organiser, valid_rows_only=True)
     assert (report.created, [number for number, _ in report.errors]) == (2, [3])
     assert sorted(Entry.objects.values_list("title", flat=True)) == ["也好的", "好的"]
 
 
 def test_import_knows_categories_by_code_and_their_own_fields(qc, team, edition, organiser, enterprise_a):
     rows = [
-        row(enterprise_a, "班组成果", category="XD", topic="", sub=""),
-        row(enterprise_a, "QC成果", category="qc", topic="创新型", sub=""),
+        entry_row(enterprise_a, "班组成果", category="XD", topic="", sub=""),
+        entry_row(enterprise_a, "QC成果", category="qc", topic="创新型", sub=""),
     ]
-    report = run(workbook_file(rows), edition, organiser)
+    report = run(entries_workbook(rows), edition, organiser)
     assert report.errors == []
     assert sorted(Entry.objects.values_list("title", "category__code", "topic_type", "sub_type")) == [
         ("QC成果", "QC", "innovation", ""),
@@ -147,14 +111,18 @@ def test_import_enforces_the_quota(qc, edition, organiser, enterprise_a):
     qc.quota_per_enterprise = 2
     qc.save()
     factories.EntryFactory(category=qc, enterprise=enterprise_a)
-    report = run(workbook_file([row(enterprise_a, "一"), row(enterprise_a, "二")]), edition, organiser)
+    report = run(
+        entries_workbook([entry_row(enterprise_a, "一"), entry_row(enterprise_a, "二")]),
+        edition,
+        organiser,
+    )
     assert report.errors == [(3, ["甲企业有限公司 already has 2 entries in QC小组成果, the most allowed"])]
     assert Entry.objects.count() == 1
 
 
 def test_a_recommending_unit_imports_in_its_own_name(qc, edition, recommender, enterprise_a):
     report = run(
-        workbook_file([row(enterprise_a, "一"), row(enterprise_a, "二", unit="别的协会")]),
+        entries_workbook([entry_row(enterprise_a, "一"), entry_row(enterprise_a, "二", unit="别的协会")]),
         edition,
         recommender,
         valid_rows_only=True,
@@ -167,14 +135,17 @@ def test_a_recommending_unit_imports_in_its_own_name(qc, edition, recommender, e
 
 def test_an_organiser_names_known_recommending_units_only(qc, edition, organiser, enterprise_a):
     unit = factories.RecommendingUnitFactory(name="浙江省机械工业质量管理协会")
-    rows = [row(enterprise_a, "一", unit=unit.name), row(enterprise_a, "二", unit="不存在的协会")]
-    report = run(workbook_file(rows), edition, organiser, valid_rows_only=True)
+    rows = [
+        entry_row(enterprise_a, "一", unit=unit.name),
+        entry_row(enterprise_a, "二", unit="不存在的协会"),
+    ]
+    report = run(entries_workbook(rows), edition, organiser, valid_rows_only=True)
     assert report.errors == [(3, ["unknown recommending unit “不存在的协会”"])]
     assert Entry.objects.get().recommending_unit == unit
 
 
 def test_import_finds_the_header_below_a_title_row(qc, edition, organiser, enterprise_a):
-    report = run(workbook_file([row(enterprise_a)], title_row="2021年推荐汇总表"), edition, organiser)
+    report = run(entries_workbook([entry_row(enterprise_a)], title_row="2021年推荐汇总表"), edition, organiser)
     assert report.created == 1
     assert report.errors == []
 
@@ -197,20 +168,20 @@ def test_import_refuses_an_empty_file(edition, organiser):
 def test_import_refuses_missing_columns(qc, edition, organiser, enterprise_a):
     columns = [column for column in imports.COLUMNS if column not in ("统一社会信用代码", "成员")]
     with pytest.raises(ValidationError) as error:
-        run(workbook_file([], columns=columns), edition, organiser)
+        run(entries_workbook([], columns=columns), edition, organiser)
     assert error.value.messages == ["Columns missing in row 1: 统一社会信用代码、成员. Use the template."]
 
 
 def test_import_refuses_a_sheet_without_header(edition, organiser):
     with pytest.raises(ValidationError) as error:
-        run(workbook_file([], columns=["a", "b"]), edition, organiser)
+        run(entries_workbook([], columns=["a", "b"]), edition, organiser)
     assert error.value.messages[0].startswith("No header row found")
 
 
 def test_import_refuses_merged_cells(qc, edition, organiser, enterprise_a):
-    rows = [row(enterprise_a, "一"), row(enterprise_a, "二", number=2)]
+    rows = [entry_row(enterprise_a, "一"), entry_row(enterprise_a, "二", number=2)]
     with pytest.raises(ValidationError) as error:
-        run(workbook_file(rows, merge="B2:B3"), edition, organiser)
+        run(entries_workbook(rows, merge="B2:B3"), edition, organiser)
     assert error.value.messages == [
         "The sheet has merged cells (B2:B3). Unmerge them and fill in every cell, then upload again."
     ]
@@ -219,17 +190,17 @@ def test_import_refuses_merged_cells(qc, edition, organiser, enterprise_a):
 
 def test_import_refuses_a_list_without_rows(edition, organiser):
     with pytest.raises(ValidationError) as error:
-        run(workbook_file([]), edition, organiser)
+        run(entries_workbook([]), edition, organiser)
     assert error.value.messages == ["The list has no rows below its header."]
 
 
 def _many(enterprises, count):
-    return [row(enterprises[n % len(enterprises)], f"成果{n:05d}", number=n + 1) for n in range(count)]
+    return [entry_row(enterprises[n % len(enterprises)], f"成果{n:05d}", number=n + 1) for n in range(count)]
 
 
 def test_import_of_10000_rows_works_in_one_request(qc, edition, organiser):
     enterprises = factories.EnterpriseFactory.create_batch(50)
-    upload = workbook_file(_many(enterprises, imports.MAX_ROWS))
+    upload = entries_workbook(_many(enterprises, imports.MAX_ROWS))
     started = time.monotonic()
     report = run(upload, edition, organiser)
     elapsed = time.monotonic() - started
@@ -242,7 +213,7 @@ def test_import_of_10000_rows_works_in_one_request(qc, edition, organiser):
 def test_import_over_the_row_limit_gets_a_clear_message(qc, edition, organiser, enterprise_a, monkeypatch):
     monkeypatch.setattr(imports, "MAX_ROWS", 5)
     with pytest.raises(ValidationError) as error:
-        run(workbook_file(_many([enterprise_a], 6)), edition, organiser)
+        run(entries_workbook(_many([enterprise_a], 6)), edition, organiser)
     assert error.value.messages == ["The list has more than 5 rows. Split it into several files of at most 5 rows."]
     assert Entry.objects.count() == 0
 
@@ -261,7 +232,10 @@ def test_upload_page_imports_and_reports(client_for, organiser, qc, edition, ent
     client = client_for(organiser)
     response = client.post(
         reverse("submissions:recommendation_upload"),
-        {"edition": edition.pk, "file": workbook_file([row(enterprise_a), row(enterprise_a, "坏", category="无")])},
+        {
+            "edition": edition.pk,
+            "file": entries_workbook([entry_row(enterprise_a), entry_row(enterprise_a, "坏", category="无")]),
+        },
     )
     assert response.status_code == 200
     report = response.context["report"]
@@ -272,7 +246,7 @@ def test_upload_page_imports_and_reports(client_for, organiser, qc, edition, ent
         {
             "edition": edition.pk,
             "valid_rows_only": "on",
-            "file": workbook_file([row(enterprise_a), row(enterprise_a, "坏", category="无")]),
+            "file": entries_workbook([entry_row(enterprise_a), entry_row(enterprise_a, "坏", category="无")]),
         },
     )
     assert response.context["report"].created == 1
@@ -294,7 +268,7 @@ def test_recommender_sees_only_open_editions(client_for, recommender, edition):
     response = client_for(recommender).get(reverse("submissions:recommendation_upload"))
     assert list(response.context["form"].fields["edition"].queryset) == [edition]
     response = client_for(recommender).post(
-        reverse("submissions:recommendation_upload"), {"edition": closed.pk, "file": workbook_file([])}
+        reverse("submissions:recommendation_upload"), {"edition": closed.pk, "file": entries_workbook([])}
     )
     assert "edition" in response.context["form"].errors
 
@@ -321,7 +295,7 @@ def test_an_organiser_without_editions_cannot_upload(client_for, db):
 def test_import_refuses_a_sheet_far_larger_than_a_list(qc, edition, organiser, enterprise_a, monkeypatch):
     monkeypatch.setattr(spreadsheets, "ZIP_MAX_MEMBER", 1000)
     with pytest.raises(ValidationError) as error:
-        run(workbook_file(_many([enterprise_a], 20)), edition, organiser)
+        run(entries_workbook(_many([enterprise_a], 20)), edition, organiser)
     assert error.value.messages == ["This file unpacks to far more data than a document holds; it is refused."]
 
 

@@ -8,8 +8,7 @@ from django.urls import reverse
 from events.models import Edition
 from results import publication as publishing
 from results import runs
-from tests import factories
-from tests.scoring import results_data as data
+from tests import factories, scenarios
 
 pytestmark = pytest.mark.django_db
 
@@ -17,12 +16,12 @@ pytestmark = pytest.mark.django_db
 def test_published_results_appear_with_protocol_and_without_judges(
     client, organiser, django_capture_on_commit_callbacks
 ):
-    category = data.category(grades=[("标杆", "share", "0.5")])
-    venue, judges = data.venue(category, judges=5, signed_off=True)
+    category = scenarios.category(grades=[("标杆", "share", "0.5")])
+    venue, judges = scenarios.venue(category, judges=5, signed_off=True)
     for n, judge in enumerate(judges):
         judge.full_name = f"评审专家{n}号"
         judge.save()
-    entries = [data.scored_entry(venue, judges, [90 - n, 88 - n, 86 - n, 84 - n, 80 - n]) for n in range(4)]
+    entries = [scenarios.scored_entry(venue, judges, [90 - n, 88 - n, 86 - n, 84 - n, 80 - n]) for n in range(4)]
     edition = category.edition
     edition.organisers.add(organiser)
     runs.execute_run(run=factories.ResultRunFactory(edition=edition))

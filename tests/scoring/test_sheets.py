@@ -7,8 +7,7 @@ from django.utils import timezone, translation
 from scoring import progress, recusals, sheets
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
 from tests import factories
-from tests.scoring.judging_data import FULL, judged_venue, raw, values_for_total
-from tests.scoring.results_data import total_of
+from tests.scenarios import FULL, judged_venue, raw, total_of, values_for_total
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from results import computation, runs
 from results.models import Result, ResultRun
-from tests import factories
+from tests import factories, scenarios
 from tests.conftest import need, postgres_available
-from tests.scoring import results_data as data
 
 
 def result_rows(edition):
@@ -54,9 +53,9 @@ def test_start_run_queues_a_new_run_while_one_is_running(django_capture_on_commi
 
 @pytest.mark.django_db
 def test_execute_run_leaves_a_run_found_done_as_it_is():
-    category = data.category()
-    venue, judges = data.venue(category, judges=3)
-    data.scored_entry(venue, judges, [80, 80, 80])
+    category = scenarios.category()
+    venue, judges = scenarios.venue(category, judges=3)
+    scenarios.scored_entry(venue, judges, [80, 80, 80])
     done = factories.ResultRunFactory(
         edition=category.edition, status=ResultRun.Status.DONE, fingerprint="f" * 64, progress=100
     )
@@ -85,10 +84,10 @@ def test_two_runs_started_at_once_never_interleave(monkeypatch):
     need("PostgreSQL", postgres_available(), "the edition's lock is a PostgreSQL advisory lock")
     edition = factories.EditionFactory(status="judging")
     for scores in ([80, 81, 82], [70, 75, 90]):
-        category = data.category(edition)
-        venue, judges = data.venue(category, judges=3)
-        data.scored_entry(venue, judges, scores)
-        data.scored_entry(venue, judges, [60, 65, 70])
+        category = scenarios.category(edition)
+        venue, judges = scenarios.venue(category, judges=3)
+        scenarios.scored_entry(venue, judges, scores)
+        scenarios.scored_entry(venue, judges, [60, 65, 70])
     queued = [factories.ResultRunFactory(edition=edition) for _ in range(2)]
 
     events = []

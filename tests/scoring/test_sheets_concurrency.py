@@ -10,8 +10,7 @@ from django.db import connection
 from scoring import sheets
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
 from tests.conftest import need, postgres_available
-from tests.scoring.judging_data import judged_venue, raw, values_for_total
-from tests.scoring.results_data import total_of
+from tests.scenarios import judged_venue, raw, total_of, values_for_total
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -12,20 +12,19 @@ from django.utils.translation import gettext
 from results import computation, runs
 from results import publication as publishing
 from results.models import AwardList, Publication, Result, ResultRun
-from tests import factories
-from tests.scoring import results_data as data
+from tests import factories, scenarios
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def edition_with_results(organiser):
-    category = data.category(grades=[("标杆", "share", "0.5")])
+    category = scenarios.category(grades=[("标杆", "share", "0.5")])
     edition = category.edition
     edition.organisers.add(organiser)
-    venue, judges = data.venue(category, judges=5, signed_off=True)
-    entries = [data.scored_entry(venue, judges, [90 - n, 88 - n, 86 - n, 84 - n, 70 - n]) for n in range(3)]
-    short = data.scored_entry(venue, judges, [80, 80])
+    venue, judges = scenarios.venue(category, judges=5, signed_off=True)
+    entries = [scenarios.scored_entry(venue, judges, [90 - n, 88 - n, 86 - n, 84 - n, 70 - n]) for n in range(3)]
+    short = scenarios.scored_entry(venue, judges, [80, 80])
     runs.execute_run(run=factories.ResultRunFactory(edition=edition))
     return {
         "edition": edition,
@@ -111,7 +110,7 @@ def test_publish_publishes_and_a_second_time_needs_a_reason(
 
 
 def test_publish_before_computing_shows_the_reason(client_for, organiser):
-    category = data.category()
+    category = scenarios.category()
     category.edition.organisers.add(organiser)
 
     with translation.override("en"):
@@ -247,7 +246,7 @@ def test_venue_page_shows_statistics_and_leniency_to_the_panel_leader(client_for
 def test_venue_page_refuses_other_judges_and_other_leaders(client_for, edition_with_results):
     venue = edition_with_results["venue"]
     member = edition_with_results["judges"][1]
-    _other_venue, other_panel = data.venue(edition_with_results["category"], judges=1)
+    _other_venue, other_panel = scenarios.venue(edition_with_results["category"], judges=1)
 
     assert client_for(member).get(reverse("results:venue", args=[venue.pk])).status_code == 403
     assert client_for(other_panel[0]).get(reverse("results:venue", args=[venue.pk])).status_code == 403
@@ -269,11 +268,11 @@ def test_results_home_lists_organised_editions_and_led_venues(client_for, organi
 def test_results_pages_make_the_same_number_of_queries_for_3_and_30_entries(client_for, organiser, page):
     counts = []
     for size in (3, 30):
-        category = data.category(grades=[("标杆", "share", "0.5")])
+        category = scenarios.category(grades=[("标杆", "share", "0.5")])
         category.edition.organisers.add(organiser)
-        venue, judges = data.venue(category, judges=3)
+        venue, judges = scenarios.venue(category, judges=3)
         for n in range(size):
-            data.scored_entry(venue, judges, [80 + n % 10, 81, 82])
+            scenarios.scored_entry(venue, judges, [80 + n % 10, 81, 82])
         computation.compute_results(category=category)
         assert Result.objects.filter(category=category).count() == size
         url = {
@@ -293,10 +292,10 @@ def test_category_page_is_paginated(client_for, organiser, monkeypatch):
     from results import views as results_views
 
     monkeypatch.setattr(results_views, "CATEGORY_PAGE_SIZE", 2)
-    category = data.category(scope="category")
+    category = scenarios.category(scope="category")
     category.edition.organisers.add(organiser)
-    venue, judges = data.venue(category, judges=3)
-    entries = [data.scored_entry(venue, judges, [90 - n, 90 - n, 90 - n]) for n in range(5)]
+    venue, judges = scenarios.venue(category, judges=3)
+    entries = [scenarios.scored_entry(venue, judges, [90 - n, 90 - n, 90 - n]) for n in range(5)]
     computation.compute_results(category=category)
     url = reverse("results:category", args=[category.pk])
 

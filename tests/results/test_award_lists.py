@@ -12,8 +12,7 @@ from results import award_lists as exports
 from results import computation, runs
 from results import publication as publishing
 from results.models import AwardList
-from tests import factories
-from tests.scoring import results_data as data
+from tests import factories, scenarios
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +20,22 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def computed(organiser):
     """An edition with two categories: QC (4 entries, 标杆 share 0.5) and stories (2 entries, one below minimum)."""
-    qc = data.category(grades=[("标杆", "share", "0.5")], name="QC小组成果", code="QC")
+    qc = scenarios.category(grades=[("标杆", "share", "0.5")], name="QC小组成果", code="QC")
     edition = qc.edition
     edition.organisers.add(organiser)
-    venue, judges = data.venue(qc, judges=3, signed_off=True, name="第1分会场")
+    venue, judges = scenarios.venue(qc, judges=3, signed_off=True, name="第1分会场")
     qc_entries = [
-        data.scored_entry(venue, judges, [90 - n, 90 - n, 90 - n], code=f"QC-2021-{n + 1:04d}", title=f"课题{n + 1}")
+        scenarios.scored_entry(
+            venue, judges, [90 - n, 90 - n, 90 - n], code=f"QC-2021-{n + 1:04d}", title=f"课题{n + 1}"
+        )
         for n in range(4)
     ]
-    stories = data.category(edition, grades=[("标杆", "share", "0.15")], name="质量品牌故事", code="PP", position=2)
-    story_venue, story_judges = data.venue(stories, judges=3, signed_off=True, name="第10分会场")
-    data.scored_entry(story_venue, story_judges, [80, 82, 84], code="PP-2021-0001", title="故事一")
-    data.scored_entry(story_venue, story_judges[:1], [99], code="PP-2021-0002", title="故事二")
+    stories = scenarios.category(
+        edition, grades=[("标杆", "share", "0.15")], name="质量品牌故事", code="PP", position=2
+    )
+    story_venue, story_judges = scenarios.venue(stories, judges=3, signed_off=True, name="第10分会场")
+    scenarios.scored_entry(story_venue, story_judges, [80, 82, 84], code="PP-2021-0001", title="故事一")
+    scenarios.scored_entry(story_venue, story_judges[:1], [99], code="PP-2021-0002", title="故事二")
     runs.execute_run(run=factories.ResultRunFactory(edition=edition))
     return edition, qc_entries
 
@@ -131,12 +134,12 @@ def test_the_public_csv_is_the_awarded_list_of_the_publication_in_bytes(computed
 
 
 def test_venue_scope_lists_each_venue_in_rank_order(organiser):
-    category = data.category(grades=[("标杆", "share", "0.5")])
-    first, panel1 = data.venue(category, judges=3, name="A分会场")
-    second, panel2 = data.venue(category, judges=3, name="B分会场")
-    data.scored_entry(second, panel2, [95, 95, 95], code="X-1")
-    data.scored_entry(first, panel1, [70, 70, 70], code="X-2")
-    data.scored_entry(first, panel1, [80, 80, 80], code="X-3")
+    category = scenarios.category(grades=[("标杆", "share", "0.5")])
+    first, panel1 = scenarios.venue(category, judges=3, name="A分会场")
+    second, panel2 = scenarios.venue(category, judges=3, name="B分会场")
+    scenarios.scored_entry(second, panel2, [95, 95, 95], code="X-1")
+    scenarios.scored_entry(first, panel1, [70, 70, 70], code="X-2")
+    scenarios.scored_entry(first, panel1, [80, 80, 80], code="X-3")
     computation.compute_results(category=category)
     handle = io.StringIO()
 
@@ -210,9 +213,9 @@ def test_export_awards_command_refuses_bad_input(computed, tmp_path):
 
 
 def test_compute_results_command_computes_and_reports(organiser):
-    category = data.category(grades=[("标杆", "share", "0.5")])
-    venue, judges = data.venue(category, judges=3)
-    item = data.scored_entry(venue, judges, [85, "84.5", 84])
+    category = scenarios.category(grades=[("标杆", "share", "0.5")])
+    venue, judges = scenarios.venue(category, judges=3)
+    item = scenarios.scored_entry(venue, judges, [85, "84.5", 84])
     out = io.StringIO()
 
     call_command("compute_results", category.edition.pk, stdout=out)
@@ -224,9 +227,9 @@ def test_compute_results_command_computes_and_reports(organiser):
 
 
 def test_compute_results_command_carries_out_a_run_waiting_for_a_worker():
-    category = data.category()
-    venue, judges = data.venue(category, judges=3)
-    data.scored_entry(venue, judges, [85, 84, 83])
+    category = scenarios.category()
+    venue, judges = scenarios.venue(category, judges=3)
+    scenarios.scored_entry(venue, judges, [85, 84, 83])
     waiting = factories.ResultRunFactory(edition=category.edition)
 
     call_command("compute_results", category.edition.pk, stdout=io.StringIO())
@@ -237,10 +240,10 @@ def test_compute_results_command_carries_out_a_run_waiting_for_a_worker():
 
 
 def test_titles_that_look_like_formulas_stay_text(organiser, tmp_path):
-    category = data.category(grades=[("标杆", "share", "1")])
-    venue, judges = data.venue(category, judges=3)
-    data.scored_entry(venue, judges, [80, 80, 80], code="X-1", title='=HYPERLINK("http://evil","点我")')
-    data.scored_entry(venue, judges, [70, 70, 70], code="X-2", title="-2+3", group_name="@SUM(A1)")
+    category = scenarios.category(grades=[("标杆", "share", "1")])
+    venue, judges = scenarios.venue(category, judges=3)
+    scenarios.scored_entry(venue, judges, [80, 80, 80], code="X-1", title='=HYPERLINK("http://evil","点我")')
+    scenarios.scored_entry(venue, judges, [70, 70, 70], code="X-2", title="-2+3", group_name="@SUM(A1)")
     computation.compute_results(category=category)
 
     exports.write_xlsx(edition=category.edition, target=str(tmp_path / "list.xlsx"))

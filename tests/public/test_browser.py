@@ -4,7 +4,7 @@ import pytest
 
 from events.models import Category
 from tests import factories
-from tests.scoring.public_data import published_edition, published_row
+from tests.scenarios import published_edition, published_row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,17 +9,16 @@ from django.test.utils import CaptureQueriesContext
 from results import computation
 from results.models import Result
 from results.protocols import protocols
-from tests import factories
-from tests.scoring import results_data as data
+from tests import factories, scenarios
 
 pytestmark = pytest.mark.django_db
 
 
 def test_protocol_shows_each_sheet_the_drops_and_the_stored_rank_and_grade():
-    category = data.category(grades=[("标杆", "share", "0.5")])
-    venue, judges = data.venue(category)
-    item = data.scored_entry(venue, judges, [90, 86, 84, 80, 60])
-    data.scored_entry(venue, judges, [70, 70, 70, 70, 70])
+    category = scenarios.category(grades=[("标杆", "share", "0.5")])
+    venue, judges = scenarios.venue(category)
+    item = scenarios.scored_entry(venue, judges, [90, 86, 84, 80, 60])
+    scenarios.scored_entry(venue, judges, [70, 70, 70, 70, 70])
     computation.compute_results(category=category)
     result = Result.objects.get(entry=item)
 
@@ -38,11 +37,11 @@ def test_protocol_shows_each_sheet_the_drops_and_the_stored_rank_and_grade():
 
 
 def test_protocol_is_flagged_when_the_sheets_changed_after_the_computation():
-    category = data.category()
-    venue, judges = data.venue(category, judges=3)
-    item = data.scored_entry(venue, judges, [80, 80, 80])
+    category = scenarios.category()
+    venue, judges = scenarios.venue(category, judges=3)
+    item = scenarios.scored_entry(venue, judges, [80, 80, 80])
     computation.compute_results(category=category)
-    data.change_points(item.sheets.first().scores.get(criterion__position=1), -3)
+    scenarios.change_points(item.sheets.first().scores.get(criterion__position=1), -3)
 
     protocol = protocols([Result.objects.get(entry=item)])[item.pk]
 
@@ -57,10 +56,10 @@ def test_protocols_of_no_result_are_none():
 
 
 def _page(size):
-    category = data.category()
-    venue, judges = data.venue(category, judges=3)
+    category = scenarios.category()
+    venue, judges = scenarios.venue(category, judges=3)
     for n in range(size):
-        data.scored_entry(venue, judges, [80 + n, 81, 82])
+        scenarios.scored_entry(venue, judges, [80 + n, 81, 82])
     factories.RecusalFactory(entry=venue.entries.first(), judge=judges[0])
     computation.compute_results(category=category)
     return list(Result.objects.filter(category=category))

@@ -17,7 +17,7 @@ from public.cache import bump_public_cache, cache_version
 from results.models import AwardList, PublishedResult
 from submissions.models import Entry
 from tests import factories
-from tests.scoring.public_data import PROTOCOL, published_edition, published_row
+from tests.scenarios import PROTOCOL, published_edition, published_row
 
 pytestmark = pytest.mark.django_db
 

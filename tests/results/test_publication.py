@@ -11,16 +11,15 @@ from results import publication as publishing
 from results import runs
 from results.models import AwardList, Publication, PublishedResult, ResultRun
 from submissions.models import Entry
-from tests import factories
-from tests.scoring import results_data as data
+from tests import factories, scenarios
 
 pytestmark = pytest.mark.django_db
 
 
 def published_setup(organiser, *, signed_off=True):
-    category = data.category(grades=[("标杆", "share", "0.5")])
-    venue, judges = data.venue(category, judges=5, signed_off=signed_off)
-    entries = [data.scored_entry(venue, judges, [90 - n, 88 - n, 86 - n, 84 - n, 80 - n]) for n in range(4)]
+    category = scenarios.category(grades=[("标杆", "share", "0.5")])
+    venue, judges = scenarios.venue(category, judges=5, signed_off=signed_off)
+    entries = [scenarios.scored_entry(venue, judges, [90 - n, 88 - n, 86 - n, 84 - n, 80 - n]) for n in range(4)]
     factories.MemberFactory(entry=entries[0], name="张三", is_leader=True)
     edition = category.edition
     edition.organisers.add(organiser)
@@ -75,7 +74,7 @@ def test_republication_needs_a_reason_and_keeps_both_versions(organiser):
 
 def test_publishing_refuses_results_older_than_the_scores(organiser):
     edition, category, venue, judges, entries = published_setup(organiser)
-    data.change_points(entries[0].sheets.first().scores.get(criterion__position=1), -1)
+    scenarios.change_points(entries[0].sheets.first().scores.get(criterion__position=1), -1)
 
     with pytest.raises(ValidationError):
         publishing.publish_results(edition=edition, user=organiser)
@@ -109,7 +108,7 @@ def test_publishing_refuses_venues_not_signed_off(organiser):
 
 
 def test_publishing_refuses_before_any_computation(organiser):
-    category = data.category()
+    category = scenarios.category()
     with pytest.raises(ValidationError):
         publishing.publish_results(edition=category.edition, user=organiser)
 

@@ -5,8 +5,7 @@ import pytest
 
 from scoring.models import Recusal, ScoreSheet
 from tests.conftest import log_in
-from tests.scoring.judging_data import judged_venue
-from tests.scoring.results_data import total_of
+from tests.scenarios import judged_venue, total_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from portal import compression
 from public import cache as public
 from public import views as public_views
-from tests.scoring.public_data import published_edition, published_row
+from tests.scenarios import published_edition, published_row
 
 
 @pytest.fixture
@@ -77,6 +77,7 @@ def test_local_tier_keeps_at_most_local_pages(local_tier, clock, monkeypatch):
 
 
 def test_local_tier_off_with_local_memory_cache(settings, clock):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.PUBLIC_LOCAL_CACHE_SECONDS = None
     assert public.local_seconds() == 0
     key = public.cache_key("page", "/results/")

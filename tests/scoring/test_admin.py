@@ -4,7 +4,7 @@ from django.urls import reverse
 from scoring import sheets
 from scoring.models import ScoreSheet
 from tests import factories
-from tests.scoring.judging_data import FULL, judged_venue, raw
+from tests.scenarios import FULL, judged_venue, raw
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from django.utils import translation
 from scoring import progress, recusals, sheets
 from scoring.models import Recusal, ScoreSheet
 from submissions import memberships
-from tests import factories
-from tests.scoring.judging_data import FULL, entry_for, judged_venue, raw
+from tests import factories, scenarios
+from tests.scenarios import FULL, judged_venue, raw
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def setup():
 def test_conflict_when_the_judges_enterprise_is_the_entrys(setup):
     enterprise = factories.EnterpriseFactory(name="华东重型机械有限公司")
     judge = factories.JudgeFactory(enterprise=enterprise, organisation="")
-    entry = entry_for(setup.venue, enterprise=enterprise)
+    entry = scenarios.entry(setup.venue, enterprise=enterprise)
     with translation.override("en"):
         assert recusals.conflict_reason(judge=judge, entry=entry) == (
             "The judge works for the entry's enterprise (华东重型机械有限公司)."
@@ -30,12 +30,12 @@ def test_conflict_when_the_judges_enterprise_is_the_entrys(setup):
 def test_conflict_when_the_judges_organisation_text_names_the_enterprise(setup):
     enterprise = factories.EnterpriseFactory(name="江南精密仪器股份有限公司")
     judge = factories.JudgeFactory(organisation=" 江南精密仪器股份有限公司 ")
-    assert recusals.conflict_reason(judge=judge, entry=entry_for(setup.venue, enterprise=enterprise)) != ""
+    assert recusals.conflict_reason(judge=judge, entry=scenarios.entry(setup.venue, enterprise=enterprise)) != ""
 
 
 def test_conflict_when_the_judge_works_for_a_completing_unit(setup):
     judge = factories.JudgeFactory(organisation="北方动力装备有限公司第二分厂")
-    entry = entry_for(setup.venue, completing_units="长江电气设备有限公司\n北方动力装备有限公司第二分厂\n")
+    entry = scenarios.entry(setup.venue, completing_units="长江电气设备有限公司\n北方动力装备有限公司第二分厂\n")
     with translation.override("en"):
         assert recusals.conflict_reason(judge=judge, entry=entry) == (
             "The judge works for a completing unit of the entry (北方动力装备有限公司第二分厂)."
@@ -47,7 +47,7 @@ def test_conflict_when_the_judges_enterprise_is_in_the_same_group(setup):
     other = factories.EnterpriseFactory(name="华东重型机械有限公司", parent_group="重型机械集团")
     judge = factories.JudgeFactory(enterprise=own, organisation="")
     with translation.override("en"):
-        assert recusals.conflict_reason(judge=judge, entry=entry_for(setup.venue, enterprise=other)) == (
+        assert recusals.conflict_reason(judge=judge, entry=scenarios.entry(setup.venue, enterprise=other)) == (
             "The judge's organisation is in the entry's enterprise group (重型机械集团)."
         )
 
@@ -55,12 +55,12 @@ def test_conflict_when_the_judges_enterprise_is_in_the_same_group(setup):
 def test_conflict_when_the_judge_works_for_the_group_itself(setup):
     other = factories.EnterpriseFactory(parent_group="北方装备集团")
     judge = factories.JudgeFactory(organisation="北方装备集团")
-    assert recusals.conflict_reason(judge=judge, entry=entry_for(setup.venue, enterprise=other)) != ""
+    assert recusals.conflict_reason(judge=judge, entry=scenarios.entry(setup.venue, enterprise=other)) != ""
 
 
 def test_no_conflict_for_unrelated_organisations(setup):
     judge = factories.JudgeFactory(organisation="中国机械工业质量管理协会")
-    entry = entry_for(setup.venue, enterprise=factories.EnterpriseFactory(parent_group=""))
+    entry = scenarios.entry(setup.venue, enterprise=factories.EnterpriseFactory(parent_group=""))
     assert recusals.conflict_reason(judge=judge, entry=entry) == ""
     # Two enterprises without a group are not "in the same group".
     judge2 = factories.JudgeFactory(enterprise=factories.EnterpriseFactory(parent_group=""), organisation="")
@@ -71,7 +71,7 @@ def test_sync_records_automatic_recusals_and_the_judge_cannot_open_the_sheet(set
     judge = setup.judges[1]
     enterprise = factories.EnterpriseFactory()
     memberships.set_membership(judge, enterprise=enterprise)
-    entry = entry_for(setup.venue, enterprise=enterprise)
+    entry = scenarios.entry(setup.venue, enterprise=enterprise)
     assert recusals.sync_automatic_recusals(venue=setup.venue) == 1
     recusal = Recusal.objects.get()
     assert (recusal.entry, recusal.judge, recusal.automatic) == (entry, judge, True)
@@ -83,7 +83,7 @@ def test_sync_records_automatic_recusals_and_the_judge_cannot_open_the_sheet(set
 
 def test_a_tie_is_refused_even_before_it_is_recorded(setup):
     judge = setup.judges[1]
-    entry = entry_for(setup.venue, enterprise=factories.EnterpriseFactory(name=judge.organisation))
+    entry = scenarios.entry(setup.venue, enterprise=factories.EnterpriseFactory(name=judge.organisation))
     assert recusals.is_recused(judge=judge, entry=entry) is True
     with pytest.raises(ValidationError):
         sheets.open_sheet(entry=entry, judge=judge)
@@ -91,7 +91,7 @@ def test_a_tie_is_refused_even_before_it_is_recorded(setup):
 
 def test_lifted_recusal_lets_the_judge_score(setup):
     judge = setup.judges[1]
-    entry = entry_for(setup.venue, enterprise=factories.EnterpriseFactory(name=judge.organisation))
+    entry = scenarios.entry(setup.venue, enterprise=factories.EnterpriseFactory(name=judge.organisation))
     recusals.sync_automatic_recusals(venue=setup.venue)
     recusal = recusals.lift_recusal(recusal=Recusal.objects.get(), by=setup.organiser, reason="同名不同单位")
     assert recusal.lift_reason == "同名不同单位"
@@ -104,7 +104,7 @@ def test_lifted_recusal_lets_the_judge_score(setup):
 
 
 def test_lift_needs_a_reason_and_an_active_recusal(setup):
-    entry = entry_for(setup.venue)
+    entry = scenarios.entry(setup.venue)
     recusal = recusals.declare_recusal(entry=entry, judge=setup.judges[1], reason="亲属在该小组")
     with pytest.raises(ValidationError):
         recusals.lift_recusal(recusal=recusal, by=setup.organiser, reason="")
@@ -114,7 +114,7 @@ def test_lift_needs_a_reason_and_an_active_recusal(setup):
 
 
 def test_declare_recusal_needs_a_reason_and_a_seat_on_the_panel(setup):
-    entry = entry_for(setup.venue)
+    entry = scenarios.entry(setup.venue)
     with pytest.raises(ValidationError):
         recusals.declare_recusal(entry=entry, judge=setup.judges[1], reason=" ")
     with pytest.raises(ValidationError):
@@ -126,7 +126,7 @@ def test_declare_recusal_needs_a_reason_and_a_seat_on_the_panel(setup):
 
 
 def test_declare_recusal_after_submitting_is_refused(setup):
-    entry = entry_for(setup.venue)
+    entry = scenarios.entry(setup.venue)
     judge = setup.judges[1]
     sheet = sheets.open_sheet(entry=entry, judge=judge)
     sheets.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=sheet.version)
@@ -138,7 +138,7 @@ def test_declare_recusal_after_submitting_is_refused(setup):
 
 
 def test_recuse_view_records_the_declared_recusal(client_for, setup):
-    entry = entry_for(setup.venue)
+    entry = scenarios.entry(setup.venue)
     judge = setup.judges[1]
     response = client_for(judge).post(reverse("scoring:recuse", args=[entry.pk]), {"recuse-reason": "亲属"})
     assert response.status_code == 302
@@ -149,7 +149,7 @@ def test_recuse_view_records_the_declared_recusal(client_for, setup):
 
 
 def test_recuse_view_refuses_a_judge_of_another_panel(client_for, setup):
-    entry = entry_for(setup.venue)
+    entry = scenarios.entry(setup.venue)
     response = client_for(factories.JudgeFactory()).post(
         reverse("scoring:recuse", args=[entry.pk]), {"recuse-reason": "x"}
     )
@@ -159,7 +159,7 @@ def test_recuse_view_refuses_a_judge_of_another_panel(client_for, setup):
 
 def test_recusal_list_shows_the_editions_recusals_to_its_organiser(client_for, setup, django_assert_num_queries):
     for _n in range(3):
-        recusals.declare_recusal(entry=entry_for(setup.venue), judge=setup.judges[1], reason="声明回避")
+        recusals.declare_recusal(entry=scenarios.entry(setup.venue), judge=setup.judges[1], reason="声明回避")
     client = client_for(setup.organiser)
     url = reverse("scoring:recusals", args=[setup.edition.pk])
     with django_assert_num_queries(5):
@@ -167,7 +167,7 @@ def test_recusal_list_shows_the_editions_recusals_to_its_organiser(client_for, s
     assert response.status_code == 200
     assert response.content.count(b"data-recusal=") == 3
     for _n in range(27):
-        recusals.declare_recusal(entry=entry_for(setup.venue), judge=setup.judges[1], reason="声明回避")
+        recusals.declare_recusal(entry=scenarios.entry(setup.venue), judge=setup.judges[1], reason="声明回避")
     with django_assert_num_queries(5):
         response = client.get(url)
     assert response.content.count(b"data-recusal=") == 30
@@ -180,7 +180,7 @@ def test_recusal_list_refuses_a_judge_and_another_editions_organiser(client_for,
 
 
 def test_lift_view_lifts_with_a_reason(client_for, setup):
-    recusal = recusals.declare_recusal(entry=entry_for(setup.venue), judge=setup.judges[1], reason="x")
+    recusal = recusals.declare_recusal(entry=scenarios.entry(setup.venue), judge=setup.judges[1], reason="x")
     url = reverse("scoring:lift_recusal", args=[recusal.pk])
     assert client_for(factories.OrganiserFactory()).post(url, {"lift-reason": "误报"}).status_code == 403
     response = client_for(setup.organiser).post(url, {"lift-reason": "误报"})
@@ -190,7 +190,7 @@ def test_lift_view_lifts_with_a_reason(client_for, setup):
 
 
 def test_sync_view_records_ties_after_the_panel_changed(client_for, setup):
-    entry = entry_for(setup.venue)
+    entry = scenarios.entry(setup.venue)
     late = factories.PanelMemberFactory(
         venue=setup.venue, judge=factories.JudgeFactory(organisation=entry.enterprise.name)
     ).judge
@@ -203,7 +203,7 @@ def test_sync_view_records_ties_after_the_panel_changed(client_for, setup):
 
 
 def test_sign_off_records_a_late_tie_instead_of_waiting_for_its_sheet(setup):
-    entry = entry_for(setup.venue)
+    entry = scenarios.entry(setup.venue)
     for judge in setup.judges:
         sheet = sheets.open_sheet(entry=entry, judge=judge)
         sheets.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=1)

@@ -8,16 +8,15 @@ import pytest
 from events.models import GradeRule
 from results import computation
 from results.models import Result
-from tests import factories
-from tests.scoring import results_data as data
+from tests import factories, scenarios
 
 pytestmark = pytest.mark.django_db
 
 
 def test_compute_results_pauses_the_collector_and_turns_it_back_on():
-    category = data.category()
-    venue, judges = data.venue(category)
-    item = data.scored_entry(venue, judges, [90, 86, 84, 80, 60])
+    category = scenarios.category()
+    venue, judges = scenarios.venue(category)
+    item = scenarios.scored_entry(venue, judges, [90, 86, 84, 80, 60])
     seen = []
     real = computation.engine.rank_and_grade
 
@@ -37,9 +36,9 @@ def test_compute_results_pauses_the_collector_and_turns_it_back_on():
 
 
 def test_collector_is_turned_back_on_after_a_failed_computation(monkeypatch):
-    category = data.category()
-    venue, judges = data.venue(category)
-    data.scored_entry(venue, judges, [90, 86, 84])
+    category = scenarios.category()
+    venue, judges = scenarios.venue(category)
+    scenarios.scored_entry(venue, judges, [90, 86, 84])
 
     def broken(rules, scored):
         raise RuntimeError("engine down")
@@ -52,7 +51,7 @@ def test_collector_is_turned_back_on_after_a_failed_computation(monkeypatch):
 
 
 def test_collector_left_off_when_it_was_off_before():
-    category = data.category()
+    category = scenarios.category()
     gc.disable()
     try:
         computation.compute_results(category=category)
@@ -84,10 +83,10 @@ def test_copy_text_writes_a_results_row_as_copy_reads_it():
 
 
 def test_results_written_twice_keep_one_row_each_with_every_value():
-    category = data.category(grades=[("一等\\奖\t", "share", D("0.5"))])
-    venue, judges = data.venue(category)
-    first = data.scored_entry(venue, judges, [90, 86, 84, 80, 60])
-    second = data.scored_entry(venue, judges, [70, 70, 70])
+    category = scenarios.category(grades=[("一等\\奖\t", "share", D("0.5"))])
+    venue, judges = scenarios.venue(category)
+    first = scenarios.scored_entry(venue, judges, [90, 86, 84, 80, 60])
+    second = scenarios.scored_entry(venue, judges, [70, 70, 70])
 
     computation.compute_results(category=category)
     computation.compute_results(category=category)
@@ -97,8 +96,8 @@ def test_results_written_twice_keep_one_row_each_with_every_value():
     assert (rows[first.pk].final_score, rows[first.pk].rank, rows[first.pk].grade) == (D("83.33"), 1, "一等\\奖\t")
     assert (rows[second.pk].final_score, rows[second.pk].rank, rows[second.pk].grade) == (D("70.00"), 2, "")
     assert rows[second.pk].grade_position is None
-    assert data.protocol_of(rows[first.pk])["sheets"][0]["total"] == "90.0"
-    assert data.protocol_of(rows[first.pk])["excluded"] == []
+    assert scenarios.protocol_of(rows[first.pk])["sheets"][0]["total"] == "90.0"
+    assert scenarios.protocol_of(rows[first.pk])["excluded"] == []
 
 
 def _fingerprint(category):
@@ -106,9 +105,9 @@ def _fingerprint(category):
 
 
 def test_fingerprint_is_the_same_for_the_same_inputs_and_after_computing():
-    category = data.category(grades=[("一等奖", "share", D("0.5"))])
-    venue, judges = data.venue(category, judges=3)
-    data.scored_entry(venue, judges, [80, 81, 82])
+    category = scenarios.category(grades=[("一等奖", "share", D("0.5"))])
+    venue, judges = scenarios.venue(category, judges=3)
+    scenarios.scored_entry(venue, judges, [80, 81, 82])
     before = _fingerprint(category)
 
     fingerprint = computation.compute_results(category=category)
@@ -118,15 +117,15 @@ def test_fingerprint_is_the_same_for_the_same_inputs_and_after_computing():
 
 def _move_half_a_point(sheet):
     """Half a point from the sheet's first criterion to its second: the same total, other tie-break points."""
-    data.change_points(sheet.scores.get(criterion__position=1), "-0.5")
-    data.change_points(sheet.scores.get(criterion__position=2), "0.5")
+    scenarios.change_points(sheet.scores.get(criterion__position=1), "-0.5")
+    scenarios.change_points(sheet.scores.get(criterion__position=2), "0.5")
 
 
 def test_fingerprint_changes_when_points_move_between_the_criteria_of_tied_entries():
-    category = data.category()
-    venue, judges = data.venue(category, judges=3)
-    item = data.scored_entry(venue, judges, [80, 80, 80])
-    data.scored_entry(venue, judges, [80, 80, 80])  # the same final score: tie-break values decide
+    category = scenarios.category()
+    venue, judges = scenarios.venue(category, judges=3)
+    item = scenarios.scored_entry(venue, judges, [80, 80, 80])
+    scenarios.scored_entry(venue, judges, [80, 80, 80])  # the same final score: tie-break values decide
     before = _fingerprint(category)
 
     _move_half_a_point(item.sheets.first())
@@ -136,10 +135,10 @@ def test_fingerprint_changes_when_points_move_between_the_criteria_of_tied_entri
 
 def test_fingerprint_stays_when_points_move_between_the_criteria_of_an_entry_with_its_own_score():
     # Nothing such a change can move: the score is the same and the tie-break values order no one.
-    category = data.category()
-    venue, judges = data.venue(category, judges=3)
-    item = data.scored_entry(venue, judges, [80, 80, 80])
-    data.scored_entry(venue, judges, [70, 70, 70])
+    category = scenarios.category()
+    venue, judges = scenarios.venue(category, judges=3)
+    item = scenarios.scored_entry(venue, judges, [80, 80, 80])
+    scenarios.scored_entry(venue, judges, [70, 70, 70])
     before = _fingerprint(category)
 
     _move_half_a_point(item.sheets.first())
@@ -148,9 +147,9 @@ def test_fingerprint_stays_when_points_move_between_the_criteria_of_an_entry_wit
 
 
 def test_fingerprint_changes_with_a_recusal_a_grade_rule_or_the_aggregation():
-    category = data.category()
-    venue, judges = data.venue(category)
-    item = data.scored_entry(venue, judges, [90, 86, 84, 80, 60])
+    category = scenarios.category()
+    venue, judges = scenarios.venue(category)
+    item = scenarios.scored_entry(venue, judges, [90, 86, 84, 80, 60])
     seen = {_fingerprint(category)}
 
     recusal = factories.RecusalFactory(entry=item, judge=judges[4])
@@ -168,15 +167,15 @@ def test_fingerprint_changes_with_a_recusal_a_grade_rule_or_the_aggregation():
 
 def test_recomputation_rewrites_only_the_results_that_changed():
     # A stored result is overwritten only where it differs: computed_at tells when it last changed.
-    category = data.category()
-    other = data.category(category.edition)
-    venue, judges = data.venue(category, judges=3)
-    other_venue, other_judges = data.venue(other, judges=3)
-    same = data.scored_entry(other_venue, other_judges, [80, 81, 82])
-    moved = data.scored_entry(venue, judges, [70, 71, 72])
+    category = scenarios.category()
+    other = scenarios.category(category.edition)
+    venue, judges = scenarios.venue(category, judges=3)
+    other_venue, other_judges = scenarios.venue(other, judges=3)
+    same = scenarios.scored_entry(other_venue, other_judges, [80, 81, 82])
+    moved = scenarios.scored_entry(venue, judges, [70, 71, 72])
     computation.compute_results(edition=category.edition)
     first = dict(Result.objects.values_list("entry_id", "computed_at"))
-    data.change_points(moved.sheets.first().scores.get(criterion__position=3), "-0.3")
+    scenarios.change_points(moved.sheets.first().scores.get(criterion__position=3), "-0.3")
 
     computation.compute_results(edition=category.edition)
 

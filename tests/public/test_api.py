@@ -12,7 +12,7 @@ from portal import compression
 from public import cache as public
 from submissions.models import Entry
 from tests import factories
-from tests.scoring.public_data import published_edition, published_row
+from tests.scenarios import published_edition, published_row
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from openpyxl import Workbook
 from scoring import paper_sheets, recusals, sheets
 from scoring.models import ScoreSheet, SheetAudit
 from tests import factories
-from tests.scoring.judging_data import FULL, judged_venue, raw
-from tests.scoring.results_data import total_of
+from tests.scenarios import FULL, judged_venue, raw, total_of
 
 pytestmark = pytest.mark.django_db
 

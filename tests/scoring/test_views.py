@@ -7,9 +7,8 @@ from django.utils.translation import gettext as _
 
 from scoring import progress, recusals, sheets
 from scoring.models import Recusal, ScoreSheet, SheetAudit
-from tests import factories
-from tests.scoring.judging_data import FULL, entry_for, judged_venue, raw, values_for_total
-from tests.scoring.results_data import total_of
+from tests import factories, scenarios
+from tests.scenarios import FULL, judged_venue, raw, total_of, values_for_total
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +51,7 @@ def test_judge_home_counts_only_the_judges_own_submitted_sheets(client_for):
     submit(setup, setup.judges[1], setup.entries[0])
     submit(setup, setup.judges[0], setup.entries[0])
     submit(setup, setup.judges[0], setup.entries[1])
-    recusals.declare_recusal(entry=entry_for(setup.venue), judge=setup.judges[1], reason="同单位")
+    recusals.declare_recusal(entry=scenarios.entry(setup.venue), judge=setup.judges[1], reason="同单位")
     response = client_for(setup.judges[1]).get(reverse("scoring:judge_home"))
     assert b'data-submitted="1"' in response.content
     assert b'data-expected="2"' in response.content  # three entries, one recusal
@@ -243,7 +242,7 @@ def test_panel_page_for_the_leader_shows_missing_and_flags(client_for, django_as
     assert body.count('data-flagged="1"') == 1
     assert 'id="sign-off" disabled' in body
     for _n in range(27):
-        entry_for(setup.venue)
+        scenarios.entry(setup.venue)
     with django_assert_num_queries(9):
         response = client.get(url)
     assert response.content.decode().count('data-status="missing"') == 6 + 27 * 3
@@ -383,7 +382,7 @@ def test_venue_audit_queries_do_not_grow_with_changes(client_for, django_assert_
         response = client.get(url)
     assert response.content.count(b'data-action="submit"') == 3
     for _n in range(9):
-        extra = entry_for(setup.venue)
+        extra = scenarios.entry(setup.venue)
         for judge in setup.judges:
             submit(setup, judge, extra)
     with django_assert_num_queries(6):

@@ -3,18 +3,18 @@ a panel leader reads its venue's leniency table."""
 
 import pytest
 
+from tests import scenarios
 from tests.conftest import log_in
-from tests.scoring import results_data as data
 
 
 @pytest.mark.browser
 def test_organiser_computes_publishes_and_downloads_the_award_list(page, organiser):
-    category = data.category(grades=[("标杆", "share", "0.5")])
+    category = scenarios.category(grades=[("标杆", "share", "0.5")])
     edition = category.edition
     edition.organisers.add(organiser)
-    venue, judges = data.venue(category, judges=5, signed_off=True)
-    best = data.scored_entry(venue, judges, [92, 90, "88.5", 87, 70], code="QC-2021-0001")
-    data.scored_entry(venue, judges, [80, 80, 80, 80, 80], code="QC-2021-0002")
+    venue, judges = scenarios.venue(category, judges=5, signed_off=True)
+    best = scenarios.scored_entry(venue, judges, [92, 90, "88.5", 87, 70], code="QC-2021-0001")
+    scenarios.scored_entry(venue, judges, [80, 80, 80, 80, 80], code="QC-2021-0002")
 
     log_in(page, organiser)
     page.goto(f"{page.base_url}/scoring/results/editions/{edition.pk}/")
@@ -46,9 +46,9 @@ def test_organiser_computes_publishes_and_downloads_the_award_list(page, organis
 
 @pytest.mark.browser
 def test_panel_leader_sees_the_leniency_of_its_panel(page):
-    category = data.category()
-    venue, judges = data.venue(category, judges=3)
-    data.scored_entry(venue, judges, [90, 84, 80])
+    category = scenarios.category()
+    venue, judges = scenarios.venue(category, judges=3)
+    scenarios.scored_entry(venue, judges, [90, 84, 80])
     from results.computation import compute_results
 
     compute_results(category=category)
