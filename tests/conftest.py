@@ -98,6 +98,24 @@ def postgres_available() -> bool:
 
 
 @pytest.fixture
+def computed_edition(organiser):
+    """An edition whose only venue (3 judges) is signed off and computed: 90/85/80 -> 85.00, 70/75/80 -> 75.00."""
+    from events.models import AuditEvent
+    from results import runs
+    from tests import scenarios
+
+    category = scenarios.category(grades=[("标杆", "share", "0.5")])
+    edition = category.edition
+    edition.organisers.add(organiser)
+    venue, judges = scenarios.venue(category, judges=3, signed_off=True)
+    first = scenarios.scored_entry(venue, judges, [90, 85, 80])
+    second = scenarios.scored_entry(venue, judges, [70, 75, 80])
+    runs.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
+    AuditEvent.objects.all().delete()  # the trail starts empty
+    return {"edition": edition, "category": category, "venue": venue, "judges": judges, "entries": [first, second]}
+
+
+@pytest.fixture
 def worker_env(transactional_db, tmp_path):
     """Environment of a Celery worker that sees the test database and listens on a queue of its own."""
     from django.db import connection

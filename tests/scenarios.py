@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from events.models import Edition, GradeRule
+from scoring import sheets
 from scoring.models import CriterionScore, ScoreSheet
 from submissions import imports
 from submissions.models import Entry
@@ -157,6 +158,14 @@ def values_for_total(total: str):
         out.append(str(give))
         left -= give
     return out
+
+
+def submitted_sheet(judged, judge, entry, values=FULL, comment=""):
+    """A sheet of `judge` for `entry` opened and submitted through scoring.sheets, as the score page does."""
+    sheet = sheets.open_sheet(entry=entry, judge=judge)
+    return sheets.submit_sheet(
+        sheet=sheet, judge=judge, raw=raw(judged.criteria, values), comment=comment, version=sheet.version
+    )
 
 
 # --- results and publication ------------------------------------------------------------------------
