@@ -1,7 +1,12 @@
-"""Paper score sheets: an organiser imports sheets judged on paper from .xlsx, checked like any other sheet."""
+"""Paper score sheets: an organiser imports sheets judged on paper from .xlsx, checked like any other sheet.
+
+The import reads what the rows are checked against once, checks every row, and writes all sheets, their points and
+their audit in a few bulk statements: the number of queries does not grow with the rows.
+"""
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -11,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from events.models import Criterion, PanelMember, Venue
 from portal.spreadsheets import ImportReport, read_table
-from scoring.models import ScoreSheet, SheetAudit
-from scoring.recusals import is_recused
-from scoring.sheets import sheet_values, store_points, validate_points
+from scoring.models import CriterionScore, ScoreSheet, SheetAudit
+from scoring.recusals import recused_pairs
+from scoring.sheets import audit_values, points_total, sheets_values, validate_points
 from submissions.models import Entry
 
 logger = logging.getLogger(__name__)
@@ -21,123 +26,55 @@ logger = logging.getLogger(__name__)
 COL_VENUE, COL_CODE, COL_JUDGE, COL_COMMENT = "分会场", "成果编号", "评委", "备注"
 # An edition's paper sheets are at most its entries times their judges.
 MAX_ROWS = 20_000
+# Rows per bulk statement: a few statements for the largest file, each well under the databases' limits.
+BATCH = 1_000
+
+
+@dataclass
+class Known:
+    """What the rows of a file are checked against, read once for the whole file."""
+
+    columns: set
+    venues: dict  # name -> Venue
+    panels: set  # (venue id, judge email)
+    judges: dict  # email in lower case -> user, with its membership
+    criteria: dict  # rubric id -> its criteria in order
+    entries: dict  # code -> Entry
+    submitted: set  # (entry id, judge id) of the submitted sheets
+
+
+@dataclass
+class PaperSheet:
+    """A good row: the sheet it writes."""
+
+    entry: Entry
+    judge: object
+    criteria: list
+    points: dict  # criterion id -> Decimal
+    comment: str
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.entry.pk, self.judge.pk)
 
 
 def import_paper_sheets(*, edition, file, by) -> ImportReport:
     """Import submitted paper sheets of an edition from .xlsx. All rows are checked; any bad row, none saved."""
     table = read_table(file, columns=(COL_VENUE, COL_CODE, COL_JUDGE), max_rows=MAX_ROWS)
     report = ImportReport(rows=len(table.rows))
-    column = set(table.columns)
-    venues = {v.name: v for v in Venue.objects.filter(edition=edition)}
-    panels = set(PanelMember.objects.filter(venue__edition=edition).values_list("venue_id", "judge__email"))
-    users = {u.email.lower(): u for u in get_user_model().objects.filter(panel_seats__venue__edition=edition)}
-    criteria_by_rubric = defaultdict(list)
-    for criterion in Criterion.objects.filter(rubric__edition=edition).order_by("position"):
-        criteria_by_rubric[criterion.rubric_id].append(criterion)
-    codes = {values.get(COL_CODE, "") for _number, values in table.rows}
-    entries = {
-        entry.code: entry
-        for entry in Entry.objects.filter(edition=edition, code__in=codes).select_related(
-            "category__rubric", "category__innovation_rubric", "enterprise"
-        )
-    }
-    submitted = set(
-        ScoreSheet.objects.filter(entry__in=entries.values(), status=ScoreSheet.Status.SUBMITTED).values_list(
-            "entry_id", "judge_id"
-        )
-    )
-    seen = set()
-    for number, values in table.rows:
-        get = values.get
-        venue = venues.get(get(COL_VENUE, ""))
-        if venue is None:
-            report.add_error(number, _("Unknown venue “%(name)s”.") % {"name": get(COL_VENUE, "")})
-            continue
-        entry = entries.get(get(COL_CODE, ""))
-        if entry is None:
-            report.add_error(number, _("Unknown entry code “%(code)s”.") % {"code": get(COL_CODE, "")})
-            continue
-        if entry.venue_id != venue.pk:
-            report.add_error(
-                number, _("Entry %(code)s is not heard in %(venue)s.") % {"code": entry.code, "venue": venue.name}
-            )
-            continue
-        if venue.signed_off_at is not None:
-            report.add_error(number, _("The venue %(venue)s is signed off.") % {"venue": venue.name})
-            continue
-        email = get(COL_JUDGE, "").lower()
-        judge = users.get(email)
-        if judge is None:
-            report.add_error(number, _("%(email)s is not a judge of this edition.") % {"email": get(COL_JUDGE) or "-"})
-            continue
-        if (venue.pk, judge.email) not in panels:
-            report.add_error(
-                number, _("%(email)s is not on the panel of %(venue)s.") % {"email": judge.email, "venue": venue.name}
-            )
-            continue
-        if (entry.pk, judge.pk) in seen:
-            report.add_error(number, _("A second sheet of the same judge for the same entry."))
-            continue
-        seen.add((entry.pk, judge.pk))
-        if is_recused(judge=judge, entry=entry):
-            report.add_error(number, _("%(email)s is recused from %(code)s.") % {"email": email, "code": entry.code})
-            continue
-        rubric = entry.rubric
-        criteria = criteria_by_rubric.get(rubric.pk if rubric else None, [])
-        absent = [c.name for c in criteria if c.name not in column]
-        if not criteria or absent:
-            report.add_error(
-                number, _("Missing column(s) for this entry's rubric: %(columns)s.") % {"columns": ", ".join(absent)}
-            )
-            continue
-        try:
-            points = validate_points(criteria=criteria, raw={c.pk: get(c.name, "") for c in criteria}, complete=True)
-        except ValidationError as error:
-            names = {str(c.pk): c.name for c in criteria}
-            for key, messages in error.message_dict.items():
-                report.add_error(number, f"{names.get(key, key)}: {' '.join(messages)}")
-            continue
-        if (entry.pk, judge.pk) in submitted:
-            report.add_error(
-                number,
-                _("%(email)s has already submitted a sheet for %(code)s.") % {"email": email, "code": entry.code},
-            )
-            continue
-        report.valid.append((entry, judge, rubric, points, get(COL_COMMENT, "")))
+    for number, outcome in check_rows(table.rows, known_for(edition, table)):
+        if isinstance(outcome, PaperSheet):
+            report.valid.append(outcome)
+        else:
+            for message in outcome:
+                report.add_error(number, message)
     if report.errors:
         return report
     if not report.valid:
         raise ValidationError(_("The file has no score sheet rows."))
     try:
         with transaction.atomic():
-            for entry, judge, rubric, points, comment in report.valid:
-                sheet, created = ScoreSheet.objects.select_for_update().get_or_create(
-                    entry=entry, judge=judge, defaults={"rubric": rubric}
-                )
-                if sheet.status == ScoreSheet.Status.SUBMITTED:  # submitted meanwhile
-                    raise ValidationError(
-                        _("%(email)s has already submitted a sheet for %(code)s.")
-                        % {"email": judge.email, "code": entry.code}
-                    )
-                old = sheet_values(sheet)
-                store_points(sheet=sheet, values=points, comment=comment)
-                sheet.rubric = rubric
-                sheet.status = ScoreSheet.Status.SUBMITTED
-                sheet.source = ScoreSheet.Source.PAPER
-                sheet.submitted_at = timezone.now()
-                sheet.version += 0 if created else 1
-                sheet.save()
-                SheetAudit.objects.create(
-                    sheet=sheet,
-                    user=by,
-                    action=SheetAudit.Action.IMPORT,
-                    old_values=old,
-                    new_values=sheet_values(sheet),
-                )
-                if created:
-                    report.created += 1
-                else:
-                    report.updated += 1
+            report.created, report.updated = write_sheets(report.valid, by=by)
     except DatabaseError:
         # The database refused a write (full disk, lost connection, a lock timeout...): all rolled back.
         logger.exception("Import of paper sheets into edition %s failed in the database", edition.pk)
@@ -145,3 +82,177 @@ def import_paper_sheets(*, edition, file, by) -> ImportReport:
             _("The database refused to save the sheets, so nothing was imported. Upload the file again in a moment.")
         )
     return report
+
+
+# --- reading and checking the rows --------------------------------------------------------------------------------
+
+
+def known_for(edition, table) -> Known:
+    criteria = defaultdict(list)
+    for criterion in Criterion.objects.filter(rubric__edition=edition).order_by("position"):
+        criteria[criterion.rubric_id].append(criterion)
+    codes = {values.get(COL_CODE, "") for _number, values in table.rows}
+    entries = Entry.objects.filter(edition=edition, code__in=codes).select_related(
+        "category__rubric", "category__innovation_rubric", "enterprise"
+    )
+    entries = {entry.code: entry for entry in entries}
+    judges = get_user_model().objects.filter(panel_seats__venue__edition=edition)
+    judges = judges.select_related("membership__enterprise")  # the judges' organisations, for the recusals
+    submitted = ScoreSheet.objects.filter(entry__in=entries.values(), status=ScoreSheet.Status.SUBMITTED)
+    return Known(
+        columns=set(table.columns),
+        venues={venue.name: venue for venue in Venue.objects.filter(edition=edition)},
+        panels=set(PanelMember.objects.filter(venue__edition=edition).values_list("venue_id", "judge__email")),
+        judges={judge.email.lower(): judge for judge in judges},
+        criteria=criteria,
+        entries=entries,
+        submitted=set(submitted.values_list("entry_id", "judge_id")),
+    )
+
+
+def check_rows(rows, known: Known) -> list[tuple[int, list[str] | PaperSheet]]:
+    """Each row's number with either its errors or the sheet it writes, in row order."""
+    matched, seen = [], set()
+    for number, values in rows:
+        match = match_row(values, known, seen)
+        matched.append((number, values, match))
+    recused = recused_pairs(match for _number, _values, match in matched if not isinstance(match, str))
+    return [
+        (number, [match] if isinstance(match, str) else check_row(values, *match, known=known, recused=recused))
+        for number, values, match in matched
+    ]
+
+
+def match_row(values, known: Known, seen: set):
+    """The row's (entry, judge), or why the row names no sheet of this edition it may write."""
+    get = values.get
+    venue = known.venues.get(get(COL_VENUE, ""))
+    if venue is None:
+        return _("Unknown venue “%(name)s”.") % {"name": get(COL_VENUE, "")}
+    entry = known.entries.get(get(COL_CODE, ""))
+    if entry is None:
+        return _("Unknown entry code “%(code)s”.") % {"code": get(COL_CODE, "")}
+    if entry.venue_id != venue.pk:
+        return _("Entry %(code)s is not heard in %(venue)s.") % {"code": entry.code, "venue": venue.name}
+    if venue.signed_off_at is not None:
+        return _("The venue %(venue)s is signed off.") % {"venue": venue.name}
+    judge = known.judges.get(get(COL_JUDGE, "").lower())
+    if judge is None:
+        return _("%(email)s is not a judge of this edition.") % {"email": get(COL_JUDGE) or "-"}
+    if (venue.pk, judge.email) not in known.panels:
+        return _("%(email)s is not on the panel of %(venue)s.") % {"email": judge.email, "venue": venue.name}
+    if (entry.pk, judge.pk) in seen:
+        return _("A second sheet of the same judge for the same entry.")
+    seen.add((entry.pk, judge.pk))
+    return (entry, judge)
+
+
+def check_row(values, entry, judge, *, known: Known, recused: set) -> list[str] | PaperSheet:
+    """The sheet a matched row writes, or its errors: a recused judge, missing columns, bad points, submitted."""
+    email = values.get(COL_JUDGE, "").lower()
+    if (entry.pk, judge.pk) in recused:
+        return [_("%(email)s is recused from %(code)s.") % {"email": email, "code": entry.code}]
+    rubric = entry.rubric
+    criteria = known.criteria.get(rubric.pk if rubric else None, [])
+    absent = [c.name for c in criteria if c.name not in known.columns]
+    if not criteria or absent:
+        return [_("Missing column(s) for this entry's rubric: %(columns)s.") % {"columns": ", ".join(absent)}]
+    try:
+        points = validate_points(criteria=criteria, raw={c.pk: values.get(c.name, "") for c in criteria}, complete=True)
+    except ValidationError as error:
+        names = {str(c.pk): c.name for c in criteria}
+        return [f"{names.get(key, key)}: {' '.join(messages)}" for key, messages in error.message_dict.items()]
+    if (entry.pk, judge.pk) in known.submitted:
+        return [_("%(email)s has already submitted a sheet for %(code)s.") % {"email": email, "code": entry.code}]
+    return PaperSheet(entry, judge, criteria, points, (values.get(COL_COMMENT, "") or "").strip())
+
+
+# --- writing ------------------------------------------------------------------------------------------------------
+
+
+def write_sheets(rows: list[PaperSheet], *, by) -> tuple[int, int]:
+    """Write the checked sheets as submitted paper sheets, with their points and audit; (created, completed).
+
+    Run inside a transaction: a draft is completed, a sheet submitted since the check refuses the whole file.
+    """
+    now = timezone.now()
+    drafts = locked_sheets(rows)
+    old = sheets_values(list(drafts.values()))
+    for row in rows:
+        sheet = drafts.get(row.key)
+        if sheet is not None:
+            sheet.version += 1
+            sheet.updated_at = now  # bulk_update leaves auto_now alone
+            fill_submitted(sheet, row, now)
+    ScoreSheet.objects.bulk_update(
+        list(drafts.values()),
+        ["rubric", "status", "source", "submitted_at", "comment", "total", "version", "updated_at"],
+        batch_size=BATCH,
+    )
+    # The database gives the new sheets their ids (SQLite and PostgreSQL return them from the insert).
+    created = ScoreSheet.objects.bulk_create(
+        [
+            fill_submitted(ScoreSheet(entry=row.entry, judge=row.judge), row, now)
+            for row in rows
+            if row.key not in drafts
+        ],
+        batch_size=BATCH,
+    )
+    sheets = {**drafts, **{(sheet.entry_id, sheet.judge_id): sheet for sheet in created}}
+    # A paper sheet is the whole sheet: the draft's points make way for the paper's, whose sum is the total.
+    CriterionScore.objects.filter(sheet__in=list(drafts.values())).delete()
+    CriterionScore.objects.bulk_create(
+        [
+            CriterionScore(sheet=sheets[row.key], criterion_id=criterion_id, points=points)
+            for row in rows
+            for criterion_id, points in row.points.items()
+        ],
+        batch_size=BATCH,
+    )
+    blank = audit_values(points={}, comment="", status=ScoreSheet.Status.DRAFT)
+    SheetAudit.objects.bulk_create(
+        [
+            SheetAudit(
+                sheet=sheets[row.key],
+                user=by,
+                action=SheetAudit.Action.IMPORT,
+                old_values=old.get(sheets[row.key].pk, blank),
+                new_values=audit_values(
+                    points={c.name: row.points[c.pk] for c in row.criteria},
+                    comment=row.comment,
+                    status=ScoreSheet.Status.SUBMITTED,
+                ),
+            )
+            for row in rows
+        ],
+        batch_size=BATCH,
+    )
+    return len(created), len(drafts)
+
+
+def fill_submitted(sheet, row: PaperSheet, now) -> ScoreSheet:
+    """Make the sheet the row's submitted paper sheet (unsaved)."""
+    sheet.rubric = row.entry.rubric
+    sheet.status = ScoreSheet.Status.SUBMITTED
+    sheet.source = ScoreSheet.Source.PAPER
+    sheet.submitted_at = now
+    sheet.comment = row.comment
+    sheet.total = points_total(row.points.values())
+    return sheet
+
+
+def locked_sheets(rows: list[PaperSheet]) -> dict:
+    """The rows' sheets that exist, locked; refuses the file when one was submitted since the check."""
+    keys = {row.key for row in rows}
+    sheets = ScoreSheet.objects.select_for_update().filter(
+        entry_id__in={entry_id for entry_id, _judge in keys}, judge_id__in={judge_id for _entry, judge_id in keys}
+    )
+    drafts = {(s.entry_id, s.judge_id): s for s in sheets if (s.entry_id, s.judge_id) in keys}
+    for row in rows:
+        sheet = drafts.get(row.key)
+        if sheet is not None and sheet.status == ScoreSheet.Status.SUBMITTED:  # submitted meanwhile
+            raise ValidationError(
+                _("%(email)s has already submitted a sheet for %(code)s.")
+                % {"email": row.judge.email, "code": row.entry.code}
+            )
+    return drafts

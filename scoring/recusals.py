@@ -82,12 +82,39 @@ def sync_edition_recusals(*, edition) -> int:
     )
 
 
+def recused_pairs(pairs) -> set[tuple[int, int]]:
+    """Which of the (entry, judge) pairs must not be scored, as (entry id, judge id), in one query.
+
+    The rule: an active recusal, or, where no recusal was ever recorded, a tie nobody has reviewed yet
+    (``conflict_reason``). Give entries with their enterprise and judges with ``membership__enterprise``
+    selected, or each judge's organisation is read once.
+    """
+    pairs = list(pairs)
+    if not pairs:
+        return set()
+    entry_ids = {entry.pk for entry, _judge in pairs}
+    judge_ids = {judge.pk for _entry, judge in pairs}
+    recorded = {
+        (entry_id, judge_id): lifted_at is None
+        for entry_id, judge_id, lifted_at in Recusal.objects.filter(
+            entry_id__in=entry_ids, judge_id__in=judge_ids
+        ).values_list("entry_id", "judge_id", "lifted_at")
+    }
+    cache: dict = {}
+    recused = set()
+    for entry, judge in pairs:
+        key = (entry.pk, judge.pk)
+        active = recorded.get(key)
+        if active is None:
+            active = bool(conflict_reason(judge=judge, entry=entry, cache=cache))
+        if active:
+            recused.add(key)
+    return recused
+
+
 def is_recused(*, judge, entry) -> bool:
     """Whether the judge must not score the entry: an active recusal, or a tie nobody has reviewed yet."""
-    recusal = Recusal.objects.filter(entry=entry, judge=judge).first()
-    if recusal is not None:
-        return recusal.is_active
-    return bool(conflict_reason(judge=judge, entry=entry))
+    return (entry.pk, judge.pk) in recused_pairs([(entry, judge)])
 
 
 def ensure_open(venue):

@@ -57,10 +57,26 @@ def validate_points(*, criteria, raw: dict, complete: bool) -> dict:
     return values
 
 
+def audit_values(*, points: dict, comment: str, status: str) -> dict:
+    """A sheet's state as stored in the audit: points by criterion name (in the rubric's order), comment, status."""
+    return {"points": {name: str(value) for name, value in points.items()}, "comment": comment, "status": status}
+
+
+def sheets_values(sheets) -> dict:
+    """{sheet id: the sheet's state as stored in the audit} for saved sheets, their points read in one query."""
+    points = {sheet.pk: {} for sheet in sheets}
+    for sheet_id, name, value in CriterionScore.objects.filter(sheet_id__in=list(points)).values_list(
+        "sheet_id", "criterion__name", "points"
+    ):
+        points[sheet_id][name] = value
+    return {
+        sheet.pk: audit_values(points=points[sheet.pk], comment=sheet.comment, status=sheet.status) for sheet in sheets
+    }
+
+
 def sheet_values(sheet) -> dict:
     """The sheet's state as stored in the audit: points by criterion name, comment, status."""
-    points = {score.criterion.name: str(score.points) for score in sheet.scores.select_related("criterion")}
-    return {"points": points, "comment": sheet.comment, "status": sheet.status}
+    return sheets_values([sheet])[sheet.pk]
 
 
 def check_can_score(*, entry, judge):
@@ -120,7 +136,12 @@ def store_points(*, sheet, values: dict, comment: str):
         points_now[criterion_id] = points
     sheet.comment = (comment or "").strip()
     # The sheet's total is kept with its points; the caller saves it with the sheet.
-    sheet.total = sum(points_now.values(), Decimal("0.0"))
+    sheet.total = points_total(points_now.values())
+
+
+def points_total(points) -> Decimal:
+    """A sheet's total: the sum of its criterion points (0.0 with none), kept in ScoreSheet.total."""
+    return sum(points, Decimal("0.0"))
 
 
 def _locked_sheet(sheet_id, *, judge=None, version=None) -> ScoreSheet:

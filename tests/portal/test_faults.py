@@ -18,7 +18,7 @@ from events.models import AuditEvent
 from results import runs
 from results.models import Result, ResultRun
 from results.tasks import compute_results_task
-from scoring.models import ScoreSheet
+from scoring.models import CriterionScore, ScoreSheet, SheetAudit
 from submissions.models import Entry, EntryTransition, Member
 from tests import factories, scenarios
 from tests.conftest import need, postgres_available
@@ -328,17 +328,16 @@ def test_a_paper_sheet_import_refused_mid_write_saves_nothing_and_says_so(client
     venue, judges = scenarios.venue(category, judges=3)
     entry = scenarios.entry(venue)
     upload = paper_sheets_file(venue, entry, judges)
-    real_save = ScoreSheet.save
-    submitted = []
+    real_bulk_create = QuerySet.bulk_create
+    written = []
 
-    def save(self, *args, **kwargs):
-        if self.status == ScoreSheet.Status.SUBMITTED:
-            if len(submitted) == 2:
-                raise OperationalError("deadlock detected")
-            submitted.append(self.pk)
-        return real_save(self, *args, **kwargs)
+    def bulk_create(self, objs, *args, **kwargs):
+        if self.model is SheetAudit:  # the last write: the sheets and their points are in by then
+            raise OperationalError("deadlock detected")
+        written.append(self.model)
+        return real_bulk_create(self, objs, *args, **kwargs)
 
-    monkeypatch.setattr(ScoreSheet, "save", save)
+    monkeypatch.setattr(QuerySet, "bulk_create", bulk_create)
 
     response = client_for(organiser).post(
         reverse("scoring:import_sheets", args=[category.edition_id]), {"file": upload}
@@ -348,6 +347,7 @@ def test_a_paper_sheet_import_refused_mid_write_saves_nothing_and_says_so(client
     assert response.context["form"].errors["file"] == [
         "The database refused to save the sheets, so nothing was imported. Upload the file again in a moment."
     ]
+    assert written == [ScoreSheet, CriterionScore]
     assert ScoreSheet.objects.filter(entry=entry).count() == 0
     assert not AuditEvent.objects.exists()
 

@@ -4,6 +4,8 @@ from io import BytesIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
@@ -57,6 +59,47 @@ def test_import_completes_an_existing_draft():
     )
     assert (report.created, report.updated) == (0, 1)
     assert total_of(ScoreSheet.objects.get()) == Decimal("82.5")
+
+
+def test_import_audits_a_completed_draft_with_its_old_and_new_points():
+    setup = judged_venue(judges=1, entries=1)
+    entry, judge = setup.entries[0], setup.judges[0]
+    sheet = sheets.open_sheet(entry=entry, judge=judge)
+    sheets.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "3"}, comment="草稿", version=1)
+    paper_sheets.import_paper_sheets(
+        edition=setup.edition, file=workbook([row(setup, judge, entry, comment=" 纸质评分 ")]), by=setup.organiser
+    )
+    sheet = ScoreSheet.objects.get()
+    assert (sheet.status, sheet.source, sheet.comment, sheet.version) == ("submitted", "paper", "纸质评分", 3)
+    assert sheet.submitted_at is not None
+    audit = SheetAudit.objects.get(action="import")
+    assert (audit.sheet, audit.user) == (sheet, setup.organiser)
+    assert audit.old_values == {"points": {"选题": "3.0"}, "comment": "草稿", "status": "draft"}
+    assert audit.new_values == {
+        "points": dict(zip(CRITERIA, ["12.5", "25.0", "17.0", "16.0", "4.0", "8.0"], strict=True)),
+        "comment": "纸质评分",
+        "status": "submitted",
+    }
+    assert audit.new_values == sheets.sheet_values(sheet)
+
+
+def import_queries(judges, entries, rows):
+    """The queries of importing rows sheets (the first judge's first sheet already a draft) into a new venue."""
+    setup = judged_venue(judges=judges, entries=entries)
+    draft = sheets.open_sheet(entry=setup.entries[0], judge=setup.judges[0])
+    sheets.save_draft(sheet=draft, judge=setup.judges[0], raw={setup.criteria[0].pk: "3"}, version=1)
+    pairs = [(judge, entry) for entry in setup.entries for judge in setup.judges][:rows]
+    file = workbook([row(setup, judge, entry) for judge, entry in pairs])
+    with CaptureQueriesContext(connection) as queries:
+        report = paper_sheets.import_paper_sheets(edition=setup.edition, file=file, by=setup.organiser)
+    assert (report.ok, report.created, report.updated) == (True, rows - 1, 1)
+    assert ScoreSheet.objects.filter(entry__venue=setup.venue, status="submitted").count() == rows
+    assert all(total_of(sheet) == Decimal("82.5") for sheet in ScoreSheet.objects.filter(entry__venue=setup.venue))
+    return len(queries)
+
+
+def test_import_queries_do_not_grow_with_the_rows():
+    assert import_queries(judges=2, entries=1, rows=2) == import_queries(judges=4, entries=5, rows=20) == 16
 
 
 def test_import_reports_every_bad_row_and_saves_nothing():

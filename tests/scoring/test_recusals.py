@@ -6,6 +6,7 @@ from django.utils import translation
 from scoring import progress, recusals, sheets
 from scoring.models import Recusal, ScoreSheet
 from submissions import memberships
+from submissions.models import Entry
 from tests import factories, scenarios
 from tests.scenarios import FULL, judged_venue, raw
 
@@ -87,6 +88,24 @@ def test_a_tie_is_refused_even_before_it_is_recorded(setup):
     assert recusals.is_recused(judge=judge, entry=entry) is True
     with pytest.raises(ValidationError):
         sheets.open_sheet(entry=entry, judge=judge)
+
+
+def test_recused_pairs_reads_recorded_recusals_once_and_ties_not_yet_recorded(setup, django_assert_num_queries):
+    tied, declared = setup.judges
+    tie = scenarios.entry(setup.venue, enterprise=factories.EnterpriseFactory(name=tied.organisation))
+    lifted = scenarios.entry(setup.venue, enterprise=factories.EnterpriseFactory(name=tied.organisation))
+    free = scenarios.entry(setup.venue, enterprise=factories.EnterpriseFactory(name="无关企业", parent_group=""))
+    recusals.sync_automatic_recusals(venue=setup.venue)
+    recusals.lift_recusal(recusal=Recusal.objects.get(entry=lifted), by=setup.organiser, reason="同名不同单位")
+    Recusal.objects.filter(entry=tie).delete()  # a tie nobody has recorded yet
+    recusals.declare_recusal(entry=free, judge=declared, reason="亲属")
+    judges = {judge.pk: judge for judge in type(tied).objects.select_related("membership__enterprise")}
+    entries = list(Entry.objects.select_related("enterprise").filter(venue=setup.venue).order_by("pk"))
+    pairs = [(entry, judges[judge.pk]) for entry in entries for judge in setup.judges]
+    with django_assert_num_queries(1):
+        recused = recusals.recused_pairs(pairs)
+    assert recused == {(tie.pk, tied.pk), (free.pk, declared.pk)}
+    assert [recusals.is_recused(judge=j, entry=e) for e, j in pairs] == [(e.pk, j.pk) in recused for e, j in pairs]
 
 
 def test_lifted_recusal_lets_the_judge_score(setup):
