@@ -61,6 +61,11 @@ def bump_public_cache() -> None:
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, time.time_ns() // 1000, None)
+    forget_local()
+
+
+def forget_local() -> None:
+    """Empty this process's tier: the next page re-reads the version from the shared cache."""
     _local.update(version=None, version_until=0.0)
     _local["pages"].clear()
 
