@@ -1,7 +1,6 @@
 """Backups: `manage.py backup` of a populated portal, `manage.py restore` into an EMPTY database and media
 directory, and the same results, users and file bytes there."""
 
-import hashlib
 import json
 import os
 import subprocess
@@ -17,44 +16,11 @@ from portal import backup
 from results import publication as publishing
 from results import runs
 from results.models import AwardList, Result
-from submissions.models import EntryFile
 from tests import factories, scenarios
 from tests.conftest import postgres_available
+from tests.portal.backup_snapshot import snapshot
 
 pytestmark = pytest.mark.django_db
-
-
-def snapshot() -> str:
-    """What must survive a backup: every result with its protocol, the users' log-ins and the files' bytes."""
-    from django.contrib.auth import get_user_model
-
-    from results.models import Publication, PublishedResult
-    from results.protocols import protocols
-
-    results = list(Result.objects.select_related("entry"))
-    protocol = protocols(results)  # built from the restored sheets
-
-    def sha(field):
-        with field.open("rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
-
-    return json.dumps(
-        {
-            "results": sorted(
-                [r.entry.title, str(r.final_score), r.rank, r.grade, r.ranked, protocol[r.entry_id]] for r in results
-            ),
-            "published": sorted(
-                [p.publication.version, p.title, str(p.final_score), p.rank, p.grade]
-                for p in PublishedResult.objects.select_related("publication")
-            ),
-            "publications": sorted([p.version, p.reason] for p in Publication.objects.all()),
-            "users": sorted([u.email, u.password, u.role] for u in get_user_model().objects.all()),
-            "files": sorted([f.original_name, f.file.name, sha(f.file)] for f in EntryFile.objects.all()),
-            "award_lists": sorted([a.file.name, sha(a.file)] for a in AwardList.objects.exclude(file="")),
-        },
-        ensure_ascii=False,
-        sort_keys=True,
-    )
 
 
 @pytest.fixture
@@ -69,7 +35,7 @@ def populated(organiser, django_capture_on_commit_callbacks):
     )
     runs.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
     with django_capture_on_commit_callbacks(execute=True):
-        publishing.publish_results(edition=edition, user=organiser)  # and its award lists, as files
+        publishing.publish_results(edition=edition, by=organiser)  # and its award lists, as files
     assert Result.objects.count() == 4 and AwardList.objects.exclude(file="").count() == 2
     return edition
 
@@ -131,7 +97,7 @@ def test_a_backup_restored_into_an_empty_database_has_the_same_results_and_files
     check = manage(
         "shell",
         "-c",
-        "from tests.portal.test_backup import snapshot; print(snapshot())",
+        "from tests.portal.backup_snapshot import snapshot; print(snapshot())",
         database_url=target,
         media_root=media,
     )

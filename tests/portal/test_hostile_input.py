@@ -25,9 +25,8 @@ from submissions.memberships import enterprise_of
 from submissions.models import Entry, EntryFile
 from tests import factories
 from tests.portal.html_scan import inline_code
-from tests.portal.security_world import build_world
-from tests.portal.test_permission_matrix import ARGUMENTS
-from tests.portal.url_walk import named_patterns
+from tests.portal.url_walk import ARGUMENTS, named_patterns
+from tests.scenarios import build_world
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200

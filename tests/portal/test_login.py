@@ -1,0 +1,208 @@
+"""Logging in and out (portal/views.py) and the log-in throttle (portal/throttle.py): by e-mail in any case, locked
+after repeated failures per account and per address (behind the proxy too), sessions that expire and end on the
+server, and the admin's log-in under the same throttle."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.forms import EmailLoginForm
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client, email, password, address="10.0.0.1"):
+    return client.post(reverse("portal:login"), {"username": email, "password": password}, REMOTE_ADDR=address)
+
+
+def _locked(response) -> bool:
+    form = response.context["form"] if response.context else None
+    return bool(form) and form.errors.get("__all__") == [str(EmailLoginForm.error_messages["locked"])]
+
+
+# --- logging in -------------------------------------------------------------------------------------
+
+
+def test_login_with_email_redirects_home(client, user_a, password):
+    response = _login(client, user_a.email, password)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("public:home")
+    assert client.session["_auth_user_id"] == str(user_a.pk)
+
+
+def test_login_ignores_case_of_email(client, user_a, password):
+    response = _login(client, user_a.email.upper(), password)
+    assert response.status_code == 302
+
+
+def test_login_with_wrong_password_says_so(client, user_a):
+    response = _login(client, user_a.email, "wrong")
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert response.context["form"].errors["__all__"] == [str(EmailLoginForm.error_messages["invalid_login"])]
+
+
+def test_login_throttle_does_not_lock_other_accounts(client, user_a, user_b, password, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    for _ in range(3):
+        _login(client, user_a.email, "wrong")
+    assert _login(client, user_b.email, password).status_code == 302
+
+
+def test_successful_login_clears_the_failure_count(client, user_a, password, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    _login(client, user_a.email, "wrong")
+    _login(client, user_a.email, "wrong")
+    assert _login(client, user_a.email, password).status_code == 302
+    client.logout()
+    _login(client, user_a.email, "wrong")
+    _login(client, user_a.email, "wrong")
+    assert _login(client, user_a.email, password).status_code == 302
+
+
+# --- the throttle ------------------------------------------------------------------------------------
+
+
+def test_login_lock_covers_the_right_password_and_every_spelling_of_the_address(client, user_a, password, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    _login(client, user_a.email, "wrong")
+    _login(client, user_a.email.upper(), "wrong")
+    _login(client, f"  {user_a.email}  ", "wrong")
+    response = _login(client, user_a.email, password, address="10.9.9.9")
+    assert (response.status_code, _locked(response), "_auth_user_id" in client.session) == (200, True, False)
+
+
+def test_login_lock_ends_after_the_lockout_time(client, user_a, password, settings, time_machine):
+    # The lock is the cache entry's lifetime: local memory follows the travelled clock (Redis's own TTL would not).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.LOGIN_MAX_FAILURES = 2
+    settings.LOGIN_LOCKOUT_SECONDS = 900
+    time_machine.move_to(timezone.now(), tick=False)
+    _login(client, user_a.email, "wrong")
+    _login(client, user_a.email, "wrong")
+    assert _locked(_login(client, user_a.email, password))
+    time_machine.shift(899)
+    assert _locked(_login(client, user_a.email, password))
+    time_machine.shift(2)
+    response = _login(client, user_a.email, password)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user_a.pk)
+
+
+def test_one_address_guessing_many_accounts_is_locked(client, user_b, password, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    for index in range(8):  # four times the per-account limit, each on a different account
+        assert not _locked(_login(client, f"nobody{index}@example.com", "guess", address="203.0.113.7"))
+    assert _locked(_login(client, user_b.email, password, address="203.0.113.7"))
+    assert _login(client, user_b.email, password, address="198.51.100.1").status_code == 302
+
+
+# --- sessions --------------------------------------------------------------------------------------
+
+
+def test_session_cookie_lives_for_session_cookie_age(client, user_a, password, settings):
+    settings.SESSION_COOKIE_AGE = 3600
+    response = _login(client, user_a.email, password)
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert (cookie["max-age"], cookie["httponly"], cookie["samesite"]) == (3600, True, "Lax")
+    assert abs(client.session.get_expiry_age() - 3600) <= 1
+
+
+def test_expired_session_is_logged_out(client, user_a, password, settings, time_machine):
+    settings.SESSION_COOKIE_AGE = 3600
+    time_machine.move_to(timezone.now(), tick=False)
+    assert _login(client, user_a.email, password).status_code == 302
+    assert client.get(reverse("portal:profile")).status_code == 200
+    time_machine.shift(3601)
+    response = client.get(reverse("portal:profile"))
+    assert (response.status_code, response["Location"]) == (302, f"{reverse('portal:login')}?next=/profile/")
+
+
+def test_logout_needs_post_and_ends_the_session_on_the_server(client, user_a, password):
+    _login(client, user_a.email, password)
+    stolen = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert client.get(reverse("portal:logout")).status_code == 405
+    assert client.post(reverse("portal:logout")).status_code == 302
+    assert "_auth_user_id" not in client.session
+    thief = Client()
+    thief.cookies[settings.SESSION_COOKIE_NAME] = stolen
+    assert thief.get(reverse("portal:profile")).status_code == 302
+
+
+def test_login_gives_a_new_session_key(client, user_a, password):
+    client.get(reverse("portal:login"))
+    client.session.save()
+    before = client.cookies[settings.SESSION_COOKIE_NAME].value
+    _login(client, user_a.email, password)
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value != before
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+def test_login_does_not_redirect_off_site(client, user_a, password, target):
+    response = client.post(
+        reverse("portal:login") + "?next=" + target, {"username": user_a.email, "password": password, "next": target}
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+
+
+def _login_via_proxy(client, email, password, forwarded_for):
+    return client.post(
+        reverse("portal:login"),
+        {"username": email, "password": password},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_the_proxy_one_guesser_does_not_lock_everyone_out(client, user_b, password, settings):
+    """gunicorn listens on 127.0.0.1 behind nginx (README): every request comes from the proxy's address."""
+    settings.BEHIND_PROXY = True
+    settings.LOGIN_MAX_FAILURES = 2
+    for index in range(8):
+        _login_via_proxy(client, f"nobody{index}@example.com", "guess", "203.0.113.7")
+    # The guesser is locked, even when it puts a made-up address first; the proxy appends the real one.
+    assert _locked(_login_via_proxy(client, user_b.email, password, "198.51.100.99, 203.0.113.7"))
+    # Someone else behind the same proxy logs in.
+    response = _login_via_proxy(client, user_b.email, password, "198.51.100.1")
+    assert response.status_code == 302
+
+
+def test_without_a_proxy_a_forged_forwarded_address_is_ignored(client, user_b, password, settings):
+    settings.BEHIND_PROXY = False
+    settings.LOGIN_MAX_FAILURES = 2
+    for index in range(8):
+        _login(client, f"nobody{index}@example.com", "guess", address="203.0.113.7")
+    response = client.post(
+        reverse("portal:login"),
+        {"username": user_b.email, "password": password},
+        REMOTE_ADDR="203.0.113.7",
+        HTTP_X_FORWARDED_FOR="198.51.100.1",
+    )
+    assert _locked(response)
+
+
+def test_admin_log_in_is_throttled_too(client, settings, django_user_model):
+    settings.LOGIN_MAX_FAILURES = 3
+    admin = django_user_model.objects.create_superuser(email="root@example.com", password="correct-horse-battery")
+    url = reverse("admin:login")
+    for _ in range(3):
+        client.post(url, {"username": admin.email, "password": "guess", "next": "/admin/"}, REMOTE_ADDR="10.0.0.2")
+    response = client.post(
+        url, {"username": admin.email, "password": "correct-horse-battery", "next": "/admin/"}, REMOTE_ADDR="10.0.0.3"
+    )
+    assert (response.status_code, "_auth_user_id" in client.session) == (200, False)
+    assert response.context["form"].errors["__all__"] == [str(EmailLoginForm.error_messages["locked"])]
+
+
+def test_admin_log_in_still_works_for_staff_and_refuses_others(client, user_a, password, django_user_model):
+    django_user_model.objects.create_superuser(email="root@example.com", password="correct-horse-battery")
+    url = reverse("admin:login")
+    response = client.post(url, {"username": user_a.email, "password": password, "next": "/admin/"})
+    assert (response.status_code, "_auth_user_id" in client.session) == (200, False)
+    response = client.post(
+        url, {"username": "root@example.com", "password": "correct-horse-battery", "next": "/admin/"}
+    )
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
