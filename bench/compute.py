@@ -63,7 +63,7 @@ def main():
     recompute = timed_run(edition, organiser)
     results = Result.objects.filter(category__edition=edition)
     started = time.perf_counter()
-    publication = publish_results(edition=edition, user=organiser)
+    publication = publish_results(edition=edition, by=organiser)
     publish_seconds = time.perf_counter() - started
     answer(
         {

@@ -271,5 +271,5 @@ def load_demo_scores(*, edition: Edition, organiser) -> bool:
     Edition.objects.filter(pk=edition.pk).update(status=Edition.Status.JUDGING)
     edition.refresh_from_db()
     execute_run(run=ResultRun.objects.create(edition=edition, started_by=organiser))
-    publish_results(edition=edition, user=organiser)
+    publish_results(edition=edition, by=organiser)
     return True

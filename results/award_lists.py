@@ -270,9 +270,9 @@ def generate_award_list(*, award_list: AwardList) -> AwardList:
     return award_list
 
 
-def queue_award_list(*, edition, format: str, publication=None, user=None) -> AwardList:
+def queue_award_list(*, edition, format: str, publication=None, by=None) -> AwardList:
     """Create an award list and generate it in a task once the transaction commits."""
-    award_list = AwardList.objects.create(edition=edition, publication=publication, format=format, requested_by=user)
+    award_list = AwardList.objects.create(edition=edition, publication=publication, format=format, requested_by=by)
 
     def dispatch():
         try:
@@ -290,8 +290,8 @@ def queue_award_list(*, edition, format: str, publication=None, user=None) -> Aw
     return award_list
 
 
-def queue_award_lists(*, edition, publication=None, user=None) -> list[AwardList]:
+def queue_award_lists(*, edition, publication=None, by=None) -> list[AwardList]:
     return [
-        queue_award_list(edition=edition, format=fmt, publication=publication, user=user)
+        queue_award_list(edition=edition, format=fmt, publication=publication, by=by)
         for fmt in (AwardList.Format.XLSX, AwardList.Format.CSV)
     ]

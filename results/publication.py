@@ -1,6 +1,6 @@
 """Publication: the edition's current results frozen into a numbered, public Publication with its rows.
 
-`publish_results(*, edition, user, reason)` checks that the results are computed from the sheets as they are
+`publish_results(*, edition, by, reason)` checks that the results are computed from the sheets as they are
 (every sheet's total against its points, then the inputs' fingerprint) and that every venue is signed off, then
 copies the results with their protocols (results.protocols, judges left out) into PublishedResult rows.
 """
@@ -95,11 +95,11 @@ def unsigned_venues(edition) -> list[str]:
     )
 
 
-def set_edition_published(*, edition, user) -> None:
-    record_published(edition=edition, by=user)
+def set_edition_published(*, edition, by) -> None:
+    record_published(edition=edition, by=by)
 
 
-def publish_results(*, edition, user, reason: str = "") -> Publication:
+def publish_results(*, edition, by, reason: str = "") -> Publication:
     """Freeze the edition's current results into a new publication and make them public.
 
     The first publication needs no reason; a re-publication does, and every earlier version stays.
@@ -112,11 +112,11 @@ def publish_results(*, edition, user, reason: str = "") -> Publication:
         logger.error(
             "Edition %s: %s score sheet totals differed from their points and were corrected.", edition.pk, repaired
         )
-    return _publish(edition=edition, user=user, reason=reason)
+    return _publish(edition=edition, by=by, reason=reason)
 
 
 @transaction.atomic
-def _publish(*, edition, user, reason: str) -> Publication:
+def _publish(*, edition, by, reason: str) -> Publication:
     edition = Edition.objects.select_for_update().get(pk=edition.pk)
     reason = (reason or "").strip()
     previous = edition.publications.order_by("-version").first()
@@ -168,18 +168,18 @@ def _publish(*, edition, user, reason: str) -> Publication:
         .values_list("entry_id", "name", "group_role", "post", "is_leader")
     ):
         members[entry_id].append({"name": name, "group_role": group_role, "post": post, "is_leader": is_leader})
-    set_edition_published(edition=edition, user=user)
+    set_edition_published(edition=edition, by=by)
     publication = Publication.objects.create(
         edition=edition,
         version=(previous.version + 1) if previous else 1,
-        published_by=user,
+        published_by=by,
         reason=reason,
         fingerprint=fingerprint,
         snapshot={"run": run.pk, "computed_at": run.finished_at.isoformat(), "categories": grade_counts(results)},
     )
     audit.record(
         edition=edition,
-        user=user,
+        user=by,
         action=audit.Action.PUBLISHED,
         target=f"v{publication.version}",
         old={"version": previous.version} if previous else {},
@@ -219,5 +219,5 @@ def _publish(*, edition, user, reason: str) -> Publication:
         batch_size=WRITE_BATCH,
     )
     # The public pages' cache moves on when the Publication is saved (public.queries connects to it).
-    queue_award_lists(edition=edition, publication=publication, user=user)
+    queue_award_lists(edition=edition, publication=publication, by=by)
     return publication

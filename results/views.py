@@ -182,7 +182,7 @@ def publish(request, edition_pk):
     form = PublishForm(request.POST)
     if form.is_valid():
         try:
-            publication = publish_results(edition=edition, user=request.user, reason=form.cleaned_data["reason"])
+            publication = publish_results(edition=edition, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         except PermissionDenied:
@@ -211,7 +211,7 @@ def request_award_list(request, edition_pk):
             messages.error(request, _("The results are not published yet."))
             return redirect("results:dashboard", edition.pk)
     exports.queue_award_list(
-        edition=edition, format=form.cleaned_data["format"], publication=publication, user=request.user
+        edition=edition, format=form.cleaned_data["format"], publication=publication, by=request.user
     )
     messages.success(request, _("The award list is being generated; it appears below when it is ready."))
     return redirect("results:dashboard", edition.pk)

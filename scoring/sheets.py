@@ -167,10 +167,10 @@ def _locked_sheet(sheet_id, *, judge=None, version=None) -> ScoreSheet:
 
 
 @transaction.atomic
-def save_draft(*, sheet, judge, raw: dict, comment: str = "", version) -> ScoreSheet:
+def save_draft(*, sheet, by, raw: dict, comment: str = "", version) -> ScoreSheet:
     """Keep the judge's points so far. Blank criteria are allowed; bad values are refused."""
-    sheet = _locked_sheet(sheet.pk, judge=judge, version=version)
-    check_can_score(entry=sheet.entry, judge=judge)
+    sheet = _locked_sheet(sheet.pk, judge=by, version=version)
+    check_can_score(entry=sheet.entry, judge=by)
     criteria = list(sheet.rubric.criteria.all())
     values = validate_points(criteria=criteria, raw=raw, complete=False)
     old = sheet_values(sheet)
@@ -179,17 +179,15 @@ def save_draft(*, sheet, judge, raw: dict, comment: str = "", version) -> ScoreS
     if new != old:
         sheet.version += 1
         sheet.save(update_fields=["comment", "total", "version", "updated_at"])
-        SheetAudit.objects.create(
-            sheet=sheet, user=judge, action=SheetAudit.Action.DRAFT, old_values=old, new_values=new
-        )
+        SheetAudit.objects.create(sheet=sheet, user=by, action=SheetAudit.Action.DRAFT, old_values=old, new_values=new)
     return sheet
 
 
 @transaction.atomic
-def submit_sheet(*, sheet, judge, raw: dict, comment: str = "", version) -> ScoreSheet:
+def submit_sheet(*, sheet, by, raw: dict, comment: str = "", version) -> ScoreSheet:
     """Submit the judge's sheet with every criterion scored; it is then locked."""
-    sheet = _locked_sheet(sheet.pk, judge=judge, version=version)
-    check_can_score(entry=sheet.entry, judge=judge)
+    sheet = _locked_sheet(sheet.pk, judge=by, version=version)
+    check_can_score(entry=sheet.entry, judge=by)
     criteria = list(sheet.rubric.criteria.all())
     values = validate_points(criteria=criteria, raw=raw, complete=True)
     old = sheet_values(sheet)
@@ -200,7 +198,7 @@ def submit_sheet(*, sheet, judge, raw: dict, comment: str = "", version) -> Scor
     sheet.version += 1
     sheet.save(update_fields=["comment", "total", "status", "source", "submitted_at", "version", "updated_at"])
     SheetAudit.objects.create(
-        sheet=sheet, user=judge, action=SheetAudit.Action.SUBMIT, old_values=old, new_values=sheet_values(sheet)
+        sheet=sheet, user=by, action=SheetAudit.Action.SUBMIT, old_values=old, new_values=sheet_values(sheet)
     )
     return sheet
 

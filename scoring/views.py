@@ -175,7 +175,7 @@ def score_entry(request, venue_pk, entry_pk):
         try:
             service(
                 sheet=sheet,
-                judge=judge,
+                by=judge,
                 raw=form.raw_points(),
                 comment=form.cleaned_data["comment"],
                 version=form.cleaned_data["version"],
@@ -238,7 +238,7 @@ def _autosave(request, sheet):
     try:
         sheet = sheets.save_draft(
             sheet=sheet,
-            judge=request.user,
+            by=request.user,
             raw=form.raw_points(),
             comment=form.cleaned_data["comment"],
             version=form.cleaned_data["version"],

@@ -133,8 +133,8 @@ def _enterprises_by_code(codes: set[str]) -> dict[str, Enterprise]:
     return found
 
 
-def _check_unit(text: str, *, user, units: dict[str, RecommendingUnit], errors: list[str]) -> int | None:
-    own = memberships.recommending_unit_of(user) if getattr(user, "is_recommender", False) else None
+def _check_unit(text: str, *, by, units: dict[str, RecommendingUnit], errors: list[str]) -> int | None:
+    own = memberships.recommending_unit_of(by) if getattr(by, "is_recommender", False) else None
     if own is not None:
         if text and text != own.name:
             errors.append(_("a recommending unit can only recommend in its own name (%(unit)s)") % {"unit": own.name})
@@ -148,7 +148,7 @@ def _check_unit(text: str, *, user, units: dict[str, RecommendingUnit], errors: 
     return unit.pk
 
 
-def check_rows(rows: list[tuple[int, dict]], *, edition, user) -> ImportReport:
+def check_rows(rows: list[tuple[int, dict]], *, edition, by) -> ImportReport:
     """Check every row against the edition and the database; nothing is written."""
     report = ImportReport(rows=len(rows))
     categories = {}
@@ -215,7 +215,7 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, user) -> ImportReport:
                 )
             elif not enterprise.is_approved:
                 errors.append(_("the enterprise %(name)s is not approved yet") % {"name": enterprise.name})
-        unit_id = _check_unit(data.get("推荐单位", ""), user=user, units=units, errors=errors)
+        unit_id = _check_unit(data.get("推荐单位", ""), by=by, units=units, errors=errors)
         presenter = data.get("发表人", "")
         if len(presenter) > 100:
             errors.append(_("the presenter's name is longer than 100 characters"))
@@ -269,10 +269,10 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, user) -> ImportReport:
 # --- importing -----------------------------------------------------------------------------------
 
 
-def import_recommendations(*, upload, edition, user, valid_rows_only: bool = False) -> ImportReport:
+def import_recommendations(*, upload, edition, by, valid_rows_only: bool = False) -> ImportReport:
     """Check the list, then create its entries as drafts of their enterprises, all in one transaction."""
     rows = read_rows(upload)
-    report = check_rows(rows, edition=edition, user=user)
+    report = check_rows(rows, edition=edition, by=by)
     if report.errors and not valid_rows_only:
         return report
     if not report.valid:
@@ -294,7 +294,7 @@ def import_recommendations(*, upload, edition, user, valid_rows_only: bool = Fal
                     sub_type=planned.sub_type,
                     presenter=planned.presenter,
                     status=Entry.Status.DRAFT,
-                    created_by=user,
+                    created_by=by,
                 )
                 for planned in report.valid
             )
@@ -304,7 +304,7 @@ def import_recommendations(*, upload, edition, user, valid_rows_only: bool = Fal
                 for position, name in enumerate(planned.members, start=1)
             )
             EntryTransition.objects.bulk_create(
-                EntryTransition(entry=entry, from_status="", to_status=Entry.Status.DRAFT, by=user, reason=reason)
+                EntryTransition(entry=entry, from_status="", to_status=Entry.Status.DRAFT, by=by, reason=reason)
                 for entry in entries
             )
     except IntegrityError:

@@ -63,12 +63,12 @@ def register_enterprise(*, enterprise_data: dict, full_name: str, email: str, pa
 
 
 @transaction.atomic
-def review_enterprise(*, enterprise: Enterprise, organiser, approve: bool, note: str = "") -> Enterprise:
+def review_enterprise(*, enterprise: Enterprise, by, approve: bool, note: str = "") -> Enterprise:
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     if not approve and not note.strip():
         raise ValidationError(_("Please give the reason for rejecting the enterprise."))
     enterprise.status = Enterprise.Status.APPROVED if approve else Enterprise.Status.REJECTED
-    enterprise.reviewed_by = organiser
+    enterprise.reviewed_by = by
     enterprise.reviewed_at = timezone.now()
     enterprise.review_note = note.strip()
     enterprise.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
@@ -257,7 +257,7 @@ def _apply(entry: Entry, data: dict) -> None:
 
 
 @transaction.atomic
-def create_entry(*, category: Category, enterprise: Enterprise, user, data: dict, members: list[dict]) -> Entry:
+def create_entry(*, category: Category, enterprise: Enterprise, by, data: dict, members: list[dict]) -> Entry:
     """A new draft entry of the enterprise in the category, within the deadline and the quota."""
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)  # one quota check at a time
     _ensure_approved(enterprise)
@@ -266,7 +266,7 @@ def create_entry(*, category: Category, enterprise: Enterprise, user, data: dict
         raise ValidationError(quota_message(category))
     _check_members(members)
     _ensure_title_free(edition=category.edition, enterprise=enterprise, title=data["title"])
-    entry = Entry(edition=category.edition, category=category, enterprise=enterprise, created_by=user)
+    entry = Entry(edition=category.edition, category=category, enterprise=enterprise, created_by=by)
     _apply(entry, data)
     entry.status = Entry.Status.DRAFT
     try:
@@ -274,7 +274,7 @@ def create_entry(*, category: Category, enterprise: Enterprise, user, data: dict
             entry.save()
     except IntegrityError:  # the same form posted twice at once
         raise ValidationError(_("Your enterprise already has an entry with this title in this edition."))
-    EntryTransition.objects.create(entry=entry, from_status="", to_status=Entry.Status.DRAFT, by=user)
+    EntryTransition.objects.create(entry=entry, from_status="", to_status=Entry.Status.DRAFT, by=by)
     _set_members(entry, members)
     return entry
 
@@ -295,7 +295,7 @@ def _lock_editable(entry: Entry) -> Entry:
 
 
 @transaction.atomic
-def update_entry(*, entry: Entry, user, data: dict, members: list[dict]) -> Entry:
+def update_entry(*, entry: Entry, by, data: dict, members: list[dict]) -> Entry:
     entry = _lock_editable(entry)
     _check_members(members)
     _ensure_title_free(edition=entry.edition, enterprise=entry.enterprise, title=data["title"], exclude_pk=entry.pk)
@@ -310,7 +310,7 @@ def update_entry(*, entry: Entry, user, data: dict, members: list[dict]) -> Entr
 
 
 @transaction.atomic
-def attach_file(*, entry: Entry, kind: str, upload, user) -> EntryFile:
+def attach_file(*, entry: Entry, kind: str, upload, by) -> EntryFile:
     """Store an uploaded file of the entry (replacing the previous one of that kind) after checking it."""
     entry = _lock_editable(entry)
     if kind not in ALLOWED_TYPES:
@@ -326,7 +326,7 @@ def attach_file(*, entry: Entry, kind: str, upload, user) -> EntryFile:
     stored.content_type = checked.content_type
     stored.size = checked.size
     stored.sha256 = checked.sha256
-    stored.uploaded_by = user
+    stored.uploaded_by = by
     try:
         stored.save()
     except Exception:
@@ -336,7 +336,7 @@ def attach_file(*, entry: Entry, kind: str, upload, user) -> EntryFile:
 
 
 @transaction.atomic
-def remove_file(*, entry: Entry, kind: str, user) -> str:
+def remove_file(*, entry: Entry, kind: str, by) -> str:
     """Take an uploaded file off an entry that can still be edited; returns the file's original name."""
     entry = _lock_editable(entry)
     stored = EntryFile.objects.filter(entry=entry, kind=kind).first()
@@ -408,7 +408,7 @@ def _notify(entry: Entry, template: str, reason: str = "") -> None:
 
 
 @transaction.atomic
-def submit_entry(*, entry: Entry, user) -> Entry:
+def submit_entry(*, entry: Entry, by) -> Entry:
     """Send a draft (or a returned entry, once fixed) to the organiser's format review."""
     entry = _lock_editable(entry)
     missing = missing_items(entry)
@@ -416,7 +416,7 @@ def submit_entry(*, entry: Entry, user) -> Entry:
         raise ValidationError(
             _("The entry cannot be submitted yet; it lacks: %(items)s.") % {"items": "、".join(missing)}
         )
-    _record(entry, to_status=Entry.Status.SUBMITTED, by=user)
+    _record(entry, to_status=Entry.Status.SUBMITTED, by=by)
     entry.submitted_at = timezone.now()
     entry.save(update_fields=["status", "submitted_at", "updated_at"])
     _notify(entry, "entry_submitted")
@@ -438,11 +438,11 @@ def _lock_for_review(entry: Entry) -> Entry:
 
 
 @transaction.atomic
-def start_review(*, entry: Entry, organiser) -> Entry:
+def start_review(*, entry: Entry, by) -> Entry:
     entry = _lock_for_review(entry)
     if entry.status == Entry.Status.UNDER_REVIEW:
         raise ValidationError(_("The format review of this entry has already started."))
-    _record(entry, to_status=Entry.Status.UNDER_REVIEW, by=organiser)
+    _record(entry, to_status=Entry.Status.UNDER_REVIEW, by=by)
     entry.save(update_fields=["status", "updated_at"])
     return entry
 
@@ -455,7 +455,7 @@ def next_entry_code(*, category: Category) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
-def _decide(entry: Entry, *, organiser, decision: str, reason: str) -> Entry:
+def _decide(entry: Entry, *, by, decision: str, reason: str) -> Entry:
     if decision not in DECISIONS:
         raise ValidationError(_("Unknown decision."))
     reason = (reason or "").strip()
@@ -466,7 +466,7 @@ def _decide(entry: Entry, *, organiser, decision: str, reason: str) -> Entry:
         # The lock on the category row makes code numbering one-at-a-time per category.
         category = Category.objects.select_for_update(of=("self",)).select_related("edition").get(pk=entry.category_id)
         entry.code = next_entry_code(category=category)
-    _record(entry, to_status=DECISIONS[decision], by=organiser, reason=reason)
+    _record(entry, to_status=DECISIONS[decision], by=by, reason=reason)
     entry.save(update_fields=["status", "code", "updated_at"])
     template = {"accept": "entry_accepted", "return": "entry_returned"}.get(decision, "entry_decided")
     _notify(entry, template, reason)
@@ -476,7 +476,7 @@ def _decide(entry: Entry, *, organiser, decision: str, reason: str) -> Entry:
 @transaction.atomic
 def review_entry(*, entry: Entry, by, decision: str, reason: str = "") -> Entry:
     """The organiser's format-review decision: accept (with a code), return with reasons, reject or defer."""
-    return _decide(entry, organiser=by, decision=decision, reason=reason)
+    return _decide(entry, by=by, decision=decision, reason=reason)
 
 
 REVISABLE = (Entry.Status.ACCEPTED, Entry.Status.REJECTED, Entry.Status.DEFERRED)
@@ -496,7 +496,7 @@ def why_decision_stays(entry: Entry) -> str:
 
 
 @transaction.atomic
-def reopen_review(*, entry: Entry, organiser, reason: str) -> Entry:
+def reopen_review(*, entry: Entry, by, reason: str) -> Entry:
     """The organiser revises a format-review decision: the entry goes back under review, with the reason, and
     the enterprise is told. Not once a judge has a score sheet for it or the edition's results are published.
     An accepted entry keeps its code and leaves its venue; it is assigned again once accepted again."""
@@ -507,7 +507,7 @@ def reopen_review(*, entry: Entry, organiser, reason: str) -> Entry:
     refusal = why_decision_stays(entry)
     if refusal:
         raise ValidationError(refusal)
-    _record(entry, to_status=Entry.Status.UNDER_REVIEW, by=organiser, reason=reason)
+    _record(entry, to_status=Entry.Status.UNDER_REVIEW, by=by, reason=reason)
     entry.venue = None
     entry.running_order = None
     entry.save(update_fields=["status", "venue", "running_order", "updated_at"])
@@ -516,12 +516,12 @@ def reopen_review(*, entry: Entry, organiser, reason: str) -> Entry:
 
 
 @transaction.atomic
-def bulk_accept(*, entries, organiser) -> tuple[list[Entry], list[Entry]]:
+def bulk_accept(*, entries, by) -> tuple[list[Entry], list[Entry]]:
     """Accept every reviewable entry given; return (accepted, skipped)."""
     accepted, skipped = [], []
     for entry in entries:
         if entry.status in REVIEWABLE:
-            accepted.append(_decide(entry, organiser=organiser, decision="accept", reason=""))
+            accepted.append(_decide(entry, by=by, decision="accept", reason=""))
         else:
             skipped.append(entry)
     return accepted, skipped

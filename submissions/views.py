@@ -92,7 +92,7 @@ def enterprise_review(request, pk):
         try:
             services.review_enterprise(
                 enterprise=enterprise,
-                organiser=request.user,
+                by=request.user,
                 approve=form.cleaned_data["decision"] == "approve",
                 note=form.cleaned_data["note"],
             )
@@ -205,13 +205,13 @@ def _entry_form_page(request, *, category, entry=None):
                 entry = services.create_entry(
                     category=category,
                     enterprise=enterprise_of(request.user),
-                    user=request.user,
+                    by=request.user,
                     data=form.entry_data(),
                     members=members,
                 )
                 messages.success(request, _("The entry is saved as a draft. Add its files, then submit it."))
             else:
-                services.update_entry(entry=entry, user=request.user, data=form.entry_data(), members=members)
+                services.update_entry(entry=entry, by=request.user, data=form.entry_data(), members=members)
                 messages.success(request, _("The entry is saved."))
         except ValidationError as error:
             form.add_error(None, error)
@@ -296,7 +296,7 @@ def file_upload(request, pk):
         return redirect("submissions:entry_detail", pk=entry.pk)
     try:
         stored = services.attach_file(
-            entry=entry, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], user=request.user
+            entry=entry, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], by=request.user
         )
     except ValidationError as error:
         messages.error(request, _error_text(error))
@@ -314,7 +314,7 @@ def file_remove(request, pk):
         messages.error(request, _("This entry has no such file (it may have been removed already)."))
         return redirect("submissions:entry_detail", pk=entry.pk)
     try:
-        name = services.remove_file(entry=entry, kind=form.cleaned_data["kind"], user=request.user)
+        name = services.remove_file(entry=entry, kind=form.cleaned_data["kind"], by=request.user)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
@@ -327,7 +327,7 @@ def file_remove(request, pk):
 def entry_submit(request, pk):
     entry = _entry_to_change(request, pk)
     try:
-        services.submit_entry(entry=entry, user=request.user)
+        services.submit_entry(entry=entry, by=request.user)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
@@ -400,7 +400,7 @@ def review_bulk_accept(request):
     if not entries:
         messages.error(request, _("Select the entries to accept."))
     else:
-        accepted, skipped = services.bulk_accept(entries=entries, organiser=request.user)
+        accepted, skipped = services.bulk_accept(entries=entries, by=request.user)
         messages.success(request, _("%(count)s entries accepted.") % {"count": len(accepted)})
         if skipped:
             messages.warning(
@@ -470,7 +470,7 @@ def review_reopen(request, pk):
         messages.error(request, _("Please give the reason for revising the decision."))
     else:
         try:
-            services.reopen_review(entry=entry, organiser=request.user, reason=form.cleaned_data["reason"])
+            services.reopen_review(entry=entry, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             messages.error(request, _error_text(error))
         else:
@@ -483,7 +483,7 @@ def review_reopen(request, pk):
 def review_start(request, pk):
     entry = _entry_for_review(request, pk)
     try:
-        services.start_review(entry=entry, organiser=request.user)
+        services.start_review(entry=entry, by=request.user)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     return redirect("submissions:review_entry", pk=entry.pk)
@@ -512,7 +512,7 @@ def recommendation_upload(request):
             report = imports.import_recommendations(
                 upload=form.cleaned_data["file"],
                 edition=form.cleaned_data["edition"],
-                user=request.user,
+                by=request.user,
                 valid_rows_only=form.cleaned_data["valid_rows_only"],
             )
         except ValidationError as error:

@@ -31,7 +31,7 @@ def test_published_results_appear_with_protocol_and_without_judges(
     assert client.get(reverse("public:entry", args=[entries[0].pk])).status_code == 404
 
     with django_capture_on_commit_callbacks(execute=True):
-        publishing.publish_results(edition=edition, user=organiser)
+        publishing.publish_results(edition=edition, by=organiser)
     assert Edition.objects.get(pk=edition.pk).status == Edition.Status.PUBLISHED
 
     listed = client.get(reverse("public:results")).content.decode()

@@ -42,7 +42,7 @@ def change_a_score(computed_edition, organiser, *, reason="评委录入错误", 
     criteria = list(sheet.rubric.criteria.order_by("position"))
     points = {c.pk: str(c.max_points) for c in criteria}
     points[criteria[-1].pk] = str(criteria[-1].max_points - (100 - total))
-    sheets.submit_sheet(sheet=sheet, judge=computed_edition["judges"][1], raw=points, version=sheet.version)
+    sheets.submit_sheet(sheet=sheet, by=computed_edition["judges"][1], raw=points, version=sheet.version)
     return sheet
 
 
@@ -60,7 +60,7 @@ def test_the_trail_tells_who_changed_a_score_the_results_a_grade_rule_and_a_publ
         reason="组委会决定",
     )
     runs.execute_run(run=runs.start_run(edition=edition, by=organiser))
-    publishing.publish_results(edition=edition, user=organiser)
+    publishing.publish_results(edition=edition, by=organiser)
 
     rows = trail(edition)
 

@@ -125,7 +125,7 @@ def test_awarded_only_keeps_the_graded_lines_of_the_full_ranking(computed):
 
 def test_the_public_csv_is_the_awarded_list_of_the_publication_in_bytes(computed, organiser):
     edition, _qc_entries = computed
-    publication = publishing.publish_results(edition=edition, user=organiser)
+    publication = publishing.publish_results(edition=edition, by=organiser)
     expected = io.StringIO()
     exports.write_csv(edition=edition, publication=publication, target=expected, awarded_only=True)
     data = exports.public_csv(edition=edition, publication=publication)
@@ -155,7 +155,7 @@ def test_venue_scope_lists_each_venue_in_rank_order(organiser):
 
 def test_published_list_reads_the_frozen_rows(computed, organiser):
     edition, qc_entries = computed
-    publication = publishing.publish_results(edition=edition, user=organiser)
+    publication = publishing.publish_results(edition=edition, by=organiser)
     qc_entries[0].title = "发布后改名"
     qc_entries[0].save()
     handle = io.StringIO()
@@ -169,7 +169,7 @@ def test_export_task_generates_the_file(computed, organiser, django_capture_on_c
     edition, _ = computed
 
     with django_capture_on_commit_callbacks(execute=True):
-        award_list = exports.queue_award_list(edition=edition, format=AwardList.Format.XLSX, user=organiser)
+        award_list = exports.queue_award_list(edition=edition, format=AwardList.Format.XLSX, by=organiser)
 
     award_list.refresh_from_db()
     assert (award_list.status, award_list.rows, award_list.error) == (AwardList.Status.DONE, 5, "")

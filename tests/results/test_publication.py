@@ -31,7 +31,7 @@ def test_publishing_freezes_rows_without_judge_identities(organiser, django_capt
     edition, category, venue, judges, entries = published_setup(organiser)
 
     with django_capture_on_commit_callbacks(execute=True):
-        publication = publishing.publish_results(edition=edition, user=organiser)
+        publication = publishing.publish_results(edition=edition, by=organiser)
 
     edition.refresh_from_db()
     assert edition.status == Edition.Status.PUBLISHED
@@ -56,13 +56,13 @@ def test_publishing_freezes_rows_without_judge_identities(organiser, django_capt
 
 def test_republication_needs_a_reason_and_keeps_both_versions(organiser):
     edition, category, venue, judges, entries = published_setup(organiser)
-    first = publishing.publish_results(edition=edition, user=organiser)
+    first = publishing.publish_results(edition=edition, by=organiser)
 
     with pytest.raises(ValidationError):
-        publishing.publish_results(edition=edition, user=organiser, reason="  ")
+        publishing.publish_results(edition=edition, by=organiser, reason="  ")
 
     Entry.objects.filter(pk=entries[0].pk).update(title="更正后的课题名称")
-    second = publishing.publish_results(edition=edition, user=organiser, reason="课题名称更正")
+    second = publishing.publish_results(edition=edition, by=organiser, reason="课题名称更正")
 
     assert (first.version, second.version, second.reason) == (1, 2, "课题名称更正")
     assert Publication.objects.filter(edition=edition).count() == 2
@@ -77,7 +77,7 @@ def test_publishing_refuses_results_older_than_the_scores(organiser):
     scenarios.change_points(entries[0].sheets.first().scores.get(criterion__position=1), -1)
 
     with pytest.raises(ValidationError):
-        publishing.publish_results(edition=edition, user=organiser)
+        publishing.publish_results(edition=edition, by=organiser)
     assert not Publication.objects.exists()
 
 
@@ -89,20 +89,20 @@ def test_publishing_puts_right_a_sheet_total_out_of_step_with_its_points_and_ref
     score.save()
 
     with pytest.raises(ValidationError, match="重新计算"):
-        publishing.publish_results(edition=edition, user=organiser)
+        publishing.publish_results(edition=edition, by=organiser)
 
     assert not Publication.objects.exists()
     sheet.refresh_from_db()
     assert sheet.total == sum(sheet.scores.values_list("points", flat=True))
     runs.execute_run(run=factories.ResultRunFactory(edition=edition))
-    assert publishing.publish_results(edition=edition, user=organiser).version == 1
+    assert publishing.publish_results(edition=edition, by=organiser).version == 1
 
 
 def test_publishing_refuses_venues_not_signed_off(organiser):
     edition, *_ = published_setup(organiser, signed_off=False)
 
     with pytest.raises(ValidationError) as error:
-        publishing.publish_results(edition=edition, user=organiser)
+        publishing.publish_results(edition=edition, by=organiser)
     assert not Publication.objects.exists()
     assert "分会场" in str(error.value)
 
@@ -110,7 +110,7 @@ def test_publishing_refuses_venues_not_signed_off(organiser):
 def test_publishing_refuses_before_any_computation(organiser):
     category = scenarios.category()
     with pytest.raises(ValidationError):
-        publishing.publish_results(edition=category.edition, user=organiser)
+        publishing.publish_results(edition=category.edition, by=organiser)
 
 
 def test_publishing_refuses_while_a_run_is_queued(organiser):
@@ -118,7 +118,7 @@ def test_publishing_refuses_while_a_run_is_queued(organiser):
     factories.ResultRunFactory(edition=edition, status=ResultRun.Status.QUEUED)
 
     with pytest.raises(ValidationError):
-        publishing.publish_results(edition=edition, user=organiser)
+        publishing.publish_results(edition=edition, by=organiser)
 
 
 def test_publishing_moves_the_public_cache_version(organiser, django_capture_on_commit_callbacks):
@@ -126,6 +126,6 @@ def test_publishing_moves_the_public_cache_version(organiser, django_capture_on_
     before = cache_version()
 
     with django_capture_on_commit_callbacks(execute=True):
-        publishing.publish_results(edition=edition, user=organiser)
+        publishing.publish_results(edition=edition, by=organiser)
 
     assert cache_version() != before

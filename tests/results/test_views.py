@@ -158,13 +158,13 @@ def test_published_award_list_is_public_until_a_newer_publication(
 ):
     edition = edition_with_results["edition"]
     with django_capture_on_commit_callbacks(execute=True):
-        first = publishing.publish_results(edition=edition, user=organiser)
+        first = publishing.publish_results(edition=edition, by=organiser)
     xlsx = AwardList.objects.get(publication=first, format="xlsx")
 
     assert client_for(None).get(reverse("results:award_list_download", args=[xlsx.pk])).status_code == 200
 
     with django_capture_on_commit_callbacks(execute=True):
-        publishing.publish_results(edition=edition, user=organiser, reason="更正")
+        publishing.publish_results(edition=edition, by=organiser, reason="更正")
     assert client_for(None).get(reverse("results:award_list_download", args=[xlsx.pk])).status_code == 404
     assert client_for(organiser).get(reverse("results:award_list_download", args=[xlsx.pk])).status_code == 200
 

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_admin_shows_sheets_but_does_not_let_anyone_change_them(client_for):
     setup = judged_venue(judges=1, entries=1)
     sheet = sheets.open_sheet(entry=setup.entries[0], judge=setup.judges[0])
-    sheets.submit_sheet(sheet=sheet, judge=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
+    sheets.submit_sheet(sheet=sheet, by=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
     admin = factories.OrganiserFactory(is_staff=True, is_superuser=True)
     client = client_for(admin)
     assert client.get(reverse("admin:scoring_scoresheet_changelist")).status_code == 200

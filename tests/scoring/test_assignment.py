@@ -136,7 +136,7 @@ def test_move_entry_refuses_once_it_has_sheets_or_into_a_signed_off_venue():
     setup = venues[0]
     entry = scenarios.entry(setup.venue)
     sheet = sheets.open_sheet(entry=entry, judge=setup.judges[0])
-    sheets.submit_sheet(sheet=sheet, judge=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
+    sheets.submit_sheet(sheet=sheet, by=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
     with pytest.raises(ValidationError):
         assignment.move_entry(entry=entry, venue=venues[1].venue)
     venues[1].venue.signed_off_at = timezone.now()
@@ -188,7 +188,7 @@ def test_draw_without_a_seed_records_a_new_one():
 def test_draw_refuses_once_judging_started():
     setup = judged_venue(entries=2)
     sheet = sheets.open_sheet(entry=setup.entries[0], judge=setup.judges[0])
-    sheets.submit_sheet(sheet=sheet, judge=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
+    sheets.submit_sheet(sheet=sheet, by=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
     with pytest.raises(ValidationError):
         assignment.draw_running_order(venue=setup.venue, seed="x")
 

@@ -53,7 +53,7 @@ def test_import_completes_an_existing_draft():
     setup = judged_venue(judges=1, entries=1)
     entry, judge = setup.entries[0], setup.judges[0]
     sheet = sheets.open_sheet(entry=entry, judge=judge)
-    sheets.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "3"}, version=1)
+    sheets.save_draft(sheet=sheet, by=judge, raw={setup.criteria[0].pk: "3"}, version=1)
     report = paper_sheets.import_paper_sheets(
         edition=setup.edition, file=workbook([row(setup, judge, entry)]), by=setup.organiser
     )
@@ -65,7 +65,7 @@ def test_import_audits_a_completed_draft_with_its_old_and_new_points():
     setup = judged_venue(judges=1, entries=1)
     entry, judge = setup.entries[0], setup.judges[0]
     sheet = sheets.open_sheet(entry=entry, judge=judge)
-    sheets.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "3"}, comment="草稿", version=1)
+    sheets.save_draft(sheet=sheet, by=judge, raw={setup.criteria[0].pk: "3"}, comment="草稿", version=1)
     paper_sheets.import_paper_sheets(
         edition=setup.edition, file=workbook([row(setup, judge, entry, comment=" 纸质评分 ")]), by=setup.organiser
     )
@@ -87,7 +87,7 @@ def import_queries(judges, entries, rows):
     """The queries of importing rows sheets (the first judge's first sheet already a draft) into a new venue."""
     setup = judged_venue(judges=judges, entries=entries)
     draft = sheets.open_sheet(entry=setup.entries[0], judge=setup.judges[0])
-    sheets.save_draft(sheet=draft, judge=setup.judges[0], raw={setup.criteria[0].pk: "3"}, version=1)
+    sheets.save_draft(sheet=draft, by=setup.judges[0], raw={setup.criteria[0].pk: "3"}, version=1)
     pairs = [(judge, entry) for entry in setup.entries for judge in setup.judges][:rows]
     file = workbook([row(setup, judge, entry) for judge, entry in pairs])
     with CaptureQueriesContext(connection) as queries:
@@ -142,7 +142,7 @@ def test_import_refuses_an_already_submitted_sheet_and_a_recused_judge():
     setup = judged_venue(judges=2, entries=1)
     entry = setup.entries[0]
     sheet = sheets.open_sheet(entry=entry, judge=setup.judges[0])
-    sheets.submit_sheet(sheet=sheet, judge=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
+    sheets.submit_sheet(sheet=sheet, by=setup.judges[0], raw=raw(setup.criteria, FULL), version=1)
     recusals.declare_recusal(entry=entry, judge=setup.judges[1], reason="同单位")
     rows = [row(setup, setup.judges[0], entry), row(setup, setup.judges[1], entry)]
     report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), by=setup.organiser)

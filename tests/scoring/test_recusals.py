@@ -118,7 +118,7 @@ def test_lifted_recusal_lets_the_judge_score(setup):
     recusals.sync_automatic_recusals(venue=setup.venue)
     assert Recusal.objects.get().is_active is False
     sheet = sheets.open_sheet(entry=entry, judge=judge)
-    sheet = sheets.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=sheet.version)
+    sheet = sheets.submit_sheet(sheet=sheet, by=judge, raw=raw(setup.criteria, FULL), version=sheet.version)
     assert sheet.status == ScoreSheet.Status.SUBMITTED
 
 
@@ -148,7 +148,7 @@ def test_declare_recusal_after_submitting_is_refused(setup):
     entry = scenarios.entry(setup.venue)
     judge = setup.judges[1]
     sheet = sheets.open_sheet(entry=entry, judge=judge)
-    sheets.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=sheet.version)
+    sheets.submit_sheet(sheet=sheet, by=judge, raw=raw(setup.criteria, FULL), version=sheet.version)
     with pytest.raises(ValidationError):
         recusals.declare_recusal(entry=entry, judge=judge, reason="x")
 
@@ -225,7 +225,7 @@ def test_sign_off_records_a_late_tie_instead_of_waiting_for_its_sheet(setup):
     entry = scenarios.entry(setup.venue)
     for judge in setup.judges:
         sheet = sheets.open_sheet(entry=entry, judge=judge)
-        sheets.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=1)
+        sheets.submit_sheet(sheet=sheet, by=judge, raw=raw(setup.criteria, FULL), version=1)
     factories.PanelMemberFactory(venue=setup.venue, judge=factories.JudgeFactory(organisation=entry.enterprise.name))
     assert progress.sign_off_venue(venue=setup.venue, by=setup.leader).signed_off_at is not None
     assert Recusal.objects.filter(automatic=True).count() == 1

@@ -67,7 +67,7 @@ def test_submit_sheet_refuses_a_second_submit():
     judge, entry = setup.judges[1], setup.entries[0]
     sheet = submitted_sheet(setup, judge, entry)
     with pytest.raises(ValidationError) as error:
-        sheets.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=sheet.version)
+        sheets.submit_sheet(sheet=sheet, by=judge, raw=raw(setup.criteria, FULL), version=sheet.version)
     assert error.value.code == "locked"
 
 
@@ -75,9 +75,9 @@ def test_submit_sheet_refuses_a_stale_version():
     setup = judged_venue()
     judge, entry = setup.judges[1], setup.entries[0]
     sheet = sheets.open_sheet(entry=entry, judge=judge)
-    sheets.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "10"}, version=1)
+    sheets.save_draft(sheet=sheet, by=judge, raw={setup.criteria[0].pk: "10"}, version=1)
     with pytest.raises(ValidationError) as error:
-        sheets.submit_sheet(sheet=sheet, judge=judge, raw=raw(setup.criteria, FULL), version=1)
+        sheets.submit_sheet(sheet=sheet, by=judge, raw=raw(setup.criteria, FULL), version=1)
     assert error.value.code == "stale"
     sheet.refresh_from_db()
     assert sheet.status == ScoreSheet.Status.DRAFT
@@ -90,7 +90,7 @@ def test_submit_sheet_refuses_missing_and_bad_points_naming_each_criterion():
     sheet = sheets.open_sheet(entry=entry, judge=judge)
     typed = raw(setup.criteria, ["", "31", "17.55", "-2", "x", "5"])
     with translation.override("en"), pytest.raises(ValidationError) as error:
-        sheets.submit_sheet(sheet=sheet, judge=judge, raw=typed, version=sheet.version)
+        sheets.submit_sheet(sheet=sheet, by=judge, raw=typed, version=sheet.version)
     c = setup.criteria
     assert error.value.message_dict == {
         str(c[0].pk): ["Give points for 选题."],
@@ -107,15 +107,15 @@ def test_save_draft_keeps_partial_points_and_counts_versions():
     setup = judged_venue()
     judge, entry = setup.judges[1], setup.entries[0]
     sheet = sheets.open_sheet(entry=entry, judge=judge)
-    sheet = sheets.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "14.5"}, comment="a", version=1)
+    sheet = sheets.save_draft(sheet=sheet, by=judge, raw={setup.criteria[0].pk: "14.5"}, comment="a", version=1)
     assert sheet.version == 2
     assert list(sheet.scores.values_list("points", flat=True)) == [Decimal("14.5")]
     # Saving the same values again changes nothing and writes no audit row.
-    sheet = sheets.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: "14.5"}, comment="a", version=2)
+    sheet = sheets.save_draft(sheet=sheet, by=judge, raw={setup.criteria[0].pk: "14.5"}, comment="a", version=2)
     assert sheet.version == 2
     assert SheetAudit.objects.filter(sheet=sheet, action="draft").count() == 1
     # Clearing a value removes it.
-    sheet = sheets.save_draft(sheet=sheet, judge=judge, raw={setup.criteria[0].pk: ""}, comment="a", version=2)
+    sheet = sheets.save_draft(sheet=sheet, by=judge, raw={setup.criteria[0].pk: ""}, comment="a", version=2)
     assert sheet.scores.count() == 0
     assert sheet.version == 3
 
@@ -133,7 +133,7 @@ def test_save_draft_refuses_another_judges_sheet():
     setup = judged_venue()
     sheet = sheets.open_sheet(entry=setup.entries[0], judge=setup.judges[1])
     with pytest.raises(ValidationError):
-        sheets.save_draft(sheet=sheet, judge=setup.judges[2], raw={}, version=sheet.version)
+        sheets.save_draft(sheet=sheet, by=setup.judges[2], raw={}, version=sheet.version)
 
 
 def test_submit_sheet_refuses_after_sign_off():
@@ -143,7 +143,7 @@ def test_submit_sheet_refuses_after_sign_off():
     setup.venue.signed_off_by = setup.leader
     setup.venue.save()
     with translation.override("en"), pytest.raises(ValidationError) as error:
-        sheets.submit_sheet(sheet=sheet, judge=setup.judges[1], raw=raw(setup.criteria, FULL), version=1)
+        sheets.submit_sheet(sheet=sheet, by=setup.judges[1], raw=raw(setup.criteria, FULL), version=1)
     assert "signed off" in error.value.messages[0]
     assert ScoreSheet.objects.get().status == ScoreSheet.Status.DRAFT
 
@@ -162,7 +162,7 @@ def test_reopen_sheet_by_the_leader_with_a_reason():
     assert audit.new_values["status"] == "draft"
     # The judge can now change and submit again.
     sheets.submit_sheet(
-        sheet=sheet, judge=setup.judges[1], raw=raw(setup.criteria, values_for_total("90")), version=sheet.version
+        sheet=sheet, by=setup.judges[1], raw=raw(setup.criteria, values_for_total("90")), version=sheet.version
     )
     assert total_of(ScoreSheet.objects.get(pk=sheet.pk)) == Decimal("90.0")
 

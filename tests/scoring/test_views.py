@@ -24,7 +24,7 @@ def form_data(setup, values, *, version=1, action="submit", comment=""):
 def submit(setup, judge, entry, total="82.5"):
     sheet = sheets.open_sheet(entry=entry, judge=judge)
     return sheets.submit_sheet(
-        sheet=sheet, judge=judge, raw=raw(setup.criteria, values_for_total(total)), version=sheet.version
+        sheet=sheet, by=judge, raw=raw(setup.criteria, values_for_total(total)), version=sheet.version
     )
 
 

@@ -26,7 +26,7 @@ MEMBERS = [{"name": "王五", "group_role": "组长", "post": "工程师", "is_l
 
 
 def test_create_entry_makes_a_draft_with_members_and_a_transition(qc, enterprise_a, user_a):
-    entry = services.create_entry(category=qc, enterprise=enterprise_a, user=user_a, data=QC_DATA, members=MEMBERS)
+    entry = services.create_entry(category=qc, enterprise=enterprise_a, by=user_a, data=QC_DATA, members=MEMBERS)
     assert (entry.status, entry.edition_id, entry.created_by) == (Entry.Status.DRAFT, qc.edition_id, user_a)
     assert [(m.position, m.name, m.group_role, m.is_leader) for m in entry.members.all()] == [
         (1, "王五", "组长", True),
@@ -36,16 +36,16 @@ def test_create_entry_makes_a_draft_with_members_and_a_transition(qc, enterprise
 
 
 def test_create_entry_refuses_a_second_entry_with_the_same_title(qc, enterprise_a, user_a):
-    services.create_entry(category=qc, enterprise=enterprise_a, user=user_a, data=QC_DATA, members=[])
+    services.create_entry(category=qc, enterprise=enterprise_a, by=user_a, data=QC_DATA, members=[])
     with pytest.raises(ValidationError) as error:
-        services.create_entry(category=qc, enterprise=enterprise_a, user=user_a, data=QC_DATA, members=[])
+        services.create_entry(category=qc, enterprise=enterprise_a, by=user_a, data=QC_DATA, members=[])
     assert error.value.messages == ["Your enterprise already has an entry with this title in this edition."]
     assert Entry.objects.count() == 1
 
 
 def test_create_entry_allows_the_same_title_for_another_enterprise(qc, enterprise_a, enterprise_b, user_a, user_b):
-    services.create_entry(category=qc, enterprise=enterprise_a, user=user_a, data=QC_DATA, members=[])
-    services.create_entry(category=qc, enterprise=enterprise_b, user=user_b, data=QC_DATA, members=[])
+    services.create_entry(category=qc, enterprise=enterprise_a, by=user_a, data=QC_DATA, members=[])
+    services.create_entry(category=qc, enterprise=enterprise_b, by=user_b, data=QC_DATA, members=[])
     assert Entry.objects.filter(title=QC_DATA["title"]).count() == 2
 
 
@@ -54,10 +54,10 @@ def test_create_entry_enforces_the_quota_per_enterprise(qc, enterprise_a, user_a
     qc.save()
     factories.EntryFactory(category=qc, enterprise=enterprise_a)
     factories.EntryFactory(category=qc, enterprise=enterprise_a, status=Entry.Status.REJECTED)
-    services.create_entry(category=qc, enterprise=enterprise_a, user=user_a, data=QC_DATA, members=[])
+    services.create_entry(category=qc, enterprise=enterprise_a, by=user_a, data=QC_DATA, members=[])
     with pytest.raises(ValidationError) as error:
         services.create_entry(
-            category=qc, enterprise=enterprise_a, user=user_a, data={**QC_DATA, "title": "第三项"}, members=[]
+            category=qc, enterprise=enterprise_a, by=user_a, data={**QC_DATA, "title": "第三项"}, members=[]
         )
     assert error.value.messages == ["Your enterprise already has 2 entries in QC小组成果, the most allowed."]
     assert services.quota_left(category=qc, enterprise=enterprise_a) == 0
@@ -67,7 +67,7 @@ def test_create_entry_refuses_after_the_deadline(qc, enterprise_a, user_a):
     qc.edition.submission_deadline = timezone.now() - timedelta(minutes=1)
     qc.edition.save()
     with pytest.raises(ValidationError) as error:
-        services.create_entry(category=qc, enterprise=enterprise_a, user=user_a, data=QC_DATA, members=[])
+        services.create_entry(category=qc, enterprise=enterprise_a, by=user_a, data=QC_DATA, members=[])
     assert error.value.messages[0].startswith("The submission deadline (")
     assert Entry.objects.count() == 0
 
@@ -76,21 +76,21 @@ def test_create_entry_refuses_an_enterprise_not_approved(qc, enterprise_a, user_
     enterprise_a.status = Enterprise.Status.PENDING
     enterprise_a.save()
     with pytest.raises(ValidationError):
-        services.create_entry(category=qc, enterprise=enterprise_a, user=user_a, data=QC_DATA, members=[])
+        services.create_entry(category=qc, enterprise=enterprise_a, by=user_a, data=QC_DATA, members=[])
     assert Entry.objects.count() == 0
 
 
 def test_create_entry_refuses_two_group_leaders(qc, enterprise_a, user_a):
     members = [{"name": "甲", "is_leader": True}, {"name": "乙", "is_leader": True}]
     with pytest.raises(ValidationError):
-        services.create_entry(category=qc, enterprise=enterprise_a, user=user_a, data=QC_DATA, members=members)
+        services.create_entry(category=qc, enterprise=enterprise_a, by=user_a, data=QC_DATA, members=members)
     assert Entry.objects.count() == 0
 
 
 def test_create_entry_refuses_members_without_a_leader(qc, enterprise_a, user_a):
     members = [{"name": "甲"}, {"name": "乙"}]
     with pytest.raises(ValidationError) as raised:
-        services.create_entry(category=qc, enterprise=enterprise_a, user=user_a, data=QC_DATA, members=members)
+        services.create_entry(category=qc, enterprise=enterprise_a, by=user_a, data=QC_DATA, members=members)
     assert raised.value.messages == ["Mark exactly one member as the group leader (组长); 0 are marked."]
     assert Entry.objects.count() == 0
 
@@ -144,7 +144,7 @@ def test_accepts_entries_waits_for_the_opening(edition):
 
 def test_update_entry_replaces_members(draft, user_a):
     services.update_entry(
-        entry=draft, user=user_a, data={**QC_DATA, "title": "新标题"}, members=[{"name": "孙七", "is_leader": True}]
+        entry=draft, by=user_a, data={**QC_DATA, "title": "新标题"}, members=[{"name": "孙七", "is_leader": True}]
     )
     draft.refresh_from_db()
     assert (draft.title, list(draft.members.values_list("name", flat=True))) == ("新标题", ["孙七"])
@@ -154,7 +154,7 @@ def test_update_entry_refuses_a_submitted_entry(draft, user_a):
     draft.status = Entry.Status.SUBMITTED
     draft.save()
     with pytest.raises(ValidationError) as error:
-        services.update_entry(entry=draft, user=user_a, data={**QC_DATA, "title": "改"}, members=[])
+        services.update_entry(entry=draft, by=user_a, data={**QC_DATA, "title": "改"}, members=[])
     assert error.value.messages == ["This entry is Submitted and can no longer be changed."]
     draft.refresh_from_db()
     assert draft.title == "降低焊缝气孔率"
@@ -164,21 +164,21 @@ def test_update_entry_refuses_after_the_deadline(draft, user_a):
     draft.edition.submission_deadline = timezone.now() - timedelta(seconds=1)
     draft.edition.save()
     with pytest.raises(ValidationError):
-        services.update_entry(entry=draft, user=user_a, data={**QC_DATA, "title": "改"}, members=[])
+        services.update_entry(entry=draft, by=user_a, data={**QC_DATA, "title": "改"}, members=[])
     draft.refresh_from_db()
     assert draft.title == "降低焊缝气孔率"
 
 
 def test_update_entry_clears_the_sub_type_of_an_innovation_topic(draft, user_a):
     data = {**QC_DATA, "topic_type": Entry.TopicType.INNOVATION, "sub_type": Entry.SubType.SITE}
-    services.update_entry(entry=draft, user=user_a, data=data, members=[])
+    services.update_entry(entry=draft, by=user_a, data=data, members=[])
     draft.refresh_from_db()
     assert (draft.topic_type, draft.sub_type) == ("innovation", "")
 
 
 def test_attach_file_stores_a_random_name_and_the_hash(qc, enterprise_a, user_a):
     entry = factories.EntryFactory(category=qc, enterprise=enterprise_a)
-    stored = services.attach_file(entry=entry, kind="report", upload=upload("../../我的报告.pdf"), user=user_a)
+    stored = services.attach_file(entry=entry, kind="report", upload=upload("../../我的报告.pdf"), by=user_a)
     assert stored.original_name == "我的报告.pdf"
     assert stored.content_type == "application/pdf"
     assert stored.size == len(PDF_BYTES)
@@ -193,10 +193,10 @@ def test_attach_file_replaces_the_previous_file_of_that_kind(
     qc, enterprise_a, user_a, django_capture_on_commit_callbacks
 ):
     entry = factories.EntryFactory(category=qc, enterprise=enterprise_a)
-    first = services.attach_file(entry=entry, kind="slides", upload=upload("a.pdf"), user=user_a)
+    first = services.attach_file(entry=entry, kind="slides", upload=upload("a.pdf"), by=user_a)
     old_name = first.file.name
     with django_capture_on_commit_callbacks(execute=True):
-        second = services.attach_file(entry=entry, kind="slides", upload=upload("b.pptx", pptx_bytes()), user=user_a)
+        second = services.attach_file(entry=entry, kind="slides", upload=upload("b.pptx", pptx_bytes()), by=user_a)
     assert EntryFile.objects.filter(entry=entry).count() == 1
     assert (second.pk, second.original_name, second.content_type) == (
         first.pk,
@@ -210,14 +210,14 @@ def test_remove_file_takes_the_file_off_the_entry_and_out_of_storage(
     qc, enterprise_a, user_a, django_capture_on_commit_callbacks
 ):
     entry = factories.EntryFactory(category=qc, enterprise=enterprise_a)
-    stored = services.attach_file(entry=entry, kind="slides", upload=upload("a.pdf"), user=user_a)
+    stored = services.attach_file(entry=entry, kind="slides", upload=upload("a.pdf"), by=user_a)
     name, storage = stored.file.name, stored.file.storage
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.remove_file(entry=entry, kind="slides", user=user_a) == "a.pdf"
+        assert services.remove_file(entry=entry, kind="slides", by=user_a) == "a.pdf"
     assert not EntryFile.objects.filter(entry=entry).exists()
     assert not storage.exists(name)
     with pytest.raises(ValidationError) as error:  # a second click
-        services.remove_file(entry=entry, kind="slides", user=user_a)
+        services.remove_file(entry=entry, kind="slides", by=user_a)
     assert error.value.messages == ["This entry has no such file (it may have been removed already)."]
 
 
@@ -225,14 +225,14 @@ def test_remove_file_refuses_an_entry_under_review_and_keeps_the_file(draft, use
     draft.status = Entry.Status.SUBMITTED
     draft.save()
     with pytest.raises(ValidationError):
-        services.remove_file(entry=draft, kind="report", user=user_a)
+        services.remove_file(entry=draft, kind="report", by=user_a)
     assert draft.files.filter(kind="report").exists()
 
 
 def test_attach_file_refuses_a_renamed_exe_and_keeps_the_old_file(draft, user_a):
     before = draft.files.get(kind="report")
     with pytest.raises(ValidationError):
-        services.attach_file(entry=draft, kind="report", upload=upload("report.pdf", EXE_BYTES), user=user_a)
+        services.attach_file(entry=draft, kind="report", upload=upload("report.pdf", EXE_BYTES), by=user_a)
     assert draft.files.get(kind="report").sha256 == before.sha256
 
 
@@ -274,7 +274,7 @@ def test_submit_entry_records_the_transition_and_tells_the_enterprise(
     draft, user_a, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.submit_entry(entry=draft, user=user_a)
+        services.submit_entry(entry=draft, by=user_a)
     draft.refresh_from_db()
     assert draft.status == Entry.Status.SUBMITTED
     assert draft.submitted_at is not None
@@ -286,7 +286,7 @@ def test_submit_entry_records_the_transition_and_tells_the_enterprise(
 def test_submit_entry_refuses_an_incomplete_entry(qc, enterprise_a, user_a):
     entry = factories.EntryFactory(category=qc, enterprise=enterprise_a)
     with pytest.raises(ValidationError) as error:
-        services.submit_entry(entry=entry, user=user_a)
+        services.submit_entry(entry=entry, by=user_a)
     assert error.value.messages == [
         "The entry cannot be submitted yet; it lacks: the members、Report (PDF)、Slides (PDF or PPTX)."
     ]
@@ -295,9 +295,9 @@ def test_submit_entry_refuses_an_incomplete_entry(qc, enterprise_a, user_a):
 
 
 def test_submit_entry_twice_records_one_transition(draft, user_a):
-    services.submit_entry(entry=draft, user=user_a)
+    services.submit_entry(entry=draft, by=user_a)
     with pytest.raises(ValidationError):
-        services.submit_entry(entry=draft, user=user_a)
+        services.submit_entry(entry=draft, by=user_a)
     assert EntryTransition.objects.filter(entry=draft, to_status="submitted").count() == 1
 
 
@@ -305,13 +305,13 @@ def test_submit_entry_refuses_after_the_deadline(draft, user_a):
     draft.edition.submission_deadline = timezone.now() - timedelta(seconds=1)
     draft.edition.save()
     with pytest.raises(ValidationError):
-        services.submit_entry(entry=draft, user=user_a)
+        services.submit_entry(entry=draft, by=user_a)
     draft.refresh_from_db()
     assert draft.status == Entry.Status.DRAFT
 
 
 def _submitted(draft, user):
-    return services.submit_entry(entry=draft, user=user)
+    return services.submit_entry(entry=draft, by=user)
 
 
 def test_accepting_gives_the_entry_code_and_tells_the_enterprise(
@@ -351,12 +351,12 @@ def test_a_returned_entry_can_be_fixed_and_submitted_again(
     draft, user_a, organiser, django_capture_on_commit_callbacks
 ):
     _submitted(draft, user_a)
-    services.start_review(entry=draft, organiser=organiser)
+    services.start_review(entry=draft, by=organiser)
     with django_capture_on_commit_callbacks(execute=True):
         services.review_entry(entry=draft, by=organiser, decision="return", reason="成果报告缺少效果检查数据")
     assert "成果报告缺少效果检查数据" in mail.outbox[-1].body
-    services.update_entry(entry=draft, user=user_a, data={**QC_DATA, "title": "降低焊缝气孔率"}, members=MEMBERS)
-    services.submit_entry(entry=draft, user=user_a)
+    services.update_entry(entry=draft, by=user_a, data={**QC_DATA, "title": "降低焊缝气孔率"}, members=MEMBERS)
+    services.submit_entry(entry=draft, by=user_a)
     entry = services.review_entry(entry=draft, by=organiser, decision="accept")
     assert list(entry.transitions.values_list("from_status", "to_status", "reason")) == [
         ("draft", "submitted", ""),
@@ -391,7 +391,7 @@ def test_a_draft_cannot_be_reviewed(draft, organiser):
 def test_bulk_accept_accepts_the_submitted_ones_and_skips_the_rest(qc, enterprise_a, organiser):
     submitted = [factories.EntryFactory(category=qc, enterprise=enterprise_a, status="submitted") for _ in range(3)]
     draft = factories.EntryFactory(category=qc, enterprise=enterprise_a)
-    accepted, skipped = services.bulk_accept(entries=[*submitted, draft], organiser=organiser)
+    accepted, skipped = services.bulk_accept(entries=[*submitted, draft], by=organiser)
     assert sorted(entry.code for entry in accepted) == ["QC-2021-0001", "QC-2021-0002", "QC-2021-0003"]
     assert skipped == [draft]
 
@@ -447,7 +447,7 @@ def test_a_decision_can_be_revised_the_entry_keeps_its_code_leaves_its_venue_and
     _accepted_in_a_venue(draft, user_a, organiser)
 
     with django_capture_on_commit_callbacks(execute=True):
-        entry = services.reopen_review(entry=draft, organiser=organiser, reason="报告页数超出要求")
+        entry = services.reopen_review(entry=draft, by=organiser, reason="报告页数超出要求")
 
     entry.refresh_from_db()
     assert (entry.status, entry.code, entry.venue, entry.running_order) == ("under_review", "QC-2021-0001", None, None)
@@ -462,7 +462,7 @@ def test_a_decision_can_be_revised_the_entry_keeps_its_code_leaves_its_venue_and
 def test_revising_a_decision_needs_a_reason(draft, user_a, organiser):
     _accepted_in_a_venue(draft, user_a, organiser)
     with pytest.raises(ValidationError) as error:
-        services.reopen_review(entry=draft, organiser=organiser, reason=" ")
+        services.reopen_review(entry=draft, by=organiser, reason=" ")
     assert error.value.messages == ["Please give the reason for revising the decision."]
     assert Entry.objects.get(pk=draft.pk).status == "accepted"
 
@@ -471,7 +471,7 @@ def test_a_decision_stays_once_a_judge_has_a_score_sheet(draft, user_a, organise
     entry = _accepted_in_a_venue(draft, user_a, organiser)
     factories.ScoreSheetFactory(entry=Entry.objects.get(pk=entry.pk))
     with pytest.raises(ValidationError) as error:
-        services.reopen_review(entry=draft, organiser=organiser, reason="报告页数超出要求")
+        services.reopen_review(entry=draft, by=organiser, reason="报告页数超出要求")
     assert error.value.messages == ["Judges have already opened score sheets for this entry: its decision stays."]
     assert Entry.objects.get(pk=draft.pk).venue_id is not None
 
@@ -480,14 +480,14 @@ def test_a_decision_stays_once_the_results_are_published(draft, user_a, organise
     _accepted_in_a_venue(draft, user_a, organiser)
     Edition.objects.filter(pk=draft.edition_id).update(status=Edition.Status.PUBLISHED)
     with pytest.raises(ValidationError) as error:
-        services.reopen_review(entry=draft, organiser=organiser, reason="报告页数超出要求")
+        services.reopen_review(entry=draft, by=organiser, reason="报告页数超出要求")
     assert error.value.messages == ["The results of this edition are published: its decisions can no longer change."]
 
 
 def test_only_a_decided_entry_can_be_reopened(draft, user_a, organiser):
     _submitted(draft, user_a)
     with pytest.raises(ValidationError) as error:
-        services.reopen_review(entry=draft, organiser=organiser, reason="再审")
+        services.reopen_review(entry=draft, by=organiser, reason="再审")
     assert error.value.messages == [
         "Only the decision on an accepted, rejected or deferred entry can be revised; this entry is Submitted."
     ]
