@@ -25,7 +25,7 @@ def team(edition):
 
 
 def run(upload, edition, user, **kwargs):
-    return imports.import_recommendations(upload=upload, edition=edition, user=user, **kwargs)
+    return imports.import_recommendations(upload=upload, edition=edition, by=user, **kwargs)
 
 
 def test_import_creates_draft_entries_with_members(qc, edition, organiser, enterprise_a):
