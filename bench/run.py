@@ -3,7 +3,8 @@
 1. results computation of the whole edition vs one SQL query reading and summing all criterion scores (<= 3x);
 2. the public results page and the JSON API under load (gunicorn, 2 workers, wrk, loopback, Accept-Encoding: gzip)
    vs a bare Django view in the same server, measured around each page (>= 0.5x its requests per second);
-3. the award list export of 20,000 rows: time and peak RSS (< 200 MB);
+3. the award list export of 20,000 rows: time and peak RSS (< 200 MB); then the import of a 10,000-row
+   recommendation workbook in rows per second (rolled back; no budget);
 4. 100 judges submitting sheets at once: p95 latency, and no sheet lost.
 
 It creates (drops first) its own PostgreSQL database, DATABASE_URL or postgres://postgres@127.0.0.1:5432/qc_bench,
@@ -298,6 +299,14 @@ def main():
                 f" budget < {BUDGET_EXPORT_MB:.0f} MB): {verdict}"
             )
             figures["export"][fmt] = export
+
+    say("\n3b. Import of a recommendation workbook of 10,000 rows (rolled back; a figure, no budget)")
+    imported = run_script("bench/import_rows.py")
+    say(
+        f"  {imported['created']} of {imported['rows']} rows ({imported['members']} members) in "
+        f"{imported['seconds']:.1f} s: {imported['rows_per_second']:.0f} rows/s"
+    )
+    figures["import"] = imported
 
     encoding = f"Accept-Encoding: {ACCEPT_ENCODING}" if ACCEPT_ENCODING else "no Accept-Encoding"
     say(
