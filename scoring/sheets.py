@@ -166,15 +166,22 @@ def _locked_sheet(sheet_id, *, judge=None, version=None) -> ScoreSheet:
     return sheet
 
 
+def _take_points(*, sheet, by, raw: dict, comment: str, version, complete: bool):
+    """The first steps of a draft and a submission alike: lock the sheet at the version the judge saw, check the
+    judge may score it, validate the points (all of them when `complete`) and store them with the comment.
+    Returns the sheet and its values before."""
+    sheet = _locked_sheet(sheet.pk, judge=by, version=version)
+    check_can_score(entry=sheet.entry, judge=by)
+    values = validate_points(criteria=list(sheet.rubric.criteria.all()), raw=raw, complete=complete)
+    old = sheet_values(sheet)
+    store_points(sheet=sheet, values=values, comment=comment)
+    return sheet, old
+
+
 @transaction.atomic
 def save_draft(*, sheet, by, raw: dict, comment: str = "", version) -> ScoreSheet:
     """Keep the judge's points so far. Blank criteria are allowed; bad values are refused."""
-    sheet = _locked_sheet(sheet.pk, judge=by, version=version)
-    check_can_score(entry=sheet.entry, judge=by)
-    criteria = list(sheet.rubric.criteria.all())
-    values = validate_points(criteria=criteria, raw=raw, complete=False)
-    old = sheet_values(sheet)
-    store_points(sheet=sheet, values=values, comment=comment)
+    sheet, old = _take_points(sheet=sheet, by=by, raw=raw, comment=comment, version=version, complete=False)
     new = sheet_values(sheet)
     if new != old:
         sheet.version += 1
@@ -186,12 +193,7 @@ def save_draft(*, sheet, by, raw: dict, comment: str = "", version) -> ScoreShee
 @transaction.atomic
 def submit_sheet(*, sheet, by, raw: dict, comment: str = "", version) -> ScoreSheet:
     """Submit the judge's sheet with every criterion scored; it is then locked."""
-    sheet = _locked_sheet(sheet.pk, judge=by, version=version)
-    check_can_score(entry=sheet.entry, judge=by)
-    criteria = list(sheet.rubric.criteria.all())
-    values = validate_points(criteria=criteria, raw=raw, complete=True)
-    old = sheet_values(sheet)
-    store_points(sheet=sheet, values=values, comment=comment)
+    sheet, old = _take_points(sheet=sheet, by=by, raw=raw, comment=comment, version=version, complete=True)
     sheet.status = ScoreSheet.Status.SUBMITTED
     sheet.source = ScoreSheet.Source.TABLET
     sheet.submitted_at = timezone.now()
