@@ -1,5 +1,6 @@
 """factory_boy factories for every model. Valid by default; override what a test is about."""
 
+import hashlib
 from datetime import date, time, timedelta
 from decimal import Decimal
 
@@ -229,17 +230,28 @@ class MemberFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
 
 
+REPORT_PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def _sha256_of(file) -> str:
+    """The digest the upload would have stored: of the file's bytes, whatever a test passed as the file."""
+    file.seek(0)
+    digest = hashlib.sha256(file.read()).hexdigest()
+    file.seek(0)
+    return digest
+
+
 class EntryFileFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = EntryFile
 
     entry = factory.SubFactory(EntryFactory)
     kind = EntryFile.Kind.REPORT
-    file = factory.django.FileField(filename="report.pdf", data=b"%PDF-1.4\n%%EOF\n")
+    file = factory.django.FileField(filename="report.pdf", data=REPORT_PDF)
     original_name = "report.pdf"
     content_type = "application/pdf"
-    size = 15
-    sha256 = "0" * 64
+    size = factory.LazyAttribute(lambda o: o.file.size)
+    sha256 = factory.LazyAttribute(lambda o: _sha256_of(o.file))
 
 
 class EntryTransitionFactory(factory.django.DjangoModelFactory):

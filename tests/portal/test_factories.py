@@ -1,8 +1,11 @@
 """Every model has a factory that builds a valid row."""
 
+import hashlib
+
 import factory
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 
 from tests import factories
 
@@ -21,3 +24,13 @@ def test_every_model_has_a_factory_that_saves_a_row(db, model):
     assert model in FACTORIES, f"add a factory for {model.__name__} to tests/factories.py"
     row = FACTORIES[model]()
     assert model.objects.filter(pk=row.pk).exists()
+
+
+def test_an_entry_file_s_size_and_digest_are_those_of_its_bytes(db):
+    default = factories.EntryFileFactory()
+    other = factories.EntryFileFactory(file=ContentFile(b"%PDF-1.7\nother\n%%EOF\n", name="other.pdf"))
+
+    with default.file.open("rb") as handle:
+        assert (default.size, handle.read()) == (15, factories.REPORT_PDF)
+    assert default.sha256 == "14bcd090baf31edba64e9cbd8cdfc15f943344aa72cb3675ad8e91bfcbce03ad"
+    assert (other.size, other.sha256) == (21, hashlib.sha256(b"%PDF-1.7\nother\n%%EOF\n").hexdigest())

@@ -380,6 +380,12 @@ def _download(client, entry):
     return client.get(reverse("submissions:file_download", args=[entry.files.get(kind="report").pk]))
 
 
+def _downloaded(response) -> bytes:
+    """The bytes a granted download sends."""
+    assert response.status_code == 200, response.status_code
+    return b"".join(response.streaming_content)
+
+
 def test_download_by_the_owning_enterprise(client_for, user_a, placed):
     response = _download(client_for(user_a), placed)
     assert response.status_code == 200
@@ -389,7 +395,7 @@ def test_download_by_the_owning_enterprise(client_for, user_a, placed):
 
 
 def test_download_by_an_organiser_of_the_edition(client_for, organiser, placed):
-    assert _download(client_for(organiser), placed).status_code == 200
+    assert _downloaded(_download(client_for(organiser), placed)) == b"%PDF-1.4\n%%EOF\n"
 
 
 def test_download_refused_to_an_organiser_of_another_edition(client_for, placed):
@@ -400,12 +406,12 @@ def test_download_refused_to_an_organiser_of_another_edition(client_for, placed)
 
 def test_download_by_a_superuser(client_for, placed):
     admin = factories.OrganiserFactory(is_superuser=True, is_staff=True)
-    assert _download(client_for(admin), placed).status_code == 200
+    assert _downloaded(_download(client_for(admin), placed)) == b"%PDF-1.4\n%%EOF\n"
 
 
 def test_download_by_a_judge_on_the_panel(client_for, judge, placed):
     factories.PanelMemberFactory(venue=placed.venue, judge=judge)
-    assert _download(client_for(judge), placed).status_code == 200
+    assert _downloaded(_download(client_for(judge), placed)) == b"%PDF-1.4\n%%EOF\n"
 
 
 def test_download_refused_to_a_recused_judge(client_for, judge, placed):
@@ -417,7 +423,7 @@ def test_download_refused_to_a_recused_judge(client_for, judge, placed):
 def test_download_allowed_again_once_the_recusal_is_lifted(client_for, judge, placed):
     factories.PanelMemberFactory(venue=placed.venue, judge=judge)
     factories.RecusalFactory(entry=placed, judge=judge, lifted_at=timezone.now())
-    assert _download(client_for(judge), placed).status_code == 200
+    assert _downloaded(_download(client_for(judge), placed)) == b"%PDF-1.4\n%%EOF\n"
 
 
 def test_download_refused_to_a_judge_of_another_venue(client_for, judge, placed):
