@@ -48,7 +48,7 @@ def test_two_simultaneous_submits_leave_one_submitted_sheet_with_the_winners_val
     outcomes = race(
         sheets.submit_sheet,
         [
-            {"sheet": sheet, "judge": judge, "raw": raw(setup.criteria, values_for_total(t)), "version": 1}
+            {"sheet": sheet, "by": judge, "raw": raw(setup.criteria, values_for_total(t)), "version": 1}
             for t in totals
         ],
     )
@@ -69,7 +69,7 @@ def test_two_simultaneous_drafts_from_one_version_keep_one_and_refuse_the_other(
     first = setup.criteria[0]
     outcomes = race(
         sheets.save_draft,
-        [{"sheet": sheet, "judge": judge, "raw": {first.pk: p}, "version": 1} for p in ("10", "11")],
+        [{"sheet": sheet, "by": judge, "raw": {first.pk: p}, "version": 1} for p in ("10", "11")],
     )
     assert sorted(outcomes) == ["ok", "stale"]
     stored = ScoreSheet.objects.get()
