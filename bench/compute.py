@@ -57,7 +57,7 @@ def main():
         seconds, sheets = floor_seconds()
         floors.append(seconds)
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE scoring_result")  # the bench database holds this edition only
+            cursor.execute("TRUNCATE results_result")  # the bench database holds this edition only
         connection.close()  # each computation starts like a task: a fresh connection
         computes.append(timed_run(edition, organiser))
     recompute = timed_run(edition, organiser)

@@ -468,7 +468,7 @@ def test_post_without_csrf_token_is_refused_on_every_url(db, role):
 
 # --- SQL metacharacters ------------------------------------------------------------------------------
 
-METACHARACTERS = ["' OR 1=1 --", "%", "_", "\\", '"; DROP TABLE scoring_result; --', "%' AND '1'='1", "\x00"]
+METACHARACTERS = ["' OR 1=1 --", "%", "_", "\\", '"; DROP TABLE results_result; --', "%' AND '1'='1", "\x00"]
 
 
 # These answer 404 to an edition id that is not one of theirs (a normal "not found" page).
