@@ -47,10 +47,7 @@ def test_two_simultaneous_submits_leave_one_submitted_sheet_with_the_winners_val
     totals = ["80", "91.5"]
     outcomes = race(
         sheets.submit_sheet,
-        [
-            {"sheet": sheet, "by": judge, "raw": raw(setup.criteria, values_for_total(t)), "version": 1}
-            for t in totals
-        ],
+        [{"sheet": sheet, "by": judge, "raw": raw(setup.criteria, values_for_total(t)), "version": 1} for t in totals],
     )
     assert sorted(outcomes) == ["locked", "ok"]
     winner = totals[outcomes.index("ok")]
