@@ -267,3 +267,38 @@ def csv_bytes(header: Sequence, rows: Iterable[Sequence]) -> bytes:
     for row in rows:
         writer.writerow(row)
     return out.getvalue().encode("utf-8")
+
+
+# --- printing --------------------------------------------------------------------------------------------
+
+
+def print_layout(
+    sheet,
+    *,
+    title: str,
+    landscape: bool = True,
+    repeat_rows: str | None = "1:1",
+    widths: Sequence[float] = (),
+    one_page: bool = False,
+) -> None:
+    """Make a sheet print like a document: A4, `landscape` or portrait, as wide as the page (as many pages down as
+    it needs, or with one_page a single page), `title` (the edition's name) in the header and page numbers in the
+    footer, the `repeat_rows` (e.g. "1:2", the header rows) on every page, and the columns `widths` (in
+    characters) from column A. Works on write-only sheets before their first row is appended."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE if landscape else Worksheet.ORIENTATION_PORTRAIT
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 1 if one_page else 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.75
+    sheet.oddHeader.center.text = title.replace("&", "&&")  # "&" starts a header code
+    sheet.oddFooter.center.text = _("Page &P of &N")  # codes: &P this page, &N the number of pages
+    if repeat_rows:
+        sheet.print_title_rows = repeat_rows

@@ -15,10 +15,11 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
 
-from events.models import AuditEvent, Edition
-from portal.spreadsheets import csv_bytes, text_cell
-from scoring.models import SheetAudit
+from events.models import AuditEvent, Category, Edition
+from portal.spreadsheets import csv_bytes, print_layout, text_cell
+from scoring.models import ScoreSheet, SheetAudit
 
 Action = AuditEvent.Action
 
@@ -47,18 +48,65 @@ def _flatten(values, prefix="") -> dict[str, str]:
     return flat
 
 
+# Keys of the stored values that mean nothing to a reader (a hash of the computation's inputs): left out.
+HIDDEN_KEYS = {"fingerprint"}
+
+
+def _labels() -> dict:
+    """The stored values' keys in words, and how to say each one's values (None: as stored)."""
+    return {
+        "status": (_("Status"), dict(ScoreSheet.Status.choices)),
+        "comment": (_("Comment"), None),
+        "signed_off_at": (_("Signed off at"), None),
+        "signed_off_by": (_("Signed off by"), None),
+        "aggregation": (_("Aggregation"), dict(Category.Aggregation.choices)),
+        "min_sheets": (_("Minimum sheets"), None),
+        "ranking_scope": (_("Ranking scope"), dict(Category.Scope.choices)),
+        "version": (_("Version"), None),
+        "run": (_("Computation run"), None),
+        "entries": (_("Entries"), None),
+        "new results": (_("New results"), None),
+        "error": (_("Error"), None),
+        "…": (_("More changed entries"), None),
+    }
+
+
+def _label(key: str, labels: dict) -> tuple[str, dict | None]:
+    """(the key in words, the words of its values) for a stored key such as "status", "points.选题" or
+    "grades.一等奖"; any other key (an entry's code, a category's name) is already words."""
+    if key in labels:
+        return labels[key]
+    group, _dot, name = key.partition(".")
+    if group == "points" and name:
+        return _("%(criterion)s points") % {"criterion": name}, None
+    if group == "grades" and name:
+        return _("Grade %(grade)s") % {"grade": name}, None
+    return key, None
+
+
 def describe(old, new) -> str:
-    """The change between two value dicts, one "key: old → new" per changed key (nested keys joined by dots)."""
+    """The change between two value dicts in words, one "label: old → new" per changed key: keys as labels
+    ("status" → "Status", "points.选题" → "选题 points"), codes as their labels ("draft" → "Draft"), technical keys
+    (HIDDEN_KEYS) left out. The page and the exports show this same text."""
     before, after = _flatten(old), _flatten(new)
+    labels = _labels()
     lines = []
     for key in list(before) + [k for k in after if k not in before]:
-        if before.get(key) != after.get(key):
-            if key in before and key in after:
-                lines.append(f"{key}: {before[key]} → {after[key]}")
-            elif key in after:
-                lines.append(f"{key}: {after[key]}")
-            else:
-                lines.append(f"{key}: {before[key]} → ∅")
+        if key.split(".")[0] in HIDDEN_KEYS or before.get(key) == after.get(key):
+            continue
+        label, words = _label(key, labels)
+
+        def said(value, words=words):
+            if value == "":
+                return str(_("(none)"))
+            return str(words.get(value, value)) if words else value
+
+        if key in before and key in after:
+            lines.append(f"{label}: {said(before[key])} → {said(after[key])}")
+        elif key in after:
+            lines.append(f"{label}: {said(after[key])}")
+        else:
+            lines.append(f"{label}: {said(before[key])} → {said('')}")
     return "\n".join(lines)
 
 
@@ -128,28 +176,49 @@ def trail(edition) -> list[Row]:
 # --- export ---------------------------------------------------------------------------------------
 
 
+# The kinds of change in words, as the page's filter names them.
+def _kinds() -> dict:
+    return {
+        "score": _("Scores"),
+        "results": _("Results"),
+        "rules": _("Grade rules"),
+        "publication": _("Publications"),
+        "status": _("Edition status"),
+    }
+
+
 def _columns() -> list[str]:
     return [_("When"), _("Kind"), _("Action"), _("What"), _("Who"), _("Change"), _("Reason")]
 
 
-def _values(row: Row) -> list[str]:
+WIDTHS = (19, 12, 20, 26, 28, 48, 30)
+
+
+def _values(row: Row, kinds: dict) -> list[str]:
     at = timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M:%S")
-    return [at, row.kind, row.action, row.target, row.user, row.change, row.reason]
+    return [at, str(kinds.get(row.kind, row.kind)), row.action, row.target, row.user, row.change, row.reason]
 
 
 def export_csv(rows: list[Row]) -> bytes:
     """The trail as CSV in UTF-8 with a byte-order mark, so Excel opens it."""
-    return csv_bytes(_columns(), (_values(row) for row in rows))
+    kinds = _kinds()
+    return csv_bytes(_columns(), (_values(row, kinds) for row in rows))
 
 
-def export_xlsx(rows: list[Row]) -> bytes:
+def export_xlsx(rows: list[Row], *, title: str = "") -> bytes:
+    """The trail as a workbook that prints as a document: landscape A4 as wide as the page, `title` (the edition's
+    name) in the header, the header row on every page, every cell wrapped in its sized column."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Audit"))
-    for column, width in zip("ABCDEFG", (20, 10, 24, 36, 36, 60, 40), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.append([str(name) for name in _columns()])
+    print_layout(sheet, title=title or str(_("Audit")), repeat_rows="1:1", widths=WIDTHS)
+    sheet.freeze_panes = "A2"
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    sheet.append([text_cell(sheet, str(name), font=bold, border=border, alignment=wrap) for name in _columns()])
+    kinds = _kinds()
     for row in rows:
-        sheet.append([text_cell(sheet, value) for value in _values(row)])
+        sheet.append([text_cell(sheet, value, border=border, alignment=wrap) for value in _values(row, kinds)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -47,7 +47,7 @@ def edition_audit_export(request, edition_pk, fmt):
     if fmt not in EXPORTS:
         raise Http404
     rows, kind = _rows(request, edition)
-    content = audit.export_xlsx(rows) if fmt == "xlsx" else audit.export_csv(rows)
+    content = audit.export_xlsx(rows, title=edition.name) if fmt == "xlsx" else audit.export_csv(rows)
     response = HttpResponse(content, content_type=EXPORTS[fmt])
     name = f"audit-{edition.year}-{edition.pk}{'-' + kind if kind else ''}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

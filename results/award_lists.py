@@ -20,12 +20,10 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
 from events.models import Category
 from portal.celery import task
-from portal.spreadsheets import csv_writer, text_cell
+from portal.spreadsheets import csv_writer, print_layout, text_cell
 from results.models import AwardList, PublishedResult, Result
 from submissions.models import Entry
 
@@ -36,6 +34,7 @@ COLUMNS = ["排名", "成果编号", "课题名称", "小组名称", "申报单�
 WIDTHS = [6, 15, 40, 22, 28, 12, 9, 8]
 CSV_COLUMNS = ["类别", *COLUMNS]
 SUMMARY_COLUMNS = ["类别", "参评成果", "排名成果", "等级", "数量", "占排名成果比例"]
+SUMMARY_WIDTHS = [22, 10, 10, 10, 8, 16]
 CHUNK = 2000
 
 
@@ -133,16 +132,8 @@ def write_xlsx(*, edition, publication=None, target, awarded_only: bool = False)
     summary = workbook.create_sheet(_sheet_title("汇总", used))
     for item in category_lists(edition=edition, publication=publication, awarded_only=awarded_only):
         sheet = workbook.create_sheet(_sheet_title(item.category.name, used))
-        for index, width in enumerate(WIDTHS, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-        sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
-        sheet.page_setup.fitToWidth = 1
-        sheet.page_setup.fitToHeight = 0
-        sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        print_layout(sheet, title=edition.name, repeat_rows="1:2", widths=WIDTHS)
         sheet.print_options.horizontalCentered = True
-        sheet.page_margins.left = sheet.page_margins.right = 0.4
-        sheet.print_title_rows = "1:2"
         sheet.freeze_panes = "A3"
         sheet.merged_cells.add(f"A1:{get_column_letter(len(COLUMNS))}1")
         sheet.append([cell(sheet, f"{title} {item.category.name}获奖名单", font=title_font, alignment=centre)])
@@ -168,12 +159,11 @@ def write_xlsx(*, edition, publication=None, target, awarded_only: bool = False)
         total_rows += ranked
         summary_lines.append((item, ranked, grades))
 
-    for index, width in enumerate([22, 10, 10, 10, 8, 16], start=1):
-        summary.column_dimensions[get_column_letter(index)].width = width
-    summary.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    summary.print_title_rows = "1:2"
+    print_layout(summary, title=edition.name, landscape=False, repeat_rows="1:2", widths=SUMMARY_WIDTHS)
+    summary.print_options.horizontalCentered = True
     summary.freeze_panes = "A3"
-    summary.append([cell(summary, f"{title} 获奖情况汇总", font=title_font)])
+    summary.merged_cells.add(f"A1:{get_column_letter(len(SUMMARY_COLUMNS))}1")
+    summary.append([cell(summary, f"{title} 获奖情况汇总", font=title_font, alignment=centre)])
     summary.append([cell(summary, name, font=bold, border=border) for name in SUMMARY_COLUMNS])
     for item, ranked, grades in summary_lines:
         names = [g.name for g in item.category.grade_rules.all()] or [""]

@@ -18,7 +18,7 @@ from events import services as event_services
 from events.models import AuditEvent
 from results import computation, runs
 from results import publication as publishing
-from results.audit import trail
+from results.audit import describe, trail
 from results.models import Result, ResultRun
 from scoring import progress, sheets
 from scoring.models import ScoreSheet
@@ -86,10 +86,10 @@ def test_the_trail_tells_who_changed_a_score_the_results_a_grade_rule_and_a_publ
     assert by_action["Results computed"].change.splitlines()[0] == f"{code}: 85.00 / 1 / 标杆 → 88.33 / 1 / 标杆"
     rules = by_action["Grade rules or scoring rules changed"]
     assert (rules.user, rules.reason) == (f"{organiser.full_name} <{organiser.email}>", "组委会决定")
-    assert "grades.标杆: 1. share 0.5 → 1. share 0.4 ≥ 80.00" in rules.change.splitlines()
+    assert "Grade 标杆: 1. share 0.5 → 1. share 0.4 ≥ 80.00" in rules.change.splitlines()
     published = by_action["Results published"]
     assert (published.user, published.reason) == (f"{organiser.full_name} <{organiser.email}>", "")
-    assert "entries: 2" in published.change.splitlines()
+    assert "Entries: 2" in published.change.splitlines()
     scores = [row for row in rows if row.kind == "score"]
     assert scores[0].action == "submitted"
     # reopening a sheet of a signed-off venue reopens the venue: noted on each of its 6 sheets
@@ -97,7 +97,7 @@ def test_the_trail_tells_who_changed_a_score_the_results_a_grade_rule_and_a_publ
     reopened = next(row for row in scores if row.action == "reopened")
     assert (reopened.reason, reopened.user) == ("评委录入错误", f"{organiser.full_name} <{organiser.email}>")
     submitted = scores[0]
-    assert "status: draft → submitted" in submitted.change.splitlines()
+    assert "Status: Draft → Submitted" in submitted.change.splitlines()
 
 
 def test_a_failed_computation_is_in_the_trail_with_its_error(computed_edition, organiser, monkeypatch):
@@ -174,9 +174,9 @@ def test_the_export_has_the_same_rows_as_the_page_and_never_a_formula(client_for
     lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert lines[0] == ["When", "Kind", "Action", "What", "Who", "Change", "Reason"]
     assert Counter(tuple(line[1:3]) for line in lines[1:]) == {
-        ("score", "submitted"): 1,
-        ("score", "reopened"): 1,
-        ("score", "venue reopened"): 6,
+        ("Scores", "submitted"): 1,
+        ("Scores", "reopened"): 1,
+        ("Scores", "venue reopened"): 6,
     }
     reasons = [line[6] for line in lines[1:]]
     assert '\'=HYPERLINK("http://evil.example","点击")' in reasons
@@ -242,3 +242,55 @@ def test_a_first_computation_counts_the_new_results_instead_of_listing_them(orga
     assert event.old_values == {}
     assert event.new_values["new results"] == "3"
     assert sorted(event.new_values) == ["fingerprint", "new results"]
+
+
+# --- in words, and printed like a document ----------------------------------------------------------------
+
+
+def test_describe_says_a_sheet_change_in_words():
+    old = {"points": {"选题": "10", "现状调查": "8"}, "comment": "", "status": "draft"}
+    new = {"points": {"选题": "12", "现状调查": "8"}, "comment": "数据清楚", "status": "submitted"}
+
+    assert describe(old, new).splitlines() == [
+        "选题 points: 10 → 12",
+        "Comment: (none) → 数据清楚",
+        "Status: Draft → Submitted",
+    ]
+
+
+def test_describe_leaves_the_fingerprint_out_and_labels_the_results_keys():
+    assert describe({}, {"new results": "3", "fingerprint": "0123456789ab"}) == "New results: 3"
+    assert describe({"version": 1}, {"version": 2, "run": 7, "entries": 12}).splitlines() == [
+        "Version: 1 → 2",
+        "Computation run: 7",
+        "Entries: 12",
+    ]
+    assert describe({"aggregation": "mean"}, {"aggregation": "median"}) == "Aggregation: Mean → Median"
+    assert describe({"QC-001": "85.00 / 1 / 一等奖"}, {}) == "QC-001: 85.00 / 1 / 一等奖 → (none)"
+
+
+def test_the_xlsx_export_wraps_its_cells_and_prints_landscape_with_the_header_on_every_page(
+    client_for, computed_edition, organiser
+):
+    change_a_score(computed_edition, organiser)
+    edition = computed_edition["edition"]
+
+    response = client_for(organiser).get(reverse("results:audit_export", args=[edition.pk, "xlsx"]))
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert (sheet.page_setup.orientation, sheet.page_setup.paperSize) == ("landscape", 9)
+    assert (
+        sheet.page_setup.fitToWidth,
+        sheet.page_setup.fitToHeight,
+        sheet.sheet_properties.pageSetUpPr.fitToPage,
+    ) == (
+        1,
+        0,
+        True,
+    )
+    assert sheet.print_title_rows == "$1:$1"
+    assert (sheet.oddHeader.center.text, sheet.oddFooter.center.text) == (edition.name, "Page &P of &N")
+    assert [sheet.column_dimensions[c].width for c in "ABCDEFG"] == [19, 12, 20, 26, 28, 48, 30]
+    change = next(row[5] for row in sheet.iter_rows(min_row=2) if "\n" in (row[5].value or ""))
+    assert change.alignment.wrap_text is True
+    assert "Status: Draft → Submitted" in change.value.splitlines()
