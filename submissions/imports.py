@@ -18,7 +18,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -54,6 +54,8 @@ logger = logging.getLogger(__name__)
 
 MEMBER_SEPARATORS = re.compile(r"[、,，;；\n]+")
 MAX_ROWS = 10_000
+# The template's column widths in characters, wide enough for what goes in them (an 18-character credit code whole).
+TEMPLATE_WIDTHS = (6, 16, 30, 20, 12, 14, 30, 22, 24, 10, 30)
 MAX_MEMBERS = 50
 
 
@@ -79,12 +81,15 @@ def template_workbook(*, edition=None) -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "推荐汇总表"
+    title = edition.name if edition else sheet.title
+    spreadsheets.print_layout(sheet, title=title, widths=TEMPLATE_WIDTHS)
     sheet.append(COLUMNS)
     for number, _name in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=1, column=number)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        sheet.column_dimensions[get_column_letter(number)].width = 30 if number in (3, 7, 11) else 16
+    # The credit-code column is text: a code typed of digits only stays as typed instead of becoming a number.
+    sheet.column_dimensions[get_column_letter(COLUMNS.index("统一社会信用代码") + 1)].number_format = "@"
     sheet.freeze_panes = "A2"
     for column, values in (("E", TOPIC_TYPES), ("F", SUB_TYPES)):
         validation = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
@@ -103,10 +108,12 @@ def template_workbook(*, edition=None) -> bytes:
         ("成员", "姓名之间用顿号(、)或逗号分隔"),
         ("注意", f"不要合并单元格;每次最多 {MAX_ROWS} 行"),
     ]
+    spreadsheets.print_layout(notes, title=title, landscape=False, repeat_rows=None, widths=(18, 80), one_page=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
     for line in lines:
         notes.append(line)
-    notes.column_dimensions["A"].width = 18
-    notes.column_dimensions["B"].width = 80
+        for cell in notes[notes.max_row]:
+            cell.alignment = wrap
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from submissions import exports
+from submissions import exports, imports
 from submissions.models import Entry
 from tests import factories
 
@@ -41,3 +41,22 @@ def test_entries_workbook_prints_landscape_as_wide_as_the_page_with_the_header_o
     assert (sheet["I2"].value, sheet["I2"].number_format) == (enterprise_a.credit_code, "@")
     assert sheet["I2"].data_type == "s"
     assert sheet["D2"].alignment.wrap_text is True
+
+
+def test_the_recommendation_template_keeps_credit_codes_as_text_in_a_column_wide_enough(edition, qc):
+    workbook = openpyxl.load_workbook(io.BytesIO(imports.template_workbook(edition=edition)))
+    sheet, notes = workbook["推荐汇总表"], workbook["填写说明"]
+
+    column = sheet.column_dimensions["H"]
+    assert (sheet["H1"].value, column.number_format, column.width) == ("统一社会信用代码", "@", 22)
+    assert (sheet.oddHeader.center.text, sheet.page_setup.orientation, sheet.print_title_rows) == (
+        edition.name,
+        "landscape",
+        "$1:$1",
+    )
+    assert (notes.page_setup.fitToWidth, notes.page_setup.fitToHeight, notes.page_setup.orientation) == (
+        1,
+        1,
+        "portrait",
+    )
+    assert notes["B2"].alignment.wrap_text is True
