@@ -1,8 +1,9 @@
 """Spreadsheets in and out: the one zip-bomb guard, the one Excel reader, the one formula escape, the one CSV writer.
 
-Every import (the recommendation list, paper score sheets) reads .xlsx through `read_table()`; every export writes
-text cells through `text_cell()` (XLSX) or `csv_writer()` (CSV). An upload of a zip-based document (XLSX, PPTX)
-passes `check_zip()` before anything unpacks it.
+Every import (the recommendation list, paper score sheets) reads .xlsx or CSV through `read_table()`, which says what
+any other file is and how to save it as .xlsx, and reads identifier columns as typed (a code that became a number is
+refused, never guessed); every export writes text cells through `text_cell()` (XLSX) or `csv_writer()` (CSV). An
+upload of a zip-based document (XLSX, PPTX) passes `check_zip()` before anything unpacks it.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl.cell import WriteOnlyCell
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -121,6 +124,9 @@ class Table:
     header_row: int
     columns: list[str]
     rows: list[tuple[int, dict[str, str]]]  # (row number in the sheet, {column: text}), blank rows left out
+    # Rows refused while reading (an identifier that became a number): {row number: [reasons]}. The row is still in
+    # `rows`, with the number as read, so an importer reports these reasons in place of its own checks.
+    refused: dict[int, list[str]] = field(default_factory=dict)
 
 
 def cell_text(value) -> str:
@@ -131,6 +137,31 @@ def cell_text(value) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     return " ".join(str(value).split())
+
+
+# An identifier a spreadsheet turned into a number and then wrote as text (a CSV saved by Excel: "9.13301E+17").
+SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
+
+
+def identifier_text(value) -> tuple[str, str | None]:
+    """An identifier cell (a credit code, an entry code, a phone or registration number) as (text, reason).
+
+    Full-width characters are read as their half-width forms (NFKC) and the text is trimmed, without a leading
+    apostrophe (typed to keep a code as text). A number is never turned back into a code: the digits a spreadsheet
+    dropped cannot be guessed, so `reason` then says the cell became a number, what was read and how to fix it."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return cell_text(value), _number_reason(cell_text(value))
+    text = unicodedata.normalize("NFKC", cell_text(value)).strip().lstrip("'").strip()
+    if SCIENTIFIC.match(text):
+        return text, _number_reason(text)
+    return text, None
+
+
+def _number_reason(read: str) -> str:
+    return _(
+        "the cell became a number (read as %(value)s), so digits may be lost. Format the column as text "
+        "(设置单元格格式为“文本”) and type the code again, or type an apostrophe (') before it."
+    ) % {"value": read}
 
 
 def _merged_ranges(upload, worksheet) -> list[str]:
@@ -147,36 +178,102 @@ def _merged_ranges(upload, worksheet) -> list[str]:
     return ranges
 
 
+# How to re-save any other file as a workbook, said once in every message that refuses one.
+RESAVE = "文件 → 另存为 → Excel 工作簿 (*.xlsx)"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+# Zip documents that are not workbooks, told apart by a member only they hold.
+ZIP_KINDS = {
+    "word/document.xml": gettext_lazy("a Word document (.docx)"),
+    "ppt/presentation.xml": gettext_lazy("a PowerPoint presentation (.pptx)"),
+    "content.xml": gettext_lazy("an OpenDocument file (.ods/.odt)"),
+}
+MAGIC_KINDS = {
+    b"%PDF": gettext_lazy("a PDF document"),
+    b"\x89PNG": gettext_lazy("a PNG picture"),
+    b"\xff\xd8\xff": gettext_lazy("a JPEG picture"),
+    b"Rar!": gettext_lazy("a RAR archive"),
+    b"7z\xbc\xaf": gettext_lazy("a 7-Zip archive"),
+}
+
+
+def _refuse(kind: str) -> ValidationError:
+    """The file is `kind` (already translated), not a workbook: say so, and how to save it as .xlsx."""
+    return ValidationError(
+        _(
+            "This file is %(kind)s, not a spreadsheet. Upload an Excel workbook (.xlsx; in Excel or WPS: "
+            "%(resave)s) or a CSV file."
+        )
+        % {"kind": kind, "resave": RESAVE}
+    )
+
+
+def csv_text(data: bytes) -> str | None:
+    """The text of a CSV file as saved by a spreadsheet (UTF-8 with or without a byte-order mark, or GBK/GB18030 as
+    Chinese Excel and WPS save it), or None when the bytes are not text."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if any(ord(char) < 32 and char not in "\t\r\n" for char in text):
+            return None  # control characters: a binary file
+        return text
+    return None
+
+
+def file_kind(upload) -> str:
+    """ "xlsx" or "csv" for a file read_table reads; ValidationError saying what the file is for any other."""
+    size = check_upload_size(upload)
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(OLE2_MAGIC):
+        raise ValidationError(
+            _(
+                "This file is an Excel 97-2003 workbook (.xls), which the portal cannot read. Open it in Excel or "
+                "WPS, save it with %(resave)s, and upload the .xlsx file."
+            )
+            % {"resave": RESAVE}
+        )
+    if head.startswith(ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                check_zip(archive, size=size)
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
+            raise _refuse(_("a damaged or unknown zip archive"))
+        finally:
+            upload.seek(0)
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        for member, kind in ZIP_KINDS.items():
+            if member in names:
+                raise _refuse(kind)
+        raise _refuse(_("a zip archive"))
+    for magic, kind in MAGIC_KINDS.items():
+        if head.startswith(magic):
+            raise _refuse(kind)
+    data = upload.read()
+    upload.seek(0)
+    if csv_text(data) is None:
+        raise _refuse(_("neither a workbook nor a CSV text file"))
+    return "csv"
+
+
 def _open_workbook(upload):
     import openpyxl
 
-    size = check_upload_size(upload)
-    upload.seek(0)
-    not_excel = ValidationError(
-        _("This file is not an Excel workbook (.xlsx). Download the template, fill it in and upload it again.")
-    )
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            check_zip(archive, size=size)
-            if "xl/workbook.xml" not in archive.namelist():
-                raise not_excel
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
-        raise not_excel
-    finally:
-        upload.seek(0)
     try:
         return openpyxl.load_workbook(upload, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of errors on a damaged file
         raise ValidationError(_("This Excel file cannot be read; it may be damaged. Save it again as .xlsx."))
+    finally:
+        upload.seek(0)
 
 
-def read_table(upload, *, columns: Sequence[str], max_rows: int) -> Table:
-    """The first sheet of an uploaded .xlsx as rows of {column: text}; ValidationError for a bad file.
-
-    The header is the first of the first HEADER_SEARCH_ROWS rows holding one of `columns`; it must hold them all.
-    Column names are read without spaces or a trailing "*" (a mark of a required column)."""
+def _xlsx_rows(upload) -> Iterator[tuple]:
     workbook = _open_workbook(upload)
-    header, header_row, rows, seen = None, 0, [], 0
     try:
         worksheet = workbook.worksheets[0]
         merged = _merged_ranges(upload, worksheet)
@@ -185,17 +282,46 @@ def read_table(upload, *, columns: Sequence[str], max_rows: int) -> Table:
                 _("The sheet has merged cells (%(ranges)s). Unmerge them and fill in every cell, then upload again.")
                 % {"ranges": "、".join(merged[:10])}
             )
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            cells = [cell_text(value) for value in values]
+        yield from worksheet.iter_rows(values_only=True)
+    finally:
+        workbook.close()
+
+
+def _csv_rows(upload) -> Iterator[list[str]]:
+    upload.seek(0)
+    text = csv_text(upload.read())
+    upload.seek(0)
+    yield from csv.reader(io.StringIO(text, newline=""))
+
+
+def read_table(upload, *, columns: Sequence[str], max_rows: int, identifiers: Sequence[str] = ()) -> Table:
+    """The first sheet of an uploaded .xlsx, or a CSV file, as rows of {column: text}; ValidationError for a bad
+    file (one saying what the file is when it is neither).
+
+    The header is the first of the first HEADER_SEARCH_ROWS rows holding one of `columns`; it must hold them all.
+    Column names are read without spaces or a trailing "*" (a mark of a required column). The cells of the
+    `identifiers` columns are read by identifier_text(): a number there refuses its row (Table.refused)."""
+    source = _xlsx_rows(upload) if file_kind(upload) == "xlsx" else _csv_rows(upload)
+    header, header_row, rows, seen, refused = None, 0, [], 0, {}
+    try:
+        for number, values in enumerate(source, start=1):
             if header is None:
-                names = [cell.replace(" ", "").strip("*") for cell in cells]
+                names = [cell_text(value).replace(" ", "").strip("*") for value in values]
                 if any(column in names for column in columns):
                     header, header_row = names, number
                 elif number >= HEADER_SEARCH_ROWS:
                     break
                 continue
             seen += 1
-            if not any(cells):
+            data = {}
+            for name, value in zip(header, values, strict=False):
+                if name in identifiers:
+                    data[name], reason = identifier_text(value)
+                    if reason:
+                        refused.setdefault(number, []).append(f"{name}: {reason}")
+                else:
+                    data[name] = cell_text(value)
+            if not any(data.values()):
                 if seen > max_rows * 2:
                     break
                 continue
@@ -204,9 +330,9 @@ def read_table(upload, *, columns: Sequence[str], max_rows: int) -> Table:
                     _("The list has more than %(max)s rows. Split it into several files of at most %(max)s rows.")
                     % {"max": max_rows}
                 )
-            rows.append((number, dict(zip(header, cells, strict=False))))
+            rows.append((number, data))
     finally:
-        workbook.close()
+        source.close()
     if header is None:
         raise ValidationError(
             _("No header row found: the first rows must hold the column names (%(columns)s).")
@@ -220,7 +346,7 @@ def read_table(upload, *, columns: Sequence[str], max_rows: int) -> Table:
         )
     if not rows:
         raise ValidationError(_("The list has no rows below its header."))
-    return Table(header_row=header_row, columns=[name for name in header if name], rows=rows)
+    return Table(header_row=header_row, columns=[name for name in header if name], rows=rows, refused=refused)
 
 
 # --- writing ---------------------------------------------------------------------------------------------

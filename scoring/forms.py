@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Venue
+from portal import spreadsheets
 
 
 class ScoreSheetForm(forms.Form):
@@ -98,14 +99,13 @@ class DrawForm(forms.Form):
 
 class PaperSheetImportForm(forms.Form):
     file = forms.FileField(
-        label=_("Excel file (.xlsx)"),
+        label=_("Excel file (.xlsx) or CSV"),
         help_text=_("Columns: 分会场, 成果编号, 评委 (e-mail), one column per rubric criterion, 备注."),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise ValidationError(_("Upload an .xlsx file."))
         if upload.size > 5 * 1024 * 1024:
             raise ValidationError(_("The file is larger than 5 MB."))
+        spreadsheets.file_kind(upload)  # .xlsx or CSV; any other file is told what it is and how to save it
         return upload

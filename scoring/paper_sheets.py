@@ -60,9 +60,9 @@ class PaperSheet:
 
 def import_paper_sheets(*, edition, file, by) -> ImportReport:
     """Import submitted paper sheets of an edition from .xlsx. All rows are checked; any bad row, none saved."""
-    table = read_table(file, columns=(COL_VENUE, COL_CODE, COL_JUDGE), max_rows=MAX_ROWS)
+    table = read_table(file, columns=(COL_VENUE, COL_CODE, COL_JUDGE), max_rows=MAX_ROWS, identifiers=(COL_CODE,))
     report = ImportReport(rows=len(table.rows))
-    for number, outcome in check_rows(table.rows, known_for(edition, table)):
+    for number, outcome in check_rows(table.rows, known_for(edition, table), refused=table.refused):
         if isinstance(outcome, PaperSheet):
             report.valid.append(outcome)
         else:
@@ -110,11 +110,13 @@ def known_for(edition, table) -> Known:
     )
 
 
-def check_rows(rows, known: Known) -> list[tuple[int, list[str] | PaperSheet]]:
-    """Each row's number with either its errors or the sheet it writes, in row order."""
+def check_rows(rows, known: Known, *, refused: dict | None = None) -> list[tuple[int, list[str] | PaperSheet]]:
+    """Each row's number with either its errors or the sheet it writes, in row order. A row in `refused` (row number
+    -> reasons, from reading the file) keeps those reasons."""
+    refused = refused or {}
     matched, seen = [], set()
     for number, values in rows:
-        match = match_row(values, known, seen)
+        match = " ".join(refused[number]) if number in refused else match_row(values, known, seen)
         matched.append((number, values, match))
     recused = recused_pairs(match for _number, _values, match in matched if not isinstance(match, str))
     return [

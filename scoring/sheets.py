@@ -1,6 +1,7 @@
 """Score sheets: points as typed, opening, saving a draft, submitting and reopening a sheet."""
 
 import re
+import unicodedata
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -20,14 +21,19 @@ POINTS_FORMAT = re.compile(r"^-?\d+(\.\d+)?$")
 
 def parse_points(raw, *, maximum: Decimal) -> Decimal:
     """Points as typed: a number with at most one decimal place, from 0 to the criterion's maximum."""
-    text = str(raw if raw is not None else "").strip().replace("．", ".")  # a full-width point from a CJK keyboard
+    # Full-width digits and point from a CJK keyboard read as half-width.
+    text = unicodedata.normalize("NFKC", str(raw if raw is not None else "")).strip()
     if not POINTS_FORMAT.match(text):
         raise ValidationError(_("Enter a number, e.g. 17.5."), code="not_a_number")
     value = Decimal(text)
     if value < 0:
         raise ValidationError(_("Points cannot be negative."), code="negative")
     if value != value.quantize(POINTS_STEP):
-        raise ValidationError(_("Use at most one decimal place, e.g. 17.5."), code="decimals")
+        # Say what was read: a cell can show 17.5 and hold 17.46.
+        raise ValidationError(
+            _("%(value)s has more than one decimal place; use at most one, e.g. 17.5.") % {"value": text},
+            code="decimals",
+        )
     if value > maximum:
         maximum_text = format(maximum.normalize(), "f")
         raise ValidationError(_("At most %(max)s points.") % {"max": maximum_text}, code="above_max")

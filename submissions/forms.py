@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Category, Edition
+from portal import spreadsheets
 from submissions import services
 from submissions.models import Enterprise, Entry, EntryFile, Member, Province, RecommendingUnit
 from submissions.validators import normalise_credit_code
@@ -251,7 +252,7 @@ class EntryFilterForm(forms.Form):
 
 class RecommendationUploadForm(forms.Form):
     edition = forms.ModelChoiceField(label=_("Edition"), queryset=Edition.objects.none())
-    file = forms.FileField(label=_("Recommendation list (.xlsx)"))
+    file = forms.FileField(label=_("Recommendation list (.xlsx or CSV)"))
     valid_rows_only = forms.BooleanField(
         label=_("Import only the valid rows"),
         required=False,
@@ -263,3 +264,8 @@ class RecommendationUploadForm(forms.Form):
         self.fields["edition"].queryset = editions
         if editions.count() == 1:
             self.fields["edition"].initial = editions.first()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        spreadsheets.file_kind(upload)  # .xlsx or CSV; any other file is told what it is and how to save it
+        return upload

@@ -52,7 +52,9 @@ SUB_TYPES = {
 }
 logger = logging.getLogger(__name__)
 
-MEMBER_SEPARATORS = re.compile(r"[、,，;；\n]+")
+# Names in the 成员 cell are separated however people type them: 、 ， , ； ; line breaks inside the cell, and runs
+# of spaces (ASCII or the full-width U+3000).
+MEMBER_SEPARATORS = re.compile(r"[、,，;；\s\u3000]+")
 MAX_ROWS = 10_000
 # The template's column widths in characters, wide enough for what goes in them (an 18-character credit code whole).
 TEMPLATE_WIDTHS = (6, 16, 30, 20, 12, 14, 30, 22, 24, 10, 30)
@@ -105,7 +107,7 @@ def template_workbook(*, edition=None) -> bytes:
         ("问题解决型子类", "问题解决型必填:" + "、".join(SUB_TYPES)),
         ("统一社会信用代码", "必填;申报单位须已在平台注册并通过审核"),
         ("推荐单位", "推荐单位的全称;推荐单位用户可留空"),
-        ("成员", "姓名之间用顿号(、)或逗号分隔"),
+        ("成员", "姓名之间用顿号(、)、逗号、分号、空格或换行(Alt+Enter)分隔"),
         ("注意", f"不要合并单元格;每次最多 {MAX_ROWS} 行"),
     ]
     spreadsheets.print_layout(notes, title=title, landscape=False, repeat_rows=None, widths=(18, 80), one_page=True)
@@ -122,9 +124,18 @@ def template_workbook(*, edition=None) -> bytes:
 # --- reading ---------------------------------------------------------------------------------------------
 
 
-def read_rows(upload) -> list[tuple[int, dict]]:
-    """The data rows of the list as (row number in the sheet, {column: text}); ValidationError for a bad file."""
-    return spreadsheets.read_table(upload, columns=COLUMNS, max_rows=MAX_ROWS).rows
+IDENTIFIERS = ("统一社会信用代码",)
+
+
+def read_list(upload) -> spreadsheets.Table:
+    """The list's data rows (row number in the sheet, {column: text}) and the rows refused while reading (a credit
+    code that became a number); ValidationError for a bad file."""
+    return spreadsheets.read_table(upload, columns=COLUMNS, max_rows=MAX_ROWS, identifiers=IDENTIFIERS)
+
+
+def split_members(text: str) -> list[str]:
+    """The member names of a 成员 cell, in order, without empty ones."""
+    return [name for name in MEMBER_SEPARATORS.split(text or "") if name]
 
 
 # --- checking ------------------------------------------------------------------------------------
@@ -155,8 +166,10 @@ def _check_unit(text: str, *, by, units: dict[str, RecommendingUnit], errors: li
     return unit.pk
 
 
-def check_rows(rows: list[tuple[int, dict]], *, edition, by) -> ImportReport:
-    """Check every row against the edition and the database; nothing is written."""
+def check_rows(rows: list[tuple[int, dict]], *, edition, by, refused: dict | None = None) -> ImportReport:
+    """Check every row against the edition and the database; nothing is written. A row in `refused` (row number ->
+    reasons, from reading the file) is reported with those reasons and not checked further."""
+    refused = refused or {}
     report = ImportReport(rows=len(rows))
     categories = {}
     for category in Category.objects.filter(edition=edition):
@@ -177,6 +190,9 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, by) -> ImportReport:
     )
     first_row_of = {}
     for number, data in rows:
+        if number in refused:
+            report.errors.append((number, list(refused[number])))
+            continue
         errors: list[str] = []
         category = categories.get(data.get("类别", "")) or categories.get(data.get("类别", "").upper())
         if not data.get("类别"):
@@ -226,7 +242,7 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, by) -> ImportReport:
         presenter = data.get("发表人", "")
         if len(presenter) > 100:
             errors.append(_("the presenter's name is longer than 100 characters"))
-        members = [name.strip() for name in MEMBER_SEPARATORS.split(data.get("成员", "")) if name.strip()]
+        members = split_members(data.get("成员", ""))
         if len(members) > MAX_MEMBERS:
             errors.append(_("more than %(max)s members") % {"max": MAX_MEMBERS})
         if any(len(name) > 100 for name in members):
@@ -278,8 +294,8 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, by) -> ImportReport:
 
 def import_recommendations(*, upload, edition, by, valid_rows_only: bool = False) -> ImportReport:
     """Check the list, then create its entries as drafts of their enterprises, all in one transaction."""
-    rows = read_rows(upload)
-    report = check_rows(rows, edition=edition, by=by)
+    table = read_list(upload)
+    report = check_rows(table.rows, edition=edition, by=by, refused=table.refused)
     if report.errors and not valid_rows_only:
         return report
     if not report.valid:

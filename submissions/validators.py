@@ -1,5 +1,7 @@
 """The unified social credit code (统一社会信用代码, GB 32100-2015) and its check digit."""
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +15,8 @@ def credit_code_check_char(first17: str) -> str:
 
 
 def normalise_credit_code(value: str) -> str:
-    return (value or "").strip().upper()
+    """The code as typed, in half-width capitals: full-width digits and letters (a CJK keyboard) read as half-width."""
+    return unicodedata.normalize("NFKC", value or "").strip().upper()
 
 
 def validate_credit_code(value: str) -> None:
