@@ -113,12 +113,10 @@ def test_read_table_refuses_more_rows_than_allowed():
     assert error.value.messages == ["The list has more than 2 rows. Split it into several files of at most 2 rows."]
 
 
-def test_read_table_refuses_a_file_that_is_not_a_workbook():
+def test_read_table_reads_text_without_its_header_as_a_csv_with_no_header():
     with pytest.raises(ValidationError) as error:
         spreadsheets.read_table(io.BytesIO(b"not excel"), columns=["名称"], max_rows=2)
-    assert error.value.messages == [
-        "This file is not an Excel workbook (.xlsx). Download the template, fill it in and upload it again."
-    ]
+    assert error.value.messages == ["No header row found: the first rows must hold the column names (名称)."]
 
 
 def test_read_table_refuses_a_bomb_before_opening_it(monkeypatch):
@@ -166,3 +164,102 @@ def test_text_cell_keeps_formula_like_text_as_text_without_an_apostrophe():
     workbook.save(buffer)
     cells = next(openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active.iter_rows())
     assert [(cell.value, cell.data_type) for cell in cells] == [("=1+1", "s"), (3, "n")]
+
+
+# --- reading what the person typed -----------------------------------------------------------------------------
+
+NUMBER_REASON = (
+    "the cell became a number (read as {value}), so digits may be lost. Format the column as text "
+    "(设置单元格格式为“文本”) and type the code again, or type an apostrophe (') before it."
+)
+RESAVE = "文件 → 另存为 → Excel 工作簿 (*.xlsx)"
+
+
+def codes_table(*values, upload=None):
+    upload = upload or xlsx([["名称", "代码"], *[["甲", value] for value in values]])
+    return spreadsheets.read_table(upload, columns=["名称", "代码"], max_rows=10, identifiers=["代码"])
+
+
+def test_read_table_refuses_an_identifier_stored_as_a_number():
+    # What a spreadsheet stores for 913301000000000082 typed in a General cell (shown as 9.13301E+17),
+    # a 17-digit float from a formula, and a phone number typed as an int.
+    table = codes_table(9.13301e17, 913301000000000082.0, 13800138000, "91330100MA27XL0P4K")
+    assert table.rows == [
+        (2, {"名称": "甲", "代码": "913301000000000000"}),
+        (3, {"名称": "甲", "代码": "913301000000000128"}),
+        (4, {"名称": "甲", "代码": "13800138000"}),
+        (5, {"名称": "甲", "代码": "91330100MA27XL0P4K"}),
+    ]
+    assert table.refused == {
+        2: ["代码: " + NUMBER_REASON.format(value="913301000000000000")],
+        3: ["代码: " + NUMBER_REASON.format(value="913301000000000128")],
+        4: ["代码: " + NUMBER_REASON.format(value="13800138000")],
+    }
+
+
+def test_read_table_reads_other_columns_numbers_as_before():
+    upload = xlsx([["名称", "代码"], [17.0, "A1"]])
+    table = spreadsheets.read_table(upload, columns=["名称", "代码"], max_rows=10, identifiers=["代码"])
+    assert (table.rows, table.refused) == ([(2, {"名称": "17", "代码": "A1"})], {})
+
+
+def test_read_table_reads_a_full_width_identifier_as_half_width_and_trims_it():
+    table = codes_table("\u3000９１３３０１００ＭＡ２７ＸＬ０Ｐ４Ｋ ", "'913301000000000082")
+    assert [values["代码"] for _row, values in table.rows] == ["91330100MA27XL0P4K", "913301000000000082"]
+    assert table.refused == {}
+
+
+def test_identifier_text_refuses_scientific_notation_written_as_text():
+    assert spreadsheets.identifier_text("9.13301E+17") == ("9.13301E+17", NUMBER_REASON.format(value="9.13301E+17"))
+    assert spreadsheets.identifier_text("QC-2026-0001") == ("QC-2026-0001", None)
+
+
+def test_read_table_refuses_a_legacy_xls_saying_what_it_is():
+    xls = SimpleUploadedFile("list.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    with pytest.raises(ValidationError) as error:
+        spreadsheets.read_table(xls, columns=["名称"], max_rows=2)
+    assert error.value.messages == [
+        "This file is an Excel 97-2003 workbook (.xls), which the portal cannot read. Open it in Excel or WPS, "
+        f"save it with {RESAVE}, and upload the .xlsx file."
+    ]
+
+
+def test_read_table_refuses_a_word_document_saying_what_it_is():
+    docx = zipped({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
+    with pytest.raises(ValidationError) as error:
+        spreadsheets.read_table(docx, columns=["名称"], max_rows=2)
+    assert error.value.messages == [
+        "This file is a Word document (.docx), not a spreadsheet. Upload an Excel workbook (.xlsx; in Excel or "
+        f"WPS: {RESAVE}) or a CSV file."
+    ]
+
+
+def test_read_table_refuses_binary_bytes_that_are_no_text():
+    with pytest.raises(ValidationError) as error:
+        spreadsheets.read_table(io.BytesIO(b"\x00\x01\x02binary"), columns=["名称"], max_rows=2)
+    assert error.value.messages == [
+        "This file is neither a workbook nor a CSV text file, not a spreadsheet. Upload an Excel workbook (.xlsx; "
+        f"in Excel or WPS: {RESAVE}) or a CSV file."
+    ]
+
+
+def test_read_table_reads_a_gbk_csv_as_saved_by_chinese_excel():
+    data = '2026 名单\r\n名称,代码\r\n甲企业,913301000000000082\r\n,\r\n乙企业,"9.13301E+17"\r\n'.encode("gb18030")
+    table = codes_table(upload=SimpleUploadedFile("list.csv", data))
+    assert (table.header_row, table.columns) == (2, ["名称", "代码"])
+    assert table.rows == [
+        (3, {"名称": "甲企业", "代码": "913301000000000082"}),
+        (5, {"名称": "乙企业", "代码": "9.13301E+17"}),
+    ]
+    assert table.refused == {5: ["代码: " + NUMBER_REASON.format(value="9.13301E+17")]}
+
+
+def test_read_table_reads_a_utf8_csv_with_a_byte_order_mark_and_line_breaks_in_cells():
+    data = '\ufeff名称,成员\r\n甲,"吴杰\n徐丽"\r\n'.encode()
+    table = spreadsheets.read_table(SimpleUploadedFile("list.csv", data), columns=["名称", "成员"], max_rows=10)
+    assert table.rows == [(2, {"名称": "甲", "成员": "吴杰 徐丽"})]
+
+
+def test_file_kind_tells_a_workbook_from_a_csv():
+    assert spreadsheets.file_kind(xlsx([["名称"]])) == "xlsx"
+    assert spreadsheets.file_kind(SimpleUploadedFile("a.csv", "名称\r\n甲".encode("gb18030"))) == "csv"

@@ -1,3 +1,4 @@
+import zipfile
 from decimal import Decimal
 from io import BytesIO
 
@@ -11,6 +12,7 @@ from django.utils import translation
 from openpyxl import Workbook
 
 from scoring import paper_sheets, recusals, sheets
+from scoring.forms import PaperSheetImportForm
 from scoring.models import ScoreSheet, SheetAudit
 from tests import factories
 from tests.scenarios import FULL, judged_venue, raw, total_of
@@ -29,6 +31,20 @@ def workbook(rows, header=HEADER):
         sheet.append(row)
     out = BytesIO()
     book.save(out)
+    out.seek(0)
+    return out
+
+
+def rewrite_sheet(upload, replacements: dict) -> BytesIO:
+    """The workbook with its first sheet's XML rewritten, to store values as a spreadsheet application does."""
+    source, out = zipfile.ZipFile(upload), BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                for old, new in replacements.items():
+                    data = data.replace(old, new)
+            target.writestr(item, data)
     out.seek(0)
     return out
 
@@ -127,7 +143,7 @@ def test_import_reports_every_bad_row_and_saves_nothing():
     assert messages[4] == f"Entry {other_venue.entries[0].code} is not heard in {setup.venue.name}."
     assert messages[5] == "选题: At most 15 points."
     assert [m for n, m in report.messages if n == 6] == [
-        "选题: Use at most one decimal place, e.g. 17.5.",
+        "选题: 12.55 has more than one decimal place; use at most one, e.g. 17.5.",
         "原因分析: Points cannot be negative.",
         "对策与实施: Enter a number, e.g. 17.5.",
     ]
@@ -193,3 +209,70 @@ def test_import_view_refuses_another_file_type(client_for):
     )
     assert response.status_code == 400
     assert ScoreSheet.objects.count() == 0
+
+
+# --- reading what the person typed -----------------------------------------------------------------------------
+
+
+def test_import_says_which_value_was_read_when_it_has_two_decimals():
+    setup = judged_venue(judges=2, entries=1)
+    entry = setup.entries[0]
+    # A cell formatted to one decimal shows 17.5 and holds 17.46; a formula leaves a 17-digit float.
+    rows = [
+        row(setup, setup.judges[0], entry, points=(12.5, 25, 17.46, 16, 4, 8)),
+        row(setup, setup.judges[1], entry, points=(0.3, 25, 17, 16, 4, 8)),
+    ]
+    # openpyxl writes 0.3; Excel writes a formula's 0.1+0.2 with all 17 digits.
+    upload = rewrite_sheet(workbook(rows), {b"<v>0.3</v>": b"<v>0.30000000000000004</v>"})
+    with translation.override("en"):
+        report = paper_sheets.import_paper_sheets(edition=setup.edition, file=upload, by=setup.organiser)
+    assert report.messages == [
+        (2, "对策与实施: 17.46 has more than one decimal place; use at most one, e.g. 17.5."),
+        (3, "选题: 0.30000000000000004 has more than one decimal place; use at most one, e.g. 17.5."),
+    ]
+    assert ScoreSheet.objects.count() == 0
+
+
+def test_import_refuses_an_entry_code_that_became_a_number():
+    setup = judged_venue(judges=1, entries=1)
+    bad = [setup.venue.name, 20260001, setup.judges[0].email, 12.5, 25, 17, 16, 4, 8, ""]
+    with translation.override("en"):
+        report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook([bad]), by=setup.organiser)
+    assert report.messages == [
+        (
+            2,
+            "成果编号: the cell became a number (read as 20260001), so digits may be lost. Format the column as text "
+            "(设置单元格格式为“文本”) and type the code again, or type an apostrophe (') before it.",
+        )
+    ]
+
+
+def test_import_reads_a_full_width_entry_code():
+    setup = judged_venue(judges=1, entries=1)
+    entry = setup.entries[0]
+    full_width = entry.code.translate({code: code + 0xFEE0 for code in range(0x21, 0x7F)})
+    typed = [setup.venue.name, f" {full_width} ", setup.judges[0].email, 12.5, 25, 17, 16, 4, 8, ""]
+    report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook([typed]), by=setup.organiser)
+    assert (report.ok, report.created) == (True, 1)
+
+
+def test_import_reads_a_gbk_csv():
+    setup = judged_venue(judges=1, entries=1)
+    values = row(setup, setup.judges[0], setup.entries[0])
+    text = "\r\n".join([",".join(HEADER), ",".join(str(value) for value in values)])
+    upload = SimpleUploadedFile("sheets.csv", text.encode("gb18030"))
+    report = paper_sheets.import_paper_sheets(edition=setup.edition, file=upload, by=setup.organiser)
+    assert (report.ok, report.created) == (True, 1)
+    assert total_of(ScoreSheet.objects.get()) == Decimal("82.5")
+
+
+def test_import_form_accepts_a_csv_and_tells_an_xls_what_it_is():
+    csv_upload = SimpleUploadedFile("sheets.csv", "\ufeff分会场,成果编号\r\n".encode())
+    assert PaperSheetImportForm(files={"file": csv_upload}).is_valid()
+    xls = SimpleUploadedFile("sheets.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    with translation.override("en"):
+        form = PaperSheetImportForm(files={"file": xls})
+        assert form.errors["file"] == [
+            "This file is an Excel 97-2003 workbook (.xls), which the portal cannot read. Open it in Excel or WPS, "
+            "save it with 文件 → 另存为 → Excel 工作簿 (*.xlsx), and upload the .xlsx file."
+        ]

@@ -28,7 +28,7 @@ def test_parse_points_accepts_one_decimal_place_up_to_the_maximum(typed, expecte
 @pytest.mark.parametrize(
     ("typed", "code", "message"),
     [
-        ("17.55", "decimals", "Use at most one decimal place, e.g. 17.5."),
+        ("17.55", "decimals", "17.55 has more than one decimal place; use at most one, e.g. 17.5."),
         ("-1", "negative", "Points cannot be negative."),
         ("20.5", "above_max", "At most 20 points."),
         ("abc", "not_a_number", "Enter a number, e.g. 17.5."),
@@ -95,7 +95,7 @@ def test_submit_sheet_refuses_missing_and_bad_points_naming_each_criterion():
     assert error.value.message_dict == {
         str(c[0].pk): ["Give points for 选题."],
         str(c[1].pk): ["At most 30 points."],
-        str(c[2].pk): ["Use at most one decimal place, e.g. 17.5."],
+        str(c[2].pk): ["17.55 has more than one decimal place; use at most one, e.g. 17.5."],
         str(c[3].pk): ["Points cannot be negative."],
         str(c[4].pk): ["Enter a number, e.g. 17.5."],
     }

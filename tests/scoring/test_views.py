@@ -137,7 +137,7 @@ def test_posting_bad_points_shows_each_message_and_saves_nothing(client_for):
         for message in (
             _("At most %(max)s points.") % {"max": "15"},
             _("Points cannot be negative."),
-            _("Use at most one decimal place, e.g. 17.5."),
+            _("%(value)s has more than one decimal place; use at most one, e.g. 17.5.") % {"value": "17.55"},
             _("Enter a number, e.g. 17.5."),
         ):
             assert message in body

@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from events.models import Edition
 from portal import spreadsheets
 from submissions import imports
+from submissions.forms import RecommendationUploadForm
 from submissions.memberships import recommending_unit_of
 from submissions.models import Enterprise, Entry, EntryTransition, Member
 from submissions.validators import example_credit_code
@@ -16,6 +18,11 @@ from tests.scenarios import entries_workbook, entry_row
 from tests.submissions.conftest import PDF_BYTES
 
 pytestmark = pytest.mark.django_db
+
+PDF_MESSAGE = (
+    "This file is a PDF document, not a spreadsheet. Upload an Excel workbook (.xlsx; in Excel or WPS: "
+    "文件 → 另存为 → Excel 工作簿 (*.xlsx)) or a CSV file."
+)
 
 
 @pytest.fixture
@@ -149,13 +156,11 @@ def test_import_finds_the_header_below_a_title_row(qc, edition, organiser, enter
     assert report.errors == []
 
 
-def test_import_refuses_a_file_that_is_not_excel(edition, organiser):
+def test_import_refuses_a_pdf_saying_what_it_is(edition, organiser):
     fake = SimpleUploadedFile("list.xlsx", PDF_BYTES)
     with pytest.raises(ValidationError) as error:
         run(fake, edition, organiser)
-    assert error.value.messages == [
-        "This file is not an Excel workbook (.xlsx). Download the template, fill it in and upload it again."
-    ]
+    assert error.value.messages == [PDF_MESSAGE]
 
 
 def test_import_refuses_an_empty_file(edition, organiser):
@@ -253,12 +258,10 @@ def test_upload_page_imports_and_reports(client_for, organiser, qc, edition, ent
 def test_upload_page_shows_a_bad_file_as_a_form_error(client_for, organiser, edition):
     response = client_for(organiser).post(
         reverse("submissions:recommendation_upload"),
-        {"edition": edition.pk, "file": SimpleUploadedFile("list.xlsx", b"MZ not excel")},
+        {"edition": edition.pk, "file": SimpleUploadedFile("list.xlsx", PDF_BYTES)},
     )
     assert response.status_code == 200
-    assert response.context["form"].errors["file"] == [
-        "This file is not an Excel workbook (.xlsx). Download the template, fill it in and upload it again."
-    ]
+    assert response.context["form"].errors["file"] == [PDF_MESSAGE]
 
 
 def test_recommender_sees_only_open_editions(client_for, recommender, edition):
@@ -321,3 +324,78 @@ def test_the_recommended_list_makes_a_fixed_number_of_queries(client_for, recomm
 
 def test_an_organiser_sees_no_recommended_list_on_the_upload_page(client_for, organiser, edition):
     assert client_for(organiser).get(reverse("submissions:recommendation_upload")).context["page"] is None
+
+
+# --- reading what the person typed ---------------------------------------------------------------------------
+
+
+def test_split_members_splits_on_every_separator_people_use():
+    cell = "吴杰\n徐丽\r\n胡强、 王芳 ，李明,赵敏；孙伟;周杰\u3000郑红  钱多\n\n"
+    names = ["吴杰", "徐丽", "胡强", "王芳", "李明", "赵敏", "孙伟", "周杰", "郑红", "钱多"]
+    assert imports.split_members(cell) == names
+    assert imports.split_members("") == []
+
+
+def test_import_splits_members_typed_on_separate_lines(qc, edition, organiser, enterprise_a):
+    rows = [entry_row(enterprise_a, members="吴杰\n徐丽\n胡强"), entry_row(enterprise_a, "第二个", members="甲 乙；丙")]
+    table = imports.read_list(entries_workbook(rows))
+    report = imports.check_rows(table.rows, edition=edition, by=organiser, refused=table.refused)
+    assert [planned.members for planned in report.valid] == [["吴杰", "徐丽", "胡强"], ["甲", "乙", "丙"]]
+    run(entries_workbook(rows), edition, organiser)
+    entry = Entry.objects.get(title="降低焊接缺陷率")
+    assert list(entry.members.values_list("position", "name")) == [(1, "吴杰"), (2, "徐丽"), (3, "胡强")]
+
+
+def test_import_refuses_a_credit_code_the_spreadsheet_turned_into_a_number(qc, edition, organiser, enterprise_a):
+    numeric = factories.EnterpriseFactory(credit_code="913301000000000082", name="数字代码企业")
+    rows = [entry_row(enterprise_a), entry_row(numeric, "数字代码")]
+    rows[1][7] = 9.13301e17  # what Excel stores for 913301000000000082 typed in a General cell
+    report = run(entries_workbook(rows), edition, organiser)
+    assert report.errors == [
+        (
+            3,
+            [
+                "统一社会信用代码: the cell became a number (read as 913301000000000000), so digits may be lost. "
+                "Format the column as text (设置单元格格式为“文本”) and type the code again, "
+                "or type an apostrophe (') before it."
+            ],
+        )
+    ]
+    assert Entry.objects.count() == 0
+
+
+def test_import_reads_a_full_width_credit_code(qc, edition, organiser, enterprise_a):
+    row = entry_row(enterprise_a)
+    row[7] = enterprise_a.credit_code.translate({code: code + 0xFEE0 for code in range(0x21, 0x7F)})
+    report = run(entries_workbook([row]), edition, organiser)
+    assert (report.created, report.errors) == (1, [])
+    assert Entry.objects.get().enterprise == enterprise_a
+
+
+def test_import_reads_a_gbk_csv_saved_by_chinese_excel(qc, edition, organiser, enterprise_a):
+    lines = [",".join(imports.COLUMNS), ",".join(str(cell) for cell in entry_row(enterprise_a, members="甲、乙"))]
+    upload = SimpleUploadedFile("推荐汇总表.csv", "\r\n".join(lines).encode("gb18030"))
+    report = run(upload, edition, organiser)
+    assert (report.created, report.errors) == (1, [])
+    entry = Entry.objects.get()
+    assert (entry.title, entry.enterprise) == ("降低焊接缺陷率", enterprise_a)
+    assert list(entry.members.values_list("name", flat=True)) == ["甲", "乙"]
+
+
+def test_import_refuses_a_legacy_xls_saying_how_to_save_it(edition, organiser):
+    xls = SimpleUploadedFile("推荐汇总表.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    with pytest.raises(ValidationError) as error:
+        run(xls, edition, organiser)
+    assert error.value.messages == [
+        "This file is an Excel 97-2003 workbook (.xls), which the portal cannot read. Open it in Excel or WPS, "
+        "save it with 文件 → 另存为 → Excel 工作簿 (*.xlsx), and upload the .xlsx file."
+    ]
+
+
+def test_upload_form_accepts_a_csv_and_refuses_an_xls_saying_what_it_is(organiser, edition):
+    editions = Edition.objects.all()
+    csv_upload = SimpleUploadedFile("list.csv", "序号,类别\r\n1,QC\r\n".encode("utf-8-sig"))
+    assert RecommendationUploadForm({"edition": edition.pk}, {"file": csv_upload}, editions=editions).is_valid()
+    xls = SimpleUploadedFile("list.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    form = RecommendationUploadForm({"edition": edition.pk}, {"file": xls}, editions=editions)
+    assert form.errors["file"][0].startswith("This file is an Excel 97-2003 workbook (.xls)")

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from submissions.validators import example_credit_code, validate_credit_code
+from submissions.validators import example_credit_code, normalise_credit_code, validate_credit_code
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,8 @@ def test_example_credit_codes_are_valid_and_distinct():
     assert len(codes) == 200
     for code in codes:
         validate_credit_code(code)
+
+
+def test_normalise_credit_code_reads_full_width_characters_as_half_width():
+    assert normalise_credit_code("\u3000９１３３０１００７９９６５５０５８ｂ ") == "91330100799655058B"
+    validate_credit_code("９１３３０１００７９９６５５０５８Ｂ")
