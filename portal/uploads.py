@@ -1,0 +1,101 @@
+"""Uploaded files kept between an import's preview and its confirmation.
+
+The first step of an import checks the file and writes nothing; the file waits here, in private storage under
+MEDIA_ROOT (which is never served), for the second step. The page carries only a signed token naming the file, the
+user who uploaded it, what it is for (its kind) and its SHA-256: another user, another kind, a tampered or expired
+token or a changed file is refused. Files older than a day are removed whenever a new one is stashed, so no
+scheduled job is needed.
+"""
+
+import hashlib
+import re
+import secrets
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+
+FOLDER = "pending-imports"
+MAX_AGE = 24 * 60 * 60  # seconds a token, and its file, stay good
+SALT = "portal.uploads"
+NAME = re.compile(r"^[0-9a-f]{32}$")
+
+
+def folder() -> Path:
+    return Path(settings.MEDIA_ROOT) / FOLDER
+
+
+def stash(upload, *, by, kind: str) -> str:
+    """Keep the upload's bytes for the confirmation; returns the signed token that names them."""
+    remove_stale()
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    name = secrets.token_hex(16)
+    folder().mkdir(parents=True, exist_ok=True)
+    (folder() / name).write_bytes(data)
+    payload = {
+        "name": name,
+        "user": by.pk,
+        "kind": kind,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "file": getattr(upload, "name", "") or "",
+    }
+    return signing.dumps(payload, salt=SALT, compress=True)
+
+
+def load(token: str, *, by, kind: str) -> ContentFile:
+    """The stashed file the token names, as an upload; ValidationError when it is not this user's file of this kind,
+    the token was tampered with or has expired, the file was already used or has changed."""
+    payload = _payload(token)
+    if payload.get("user") != by.pk or payload.get("kind") != kind:
+        raise ValidationError(_("This file was checked for another user or another import. Upload it again."))
+    name = str(payload.get("name", ""))
+    path = folder() / name
+    if not NAME.match(name) or not path.is_file():
+        raise ValidationError(
+            _("This file has already been imported, so nothing was written again. To import it again, upload it again.")
+        )
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != payload.get("sha256"):
+        raise ValidationError(_("The file changed after it was checked. Upload it again."))
+    return ContentFile(data, name=payload.get("file") or name)
+
+
+def discard(token: str) -> None:
+    """Remove the file the token names, if it is still there."""
+    try:
+        name = str(_payload(token).get("name", ""))
+    except ValidationError:
+        return
+    if NAME.match(name):
+        (folder() / name).unlink(missing_ok=True)
+
+
+def remove_stale(*, now: float | None = None) -> None:
+    """Remove the files older than MAX_AGE: their tokens have expired."""
+    if not folder().is_dir():
+        return
+    limit = (now if now is not None else time.time()) - MAX_AGE
+    for path in folder().iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+        except OSError:  # removed meanwhile by another request
+            continue
+
+
+def _payload(token: str) -> dict:
+    try:
+        payload = signing.loads(token or "", salt=SALT, max_age=MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationError(_("The check of this file is more than a day old. Upload the file again."))
+    except signing.BadSignature:
+        raise ValidationError(_("This confirmation is not valid. Upload the file again."))
+    if not isinstance(payload, dict):
+        raise ValidationError(_("This confirmation is not valid. Upload the file again."))
+    return payload
