@@ -109,3 +109,9 @@ class PaperSheetImportForm(forms.Form):
             raise ValidationError(_("The file is larger than 5 MB."))
         spreadsheets.file_kind(upload)  # .xlsx or CSV; any other file is told what it is and how to save it
         return upload
+
+
+class PaperSheetConfirmForm(forms.Form):
+    """The second step of the import: the checked file, named by its token, is written."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=2000)

@@ -52,18 +52,28 @@ class PaperSheet:
     criteria: list
     points: dict  # criterion id -> Decimal
     comment: str
+    completes_draft: bool = False  # set by a dry run, for the import's preview
+    row: int = 0  # its row number in the sheet
 
     @property
     def key(self) -> tuple[int, int]:
         return (self.entry.pk, self.judge.pk)
 
+    @property
+    def total(self):
+        return points_total(self.points.values())
 
-def import_paper_sheets(*, edition, file, by) -> ImportReport:
-    """Import submitted paper sheets of an edition from .xlsx. All rows are checked; any bad row, none saved."""
+
+def import_paper_sheets(*, edition, file, by, dry_run: bool = False) -> ImportReport:
+    """Import submitted paper sheets of an edition from .xlsx. All rows are checked; any bad row, none saved.
+
+    With dry_run, only check: report.valid holds the sheets the file would write, each marked when it completes a
+    judge's draft (report.existing counts those); nothing is written."""
     table = read_table(file, columns=(COL_VENUE, COL_CODE, COL_JUDGE), max_rows=MAX_ROWS, identifiers=(COL_CODE,))
     report = ImportReport(rows=len(table.rows))
     for number, outcome in check_rows(table.rows, known_for(edition, table), refused=table.refused):
         if isinstance(outcome, PaperSheet):
+            outcome.row = number
             report.valid.append(outcome)
         else:
             for message in outcome:
@@ -72,6 +82,12 @@ def import_paper_sheets(*, edition, file, by) -> ImportReport:
         return report
     if not report.valid:
         raise ValidationError(_("The file has no score sheet rows."))
+    if dry_run:
+        drafts = draft_keys(report.valid)
+        for row in report.valid:
+            row.completes_draft = row.key in drafts
+        report.existing = len(drafts)
+        return report
     try:
         with transaction.atomic():
             report.created, report.updated = write_sheets(report.valid, by=by)
@@ -241,6 +257,15 @@ def fill_submitted(sheet, row: PaperSheet, now) -> ScoreSheet:
     sheet.comment = row.comment
     sheet.total = points_total(row.points.values())
     return sheet
+
+
+def draft_keys(rows: list[PaperSheet]) -> set:
+    """The (entry id, judge id) of the rows whose sheet exists already: a draft the row completes."""
+    keys = {row.key for row in rows}
+    sheets = ScoreSheet.objects.filter(
+        entry_id__in={entry_id for entry_id, _judge in keys}, judge_id__in={judge_id for _entry, judge_id in keys}
+    )
+    return {key for key in sheets.values_list("entry_id", "judge_id") if key in keys}
 
 
 def locked_sheets(rows: list[PaperSheet]) -> dict:

@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from events.models import Category, Edition, Venue
+from portal import uploads
 from scoring import assignment, paper_sheets, progress, recusals
 from scoring.forms import (
     AssignForm,
     DrawForm,
     MoveForm,
+    PaperSheetConfirmForm,
     PaperSheetImportForm,
     ReasonForm,
 )
@@ -177,16 +179,18 @@ def lift(request, recusal_pk):
 
 @login_required
 def import_sheets(request, edition_pk):
+    """Two steps: the uploaded file is checked and previewed, nothing written; the organiser confirms, and the kept
+    file is checked again and written."""
     edition = get_object_or_404(Edition, pk=edition_pk)
     check_perm(request, "scoring.manage_venue", edition)
-    form = PaperSheetImportForm(request.POST or None, request.FILES or None)
-    report = None
-    status = 400 if request.method == "POST" and not form.is_valid() else 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            report = paper_sheets.import_paper_sheets(edition=edition, file=form.cleaned_data["file"], by=request.user)
-        except ValidationError as error:
-            form.add_error("file", error)
+    confirming = request.method == "POST" and "token" in request.POST
+    form = PaperSheetImportForm(
+        request.POST if request.method == "POST" and not confirming else None, request.FILES or None
+    )
+    confirm = PaperSheetConfirmForm(request.POST if confirming else None)
+    report, preview = None, False
+    if confirming:
+        report = _write_paper_sheets(request, edition, confirm)
         if report is not None and report.ok:
             messages.success(
                 request,
@@ -194,10 +198,58 @@ def import_sheets(request, edition_pk):
                 % {"created": report.created, "updated": report.updated},
             )
             return redirect("scoring:import_sheets", edition_pk=edition.pk)
-        status = 400
+    elif request.method == "POST" and form.is_valid():
+        report, confirm = _check_paper_sheets(request, edition, form)
+        preview = report is not None and report.ok
     return render(
-        request, "scoring/organiser/import.html", {"edition": edition, "form": form, "report": report}, status=status
+        request,
+        "scoring/organiser/import.html",
+        {
+            "edition": edition,
+            "form": form,
+            "confirm": confirm,
+            "report": report,
+            "preview": preview,
+            "new_sheets": len(report.valid) - report.existing if preview else 0,
+        },
+        status=400 if request.method == "POST" and not preview else 200,
     )
+
+
+def _paper_sheets_kind(edition) -> str:
+    return f"paper-sheets:{edition.pk}"
+
+
+def _check_paper_sheets(request, edition, form):
+    """Step one: check the file and keep it for the confirmation; nothing is written. (report, confirm form)."""
+    upload = form.cleaned_data["file"]
+    try:
+        report = paper_sheets.import_paper_sheets(edition=edition, file=upload, by=request.user, dry_run=True)
+    except ValidationError as error:
+        form.add_error("file", error)
+        return None, PaperSheetConfirmForm()
+    if not report.ok:
+        return report, PaperSheetConfirmForm()
+    token = uploads.stash(upload, by=request.user, kind=_paper_sheets_kind(edition))
+    return report, PaperSheetConfirmForm(initial={"token": token})
+
+
+def _write_paper_sheets(request, edition, confirm):
+    """Step two: check the kept file again and write it; the report, or None with the reason on the form."""
+    if not confirm.is_valid():
+        return None
+    token = confirm.cleaned_data["token"]
+    try:
+        upload = uploads.load(token, by=request.user, kind=_paper_sheets_kind(edition))
+    except ValidationError as error:
+        confirm.add_error(None, error)
+        return None
+    uploads.discard(token)  # written or refused, the file is done with: a refused file is corrected and uploaded again
+    try:
+        return paper_sheets.import_paper_sheets(edition=edition, file=upload, by=request.user)
+    except ValidationError as error:
+        confirm.add_error(None, error)
+        return None
 
 
 @login_required

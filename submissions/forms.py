@@ -253,11 +253,6 @@ class EntryFilterForm(forms.Form):
 class RecommendationUploadForm(forms.Form):
     edition = forms.ModelChoiceField(label=_("Edition"), queryset=Edition.objects.none())
     file = forms.FileField(label=_("Recommendation list (.xlsx or CSV)"))
-    valid_rows_only = forms.BooleanField(
-        label=_("Import only the valid rows"),
-        required=False,
-        help_text=_("Without this, nothing is imported while any row has a mistake."),
-    )
 
     def __init__(self, *args, editions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -269,3 +264,19 @@ class RecommendationUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         spreadsheets.file_kind(upload)  # .xlsx or CSV; any other file is told what it is and how to save it
         return upload
+
+
+class RecommendationConfirmForm(forms.Form):
+    """The second step of the import: the checked file (named by its token) is imported into the edition."""
+
+    edition = forms.ModelChoiceField(queryset=Edition.objects.none(), widget=forms.HiddenInput)
+    token = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+    valid_rows_only = forms.BooleanField(
+        label=_("Import only the valid rows"),
+        required=False,
+        help_text=_("Without this, nothing is imported while any row has a mistake."),
+    )
+
+    def __init__(self, *args, editions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["edition"].queryset = editions

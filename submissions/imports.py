@@ -73,6 +73,7 @@ class PlannedEntry:
     presenter: str
     recommending_unit_id: int | None
     members: list[str]
+    enterprise_name: str = ""  # for the import's preview
 
 
 # --- template ------------------------------------------------------------------------------------
@@ -284,6 +285,7 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, by, refused: dict | Non
                 presenter=presenter,
                 recommending_unit_id=unit_id,
                 members=members,
+                enterprise_name=enterprise.name,
             )
         )
     return report
@@ -292,11 +294,16 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, by, refused: dict | Non
 # --- importing -----------------------------------------------------------------------------------
 
 
-def import_recommendations(*, upload, edition, by, valid_rows_only: bool = False) -> ImportReport:
-    """Check the list, then create its entries as drafts of their enterprises, all in one transaction."""
+def import_recommendations(
+    *, upload, edition, by, valid_rows_only: bool = False, dry_run: bool = False
+) -> ImportReport:
+    """Check the list, then create its entries as drafts of their enterprises, all in one transaction.
+
+    With dry_run, only check: the report holds the entries the list would create (report.valid), the rows already
+    imported (report.existing, skipped) and the refused rows with their reasons; nothing is written."""
     table = read_list(upload)
     report = check_rows(table.rows, edition=edition, by=by, refused=table.refused)
-    if report.errors and not valid_rows_only:
+    if dry_run or (report.errors and not valid_rows_only):
         return report
     if not report.valid:
         return report

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from events.models import Category, Edition
+from portal import uploads
 from portal.spreadsheets import XLSX_MIME
 from submissions import exports, files, imports, services
 from submissions.forms import (
@@ -25,6 +26,7 @@ from submissions.forms import (
     FileRemoveForm,
     FileUploadForm,
     MemberFormSet,
+    RecommendationConfirmForm,
     RecommendationUploadForm,
     ReopenReviewForm,
     ReviewForm,
@@ -501,31 +503,29 @@ def _import_editions(user):
     )
 
 
+# Rows of a report shown on the page; the counts above the tables are of them all.
+ROWS_SHOWN = 500
+
+
 @login_required
 @permission_required("submissions.upload_recommendations", raise_exception=True)
 def recommendation_upload(request):
+    """Two steps: the uploaded list is checked and previewed, nothing written; the organiser confirms, and the kept
+    file is checked again and imported."""
     editions = _import_editions(request.user)
-    form = RecommendationUploadForm(request.POST or None, request.FILES or None, editions=editions)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            report = imports.import_recommendations(
-                upload=form.cleaned_data["file"],
-                edition=form.cleaned_data["edition"],
-                by=request.user,
-                valid_rows_only=form.cleaned_data["valid_rows_only"],
-            )
-        except ValidationError as error:
-            form.add_error("file", error)
-        else:
-            if report.created:
-                messages.success(request, _("%(count)s entries imported as drafts.") % {"count": report.created})
-            elif report.errors and not form.cleaned_data["valid_rows_only"]:
-                messages.error(
-                    request, _("Nothing was imported: correct the rows below, or import only the valid rows.")
-                )
-            else:
-                messages.info(request, _("Nothing new to import."))
+    confirming = request.method == "POST" and "token" in request.POST
+    form = RecommendationUploadForm(
+        request.POST if request.method == "POST" and not confirming else None,
+        request.FILES or None,
+        editions=editions,
+    )
+    confirm = RecommendationConfirmForm(request.POST if confirming else None, editions=editions)
+    report = stage = None
+    if confirming:
+        report, stage = _confirm_recommendations(request, confirm)
+    elif request.method == "POST" and form.is_valid():
+        report, confirm = _preview_recommendations(request, form, editions)
+        stage = "preview" if report is not None else None
     recommended = None
     if request.user.is_recommender:
         recommended = Paginator(
@@ -539,12 +539,69 @@ def recommendation_upload(request):
         "submissions/recommendation_upload.html",
         {
             "form": form,
+            "confirm": confirm,
+            "stage": stage,
             "report": report,
-            "errors_shown": report.errors[:500] if report else [],
+            "planned_shown": report.valid[:ROWS_SHOWN] if report else [],
+            "errors_shown": report.errors[:ROWS_SHOWN] if report else [],
             "max_rows": imports.MAX_ROWS,
             "page": recommended,
         },
     )
+
+
+def _recommendations_kind(edition) -> str:
+    return f"recommendations:{edition.pk}"
+
+
+def _preview_recommendations(request, form, editions):
+    """Step one: check the list and keep it for the confirmation; nothing is written. (report, confirm form)."""
+    edition, upload = form.cleaned_data["edition"], form.cleaned_data["file"]
+    try:
+        report = imports.import_recommendations(upload=upload, edition=edition, by=request.user, dry_run=True)
+    except ValidationError as error:
+        form.add_error("file", error)
+        return None, RecommendationConfirmForm(editions=editions)
+    if not report.valid:
+        if report.errors:
+            messages.error(request, _("Nothing can be imported: correct the rows below and upload the list again."))
+        else:
+            messages.info(request, _("Nothing new to import."))
+        return report, RecommendationConfirmForm(editions=editions)
+    token = uploads.stash(upload, by=request.user, kind=_recommendations_kind(edition))
+    return report, RecommendationConfirmForm(initial={"edition": edition, "token": token}, editions=editions)
+
+
+def _confirm_recommendations(request, confirm):
+    """Step two: check the kept list again and import it. (report, stage) where stage says what the page shows."""
+    if not confirm.is_valid():
+        return None, None
+    edition, token = confirm.cleaned_data["edition"], confirm.cleaned_data["token"]
+    valid_rows_only = confirm.cleaned_data["valid_rows_only"]
+    try:
+        upload = uploads.load(token, by=request.user, kind=_recommendations_kind(edition))
+    except ValidationError as error:
+        confirm.add_error(None, error)
+        return None, None
+    try:
+        report = imports.import_recommendations(
+            upload=upload, edition=edition, by=request.user, valid_rows_only=valid_rows_only
+        )
+    except ValidationError as error:
+        uploads.discard(token)
+        confirm.add_error(None, error)
+        return None, None
+    if report.errors and not valid_rows_only and report.valid:
+        messages.error(request, _("Nothing was imported: correct the rows below, or import only the valid rows."))
+        return report, "preview"
+    uploads.discard(token)
+    if report.created:
+        messages.success(request, _("%(count)s entries imported as drafts.") % {"count": report.created})
+    elif report.errors and not report.valid:
+        messages.error(request, _("Nothing can be imported: correct the rows below and upload the list again."))
+    else:
+        messages.info(request, _("Nothing new to import."))
+    return report, "done"
 
 
 @login_required

@@ -262,17 +262,22 @@ IMPORT_REFUSED = (
 )
 
 
+def confirm_recommendations(client, edition, upload):
+    """Upload the list (the preview writes nothing), then confirm its import."""
+    url = reverse("submissions:recommendation_upload")
+    preview = client.post(url, {"edition": edition.pk, "file": upload})
+    return client.post(url, {"edition": edition.pk, "token": preview.context["confirm"]["token"].value()})
+
+
 def test_an_import_refused_mid_write_saves_nothing_and_says_so(client_for, organiser, qc_edition, monkeypatch):
     enterprises = [factories.EnterpriseFactory() for _ in range(3)]
     upload = entries_workbook([entry_row(e, f"课题{n}", number=n) for n, e in enumerate(enterprises, start=1)])
     refuse_the_nth_member(monkeypatch, 5)
 
-    response = client_for(organiser).post(
-        reverse("submissions:recommendation_upload"), {"edition": qc_edition.pk, "file": upload}
-    )
+    response = confirm_recommendations(client_for(organiser), qc_edition, upload)
 
     assert response.status_code == 200
-    assert response.context["form"].errors["file"] == [IMPORT_REFUSED]
+    assert response.context["confirm"].non_field_errors() == [IMPORT_REFUSED]
     assert (Entry.objects.count(), Member.objects.count(), EntryTransition.objects.count()) == (0, 0, 0)
 
 
@@ -295,12 +300,10 @@ def test_an_import_refused_by_a_database_trigger_saves_nothing(client_for, organ
             """
         )
 
-    response = client_for(organiser).post(
-        reverse("submissions:recommendation_upload"), {"edition": qc_edition.pk, "file": upload}
-    )
+    response = confirm_recommendations(client_for(organiser), qc_edition, upload)
 
     assert response.status_code == 200
-    assert response.context["form"].errors["file"] == [IMPORT_REFUSED]
+    assert response.context["confirm"].non_field_errors() == [IMPORT_REFUSED]
     assert (Entry.objects.count(), Member.objects.count(), EntryTransition.objects.count()) == (0, 0, 0)
 
 
@@ -339,12 +342,13 @@ def test_a_paper_sheet_import_refused_mid_write_saves_nothing_and_says_so(client
 
     monkeypatch.setattr(QuerySet, "bulk_create", bulk_create)
 
-    response = client_for(organiser).post(
-        reverse("scoring:import_sheets", args=[category.edition_id]), {"file": upload}
-    )
+    url = reverse("scoring:import_sheets", args=[category.edition_id])
+    client = client_for(organiser)
+    preview = client.post(url, {"file": upload})
+    response = client.post(url, {"token": preview.context["confirm"]["token"].value()})
 
     assert response.status_code == 400
-    assert response.context["form"].errors["file"] == [
+    assert response.context["confirm"].non_field_errors() == [
         "The database refused to save the sheets, so nothing was imported. Upload the file again in a moment."
     ]
     assert written == [ScoreSheet, CriterionScore]

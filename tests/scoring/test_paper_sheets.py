@@ -188,6 +188,8 @@ def test_import_view_uploads_and_lists_bad_rows(client_for):
     assert b'data-row="2"' in response.content
     good = workbook([row(setup, setup.judges[0], setup.entries[0])])
     response = client.post(url, {"file": SimpleUploadedFile("sheets.xlsx", good.read())})
+    assert (response.status_code, ScoreSheet.objects.count()) == (200, 0)  # the preview
+    response = client.post(url, {"token": response.context["confirm"]["token"].value()})
     assert response.status_code == 302
     assert ScoreSheet.objects.get().source == "paper"
 

@@ -4,10 +4,12 @@ enterprise fixes and resubmits it; the organiser accepts it and it gets its entr
 import re
 
 import pytest
+from django.urls import reverse
 
 from submissions.models import Entry
 from tests import factories
 from tests.conftest import log_in
+from tests.scenarios import entries_workbook, entry_row
 from tests.submissions.conftest import PDF_BYTES, pptx_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -112,3 +114,30 @@ def test_qc_entry_is_submitted_returned_fixed_resubmitted_and_accepted(page, pas
         "submitted",
         "accepted",
     ]
+
+
+def test_organiser_previews_a_recommendation_list_and_confirms_it(page, password):
+    organiser = factories.OrganiserFactory()
+    edition = factories.EditionFactory(year=2021)
+    edition.organisers.add(organiser)
+    factories.CategoryFactory(edition=edition, code="QC", name="QC小组成果")
+    enterprise = factories.EnterpriseFactory(name="华东重型机械有限公司")
+    listing = entries_workbook([entry_row(enterprise, members="吴杰、徐丽、胡强")])
+
+    log_in(page, organiser, password)
+    page.goto(page.base_url + reverse("submissions:recommendation_upload"))
+    page.select_option("select[name=edition]", str(edition.pk))
+    page.set_input_files(
+        "input[name=file]",
+        {"name": "推荐汇总表.xlsx", "mimeType": "application/octet-stream", "buffer": listing.read()},
+    )
+    page.click("#upload")
+    page.wait_for_selector("#import-preview")
+    assert page.locator("#rows-to-create tr[data-row='2'] .badge").all_inner_texts() == ["吴杰", "徐丽", "胡强"]
+    assert Entry.objects.count() == 0  # the preview writes nothing
+
+    page.click("#confirm")
+    page.wait_for_selector("#import-report[data-created='1']")
+    entry = Entry.objects.get()
+    assert (entry.enterprise, entry.status) == (enterprise, "draft")
+    assert list(entry.members.values_list("name", flat=True)) == ["吴杰", "徐丽", "胡强"]

@@ -231,30 +231,6 @@ def test_the_template_has_the_columns_and_passes_its_own_header_check(edition, q
 # --- the upload page -----------------------------------------------------------------------------
 
 
-def test_upload_page_imports_and_reports(client_for, organiser, qc, edition, enterprise_a):
-    client = client_for(organiser)
-    response = client.post(
-        reverse("submissions:recommendation_upload"),
-        {
-            "edition": edition.pk,
-            "file": entries_workbook([entry_row(enterprise_a), entry_row(enterprise_a, "坏", category="无")]),
-        },
-    )
-    assert response.status_code == 200
-    report = response.context["report"]
-    assert (report.created, [number for number, _ in report.errors]) == (0, [3])
-    assert 'data-row="3"' in response.content.decode()
-    response = client.post(
-        reverse("submissions:recommendation_upload"),
-        {
-            "edition": edition.pk,
-            "valid_rows_only": "on",
-            "file": entries_workbook([entry_row(enterprise_a), entry_row(enterprise_a, "坏", category="无")]),
-        },
-    )
-    assert response.context["report"].created == 1
-
-
 def test_upload_page_shows_a_bad_file_as_a_form_error(client_for, organiser, edition):
     response = client_for(organiser).post(
         reverse("submissions:recommendation_upload"),
