@@ -129,13 +129,18 @@ class Table:
     refused: dict[int, list[str]] = field(default_factory=dict)
 
 
-def cell_text(value) -> str:
+def cell_text(value, *, multiline: bool = False) -> str:
     """A cell as text: a whole float as an integer ("17", not "17.0"), any other float as typed ("17.5"), text with
-    its runs of white space made one space."""
+    its runs of white space made one space. With `multiline` (free text such as a comment), the cell keeps its line
+    breaks (\r\n and \r read as \n): each line's runs of white space are made one space, blank lines at its
+    start and end are dropped."""
     if value is None:
         return ""
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
+    if multiline:
+        lines = [" ".join(line.split()) for line in str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+        return "\n".join(lines).strip("\n")
     return " ".join(str(value).split())
 
 
@@ -294,13 +299,16 @@ def _csv_rows(upload) -> Iterator[list[str]]:
     yield from csv.reader(io.StringIO(text, newline=""))
 
 
-def read_table(upload, *, columns: Sequence[str], max_rows: int, identifiers: Sequence[str] = ()) -> Table:
+def read_table(
+    upload, *, columns: Sequence[str], max_rows: int, identifiers: Sequence[str] = (), multiline: Sequence[str] = ()
+) -> Table:
     """The first sheet of an uploaded .xlsx, or a CSV file, as rows of {column: text}; ValidationError for a bad
     file (one saying what the file is when it is neither).
 
     The header is the first of the first HEADER_SEARCH_ROWS rows holding one of `columns`; it must hold them all.
     Column names are read without spaces or a trailing "*" (a mark of a required column). The cells of the
-    `identifiers` columns are read by identifier_text(): a number there refuses its row (Table.refused)."""
+    `identifiers` columns are read by identifier_text(): a number there refuses its row (Table.refused); the cells of
+    the `multiline` columns (free text) keep their line breaks; every other cell is read as one line."""
     source = _xlsx_rows(upload) if file_kind(upload) == "xlsx" else _csv_rows(upload)
     header, header_row, rows, seen, refused = None, 0, [], 0, {}
     try:
@@ -320,7 +328,7 @@ def read_table(upload, *, columns: Sequence[str], max_rows: int, identifiers: Se
                     if reason:
                         refused.setdefault(number, []).append(f"{name}: {reason}")
                 else:
-                    data[name] = cell_text(value)
+                    data[name] = cell_text(value, multiline=name in multiline)
             if not any(data.values()):
                 if seen > max_rows * 2:
                     break

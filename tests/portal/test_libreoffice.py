@@ -182,4 +182,4 @@ def test_a_paper_sheet_typed_in_libreoffice_imports_as_typed(soffice, tmp_path):
     sheet = ScoreSheet.objects.get(entry=entry, judge=judge)
     assert sheet.status == ScoreSheet.Status.SUBMITTED
     assert [score.points for score in sheet.scores.order_by("criterion__position")] == [Decimal(p) for p in points]
-    assert sheet.comment == "数据清楚 建议推广"  # the reader makes a cell's runs of white space one space
+    assert sheet.comment == "数据清楚\n建议推广"  # the comment keeps its line breaks

@@ -94,6 +94,19 @@ def test_cell_text_reads_a_whole_float_as_an_integer_and_keeps_other_floats_as_t
     ]
 
 
+def test_cell_text_keeps_the_line_breaks_of_free_text_and_trims_each_line():
+    value = "  数据清楚 \r\n\r\n建议   推广\r第三行 \n"
+    assert spreadsheets.cell_text(value, multiline=True) == "数据清楚\n\n建议 推广\n第三行"
+    assert spreadsheets.cell_text(value) == "数据清楚 建议 推广 第三行"
+    assert spreadsheets.cell_text(17.5, multiline=True) == "17.5"
+
+
+def test_read_table_keeps_line_breaks_only_in_multiline_columns():
+    upload = xlsx([["名称", "备注"], ["甲\n公司", "第一行\r\n第二行"]])
+    table = spreadsheets.read_table(upload, columns=["名称"], max_rows=10, multiline=["备注"])
+    assert table.rows == [(2, {"名称": "甲 公司", "备注": "第一行\n第二行"})]
+
+
 def test_read_table_finds_the_header_below_a_title_and_skips_blank_rows():
     upload = xlsx([["名称", "分数*"], ["甲", 17.0], [None, None], ["乙", 17.5]], title="2026 名单")
     table = spreadsheets.read_table(upload, columns=["名称", "分数"], max_rows=10)
