@@ -4,7 +4,9 @@ The import reads what the rows are checked against once, checks every row, and w
 their audit in a few bulk statements: the number of queries does not grow with the rows.
 """
 
+import io
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -15,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.models import Criterion, PanelMember, Venue
-from portal.spreadsheets import ImportReport, read_table
+from portal.spreadsheets import ImportReport, print_layout, read_table, text_cell
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
 from scoring.recusals import recused_pairs
 from scoring.sheets import audit_values, points_total, sheets_values, validate_points
@@ -69,7 +71,13 @@ def import_paper_sheets(*, edition, file, by, dry_run: bool = False) -> ImportRe
 
     With dry_run, only check: report.valid holds the sheets the file would write, each marked when it completes a
     judge's draft (report.existing counts those); nothing is written."""
-    table = read_table(file, columns=(COL_VENUE, COL_CODE, COL_JUDGE), max_rows=MAX_ROWS, identifiers=(COL_CODE,))
+    table = read_table(
+        file,
+        columns=(COL_VENUE, COL_CODE, COL_JUDGE),
+        max_rows=MAX_ROWS,
+        identifiers=(COL_CODE,),
+        multiline=(COL_COMMENT,),  # a judge's comment keeps its line breaks
+    )
     report = ImportReport(rows=len(table.rows))
     for number, outcome in check_rows(table.rows, known_for(edition, table), refused=table.refused):
         if isinstance(outcome, PaperSheet):
@@ -283,3 +291,87 @@ def locked_sheets(rows: list[PaperSheet]) -> dict:
                 % {"email": row.judge.email, "code": row.entry.code}
             )
     return drafts
+
+
+# --- the template -------------------------------------------------------------------------------------------------
+
+# Column widths in characters: a venue's name, an entry code (QC-2021-0001), a judge's e-mail, the comment.
+WIDTH_VENUE, WIDTH_CODE, WIDTH_JUDGE, WIDTH_COMMENT = 18, 16, 32, 40
+# What a sheet's name may not hold in Excel, and its longest.
+SHEET_NAME_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
+SHEET_NAME_MAX = 31
+
+
+def template_workbook(*, edition, prefill: bool = True) -> bytes:
+    """The paper score sheets of an edition as an .xlsx to print and fill in: one sheet per rubric its categories
+    use, with the columns the import reads (分会场, 成果编号, 评委, the rubric's criteria, 备注). With `prefill`, one
+    row per accepted entry heard in a venue and judge of that venue's panel, the points left empty.
+
+    A few queries whatever the number of entries and judges. The import reads a file's first sheet: each rubric's
+    sheet is uploaded as its own file."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    rubric_ids = set()
+    for rubric_id, innovation_id in edition.categories.values_list("rubric_id", "innovation_rubric_id"):
+        rubric_ids.update(pk for pk in (rubric_id, innovation_id) if pk)
+    criteria = defaultdict(list)
+    for criterion in Criterion.objects.filter(rubric_id__in=rubric_ids).select_related("rubric"):
+        criteria[criterion.rubric].append(criterion)
+    rows = defaultdict(list)  # rubric id -> (venue name, entry code, judge email)
+    if prefill:
+        judges = defaultdict(list)
+        for venue_id, email in PanelMember.objects.filter(venue__edition=edition).values_list(
+            "venue_id", "judge__email"
+        ):
+            judges[venue_id].append(email)
+        entries = (
+            Entry.objects.filter(edition=edition, status=Entry.Status.ACCEPTED, venue__isnull=False)
+            .select_related("venue", "category__rubric", "category__innovation_rubric")
+            .order_by("venue__name", "running_order", "code")
+        )
+        for entry in entries:
+            rubric = entry.rubric
+            for email in judges[entry.venue_id] if rubric else ():
+                rows[rubric.pk].append((entry.venue.name, entry.code, email))
+
+    workbook = Workbook(write_only=True)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    used = set()
+    for rubric in sorted(criteria, key=lambda r: (r.name, r.pk)):
+        names = [c.name for c in sorted(criteria[rubric], key=lambda c: c.position)]
+        sheet = workbook.create_sheet(_sheet_name(rubric.name, used))
+        widths = [WIDTH_VENUE, WIDTH_CODE, WIDTH_JUDGE, *(max(8, 2 * len(name) + 2) for name in names), WIDTH_COMMENT]
+        print_layout(sheet, title=f"{edition.name} · {rubric.name}", widths=widths)
+        for column in ("B", "C"):  # the entry code and the e-mail stay as typed (a code of digits is no number)
+            sheet.column_dimensions[column].number_format = "@"
+        header = [COL_VENUE, COL_CODE, COL_JUDGE, *names, COL_COMMENT]
+        sheet.append([text_cell(sheet, name, font=bold, fill=fill) for name in header])
+        for venue, code, email in rows[rubric.pk]:
+            sheet.append(
+                [
+                    text_cell(sheet, venue),
+                    text_cell(sheet, code, number_format="@"),
+                    text_cell(sheet, email, number_format="@"),
+                    *(text_cell(sheet, None) for _name in names),
+                    text_cell(sheet, None, alignment=wrap),
+                ]
+            )
+    if not used:  # no rubric yet: a sheet saying so rather than an empty file
+        sheet = workbook.create_sheet("Sheet1")
+        sheet.append([text_cell(sheet, _("No category of this edition has a rubric yet."))])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_name(name: str, used: set) -> str:
+    """A sheet name Excel accepts (no []:*?/\\, at most 31 characters), unique in the workbook."""
+    base = SHEET_NAME_FORBIDDEN.sub(" ", name).strip()[:SHEET_NAME_MAX] or "Sheet"
+    candidate, number = base, 2
+    while candidate.lower() in used:
+        suffix = f" ({number})"
+        candidate, number = base[: SHEET_NAME_MAX - len(suffix)] + suffix, number + 1
+    used.add(candidate.lower())
+    return candidate

@@ -28,6 +28,11 @@ urlpatterns: list = [
     path("recusals/<int:recusal_pk>/lift/", venue_views.lift, name="lift_recusal"),
     path("editions/<int:edition_pk>/recusals/sync/", venue_views.sync_recusals, name="sync_recusals"),
     path("editions/<int:edition_pk>/paper-sheets/", venue_views.import_sheets, name="import_sheets"),
+    path(
+        "editions/<int:edition_pk>/paper-sheets/template.xlsx",
+        venue_views.paper_sheet_template,
+        name="paper_sheet_template",
+    ),
     path("board/", venue_views.live_board, name="live_board"),
     path("board/data/", venue_views.live_board_data, name="live_board_data"),
 ]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from events.models import Category, Edition, Venue
 from portal import uploads
+from portal.spreadsheets import XLSX_MIME
 from scoring import assignment, paper_sheets, progress, recusals
 from scoring.forms import (
     AssignForm,
@@ -214,6 +215,16 @@ def import_sheets(request, edition_pk):
         },
         status=400 if request.method == "POST" and not preview else 200,
     )
+
+
+@login_required
+def paper_sheet_template(request, edition_pk):
+    """The edition's paper score sheets to print and fill in (one sheet per rubric), a row per entry and judge."""
+    edition = get_object_or_404(Edition, pk=edition_pk)
+    check_perm(request, "scoring.manage_venue", edition)
+    response = HttpResponse(paper_sheets.template_workbook(edition=edition), content_type=XLSX_MIME)
+    response["Content-Disposition"] = f'attachment; filename="paper-score-sheets-{edition.pk}.xlsx"'
+    return response
 
 
 def _paper_sheets_kind(edition) -> str:

@@ -161,6 +161,9 @@ EXPECTED = {
         "GET":  "login 403   403   403   403   403   403   403   200",
         "POST": "login 403   403   403   403   403   403   403   400",
     },
+    "scoring:paper_sheet_template": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+    },
     "scoring:lift_recusal": {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 403   403   403   403   403   403   403   302",

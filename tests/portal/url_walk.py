@@ -45,6 +45,7 @@ ARGUMENTS = {
     "scoring:category_venues": {"category_pk": "category"},
     "scoring:draw": {"venue_pk": "venue"},
     "scoring:import_sheets": {"edition_pk": "edition"},
+    "scoring:paper_sheet_template": {"edition_pk": "edition"},
     "scoring:lift_recusal": {"recusal_pk": "recusal"},
     "scoring:move": {"entry_pk": "entry"},
     "scoring:panel": {"venue_pk": "venue"},

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from scoring import paper_sheets, recusals, sheets
 from scoring.forms import PaperSheetImportForm
@@ -278,3 +278,110 @@ def test_import_form_accepts_a_csv_and_tells_an_xls_what_it_is():
             "This file is an Excel 97-2003 workbook (.xls), which the portal cannot read. Open it in Excel or WPS, "
             "save it with 文件 → 另存为 → Excel 工作簿 (*.xlsx), and upload the .xlsx file."
         ]
+
+
+# --- the template to print and fill in -----------------------------------------------------------------------------
+
+
+def template_of(client, edition):
+    response = client.get(reverse("scoring:paper_sheet_template", args=[edition.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return load_workbook(BytesIO(response.content))
+
+
+def test_template_has_a_row_per_entry_and_judge_of_the_venue(client_for):
+    setup = judged_venue(judges=2, entries=2)
+    factories.EntryFactory(category=setup.category, edition=setup.edition, venue=None, status="accepted")
+    book = template_of(client_for(setup.organiser), setup.edition)
+    assert book.sheetnames == [setup.category.rubric.name[:31]]
+    sheet = book.worksheets[0]
+    judges = sorted(judge.email for judge in setup.judges)
+    first, second = setup.entries
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values[0] == HEADER
+    assert sorted(values[1:]) == sorted(
+        [setup.venue.name, entry.code, email, *([None] * len(CRITERIA)), None]
+        for entry in (first, second)
+        for email in judges
+    )
+    assert [sheet.cell(row=2, column=column).number_format for column in (2, 3)] == ["@", "@"]
+    widths = [sheet.column_dimensions[column].width for column in ("A", "B", "C")]
+    assert widths == [18, 16, 32]  # a code like QC-2021-0001 and an e-mail show whole
+    assert [sheet.column_dimensions[column].width for column in ("D", "F", "J")] == [8, 12, 40]  # "对策与实施", 备注
+    assert sheet.page_setup.orientation == "landscape"
+    assert (sheet.page_setup.fitToWidth, sheet.print_title_rows) == (1, "$1:$1")
+    assert [sheet.column_dimensions[column].number_format for column in ("B", "C")] == ["@", "@"]  # rows added
+    assert setup.edition.name in sheet.oddHeader.center.text
+
+
+def test_template_filled_in_imports_through_the_preview_and_confirmation(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    client = client_for(setup.organiser)
+    book = template_of(client, setup.edition)
+    sheet = book.worksheets[0]
+    for number in range(2, sheet.max_row + 1):
+        for column, points in enumerate((12.5, 25, 17, 16, 4, 8), start=4):
+            sheet.cell(row=number, column=column, value=points)
+        sheet.cell(row=number, column=10, value="数据清楚\r\n建议推广 ")
+    filled = BytesIO()
+    book.save(filled)
+    url = reverse("scoring:import_sheets", args=[setup.edition.pk])
+
+    preview = client.post(url, {"file": SimpleUploadedFile("filled.xlsx", filled.getvalue())})
+    assert (preview.status_code, preview.context["new_sheets"], ScoreSheet.objects.count()) == (200, 2, 0)
+    response = client.post(url, {"token": preview.context["confirm"]["token"].value()})
+
+    assert response.status_code == 302
+    made = ScoreSheet.objects.order_by("judge__email")
+    assert [(s.judge.email, s.status, s.source, s.comment) for s in made] == [
+        (email, "submitted", "paper", "数据清楚\n建议推广") for email in sorted(j.email for j in setup.judges)
+    ]
+    assert [total_of(s) for s in made] == [Decimal("82.5")] * 2
+
+
+def test_template_has_a_sheet_per_rubric_and_a_header_only_sheet_without_rows(client_for):
+    setup = judged_venue(judges=1, entries=1)
+    other = factories.CategoryFactory(edition=setup.edition)
+    book = template_of(client_for(setup.organiser), setup.edition)
+    assert sorted(book.sheetnames) == sorted([setup.category.rubric.name, other.rubric.name])
+    assert [book[name].max_row for name in (setup.category.rubric.name, other.rubric.name)] == [2, 1]
+    assert [cell.value for cell in book[other.rubric.name][1]] == ["分会场", "成果编号", "评委", *CRITERIA, "备注"]
+
+
+def test_template_sheet_names_are_ones_excel_accepts():
+    used = set()
+    names = [paper_sheets._sheet_name(name, used) for name in ("评审表[A]/B", "评审表 A B", "x" * 40, "x" * 40)]
+    assert names == ["评审表 A  B", "评审表 A B", "x" * 31, "x" * 27 + " (2)"]
+
+
+def template_queries(client, judges, entries):
+    setup = judged_venue(judges=judges, entries=entries)
+    setup.edition.organisers.add(client.user)
+    with CaptureQueriesContext(connection) as queries:
+        book = template_of(client, setup.edition)
+    assert book.worksheets[0].max_row == judges * entries + 1
+    return len(queries)
+
+
+def test_template_queries_do_not_grow_with_the_entries_and_judges(client_for):
+    organiser = factories.OrganiserFactory()
+    client = client_for(organiser)
+    client.user = organiser
+    assert template_queries(client, judges=1, entries=1) == template_queries(client, judges=4, entries=6)
+
+
+def test_template_refuses_a_judge_and_another_editions_organiser(client_for):
+    setup = judged_venue(judges=1, entries=1)
+    url = reverse("scoring:paper_sheet_template", args=[setup.edition.pk])
+    assert client_for(setup.judges[0]).get(url).status_code == 403
+    assert client_for(factories.OrganiserFactory()).get(url).status_code == 403
+
+
+def test_import_keeps_the_line_breaks_of_a_comment():
+    setup = judged_venue(judges=1, entries=1)
+    comment = "  数据清楚\r\n\r\n建议   推广 \n"
+    rows = [row(setup, setup.judges[0], setup.entries[0], comment=comment)]
+    report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), by=setup.organiser)
+    assert report.created == 1
+    assert ScoreSheet.objects.get().comment == "数据清楚\n\n建议 推广"
