@@ -15,8 +15,10 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
 
-from events.models import Criterion, PanelMember, Venue
+from events.models import Criterion, PanelMember, Rubric, Venue
 from portal.spreadsheets import ImportReport, print_layout, read_table, text_cell
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
 from scoring.recusals import recused_pairs
@@ -302,23 +304,27 @@ SHEET_NAME_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
 SHEET_NAME_MAX = 31
 
 
-def template_workbook(*, edition, prefill: bool = True) -> bytes:
-    """The paper score sheets of an edition as an .xlsx to print and fill in: one sheet per rubric its categories
-    use, with the columns the import reads (分会场, 成果编号, 评委, the rubric's criteria, 备注). With `prefill`, one
-    row per accepted entry heard in a venue and judge of that venue's panel, the points left empty.
-
-    A few queries whatever the number of entries and judges. The import reads a file's first sheet: each rubric's
-    sheet is uploaded as its own file."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    rubric_ids = set()
+def rubrics_in_use(edition) -> list[Rubric]:
+    """The rubrics the edition's categories score on (innovation rubrics included), by name."""
+    ids = set()
     for rubric_id, innovation_id in edition.categories.values_list("rubric_id", "innovation_rubric_id"):
-        rubric_ids.update(pk for pk in (rubric_id, innovation_id) if pk)
-    criteria = defaultdict(list)
-    for criterion in Criterion.objects.filter(rubric_id__in=rubric_ids).select_related("rubric"):
-        criteria[criterion.rubric].append(criterion)
-    rows = defaultdict(list)  # rubric id -> (venue name, entry code, judge email)
+        ids.update(pk for pk in (rubric_id, innovation_id) if pk)
+    return list(Rubric.objects.filter(pk__in=ids).prefetch_related("criteria").order_by("name", "pk"))
+
+
+def template_workbook(*, edition, rubric: Rubric | None, prefill: bool = True) -> bytes:
+    """The paper score sheets of one rubric of an edition as an .xlsx to print, fill in and import as it is: one
+    sheet with the columns the import reads (分会场, 成果编号, 评委, the rubric's criteria, 备注). With `prefill`, one
+    row per accepted entry scored on that rubric and heard in a venue, and judge of that venue's panel, the points
+    left empty. A few queries whatever the number of entries and judges."""
+    workbook = Workbook(write_only=True)
+    if rubric is None:  # no rubric yet: a sheet saying so rather than an empty file
+        sheet = workbook.create_sheet("Sheet1")
+        sheet.append([text_cell(sheet, _("No category of this edition has a rubric yet."))])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+    rows = []  # (venue name, entry code, judge email)
     if prefill:
         judges = defaultdict(list)
         for venue_id, email in PanelMember.objects.filter(venue__edition=edition).values_list(
@@ -331,36 +337,29 @@ def template_workbook(*, edition, prefill: bool = True) -> bytes:
             .order_by("venue__name", "running_order", "code")
         )
         for entry in entries:
-            rubric = entry.rubric
-            for email in judges[entry.venue_id] if rubric else ():
-                rows[rubric.pk].append((entry.venue.name, entry.code, email))
+            if entry.rubric is not None and entry.rubric.pk == rubric.pk:
+                rows.extend((entry.venue.name, entry.code, email) for email in judges[entry.venue_id])
 
-    workbook = Workbook(write_only=True)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     wrap = Alignment(wrap_text=True, vertical="top")
-    used = set()
-    for rubric in sorted(criteria, key=lambda r: (r.name, r.pk)):
-        names = [c.name for c in sorted(criteria[rubric], key=lambda c: c.position)]
-        sheet = workbook.create_sheet(_sheet_name(rubric.name, used))
-        widths = [WIDTH_VENUE, WIDTH_CODE, WIDTH_JUDGE, *(max(8, 2 * len(name) + 2) for name in names), WIDTH_COMMENT]
-        print_layout(sheet, title=f"{edition.name} · {rubric.name}", widths=widths)
-        for column in ("B", "C"):  # the entry code and the e-mail stay as typed (a code of digits is no number)
-            sheet.column_dimensions[column].number_format = "@"
-        header = [COL_VENUE, COL_CODE, COL_JUDGE, *names, COL_COMMENT]
-        sheet.append([text_cell(sheet, name, font=bold, fill=fill) for name in header])
-        for venue, code, email in rows[rubric.pk]:
-            sheet.append(
-                [
-                    text_cell(sheet, venue),
-                    text_cell(sheet, code, number_format="@"),
-                    text_cell(sheet, email, number_format="@"),
-                    *(text_cell(sheet, None) for _name in names),
-                    text_cell(sheet, None, alignment=wrap),
-                ]
-            )
-    if not used:  # no rubric yet: a sheet saying so rather than an empty file
-        sheet = workbook.create_sheet("Sheet1")
-        sheet.append([text_cell(sheet, _("No category of this edition has a rubric yet."))])
+    names = [c.name for c in sorted(rubric.criteria.all(), key=lambda c: c.position)]
+    sheet = workbook.create_sheet(_sheet_name(rubric.name, set()))
+    widths = [WIDTH_VENUE, WIDTH_CODE, WIDTH_JUDGE, *(max(8, 2 * len(name) + 2) for name in names), WIDTH_COMMENT]
+    print_layout(sheet, title=f"{edition.name} · {rubric.name}", widths=widths)
+    for column in ("B", "C"):  # the entry code and the e-mail stay as typed (a code of digits is no number)
+        sheet.column_dimensions[column].number_format = "@"
+    header = [COL_VENUE, COL_CODE, COL_JUDGE, *names, COL_COMMENT]
+    sheet.append([text_cell(sheet, name, font=bold, fill=fill) for name in header])
+    for venue, code, email in rows:
+        sheet.append(
+            [
+                text_cell(sheet, venue),
+                text_cell(sheet, code, number_format="@"),
+                text_cell(sheet, email, number_format="@"),
+                *(text_cell(sheet, None) for _name in names),
+                text_cell(sheet, None, alignment=wrap),
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -212,6 +212,7 @@ def import_sheets(request, edition_pk):
             "report": report,
             "preview": preview,
             "new_sheets": len(report.valid) - report.existing if preview else 0,
+            "rubrics": paper_sheets.rubrics_in_use(edition),
         },
         status=400 if request.method == "POST" and not preview else 200,
     )
@@ -219,11 +220,19 @@ def import_sheets(request, edition_pk):
 
 @login_required
 def paper_sheet_template(request, edition_pk):
-    """The edition's paper score sheets to print and fill in (one sheet per rubric), a row per entry and judge."""
+    """One rubric's paper score sheets (?rubric=<id>, one of the edition's rubrics in use; the first by default) to
+    print and fill in, a row per entry and judge; filled in, the file imports as it is."""
     edition = get_object_or_404(Edition, pk=edition_pk)
     check_perm(request, "scoring.manage_venue", edition)
-    response = HttpResponse(paper_sheets.template_workbook(edition=edition), content_type=XLSX_MIME)
-    response["Content-Disposition"] = f'attachment; filename="paper-score-sheets-{edition.pk}.xlsx"'
+    rubrics = paper_sheets.rubrics_in_use(edition)
+    rubric = rubrics[0] if rubrics else None
+    if request.GET.get("rubric"):
+        rubric = next((r for r in rubrics if str(r.pk) == request.GET["rubric"]), None)
+        if rubric is None:
+            raise Http404
+    response = HttpResponse(paper_sheets.template_workbook(edition=edition, rubric=rubric), content_type=XLSX_MIME)
+    suffix = f"-{rubric.pk}" if rubric else ""
+    response["Content-Disposition"] = f'attachment; filename="paper-score-sheets-{edition.pk}{suffix}.xlsx"'
     return response
 
 

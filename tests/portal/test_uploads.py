@@ -5,6 +5,7 @@ import pytest
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from portal import uploads
 from tests import factories
@@ -14,6 +15,13 @@ pytestmark = pytest.mark.django_db
 ALREADY_USED = "This file has already been imported, so nothing was written again. To import it again, upload it again."
 NOT_VALID = "This confirmation is not valid. Upload the file again."
 ANOTHER = "This file was checked for another user or another import. Upload it again."
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are compared in English (the portal's default language is Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+import re
 import zipfile
 from decimal import Decimal
 from io import BytesIO
@@ -283,8 +284,9 @@ def test_import_form_accepts_a_csv_and_tells_an_xls_what_it_is():
 # --- the template to print and fill in -----------------------------------------------------------------------------
 
 
-def template_of(client, edition):
-    response = client.get(reverse("scoring:paper_sheet_template", args=[edition.pk]))
+def template_of(client, edition, rubric=None):
+    query = {"rubric": rubric.pk} if rubric else {}
+    response = client.get(reverse("scoring:paper_sheet_template", args=[edition.pk]), query)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return load_workbook(BytesIO(response.content))
@@ -340,13 +342,27 @@ def test_template_filled_in_imports_through_the_preview_and_confirmation(client_
     assert [total_of(s) for s in made] == [Decimal("82.5")] * 2
 
 
-def test_template_has_a_sheet_per_rubric_and_a_header_only_sheet_without_rows(client_for):
+def test_template_is_one_file_per_rubric_each_importable_as_it_is(client_for):
     setup = judged_venue(judges=1, entries=1)
     other = factories.CategoryFactory(edition=setup.edition)
-    book = template_of(client_for(setup.organiser), setup.edition)
-    assert sorted(book.sheetnames) == sorted([setup.category.rubric.name, other.rubric.name])
-    assert [book[name].max_row for name in (setup.category.rubric.name, other.rubric.name)] == [2, 1]
-    assert [cell.value for cell in book[other.rubric.name][1]] == ["分会场", "成果编号", "评委", *CRITERIA, "备注"]
+    client = client_for(setup.organiser)
+    books = [template_of(client, setup.edition, rubric) for rubric in (setup.category.rubric, other.rubric)]
+    assert [book.sheetnames for book in books] == [[setup.category.rubric.name], [other.rubric.name]]
+    assert [book.worksheets[0].max_row for book in books] == [2, 1]
+    assert [cell.value for cell in books[1].worksheets[0][1]] == ["分会场", "成果编号", "评委", *CRITERIA, "备注"]
+    page = client.get(reverse("scoring:import_sheets", args=[setup.edition.pk])).content.decode()
+    assert sorted(int(pk) for pk in re.findall(r'data-paper-sheet-template="(\d+)"', page)) == sorted(
+        [setup.category.rubric.pk, other.rubric.pk]
+    )
+
+
+def test_template_refuses_a_rubric_the_edition_does_not_use(client_for):
+    setup = judged_venue(judges=1, entries=1)
+    stranger = factories.RubricFactory()
+    response = client_for(setup.organiser).get(
+        reverse("scoring:paper_sheet_template", args=[setup.edition.pk]), {"rubric": stranger.pk}
+    )
+    assert response.status_code == 404
 
 
 def test_template_sheet_names_are_ones_excel_accepts():
