@@ -7,6 +7,7 @@ version, so a (re)publication, or an edition or publication changing, makes ever
 import hashlib
 import time
 from collections import OrderedDict
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -138,17 +139,31 @@ QUERY_PARAMETERS = frozenset(
 )
 
 
-def request_path(request) -> str:
-    """The path and the parameters the public views read, in a fixed order: the cache key of a page.
+def _normal(name: str, value: str) -> str:
+    # The search splits its text on whitespace: "液压 ", " 液压" and "液压  阀" ask what "液压" and "液压 阀" ask,
+    # so they share a cached copy instead of each adding one.
+    return " ".join(value.split()) if name == "q" else value.strip()
 
-    Unknown parameters change nothing on the page, so they must not multiply its cached copies."""
+
+def request_path(request) -> str:
+    """The path and the parameters the public views read, parsed, normalised, sorted and URL-encoded: the cache key
+    of a page, and a URL that asks for the same page.
+
+    Encoded, so that a value holding "&" or "=" (`?q=液压%26sort%3Dtitle`) never reads as other parameters
+    (`?q=液压&sort=title`) and the two never share a cached copy. Unknown and empty parameters change nothing on the
+    page, so they must not multiply its cached copies."""
     params = sorted(
-        (name, value) for name in request.GET if name in QUERY_PARAMETERS for value in request.GET.getlist(name)
+        (name, normal)
+        for name in request.GET
+        if name in QUERY_PARAMETERS
+        for value in request.GET.getlist(name)
+        if (normal := _normal(name, value))
     )
-    return request.path + ("?" + "&".join(f"{name}={value}" for name, value in params) if params else "")
+    return request.path + ("?" + urlencode(params) if params else "")
 
 
 def cache_key(kind: str, path: str) -> str:
+    """A bounded key: whatever the path's length, the shared cache sees a fixed-size digest."""
     digest = hashlib.sha256(path.encode()).hexdigest()[:32]
     return f"public:{cache_version()}:{kind}:{translation.get_language()}:{digest}"
 

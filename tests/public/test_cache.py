@@ -223,3 +223,41 @@ def test_anonymous_page_returns_every_visitor_to_its_own_address_not_the_first_v
     for response in (first, second):
         assert 'name="next" value="/results/?page=1"' in _html(response)
         assert "private-mail-link-abc" not in _html(response)
+
+
+# --- the key: parsed, normalised, encoded ---------------------------------------------------------------------
+
+
+def test_request_path_encodes_a_value_holding_parameter_separators(rf):
+    poisoning = public.request_path(rf.get("/results/?q=液压%26sort%3Dtitle"))
+    honest = public.request_path(rf.get("/results/?q=液压&sort=title"))
+    assert poisoning == "/results/?q=%E6%B6%B2%E5%8E%8B%26sort%3Dtitle"
+    assert honest == "/results/?q=%E6%B6%B2%E5%8E%8B&sort=title"
+    assert public.cache_key("page", poisoning) != public.cache_key("page", honest)
+
+
+def test_request_path_whitespace_variants_of_a_search_share_one_key(rf):
+    paths = {public.request_path(rf.get("/results/", {"q": q})) for q in ("液压", "液压 ", " 液压", "\t液压\u3000")}
+    assert paths == {"/results/?q=%E6%B6%B2%E5%8E%8B"}
+    two_terms = {public.request_path(rf.get("/results/", {"q": q})) for q in ("液压 阀", " 液压   阀 ")}
+    assert two_terms == {"/results/?q=%E6%B6%B2%E5%8E%8B+%E9%98%80"}
+
+
+def test_request_path_drops_empty_and_unknown_parameters(rf):
+    assert public.request_path(rf.get("/results/?q=%20&sort=&from=mail")) == "/results/"
+
+
+def test_cache_key_is_bounded_whatever_the_query_length(rf):
+    key = public.cache_key("page", public.request_path(rf.get("/results/", {"q": "液压" * 5000})))
+    assert len(key) == len(public.cache_key("page", "/results/"))
+
+
+@pytest.mark.django_db
+def test_encoded_ampersand_search_does_not_poison_the_page_it_spells(local_tier):
+    _edition, publication = published_edition(name="第四十次交流活动", number=40, year=2021)
+    published_row(publication, title="液压站漏油治理")
+    poisoning = Client().get("/results/?q=液压%26sort%3Dtitle")
+    honest = Client().get("/results/?q=液压&sort=title")
+    assert (poisoning.status_code, honest.status_code) == (200, 200)
+    assert "液压站漏油治理" not in _html(poisoning)
+    assert "液压站漏油治理" in _html(honest)
