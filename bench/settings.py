@@ -3,6 +3,11 @@
 Used by bench/run.py for gunicorn and the benchmark scripts; never by the portal itself.
 """
 
-from portal.settings import *  # noqa: F403
+import os
+
+# The benchmark server runs with DEBUG off; the settings refuse to start without SECRET_KEY, so it brings its own.
+os.environ.setdefault("SECRET_KEY", "bench-only-key-never-used-in-production-0123456789abcdefghij")
+
+from portal.settings import *  # noqa: E402, F403
 
 ROOT_URLCONF = "bench.urls"

@@ -2,12 +2,11 @@ import re
 import uuid
 
 from django.conf import settings
-
-from portal.request_log import current_request
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from portal.request_log import current_request
 from portal.spreadsheets import max_upload_bytes
 
 # No inline script or style anywhere: every script and stylesheet is a file under static/.

@@ -6,6 +6,7 @@ A malformed value stops the process at start-up with a message naming the variab
 """
 
 import os
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -50,8 +51,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    # Embedded mode only: a fixed development key. Production sets SECRET_KEY (see README);
-    # `manage.py check --deploy` reports this key as insecure.
+    if not DEBUG:
+        # Never run in production with the public development key below.
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: set SECRET_KEY to a long random value (or DEBUG=true for the embedded "
+            "development mode)"
+        )
+    # Embedded mode only (DEBUG=true): a fixed development key. `manage.py check --deploy` reports it as insecure.
     SECRET_KEY = "django-insecure-embedded-mode-only-set-SECRET_KEY-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
@@ -80,6 +86,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "portal.middleware.RequestBodyLimitMiddleware",  # first: refuses an oversized body before anything reads it
+    "portal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -113,10 +120,24 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "portal.wsgi.application"
 
+
+def env_database(name: str, default: str, conn_max_age: int) -> dict:
+    """The database of the URL in `name`; a URL that cannot be read names the variable (never its password)."""
+    try:
+        config = dj_database_url.parse(env_str(name, default) or default, conn_max_age=conn_max_age)
+    except Exception as error:  # dj_database_url raises ValueError, KeyError, ... depending on the mistake
+        raise ImproperlyConfigured(
+            f"{name} is not a database URL ({type(error).__name__}: {error}); "
+            "use e.g. postgres://user:password@host:5432/name"
+        ) from None
+    if not config.get("ENGINE"):
+        raise ImproperlyConfigured(f"{name} is not a database URL (no database engine for its scheme)")
+    return config
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+    "default": env_database(
+        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -140,15 +161,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Log-in throttling: after this many failed attempts for one e-mail (or one address) the log-in
-# form refuses further attempts for LOGIN_LOCKOUT_SECONDS.
+# Log-in throttling (portal/throttle.py, counted in the database): at most LOGIN_MAX_FAILURES password checks
+# per account and LOGIN_MAX_FAILURES_PER_ADDRESS per client address within LOGIN_LOCKOUT_SECONDS; the address
+# limit is high enough that a hall of judges on one network never reaches it by mistake.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 100)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
+
+
+def env_time_zone(name: str, default: str) -> str:
+    value = env_str(name, default) or default
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a time zone (use e.g. Asia/Shanghai)") from None
+    return value
+
+
+TIME_ZONE = env_time_zone("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
@@ -205,6 +239,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "portal")
 # With the broker down a results run stays queued; the worker's beat (`celery worker --beat`) sends it again.
 CELERY_BEAT_SCHEDULE = {
+    # The worker's heartbeat, which GET /healthz reports (stale after 3 minutes without one).
+    "worker-heartbeat": {"task": "portal.heartbeat", "schedule": 60.0},
     "dispatch-waiting-results-runs": {"task": "results.dispatch_waiting_runs", "schedule": 60.0},
     "catch-up-public-cache": {"task": "public.catch_up_cache", "schedule": 60.0},
 }
@@ -239,10 +275,30 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 
+
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    raw = env_str(name, default) or default
+    value = raw.strip().upper() if name == "LOG_LEVEL" else raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(choices)}")
+    return value
+
+
+# Every line carries its time, level, logger, request id and user id (portal.request_log); LOG_FORMAT=json writes
+# one JSON object a line for a log collector.
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", ["text", "json"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "filters": {"request_context": {"()": "portal.request_log.RequestContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s user=%(user_id)s] %(message)s"},
+        "json": {"()": "portal.request_log.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_context"], "formatter": LOG_FORMAT}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
 }

@@ -5,8 +5,14 @@ PostgreSQL and Redis (the cache included); tests that need a real worker switch 
 Without REDIS_URL the cache is local memory.
 """
 
-from portal.settings import *  # noqa: F403
-from portal.settings import BASE_DIR, REDIS_URL
+import os
+
+# The settings refuse to start without SECRET_KEY when DEBUG is off: the suite (and the processes it starts, which
+# inherit this environment) use a test key.
+os.environ.setdefault("SECRET_KEY", "test-only-key-never-used-in-production-0123456789abcdefghij")
+
+from portal.settings import *  # noqa: E402, F403
+from portal.settings import BASE_DIR, REDIS_URL  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_SSL = False

@@ -6,6 +6,7 @@ from portal import views
 app_name = "portal"
 
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),

@@ -1,10 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
 
+from portal import health
 from portal.forms import EmailLoginForm, ProfileForm
 
 
@@ -41,3 +46,12 @@ def profile(request):
         messages.success(request, _("Your profile has been saved."))
         return redirect("portal:profile")
     return render(request, "portal/profile.html", {"form": form})
+
+
+@csrf_exempt
+@never_cache
+@require_GET
+def healthz(request):
+    """For the load balancer: 200 when the database, the cache and a configured broker answer, 503 otherwise."""
+    state, healthy = health.report()
+    return JsonResponse(state, status=200 if healthy else 503)

@@ -77,7 +77,7 @@ def test_bad_environment_value_stops_start_up_with_its_name():
 
 
 def test_embedded_mode_defaults_to_sqlite_and_eager_tasks():
-    env = _clean_env(DJANGO_SETTINGS_MODULE="portal.settings")
+    env = _clean_env(DJANGO_SETTINGS_MODULE="portal.settings", DEBUG="true")
     env.pop("DATABASE_URL", None)
     env.pop("CELERY_BROKER_URL", None)
     code = (
@@ -98,9 +98,59 @@ def test_collectstatic_with_hashed_manifest_succeeds(tmp_path):
     env = _clean_env(
         DJANGO_SETTINGS_MODULE="portal.settings",
         DEBUG="false",
+        SECRET_KEY="collectstatic-test-key-0123456789abcdefghijklmnopqrstuvwxyz",
         STATIC_MANIFEST="true",
         STATIC_ROOT=str(tmp_path / "static"),
     )
     result = _run_manage("collectstatic", "--noinput", env=env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def _start(**variables):
+    """Load the settings in a fresh process with `variables` (and a secret key unless told otherwise)."""
+    env = _clean_env(DJANGO_SETTINGS_MODULE="portal.settings", **{"DEBUG": "false", **variables})
+    env.setdefault("SECRET_KEY", "start-up-test-key-0123456789abcdefghijklmnopqrstuvwxyz")
+    if env["SECRET_KEY"] == "":
+        del env["SECRET_KEY"]
+    code = "import django; django.setup(); print('started')"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_start_up_without_secret_key_and_debug_off_is_refused_naming_the_variable():
+    result = _start(SECRET_KEY="")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+    assert "started" not in result.stdout
+
+
+def test_start_up_without_secret_key_in_debug_uses_the_development_key():
+    result = _start(SECRET_KEY="", DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "started"
+
+
+def test_start_up_with_a_secret_key_and_good_values_starts():
+    result = _start(LOG_LEVEL="warning", LOG_FORMAT="JSON", TIME_ZONE="Europe/Paris")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "started"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("LOG_LEVEL", "verbose", "LOG_LEVEL='verbose' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT='xml' is not one of text, json"),
+        ("TIME_ZONE", "Mars/Olympus", "TIME_ZONE='Mars/Olympus' is not a time zone"),
+        ("TIME_ZONE", "../etc/passwd", "TIME_ZONE='../etc/passwd' is not a time zone"),
+        ("DATABASE_URL", "mysqlx://user:hunter2@db/portal", "DATABASE_URL is not a database URL"),
+        ("DB_CONN_MAX_AGE", "forever", "DB_CONN_MAX_AGE='forever' is not a whole number"),
+    ],
+)
+def test_start_up_with_a_malformed_variable_is_refused_naming_it(variable, value, message):
+    result = _start(**{variable: value})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {message}" in result.stderr
+    assert "hunter2" not in result.stderr

@@ -77,7 +77,12 @@ def test_po_file_holds_every_string_of_the_code(tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "portal.settings", "PYTHONPATH": str(tmp_path)},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DEBUG": "true",
+            "PYTHONPATH": str(tmp_path),
+        },
     )
     assert result.returncode == 0, result.stderr
     in_code = {msgid for msgid, _, _ in read_po(tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")}
