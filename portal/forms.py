@@ -3,6 +3,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from portal import throttle
 
@@ -13,20 +14,27 @@ class EmailLoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("The e-mail address or the password is wrong. Both are case-sensitive."),
-        "locked": _("Too many failed log-ins. Please wait 15 minutes or reset your password."),
+        "locked": ngettext_lazy(
+            "Too many failed log-ins. Please wait %(minutes)d minute or reset your password.",
+            "Too many failed log-ins. Please wait %(minutes)d minutes or reset your password.",
+            "minutes",
+        ),
     }
 
     def clean(self):
-        email = (self.cleaned_data.get("username") or "").strip().lower()
+        email = (self.cleaned_data.get("username") or "").strip()
+        if not email or not self.cleaned_data.get("password"):
+            return super().clean()
         address = throttle.client_address(self.request) if self.request else ""
-        if throttle.is_locked(email=email, address=address):
-            raise forms.ValidationError(self.error_messages["locked"], code="locked")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            throttle.record_failure(email=email, address=address)
-            raise
-        throttle.clear(email=email)
+        # The attempt is counted before the password is checked (portal/throttle.py): parallel guesses cannot
+        # all pass the check before any of them is counted.
+        reservation = throttle.reserve(email=email, address=address)
+        if reservation is None:
+            raise forms.ValidationError(
+                self.error_messages["locked"], code="locked", params={"minutes": throttle.lockout_minutes()}
+            )
+        cleaned = super().clean()  # a wrong password raises, and the reserved attempt stays counted
+        reservation.succeeded()
         return cleaned
 
 

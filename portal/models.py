@@ -91,3 +91,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_recommender(self):
         return self.role == self.Role.RECOMMENDER
+
+
+class LoginAttempt(models.Model):
+    """One log-in attempt counted by the throttle (portal/throttle.py): a row per password check, keyed on the
+    account (or the normalised text of an e-mail that matches no account) and, in a second row, on the client's
+    address. Kept in the database, not the cache, so the throttle holds while Redis is down; rows older than
+    LOGIN_LOCKOUT_SECONDS no longer count and are deleted by the next attempt."""
+
+    key = models.CharField(max_length=100)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"], name="portal_loginattempt_key_at")]
+
+    def __str__(self):
+        return f"{self.key} @ {self.at:%Y-%m-%d %H:%M:%S}"

@@ -2,13 +2,22 @@
 after repeated failures per account and per address (behind the proxy too), sessions that expire and end on the
 server, and the admin's log-in under the same throttle."""
 
+import threading
+from unittest import mock
+
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.contrib.auth import forms as auth_forms
+from django.core.cache import caches
+from django.db import connection
+from django.test import Client, RequestFactory
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from portal import throttle
 from portal.forms import EmailLoginForm
+from portal.models import LoginAttempt
+from tests.conftest import need, postgres_available
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +28,7 @@ def _login(client, email, password, address="10.0.0.1"):
 
 def _locked(response) -> bool:
     form = response.context["form"] if response.context else None
-    return bool(form) and form.errors.get("__all__") == [str(EmailLoginForm.error_messages["locked"])]
+    return bool(form) and [error.code for error in form.errors.as_data().get("__all__", [])] == ["locked"]
 
 
 # --- logging in -------------------------------------------------------------------------------------
@@ -75,8 +84,6 @@ def test_login_lock_covers_the_right_password_and_every_spelling_of_the_address(
 
 
 def test_login_lock_ends_after_the_lockout_time(client, user_a, password, settings, time_machine):
-    # The lock is the cache entry's lifetime: local memory follows the travelled clock (Redis's own TTL would not).
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.LOGIN_MAX_FAILURES = 2
     settings.LOGIN_LOCKOUT_SECONDS = 900
     time_machine.move_to(timezone.now(), tick=False)
@@ -93,10 +100,145 @@ def test_login_lock_ends_after_the_lockout_time(client, user_a, password, settin
 
 def test_one_address_guessing_many_accounts_is_locked(client, user_b, password, settings):
     settings.LOGIN_MAX_FAILURES = 2
-    for index in range(8):  # four times the per-account limit, each on a different account
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 8
+    for index in range(8):  # each on a different account
         assert not _locked(_login(client, f"nobody{index}@example.com", "guess", address="203.0.113.7"))
     assert _locked(_login(client, user_b.email, password, address="203.0.113.7"))
     assert _login(client, user_b.email, password, address="198.51.100.1").status_code == 302
+
+
+def test_a_shared_network_never_locks_out_the_honest(client, user_a, password, settings):
+    """A venue's Wi-Fi: one address for every judge; 20 typos and guesses across accounts lock nobody out."""
+    settings.LOGIN_MAX_FAILURES = 5
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 100
+    for index in range(20):
+        _login(client, f"judge{index}@example.com", "typo", address="10.20.0.1")
+    _login(client, user_a.email, "typo", address="10.20.0.1")
+    response = _login(client, user_a.email, password, address="10.20.0.1")
+    assert (response.status_code, client.session["_auth_user_id"]) == (302, str(user_a.pk))
+
+
+def test_the_address_limit_is_its_own_setting(client, user_b, password, settings):
+    settings.LOGIN_MAX_FAILURES = 5
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 30
+    for index in range(30):
+        assert not _locked(_login(client, f"nobody{index}@example.com", "guess", address="203.0.113.8"))
+    assert _locked(_login(client, user_b.email, password, address="203.0.113.8"))
+
+
+def test_a_successful_log_in_does_not_count_against_its_address(client, user_a, password, settings):
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 2
+    for _ in range(3):
+        assert _login(client, user_a.email, password, address="10.30.0.1").status_code == 302
+        client.logout()
+    assert LoginAttempt.objects.count() == 0
+
+
+def test_the_account_key_is_the_resolved_user_in_any_spelling(user_a):
+    assert throttle.account_key(user_a.email.upper()) == throttle.account_key(user_a.email) == f"user:{user_a.pk}"
+
+
+def test_an_unknown_e_mail_is_keyed_on_its_normalised_text():
+    # NFKC and case-folding: the long s, full-width letters and upper case are one key; existence is not told.
+    key = throttle.account_key("nobody.is@example.com")
+    assert key.startswith("email:")
+    assert throttle.account_key("NOBODY.Iſ@example.com") == key
+    assert throttle.account_key("ｎｏｂｏｄｙ.is@example.com") == key
+    assert throttle.account_key("nobody.iz@example.com") != key
+
+
+def test_an_unknown_e_mail_is_locked_like_an_account(client, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    _login(client, "nobody.is@example.com", "guess")
+    _login(client, "NOBODY.IS@example.com", "guess")
+    assert _locked(_login(client, "nobody.iſ@example.com", "guess", address="10.9.9.9"))
+
+
+def test_a_unicode_case_variant_cannot_bypass_the_lock(client, django_user_model, password, settings):
+    need("PostgreSQL", postgres_available(), "PostgreSQL's UPPER() maps the long s (ſ) to S; SQLite's LIKE does not")
+    settings.LOGIN_MAX_FAILURES = 3
+    victim = django_user_model.objects.create_user(email="victim.is@example.com", password=password)
+    assert throttle.account_key("victim.iſ@example.com") == f"user:{victim.pk}"
+    for _ in range(3):
+        _login(client, "victim.is@example.com", "guess")
+    response = _login(client, "victim.iſ@example.com", password, address="10.9.9.9")
+    assert (response.status_code, _locked(response), "_auth_user_id" in client.session) == (200, True, False)
+
+
+def test_the_lock_message_says_how_long(client, user_a, password, settings):
+    settings.LOGIN_MAX_FAILURES = 1
+    _login(client, user_a.email, "wrong")
+    with translation.override("en"):
+        settings.LOGIN_LOCKOUT_SECONDS = 1800
+        response = _login(client, user_a.email, password)
+        assert response.context["form"].errors["__all__"] == [
+            "Too many failed log-ins. Please wait 30 minutes or reset your password."
+        ]
+        settings.LOGIN_LOCKOUT_SECONDS = 90
+        _login(client, user_a.email, "wrong")
+        response = _login(client, user_a.email, password)
+        assert response.context["form"].errors["__all__"] == [
+            "Too many failed log-ins. Please wait 2 minutes or reset your password."
+        ]
+        settings.LOGIN_LOCKOUT_SECONDS = 60
+        response = _login(client, user_a.email, password)
+        assert response.context["form"].errors["__all__"] == [
+            "Too many failed log-ins. Please wait 1 minute or reset your password."
+        ]
+
+
+def test_the_throttle_holds_while_the_cache_is_down(client, user_a, password, settings):
+    """Redis down: every cache call raises. The throttle counts in the database, so a locked account stays locked
+    and the right password still logs in once the lock ends."""
+    settings.LOGIN_MAX_FAILURES = 2
+    down = mock.Mock(side_effect=ConnectionError("Redis is down"))
+    with mock.patch.multiple(
+        type(caches["default"]), get=down, add=down, incr=down, set=down, delete=down, get_many=down
+    ):
+        _login(client, user_a.email, "wrong")
+        _login(client, user_a.email, "wrong")
+        response = _login(client, user_a.email, password, address="10.9.9.9")
+        assert (response.status_code, _locked(response), "_auth_user_id" in client.session) == (200, True, False)
+    assert down.call_count == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_passwords_get_at_most_the_limit_of_checks(user_a, settings):
+    need("PostgreSQL", postgres_available(), "the in-memory SQLite test database locks whole tables between threads")
+    settings.LOGIN_MAX_FAILURES = 5
+    checks = []
+    lock = threading.Lock()
+    real_authenticate = auth_forms.authenticate
+
+    def counting_authenticate(*args, **kwargs):
+        with lock:
+            checks.append(1)
+        return real_authenticate(*args, **kwargs)
+
+    barrier = threading.Barrier(16)
+    outcomes = [None] * 16
+
+    def attempt(index):
+        try:
+            request = RequestFactory().post("/login/", REMOTE_ADDR=f"10.40.0.{index}")
+            form = EmailLoginForm(request=request, data={"username": user_a.email, "password": f"guess{index}"})
+            barrier.wait(timeout=10)
+            form.is_valid()
+            outcomes[index] = [error.code for error in form.errors.as_data()["__all__"]]
+        finally:
+            connection.close()
+
+    with mock.patch.object(auth_forms, "authenticate", counting_authenticate):
+        threads = [threading.Thread(target=attempt, args=(index,)) for index in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    checked = outcomes.count(["invalid_login"])
+    assert (len(checks), checked, checked + outcomes.count(["locked"])) == (checked, checked, 16)
+    assert 1 <= checked <= 5
+    # Every check is counted, every refusal taken back: the account is locked after exactly the checks made.
+    assert LoginAttempt.objects.filter(key=f"user:{user_a.pk}").count() == checked
 
 
 # --- sessions --------------------------------------------------------------------------------------
@@ -161,6 +303,7 @@ def test_behind_the_proxy_one_guesser_does_not_lock_everyone_out(client, user_b,
     """gunicorn listens on 127.0.0.1 behind nginx (README): every request comes from the proxy's address."""
     settings.BEHIND_PROXY = True
     settings.LOGIN_MAX_FAILURES = 2
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 8
     for index in range(8):
         _login_via_proxy(client, f"nobody{index}@example.com", "guess", "203.0.113.7")
     # The guesser is locked, even when it puts a made-up address first; the proxy appends the real one.
@@ -173,6 +316,7 @@ def test_behind_the_proxy_one_guesser_does_not_lock_everyone_out(client, user_b,
 def test_without_a_proxy_a_forged_forwarded_address_is_ignored(client, user_b, password, settings):
     settings.BEHIND_PROXY = False
     settings.LOGIN_MAX_FAILURES = 2
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 8
     for index in range(8):
         _login(client, f"nobody{index}@example.com", "guess", address="203.0.113.7")
     response = client.post(
@@ -193,8 +337,7 @@ def test_admin_log_in_is_throttled_too(client, settings, django_user_model):
     response = client.post(
         url, {"username": admin.email, "password": "correct-horse-battery", "next": "/admin/"}, REMOTE_ADDR="10.0.0.3"
     )
-    assert (response.status_code, "_auth_user_id" in client.session) == (200, False)
-    assert response.context["form"].errors["__all__"] == [str(EmailLoginForm.error_messages["locked"])]
+    assert (response.status_code, "_auth_user_id" in client.session, _locked(response)) == (200, False, True)
 
 
 def test_admin_log_in_still_works_for_staff_and_refuses_others(client, user_a, password, django_user_model):
