@@ -238,6 +238,15 @@ def _award_list(request, pk: int, *, extension: str, content_type: str, render):
     """The award list of the edition's current publication: its awarded entries (results.award_lists)."""
     edition = _published_edition(pk)
     publication = public.newest_publication_of(edition)
+    stored = award_lists.stored_public_list(publication, extension)
+    if stored is not None:  # written once by the publication's task
+        return FileResponse(
+            stored.file.open("rb"),
+            as_attachment=True,
+            filename=_award_filename(edition, extension),
+            content_type=content_type,
+        )
+    # Not written yet (the task is queued, or failed): written once here and cached for every visitor meanwhile.
     content = remembered(
         cache_key(f"awards-{extension}", str(pk)), lambda: render(edition=edition, publication=publication)
     )

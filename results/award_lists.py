@@ -227,9 +227,35 @@ def public_xlsx(*, edition, publication) -> bytes:
     return out.getvalue()
 
 
+def public_rows(publication) -> int:
+    """How many rows the public list of the publication holds now (an entry withdrawn since leaves it)."""
+    return (
+        PublishedResult.objects.filter(publication=publication, rank__isnull=False, entry__status=Entry.Status.ACCEPTED)
+        .exclude(grade="")
+        .count()
+    )
+
+
+def stored_public_list(publication, format: str) -> AwardList | None:
+    """The stored public list of the publication in this format, while it still holds what the public sees."""
+    stored = (
+        AwardList.objects.filter(
+            publication=publication, format=format, awarded_only=True, status=AwardList.Status.DONE
+        )
+        .exclude(file="")
+        .order_by("-pk")
+        .first()
+    )
+    if stored is None or stored.rows != public_rows(publication):
+        return None
+    return stored
+
+
 def file_name(award_list: AwardList) -> str:
     edition = award_list.edition
     label = f"v{award_list.publication.version}" if award_list.publication_id else "provisional"
+    if award_list.awarded_only:
+        label += "-public"
     return f"award-list-{edition.year}-{edition.pk}-{label}-{award_list.pk}.{award_list.format}"
 
 
@@ -240,11 +266,21 @@ def generate_award_list(*, award_list: AwardList) -> AwardList:
         with tempfile.TemporaryFile() as handle:
             if award_list.format == AwardList.Format.CSV:
                 text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
-                rows = write_csv(edition=award_list.edition, publication=award_list.publication, target=text)
+                rows = write_csv(
+                    edition=award_list.edition,
+                    publication=award_list.publication,
+                    target=text,
+                    awarded_only=award_list.awarded_only,
+                )
                 text.flush()
                 text.detach()
             else:
-                rows = write_xlsx(edition=award_list.edition, publication=award_list.publication, target=handle)
+                rows = write_xlsx(
+                    edition=award_list.edition,
+                    publication=award_list.publication,
+                    target=handle,
+                    awarded_only=award_list.awarded_only,
+                )
             handle.seek(0)
             award_list.file.save(file_name(award_list), File(handle), save=False)
     except Exception as error:
@@ -260,9 +296,11 @@ def generate_award_list(*, award_list: AwardList) -> AwardList:
     return award_list
 
 
-def queue_award_list(*, edition, format: str, publication=None, by=None) -> AwardList:
+def queue_award_list(*, edition, format: str, publication=None, by=None, awarded_only: bool = False) -> AwardList:
     """Create an award list and generate it in a task once the transaction commits."""
-    award_list = AwardList.objects.create(edition=edition, publication=publication, format=format, requested_by=by)
+    award_list = AwardList.objects.create(
+        edition=edition, publication=publication, format=format, requested_by=by, awarded_only=awarded_only
+    )
 
     def dispatch():
         try:
@@ -281,7 +319,11 @@ def queue_award_list(*, edition, format: str, publication=None, by=None) -> Awar
 
 
 def queue_award_lists(*, edition, publication=None, by=None) -> list[AwardList]:
+    """The organisers' lists (every ranked entry) and, for a publication, the public's (the awarded entries), which
+    the public pages serve as stored files instead of writing a workbook per visitor."""
+    kinds = [False, True] if publication is not None else [False]
     return [
-        queue_award_list(edition=edition, format=fmt, publication=publication, by=by)
+        queue_award_list(edition=edition, format=fmt, publication=publication, by=by, awarded_only=awarded_only)
+        for awarded_only in kinds
         for fmt in (AwardList.Format.XLSX, AwardList.Format.CSV)
     ]

@@ -216,6 +216,11 @@ class AwardList(models.Model):
         help_text=_("Empty: the provisional results at the time of the export."),
     )
     format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.XLSX)
+    awarded_only = models.BooleanField(
+        _("awarded entries only"),
+        default=False,
+        help_text=_("The list the public downloads: only the graded entries of the publication."),
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
     file = models.FileField(_("file"), upload_to="awards/%Y/", max_length=300, blank=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)

@@ -126,7 +126,9 @@ def dashboard(request, edition_pk):
     edition = _organised_edition(request, edition_pk)
     run = runs.latest_run(edition)
     publications = list(edition.publications.select_related("published_by").order_by("-version"))
-    award_lists = list(edition.award_lists.select_related("publication", "requested_by")[:10])
+    award_lists = list(
+        edition.award_lists.filter(awarded_only=False).select_related("publication", "requested_by")[:10]
+    )
     unranked = (
         Result.objects.filter(category__edition=edition, ranked=False)
         .select_related("entry", "venue")
@@ -160,7 +162,8 @@ def status(request, edition_pk):
             if run is None
             else {"id": run.pk, "status": run.status, "progress": run.progress, "error": run.error},
             "award_lists": [
-                {"id": a.pk, "status": a.status} for a in edition.award_lists.order_by("-created_at", "-id")[:10]
+                {"id": a.pk, "status": a.status}
+                for a in edition.award_lists.filter(awarded_only=False).order_by("-created_at", "-id")[:10]
             ],
         }
     )

@@ -36,7 +36,8 @@ def populated(organiser, django_capture_on_commit_callbacks):
     runs.execute_run(run=factories.ResultRunFactory(edition=edition, started_by=organiser))
     with django_capture_on_commit_callbacks(execute=True):
         publishing.publish_results(edition=edition, by=organiser)  # and its award lists, as files
-    assert Result.objects.count() == 4 and AwardList.objects.exclude(file="").count() == 2
+    # the organisers' lists and the public's
+    assert Result.objects.count() == 4 and AwardList.objects.exclude(file="").count() == 4
     return edition
 
 
@@ -86,7 +87,8 @@ def test_a_backup_restored_into_an_empty_database_has_the_same_results_and_files
     before = snapshot()
     call_command("backup", output=str(tmp_path / "backup"))
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
-    assert (manifest["rows"]["results.result"], manifest["media_files"]) == (4, 3)
+    # the report and the four award lists (the organisers' and the public's)
+    assert (manifest["rows"]["results.result"], manifest["media_files"]) == (4, 5)
 
     target = empty_database(tmp_path, request)
     media = tmp_path / "restored-media"

@@ -419,7 +419,7 @@ def test_publishing_with_the_broker_down_publishes_and_marks_the_award_lists_to_
         == [
             (AwardList.Status.FAILED, "The task queue was unreachable; request the list again in a moment."),
         ]
-        * 2
+        * 4  # the organisers' lists and the public's
     )
 
 

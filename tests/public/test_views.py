@@ -1,12 +1,14 @@
 import csv
 import io
 import re
+from unittest import mock
 
 import openpyxl
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -14,6 +16,7 @@ from django.utils.translation import gettext
 
 from events.models import Category, Edition
 from public.cache import bump_public_cache, cache_version
+from results import award_lists
 from results.models import AwardList, PublishedResult
 from submissions.models import Entry
 from tests import factories
@@ -612,3 +615,60 @@ def test_home_without_publication_has_no_headline(client):
     html = client.get(reverse("public:home")).content.decode()
     assert "data-home-headline" not in html
     assert "通知正文" in html
+
+
+def _stored_public_list(edition, format):
+    award_list = AwardList.objects.create(
+        edition=edition, publication=edition.publications.get(), format=format, awarded_only=True
+    )
+    return award_lists.generate_award_list(award_list=award_list)
+
+
+@pytest.mark.parametrize("format", ["xlsx", "csv"])
+def test_award_list_served_from_the_stored_public_file_without_writing_one(client, format):
+    edition, _qc, _team = _headline_edition()
+    stored = _stored_public_list(edition, format)
+    bump_public_cache()
+    with (
+        mock.patch.object(award_lists, "write_xlsx", side_effect=AssertionError("written")) as xlsx,
+        mock.patch.object(award_lists, "write_csv", side_effect=AssertionError("written")) as csv_writer,
+    ):
+        responses = [Client().get(reverse(f"public:award_list_{format}", args=[edition.pk])) for _ in range(2)]
+    assert (xlsx.call_count, csv_writer.call_count) == (0, 0)
+    with stored.file.open("rb") as handle:
+        expected = handle.read()
+    for response in responses:
+        assert response.status_code == 200
+        assert response["Content-Disposition"] == f'attachment; filename="awards-2021-40.{format}"'
+        assert b"".join(response.streaming_content) == expected
+    assert stored.rows == len(_awarded_rows(edition)) == 3
+
+
+def test_award_list_stored_csv_holds_the_awarded_rows(client):
+    edition, _qc, _team = _headline_edition()
+    _stored_public_list(edition, "csv")
+    response = client.get(reverse("public:award_list_csv", args=[edition.pk]))
+    text = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
+    assert list(csv.reader(io.StringIO(text)))[1:] == _awarded_rows(edition)
+
+
+def test_award_list_without_a_stored_file_is_written_once_for_many_visitors(client):
+    edition, _qc, _team = _headline_edition()
+    bump_public_cache()
+    with mock.patch.object(award_lists, "write_xlsx", wraps=award_lists.write_xlsx) as written:
+        responses = [Client().get(reverse("public:award_list_xlsx", args=[edition.pk])) for _ in range(2)]
+    assert [r.status_code for r in responses] == [200, 200]
+    assert written.call_count == 1
+    assert responses[0].content == responses[1].content
+
+
+def test_award_list_stored_file_not_served_once_an_entry_was_withdrawn(client):
+    edition, _qc, _team = _headline_edition()
+    _stored_public_list(edition, "csv")
+    bump_public_cache()
+    withdrawn = PublishedResult.objects.filter(publication__edition=edition).exclude(grade="").first()
+    Entry.objects.filter(pk=withdrawn.entry_id).update(status=Entry.Status.REJECTED)
+    response = client.get(reverse("public:award_list_csv", args=[edition.pk]))
+    text = response.content.decode("utf-8")
+    assert withdrawn.code not in text
+    assert text.count("\n") == 1 + 2  # the heading and the two awarded entries left

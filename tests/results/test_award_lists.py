@@ -256,3 +256,31 @@ def test_titles_that_look_like_formulas_stay_text(organiser, tmp_path):
     lines = list(csv.reader(io.StringIO(handle.getvalue()[1:])))
     assert lines[1][3] == '\'=HYPERLINK("http://evil","点我")'
     assert (lines[2][3], lines[2][4]) == ("'-2+3", "'@SUM(A1)")
+
+
+def test_publication_queues_the_public_awarded_only_lists(computed, organiser, django_capture_on_commit_callbacks):
+    edition, _ = computed
+    with django_capture_on_commit_callbacks(execute=True):
+        publication = publishing.publish_results(edition=edition, by=organiser)
+
+    lists = AwardList.objects.filter(publication=publication)
+    assert sorted(lists.values_list("format", "awarded_only", "status")) == [
+        ("csv", False, "done"),
+        ("csv", True, "done"),
+        ("xlsx", False, "done"),
+        ("xlsx", True, "done"),
+    ]
+    public_csv = lists.get(format="csv", awarded_only=True)
+    with public_csv.file.open("rb") as handle:
+        assert handle.read() == exports.public_csv(edition=edition, publication=publication)
+    assert public_csv.rows == exports.public_rows(publication)
+    assert public_csv.file.name.endswith(f"-v1-public-{public_csv.pk}.csv")
+    assert exports.stored_public_list(publication, "csv") == public_csv
+    assert exports.stored_public_list(publication, "xlsx") == lists.get(format="xlsx", awarded_only=True)
+
+
+def test_provisional_award_lists_queue_no_public_list(computed, organiser, django_capture_on_commit_callbacks):
+    edition, _ = computed
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = exports.queue_award_lists(edition=edition, by=organiser)
+    assert [(a.format, a.awarded_only) for a in queued] == [("xlsx", False), ("csv", False)]

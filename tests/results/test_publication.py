@@ -48,9 +48,11 @@ def test_publishing_freezes_rows_without_judge_identities(organiser, django_capt
     assert "excluded" not in protocol and protocol["recused"] == 0
     assert [s["total"] for s in rows[0].protocol["sheets"]] == ["90.0", "88.0", "86.0", "84.0", "80.0"]
     assert publication.snapshot["categories"][0]["grades"] == {"标杆": 2}
-    assert set(AwardList.objects.filter(publication=publication).values_list("format", "status")) == {
-        ("xlsx", "done"),
-        ("csv", "done"),
+    assert set(AwardList.objects.filter(publication=publication).values_list("format", "status", "awarded_only")) == {
+        ("xlsx", "done", False),
+        ("csv", "done", False),
+        ("xlsx", "done", True),
+        ("csv", "done", True),
     }
 
 
