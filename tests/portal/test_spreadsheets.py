@@ -1,6 +1,8 @@
 import csv
 import io
+import time
 import zipfile
+from unittest import mock
 
 import openpyxl
 import pytest
@@ -276,3 +278,50 @@ def test_read_table_reads_a_utf8_csv_with_a_byte_order_mark_and_line_breaks_in_c
 def test_file_kind_tells_a_workbook_from_a_csv():
     assert spreadsheets.file_kind(xlsx([["名称"]])) == "xlsx"
     assert spreadsheets.file_kind(SimpleUploadedFile("a.csv", "名称\r\n甲".encode("gb18030"))) == "csv"
+
+
+def _with_shared_strings(upload, shared_strings: bytes) -> SimpleUploadedFile:
+    """The workbook `upload` with `shared_strings` as its xl/sharedStrings.xml."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(upload.read())) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
+        for member in source.infolist():
+            if member.filename != "xl/sharedStrings.xml":
+                out.writestr(member.filename, source.read(member))
+        out.writestr("xl/sharedStrings.xml", shared_strings)
+    return SimpleUploadedFile("list.xlsx", buffer.getvalue())
+
+
+def test_read_table_refuses_a_small_workbook_whose_shared_strings_unpack_to_20_mb_before_parsing_them():
+    text = "液压站漏油治理".encode() * (20 * 1024 * 1024 // 21)
+    shared = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>'
+        + text
+        + b"</t></si></sst>"
+    )
+    upload = _with_shared_strings(xlsx([["名称"], ["甲"]]), shared)
+    assert upload.size < 200 * 1024  # a few tens of KB on the wire
+    started = time.monotonic()
+    with (
+        mock.patch("openpyxl.load_workbook", side_effect=AssertionError("parsed")),
+        pytest.raises(ValidationError) as error,
+    ):
+        spreadsheets.read_table(upload, columns=["名称"], max_rows=2)
+    assert error.value.messages == BOMB_MESSAGE
+    assert time.monotonic() - started < 2
+
+
+def test_check_zip_refuses_any_part_read_whole_over_the_parsed_part_limit(monkeypatch):
+    monkeypatch.setattr(spreadsheets, "PARSED_PART_MAX", 1000)
+    for name in ("xl/sharedStrings.xml", "xl/styles.xml", "xl/workbook.xml", "[Content_Types].xml", "xl/_rels/x.rels"):
+        with pytest.raises(ValidationError) as error:
+            check(zipped({name: b"x" * 1001}))
+        assert error.value.messages == BOMB_MESSAGE
+
+
+def test_check_zip_leaves_sheets_and_pictures_to_the_row_limit_and_the_member_limit(monkeypatch):
+    monkeypatch.setattr(spreadsheets, "PARSED_PART_MAX", 1000)
+    check(zipped({"xl/worksheets/sheet1.xml": b"x" * 5000, "xl/media/image1.png": b"x" * 5000}))
+    check(zipped({"xl/sharedStrings.xml": b"x" * 1000}))
