@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 from django.db import OperationalError
+from django.test import Client
 from django.utils import timezone
 
 from portal import health
@@ -40,6 +41,8 @@ def test_healthz_answers_200_when_everything_is_up(client, no_broker):
 def test_healthz_needs_no_log_in_and_refuses_post(client, no_broker):
     assert client.get("/healthz").status_code == 200
     assert client.post("/healthz").status_code == 405
+    # Not exempt from CSRF: a POST without a token is refused by the check, like every other.
+    assert Client(enforce_csrf_checks=True).post("/healthz").status_code == 403
 
 
 def test_healthz_answers_503_when_the_database_is_down(client, no_broker):
