@@ -18,7 +18,7 @@ from events.models import (
     Rubric,
     Venue,
 )
-from portal.models import User
+from portal.models import LoginAttempt, User
 from results.models import AwardList, Publication, PublishedResult, Result, ResultRun
 from scoring.models import CriterionScore, Recusal, ScoreSheet, SheetAudit
 from submissions import memberships
@@ -364,3 +364,10 @@ class AwardListFactory(factory.django.DjangoModelFactory):
         model = AwardList
 
     edition = factory.SubFactory(EditionFactory)
+
+
+class LoginAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LoginAttempt
+
+    key = factory.Sequence(lambda n: f"ip:10.0.0.{n % 250}")
