@@ -25,8 +25,9 @@ from django.utils import timezone
 DATABASE_FILE = "database.json.gz"
 MEDIA_FILE = "media.tar.gz"
 MANIFEST_FILE = "manifest.json"
-# Rebuilt by `migrate` on the empty database (content types, permissions) or not worth keeping (sessions).
-EXCLUDED = ["contenttypes", "auth.permission", "sessions"]
+# Rebuilt by `migrate` on the empty database (content types, permissions) or not worth keeping (sessions, the
+# log-in throttle's attempts of the last minutes, which log-ins during the backup would change).
+EXCLUDED = ["contenttypes", "auth.permission", "sessions", "portal.loginattempt"]
 FORMAT = 1
 
 
@@ -43,11 +44,10 @@ def _sha256(path: Path) -> str:
 
 
 def _models():
-    excluded = {"contenttypes", "sessions"}
     return [
         model
         for model in apps.get_models()
-        if model._meta.app_label not in excluded and model._meta.label_lower != "auth.permission"
+        if model._meta.app_label not in EXCLUDED and model._meta.label_lower not in EXCLUDED
     ]
 
 
