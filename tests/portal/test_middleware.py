@@ -29,8 +29,8 @@ def test_login_with_an_oversized_content_length_is_refused_413_before_csrf(db, s
     assert response["Content-Type"] == "text/html; charset=utf-8"
     assert response["X-Content-Type-Options"] == "nosniff"
     html = response.content.decode()
-    assert "The request is too large" in html
-    assert "A file can be at most 1 MB. Please choose a smaller file and try again." in html
+    assert "请求内容过大" in html  # the portal's default language
+    assert "文件最大为 1 MB。请选择较小的文件后重试。" in html
     assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
 
 
