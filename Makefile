@@ -39,12 +39,12 @@ format: install
 	$(BIN)/ruff format .
 
 migrations-check: install
-	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Collect new strings into locale/zh_Hans and compile; translate the new entries in the .po file.
 messages: install
-	DEBUG=true $(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=test-artifacts --no-obsolete
-	DEBUG=true $(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=test-artifacts --no-obsolete
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -50,15 +50,12 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        # Never run in production with the public development key below.
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set: set SECRET_KEY to a long random value (or DEBUG=true for the embedded "
-            "development mode)"
-        )
+if not SECRET_KEY and DEBUG:
     # Embedded mode only (DEBUG=true): a fixed development key. `manage.py check --deploy` reports it as insecure.
     SECRET_KEY = "django-insecure-embedded-mode-only-set-SECRET_KEY-in-production"
+# With DEBUG off and no SECRET_KEY the key stays empty, never the public one above: commands that sign nothing
+# (migrate, makemigrations, collectstatic) run, and the web application and the worker refuse to start
+# (portal.startup.require_secret_key); anything that would sign with it fails (Django refuses an empty key).
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.celery import _refuse_to_start_without_a_secret_key
 from portal.settings import env_bool, env_int, env_list
 
 
@@ -107,23 +108,35 @@ def test_collectstatic_with_hashed_manifest_succeeds(tmp_path):
     assert (tmp_path / "static" / "staticfiles.json").exists()
 
 
-def _start(**variables):
+def _start(*, code="import django; django.setup(); print('started')", **variables):
     """Load the settings in a fresh process with `variables` (and a secret key unless told otherwise)."""
     env = _clean_env(DJANGO_SETTINGS_MODULE="portal.settings", **{"DEBUG": "false", **variables})
     env.setdefault("SECRET_KEY", "start-up-test-key-0123456789abcdefghijklmnopqrstuvwxyz")
     if env["SECRET_KEY"] == "":
         del env["SECRET_KEY"]
-    code = "import django; django.setup(); print('started')"
     return subprocess.run(
         [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
     )
 
 
-def test_start_up_without_secret_key_and_debug_off_is_refused_naming_the_variable():
-    result = _start(SECRET_KEY="")
+def test_the_web_application_without_secret_key_and_debug_off_refuses_to_start_naming_the_variable():
+    result = _start(SECRET_KEY="", code="import portal.wsgi; print('started')")
     assert result.returncode != 0
     assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
     assert "started" not in result.stdout
+
+
+def test_the_worker_without_secret_key_refuses_to_start(settings):
+    settings.SECRET_KEY = ""
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY is not set"):
+        _refuse_to_start_without_a_secret_key()
+
+
+def test_commands_that_sign_nothing_run_without_secret_key():
+    env = _clean_env(DJANGO_SETTINGS_MODULE="portal.settings", DEBUG="false")
+    env.pop("SECRET_KEY", None)
+    result = _run_manage("makemigrations", "--check", "--dry-run", env=env)
+    assert (result.returncode, result.stdout.strip()) == (0, "No changes detected"), result.stderr
 
 
 def test_start_up_without_secret_key_in_debug_uses_the_development_key():

@@ -80,7 +80,6 @@ def test_po_file_holds_every_string_of_the_code(tmp_path):
         env={
             "PATH": "/usr/bin:/bin",
             "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "DEBUG": "true",
             "PYTHONPATH": str(tmp_path),
         },
     )
