@@ -62,6 +62,23 @@ ENTRIES = [
 ]
 
 
+# The demo's enterprises (name, province, group), named by load_demo and recognised by demo.guard.
+ENTERPRISES = [
+    ("华东重型机械有限公司", "zhejiang", "重型机械集团"),
+    ("江南精密仪器股份有限公司", "jiangsu", ""),
+    ("北方动力装备有限公司", "liaoning", "北方装备集团"),
+    ("长江电气设备有限公司", "hubei", ""),
+    ("岭南汽车零部件有限公司", "guangdong", ""),
+    ("西部轨道交通装备有限公司", "sichuan", "北方装备集团"),
+    ("齐鲁工程机械有限公司", "shandong", "重型机械集团"),
+    ("中原农业机械有限公司", "henan", ""),
+    ("华北机床股份有限公司", "hebei", ""),
+    ("东海船舶配套有限公司", "shanghai", ""),
+    ("湘江液压件有限公司", "hunan", ""),
+    ("闽江轴承有限公司", "fujian", ""),
+]
+
+
 def load_demo_entries(*, edition: Edition, clerk, organiser) -> int:
     """Create the demo enterprise's entries that are missing; return how many were created."""
     categories = {category.code: category for category in Category.objects.filter(edition=edition)}

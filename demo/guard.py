@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from demo import scores
+from demo.entries import ENTERPRISES
 from demo.scale import CREDIT_CODE_PREFIX
 from events.models import Edition
 from submissions.models import Enterprise
@@ -30,8 +31,6 @@ def demo_users():
 def demo_credit_codes() -> list[str]:
     """The credit codes of load_demo's enterprises: those it names and those of the scored demo (demo.scores);
     seed_scale's carry demo.scale.CREDIT_CODE_PREFIX."""
-    from demo.management.commands.load_demo import ENTERPRISES  # which imports this module
-
     return [example_credit_code(n) for n in range(1, len(ENTERPRISES) + 1)] + scores.credit_codes()
 
 

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from demo.entries import load_demo_entries
+from demo.entries import ENTERPRISES, load_demo_entries
 from demo.guard import refuse_real_data
 from demo.scores import load_demo_scores
 from events.models import Category, Edition, GradeRule, PanelMember, Venue
@@ -25,21 +25,6 @@ User = get_user_model()
 
 DEMO_PASSWORD = "demo-2021-hz"
 EDITION_NAME = "第四十次全国机械工业质量管理小组成果交流活动"
-
-ENTERPRISES = [
-    ("华东重型机械有限公司", "zhejiang", "重型机械集团"),
-    ("江南精密仪器股份有限公司", "jiangsu", ""),
-    ("北方动力装备有限公司", "liaoning", "北方装备集团"),
-    ("长江电气设备有限公司", "hubei", ""),
-    ("岭南汽车零部件有限公司", "guangdong", ""),
-    ("西部轨道交通装备有限公司", "sichuan", "北方装备集团"),
-    ("齐鲁工程机械有限公司", "shandong", "重型机械集团"),
-    ("中原农业机械有限公司", "henan", ""),
-    ("华北机床股份有限公司", "hebei", ""),
-    ("东海船舶配套有限公司", "shanghai", ""),
-    ("湘江液压件有限公司", "hunan", ""),
-    ("闽江轴承有限公司", "fujian", ""),
-]
 
 RECOMMENDERS = [("浙江省机械工业质量管理协会", "zhejiang"), ("重型机械集团质量部", "")]
 
