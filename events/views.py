@@ -29,6 +29,7 @@ from events.forms import (
     grade_initial,
 )
 from events.models import Category, Edition, Rubric, Venue
+from portal.text import clean_text
 
 
 def _organised(request, edition: Edition) -> Edition:
@@ -214,7 +215,7 @@ def rubric_edit(request, pk):
 def rubric_copy(request, pk):
     rubric = get_object_or_404(Rubric.objects.select_related("edition"), pk=pk)
     _organised(request, rubric.edition)
-    name = request.POST.get("name", "").strip() or _("%(name)s (copy)") % {"name": rubric.name}
+    name = clean_text(request.POST.get("name", "")) or _("%(name)s (copy)") % {"name": rubric.name}
     try:
         copy = rubrics.copy_rubric(rubric=rubric, name=name[:200])
     except ValidationError as error:

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.cell import WriteOnlyCell
 
+from portal.text import clean_text
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv; charset=utf-8"
 
@@ -146,15 +148,15 @@ def cell_text(value, *, multiline: bool = False) -> str:
     """A cell as text: a whole float as an integer ("17", not "17.0"), any other float as typed ("17.5"), text with
     its runs of white space made one space. With `multiline` (free text such as a comment), the cell keeps its line
     breaks (\r\n and \r read as \n): each line's runs of white space are made one space, blank lines at its
-    start and end are dropped."""
+    start and end are dropped. Control and invisible format characters are dropped (portal.text.clean_text)."""
     if value is None:
         return ""
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if multiline:
-        lines = [" ".join(line.split()) for line in str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+        lines = [" ".join(line.split()) for line in clean_text(str(value), multiline=True).split("\n")]
         return "\n".join(lines).strip("\n")
-    return " ".join(str(value).split())
+    return " ".join(clean_text(str(value)).split())
 
 
 # An identifier a spreadsheet turned into a number and then wrote as text (a CSV saved by Excel: "9.13301E+17").
@@ -376,7 +378,10 @@ def read_table(
 def text_cell(sheet, value, **styles) -> WriteOnlyCell:
     """A write-only XLSX cell whose text stays text: openpyxl stores a string starting with "=" as a formula, so a
     title such as '=HYPERLINK("http://evil", "x")' would run in the reader's Excel. Stored as a string, it shows
-    exactly as typed (no apostrophe)."""
+    exactly as typed (no apostrophe). Text passes clean_text (line breaks and tabs kept): a control character,
+    which openpyxl refuses, in a row saved before text was cleaned at input exports without it."""
+    if isinstance(value, str):
+        value = clean_text(value, multiline=True)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
@@ -386,9 +391,12 @@ def text_cell(sheet, value, **styles) -> WriteOnlyCell:
 
 
 def csv_cell(value):
-    """A CSV cell that a spreadsheet will not run as a formula: text starting like one gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """A CSV cell that a spreadsheet will not run as a formula: text starting like one gets a leading apostrophe.
+    Text passes clean_text (line breaks and tabs kept) first."""
+    if isinstance(value, str):
+        value = clean_text(value, multiline=True)
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     return value
 
 
@@ -445,7 +453,7 @@ def print_layout(
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.page_margins.top = sheet.page_margins.bottom = 0.75
-    sheet.oddHeader.center.text = title.replace("&", "&&")  # "&" starts a header code
+    sheet.oddHeader.center.text = clean_text(title).replace("&", "&&")  # "&" starts a header code
     sheet.oddFooter.center.text = _("Page &P of &N")  # codes: &P this page, &N the number of pages
     if repeat_rows:
         sheet.print_title_rows = repeat_rows

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from events.models import Category
 from portal.celery import task
 from portal.spreadsheets import csv_writer, print_layout, text_cell
+from portal.text import clean_text
 from results.models import AwardList, PublishedResult, Result
 from submissions.models import Entry
 
@@ -106,7 +107,7 @@ def _title(edition, publication) -> str:
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
-    title = "".join(ch for ch in name if ch not in "[]:*?/\\")[:28] or "Sheet"
+    title = "".join(ch for ch in clean_text(name) if ch not in "[]:*?/\\")[:28] or "Sheet"
     candidate, n = title, 2
     while candidate in used:
         candidate, n = f"{title[:25]}({n})", n + 1
