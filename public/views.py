@@ -24,6 +24,7 @@ from public.cache import CACHE_SECONDS, cache_key, remembered, request_path
 from public.forms import ResultFilterForm
 from public.queries import published_editions, published_rows
 from results import award_lists
+from submissions import files
 
 CSRF_PLACEHOLDER = "csrf-token-of-this-request"
 
@@ -127,10 +128,9 @@ def entry_report(request, entry_id: int):
     if report is None or not report.file:
         raise Http404(_("This report is not published."))
     try:
-        handle = report.file.open("rb")
+        return files.file_response(report, inline=True)
     except FileNotFoundError:
         raise Http404(_("This report is not published."))
-    return FileResponse(handle, content_type=report.content_type, filename=report.original_name)
 
 
 @require_safe

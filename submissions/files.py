@@ -1,10 +1,12 @@
 """Checking an uploaded file: its type from its content, its size, a safe stored name and its SHA-256.
 
 The name a browser sends is never trusted: the type comes from the first bytes (PDF) or the zip's
-table of contents (PPTX, XLSX), and the stored name is random.
+table of contents (PPTX, XLSX), and the stored name is random. A download is named after the uploaded name, with
+the sniffed type's extension (`download_name`) and that type (`file_response`).
 """
 
 import hashlib
+import re
 import secrets
 import unicodedata
 import zipfile
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from portal import spreadsheets
@@ -23,6 +27,11 @@ XLSX = XLSX_MIME
 MP4 = "video/mp4"
 EXTENSIONS = {PDF: "pdf", PPTX: "pptx", XLSX: "xlsx", MP4: "mp4"}
 ORIGINAL_NAME_MAX = 255
+# A download's name: at most this many characters before its extension, none a file system or a header refuses.
+DOWNLOAD_STEM_MAX = 100
+UNSAFE_IN_NAME = re.compile(r'[<>:"/\\|?*;]+')
+EXTENSION_LIKE = re.compile(r"[A-Za-z0-9]{1,10}")
+OTHER_TYPE = "application/octet-stream"
 max_upload_bytes = spreadsheets.max_upload_bytes  # the upload form shows the limit
 
 
@@ -124,3 +133,34 @@ def check_upload(upload, *, allowed: tuple[str, ...]) -> CheckedFile:
         sha256=sha256_of(upload),
         original_name=clean_original_name(getattr(upload, "name", "")),
     )
+
+
+def download_name(original_name: str, content_type: str) -> str:
+    """The name a download is saved under: the uploaded name without its extension (or a second one of the same
+    type), without folders, control characters or characters a file system refuses, at most DOWNLOAD_STEM_MAX
+    characters, and the extension of the type the content was sniffed as: "passwd<script>0.pdf.html" of a PDF is
+    "passwd_script_0.pdf", "a.pdf.exe" is "a.pdf"."""
+    extension = EXTENSIONS.get(content_type, "bin")
+    name = clean_original_name(original_name)
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem and EXTENSION_LIKE.fullmatch(suffix):
+        name = stem
+    name = UNSAFE_IN_NAME.sub("_", name)
+    if name.lower().endswith(f".{extension}"):
+        name = name[: -len(extension) - 1]
+    name = name.strip(" ._")[:DOWNLOAD_STEM_MAX].rstrip(" .") or "file"
+    return f"{name}.{extension}"
+
+
+def file_response(stored, *, inline: bool) -> FileResponse:
+    """A stored file (EntryFile) as a download of its sniffed type, named by download_name. Only a PDF opens in the
+    browser, and only when `inline`; every other type is saved. FileNotFoundError when the file is gone."""
+    handle = stored.file.open("rb")
+    content_type = stored.content_type if stored.content_type in EXTENSIONS else OTHER_TYPE
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=not (inline and content_type == PDF),
+        filename=download_name(stored.original_name, content_type),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

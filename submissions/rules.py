@@ -64,6 +64,8 @@ rules.add_perm("submissions.create_entry", is_approved_enterprise_user)
 rules.add_perm("submissions.view_entry", owns_entry | organises_entry)
 rules.add_perm("submissions.change_entry", owns_entry & is_approved_enterprise_user)
 rules.add_perm("submissions.download_file", owns_entry | organises_entry | judges_entry)
+# A PDF opens in the browser (inline) for its judges and organisers; other types, and for others, it is saved.
+rules.add_perm("submissions.read_file_in_browser", organises_entry | judges_entry)
 rules.add_perm("submissions.review_list", organises_some_edition)
 rules.add_perm("submissions.review_entry", organises_entry)
 rules.add_perm("submissions.upload_recommendations", is_recommender | organises_some_edition)

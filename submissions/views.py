@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -342,11 +342,12 @@ def file_download(request, pk):
     stored = get_object_or_404(EntryFile.objects.select_related("entry"), pk=pk)
     if not request.user.has_perm("submissions.download_file", stored):
         raise Http404
+    # Judges and organisers read a PDF in the browser; the enterprise that uploaded it saves it.
+    inline = request.user.has_perm("submissions.read_file_in_browser", stored)
     try:
-        handle = stored.file.open("rb")
+        response = files.file_response(stored, inline=inline)
     except FileNotFoundError:
         raise Http404
-    response = FileResponse(handle, as_attachment=True, filename=stored.original_name, content_type=stored.content_type)
     response["Cache-Control"] = "private, no-store"
     return response
 

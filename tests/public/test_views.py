@@ -260,6 +260,17 @@ def test_report_is_offered_only_with_consent(client, edition_2021):
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.4\n%%EOF\n"
     assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'inline; filename="report.pdf"'
+
+
+def test_a_published_report_uploaded_as_a_web_page_name_opens_as_a_pdf(client, edition_2021):
+    _edition, publication = edition_2021
+    row = published_row(publication)
+    factories.EntryFileFactory(entry=row.entry, original_name="passwd<script>0.pdf.html")
+    Entry.objects.filter(pk=row.entry_id).update(publish_report=True)
+    response = client.get(reverse("public:entry_report", args=[row.entry_id]))
+    assert response["Content-Disposition"] == 'inline; filename="passwd_script_0.pdf"'
+    assert (response["Content-Type"], response["X-Content-Type-Options"]) == ("application/pdf", "nosniff")
 
 
 def test_report_404_when_edition_unpublished_even_with_consent(client):

@@ -111,3 +111,23 @@ def test_random_name_is_unguessable_and_keeps_the_detected_extension():
 def test_a_damaged_zip_is_not_a_pptx():
     data = pptx_bytes()[:40]
     assert files.sniff(upload("slides.pptx", data)) is None
+
+
+@pytest.mark.parametrize(
+    ("original", "content_type", "name"),
+    [
+        ("passwd<script>0.pdf.html", files.PDF, "passwd_script_0.pdf"),
+        ("a.pdf.exe", files.PDF, "a.pdf"),
+        ("report.PDF", files.PDF, "report.pdf"),
+        ("slides.pdf", files.PPTX, "slides.pptx"),
+        ("成果报告", files.PDF, "成果报告.pdf"),
+        ("..\\..\\etc/passwd", files.PDF, "passwd.pdf"),
+        ('a"b;c\r\nd\u202eexe.pdf', files.PDF, "a_b_cdexe.pdf"),
+        ("v1.2 final.xlsx", files.XLSX, "v1.2 final.xlsx"),
+        ("<>.pdf", files.PDF, "file.pdf"),
+        ("x" * 300 + ".pdf", files.PDF, "x" * files.DOWNLOAD_STEM_MAX + ".pdf"),
+        ("unknown.exe", "application/x-msdownload", "unknown.bin"),
+    ],
+)
+def test_download_name_has_the_sniffed_types_extension_and_no_unsafe_character(original, content_type, name):
+    assert files.download_name(original, content_type) == name

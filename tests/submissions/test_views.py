@@ -1,3 +1,4 @@
+import io
 from datetime import timedelta
 
 import openpyxl
@@ -6,10 +7,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from submissions import files
 from submissions.memberships import enterprise_of
 from submissions.models import Enterprise, Entry, EntryFile
 from tests import factories
-from tests.submissions.conftest import EXE_BYTES, PDF_BYTES, upload
+from tests.submissions.conftest import EXE_BYTES, PDF_BYTES, pptx_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -439,6 +441,56 @@ def test_download_refused_to_other_users(client_for, request, who, placed):
 def test_download_refused_to_anonymous(client_for, placed):
     response = _download(client_for(None), placed)
     assert response.status_code == 302 and response.url.startswith(reverse("portal:login"))
+
+
+def _named(entry, original_name, data=PDF_BYTES, content_type="application/pdf"):
+    stored = entry.files.get(kind="report")
+    stored.original_name, stored.content_type = original_name, content_type
+    stored.file.save("stored.bin", io.BytesIO(data))
+    return stored
+
+
+def test_download_of_a_pdf_named_as_a_web_page_is_named_pdf_and_saved_by_the_enterprise(client_for, user_a, placed):
+    _named(placed, "passwd<script>0.pdf.html")
+    response = _download(client_for(user_a), placed)
+    assert _downloaded(response) == PDF_BYTES
+    assert response["Content-Disposition"] == 'attachment; filename="passwd_script_0.pdf"'
+    assert (response["Content-Type"], response["X-Content-Type-Options"]) == ("application/pdf", "nosniff")
+
+
+def test_download_of_a_pdf_named_exe_opens_in_the_browser_of_a_judge_on_the_panel(client_for, judge, placed):
+    factories.PanelMemberFactory(venue=placed.venue, judge=judge)
+    _named(placed, "a.pdf.exe")
+    response = _download(client_for(judge), placed)
+    assert _downloaded(response) == PDF_BYTES
+    assert response["Content-Disposition"] == 'inline; filename="a.pdf"'
+    assert (response["Content-Type"], response["X-Content-Type-Options"]) == ("application/pdf", "nosniff")
+
+
+def test_download_of_a_pdf_with_a_chinese_name_opens_in_the_organisers_browser(client_for, organiser, placed):
+    _named(placed, "成果报告.pdf")
+    response = _download(client_for(organiser), placed)
+    assert response["Content-Disposition"] == "inline; filename*=utf-8''%E6%88%90%E6%9E%9C%E6%8A%A5%E5%91%8A.pdf"
+
+
+def test_download_of_a_presentation_is_saved_even_by_a_judge(client_for, judge, placed):
+    factories.PanelMemberFactory(venue=placed.venue, judge=judge)
+    _named(placed, "汇报.pdf", data=pptx_bytes(), content_type=files.PPTX)
+    response = _download(client_for(judge), placed)
+    assert _downloaded(response) == pptx_bytes()
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''%E6%B1%87%E6%8A%A5.pptx"
+    assert response["Content-Type"] == files.PPTX
+
+
+def test_upload_of_a_zip_named_pdf_is_refused(client_for, user_a, qc, enterprise_a):
+    entry = factories.EntryFactory(category=qc, enterprise=enterprise_a)
+    response = client_for(user_a).post(
+        reverse("submissions:file_upload", args=[entry.pk]),
+        {"kind": "report", "file": upload("report.pdf", pptx_bytes(presentation=False))},
+        follow=True,
+    )
+    assert messages_of(response) == ["This file is not a PDF file (its content was checked, not its name)."]
+    assert EntryFile.objects.count() == 0
 
 
 # --- the organiser's review ----------------------------------------------------------------------
