@@ -62,6 +62,20 @@ def _migrations() -> dict[str, str]:
     return dict(sorted(latest.items()))
 
 
+def _one_snapshot(*, outer: bool) -> None:
+    """Make every read of the transaction just begun see the database as it was at its first read.
+
+    PostgreSQL's default isolation, READ COMMITTED, gives each query its own snapshot: while the portal is in use,
+    the counts, then each model's rows, would be read at different moments (a member dumped without its entry, a
+    count that is not the dump's), and the restore refuses such a backup. REPEATABLE READ (read only) holds one
+    snapshot for the whole transaction, without blocking any writer. SQLite's transaction already reads one
+    snapshot (writers wait, or write to its WAL unseen). Inside a caller's transaction (a test's) the isolation is the
+    caller's: it can no longer be chosen."""
+    if connection.vendor == "postgresql" and not outer:
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
+
 def backup(*, output: Path) -> dict:
     """Write a backup into `output` (a new or empty directory); returns its manifest."""
     output = Path(output)
@@ -72,8 +86,10 @@ def backup(*, output: Path) -> dict:
         raise BackupError(f"{output} is not empty: choose a new directory for the backup.")
     output.mkdir(parents=True, exist_ok=True)
     database = output / DATABASE_FILE
-    # One transaction: the rows are a consistent snapshot even while the portal is in use (PostgreSQL).
+    outer = connection.in_atomic_block
     with transaction.atomic():
+        _one_snapshot(outer=outer)
+        migrations = _migrations()
         counts = row_counts()
         call_command(
             "dumpdata",
@@ -96,7 +112,7 @@ def backup(*, output: Path) -> dict:
         "format": FORMAT,
         "created_at": timezone.now().isoformat(),
         "database_engine": connection.vendor,
-        "migrations": _migrations(),
+        "migrations": migrations,
         "rows": counts,
         "media_files": files,
         "sha256": {DATABASE_FILE: _sha256(database), MEDIA_FILE: _sha256(media)},

@@ -5,19 +5,22 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 import uuid
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections, transaction
 
 from portal import backup
 from results import publication as publishing
 from results import runs
 from results.models import AwardList, Result
+from submissions.models import Entry, Member
 from tests import factories, scenarios
-from tests.conftest import postgres_available
+from tests.conftest import need, postgres_available
 from tests.portal.backup_snapshot import snapshot
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +129,56 @@ def test_backup_refuses_a_directory_that_is_not_empty(populated, tmp_path):
     (tmp_path / "backup" / "old.txt").write_text("x")
     with pytest.raises(CommandError, match="is not empty"):
         call_command("backup", output=str(tmp_path / "backup"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_taken_while_entries_are_added_restores_with_the_counts_of_its_snapshot(tmp_path, request):
+    """Under READ COMMITTED each query of the backup saw the rows of its own moment: members dumped without their
+    entry, counts that were not the dump's, and a restore that refused the backup."""
+    need("PostgreSQL", postgres_available(), "SQLite lets no one write while the backup reads")
+    category = factories.CategoryFactory()
+    enterprise = factories.EnterpriseFactory()
+    stop, written, failures = threading.Event(), [], []
+
+    def keep_adding_entries():
+        try:
+            while not stop.is_set():
+                with transaction.atomic():
+                    entry = factories.EntryFactory(category=category, enterprise=enterprise)
+                    factories.MemberFactory(entry=entry, is_leader=True)
+                    factories.MemberFactory(entry=entry)
+                written.append(entry.pk)
+        except Exception as error:  # reported by the test below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=keep_adding_entries)
+    writer.start()
+    try:
+        while len(written) < 20 and writer.is_alive():
+            time.sleep(0.01)
+        manifest = backup.backup(output=tmp_path / "backup")
+        during = len(written)
+        time.sleep(0.2)
+    finally:
+        stop.set()
+        writer.join()
+    assert failures == []
+    rows = manifest["rows"]
+    assert 20 <= rows["submissions.entry"] <= during < len(written)  # the writer went on during and after
+    assert rows["submissions.member"] == 2 * rows["submissions.entry"]
+
+    target = empty_database(tmp_path, request)
+    restored = manage("restore", str(tmp_path / "backup"), database_url=target, media_root=tmp_path / "media")
+    assert restored.returncode == 0, restored.stderr
+    counts = manage(
+        "shell",
+        "-c",
+        "import json; from portal.backup import row_counts; print(json.dumps(row_counts()))",
+        database_url=target,
+        media_root=tmp_path / "media",
+    )
+    assert counts.returncode == 0, counts.stderr
+    assert json.loads(counts.stdout.strip().splitlines()[-1]) == rows
+    assert (Entry.objects.count(), Member.objects.count()) == (len(written), 2 * len(written))
