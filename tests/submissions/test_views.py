@@ -475,9 +475,10 @@ def test_download_of_a_pdf_with_a_chinese_name_opens_in_the_organisers_browser(c
 
 def test_download_of_a_presentation_is_saved_even_by_a_judge(client_for, judge, placed):
     factories.PanelMemberFactory(venue=placed.venue, judge=judge)
-    _named(placed, "汇报.pdf", data=pptx_bytes(), content_type=files.PPTX)
+    data = pptx_bytes()
+    _named(placed, "汇报.pdf", data=data, content_type=files.PPTX)
     response = _download(client_for(judge), placed)
-    assert _downloaded(response) == pptx_bytes()
+    assert _downloaded(response) == data
     assert response["Content-Disposition"] == "attachment; filename*=utf-8''%E6%B1%87%E6%8A%A5.pptx"
     assert response["Content-Type"] == files.PPTX
 
