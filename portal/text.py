@@ -15,16 +15,20 @@ Where it is applied, all registered in portal.apps:
   that came through a form or a spreadsheet;
 - exports: every string a workbook or CSV file is given (portal.spreadsheets.text_cell, csv_cell), so rows saved
   before this rule export too.
+Rows saved before the rule are cleaned by `manage.py clean_text_fields` (`clean_stored_text`).
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cache
 
 from django import forms
-from django.db import models
+from django.apps import apps
+from django.db import IntegrityError, models, transaction
 
 # Characters dropped whatever their category says: the two non-characters XML 1.0 refuses.
 NONCHARACTERS = {"\ufffe", "\uffff"}
@@ -94,3 +98,39 @@ def clean_form_field_text(self, value):
     if isinstance(value, str) and self.strip:
         value = clean_text(value, multiline=isinstance(self.widget, forms.Textarea))
     return value
+
+
+@dataclass
+class StoredTextReport:
+    cleaned: Counter = field(default_factory=Counter)  # {"app.model": rows}
+    left: list[tuple[str, object]] = field(default_factory=list)  # ("app.model", pk): its clean text is another's
+
+
+def clean_stored_text(*, write: bool) -> StoredTextReport:
+    """Find (and with `write`, clean) the rows whose text clean_text would change. A row whose cleaned text would
+    equal another row's unique value ("甲\u200b" beside "甲") is left as it is, for a person to rename."""
+    report = StoredTextReport()
+    for model in apps.get_models():
+        fields = _text_fields(model)
+        if not fields:
+            continue
+        label = model._meta.label_lower
+        dirty = []
+        rows = model._base_manager.order_by("pk").values_list("pk", *(name for name, _m in fields))
+        for pk, *values in rows.iterator(chunk_size=2000):
+            changes = {}
+            for (name, multiline), value in zip(fields, values, strict=True):
+                if isinstance(value, str) and (clean := clean_text(value, multiline=multiline)) != value:
+                    changes[name] = clean
+            if changes:
+                dirty.append((pk, changes))
+        for pk, changes in dirty:
+            if write:
+                try:
+                    with transaction.atomic():
+                        model._base_manager.filter(pk=pk).update(**changes)
+                except IntegrityError:
+                    report.left.append((label, pk))
+                    continue
+            report.cleaned[label] += 1
+    return report

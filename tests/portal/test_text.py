@@ -8,10 +8,13 @@ import io
 import openpyxl
 import pytest
 from django import forms
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from events.models import AuditEvent
+from events.models import AuditEvent, Category
+from portal import spreadsheets
 from portal.text import clean_text
 from results import award_lists
 from results.models import PublishedResult
@@ -180,3 +183,39 @@ def test_the_organisers_award_list_file_is_written_from_dirty_rows(qc, tmp_path)
     edition.refresh_from_db()
     award_lists.write_xlsx(edition=edition, target=str(target))
     assert openpyxl.load_workbook(target).sheetnames == ["汇总", "QC小组成果"]
+
+
+def test_an_imported_csv_cell_is_read_clean():
+    data = '名称,备注\r\n甲\u200b\x85乙\t丙\u202e,"第一行\x9b\r\n\t第二行\u2069"\r\n'.encode()
+    upload = SimpleUploadedFile("list.csv", data)
+    table = spreadsheets.read_table(upload, columns=["名称"], max_rows=10, multiline=["备注"])
+    assert table.rows == [(2, {"名称": "甲 乙 丙", "备注": "第一行\n第二行"})]
+
+
+# --- rows saved before the rule: manage.py clean_text_fields ----------------------------------------
+
+
+def test_clean_text_fields_cleans_old_rows_and_leaves_a_row_whose_clean_name_is_taken(qc, capsys):
+    entry = factories.EntryFactory(category=qc, title="干净的标题")
+    Entry.objects.filter(pk=entry.pk).update(title=DIRTY, summary="第一行\x07\r\n第二行")
+    twin = factories.CategoryFactory(edition=qc.edition, code="QC2", name="另一个")
+    Category.objects.filter(pk=twin.pk).update(name="QC小组成果\u200b")
+
+    call_command("clean_text_fields", "--dry-run")
+    assert Entry.objects.get(pk=entry.pk).title == DIRTY
+    assert capsys.readouterr().out.splitlines()[-1] == "Would clean 2 rows."
+
+    call_command("clean_text_fields")
+    entry.refresh_from_db()
+    assert (entry.title, entry.summary) == ("提高装配合格率", "第一行\n第二行")
+    assert Category.objects.get(pk=twin.pk).name == "QC小组成果\u200b"
+    assert capsys.readouterr().out.splitlines() == [
+        "submissions.entry: 1",
+        f"events.category {twin.pk}: left as it is, its cleaned text is another row's (rename it)",
+        "Cleaned 1 rows.",
+    ]
+    call_command("clean_text_fields")
+    assert capsys.readouterr().out.splitlines() == [
+        f"events.category {twin.pk}: left as it is, its cleaned text is another row's (rename it)",
+        "Cleaned 0 rows.",
+    ]
