@@ -74,7 +74,7 @@ def _text_fields(model) -> list[tuple[str, bool]]:
 
 
 def clean_instances(instances: Iterable[models.Model]) -> None:
-    """Clean every text field of these model instances in place (before a bulk_create, which sends no signal)."""
+    """Clean every text field of these model instances in place."""
     for instance in instances:
         for name, multiline in _text_fields(type(instance)):
             value = getattr(instance, name)
