@@ -535,6 +535,7 @@ class Generator:
                             entry["id"],
                             judge_id,
                             True,
+                            Recusal.Source.ENTERPRISE,
                             reason % {"name": entry["enterprise"]["name"]},
                             now if lifted else None,
                             organiser.pk if lifted else None,
@@ -572,7 +573,7 @@ class Generator:
         counts.scores = len(score_rows)
         insert(
             Recusal,
-            ["entry_id", "judge_id", "automatic", "reason", "lifted_at", "lifted_by_id", "lift_reason"],
+            ["entry_id", "judge_id", "automatic", "source", "reason", "lifted_at", "lifted_by_id", "lift_reason"],
             recusals,
         )
         counts.recusals = len(recusals)

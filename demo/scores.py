@@ -219,7 +219,13 @@ def load_demo_scores(*, edition: Edition, organiser) -> bool:
         judge_id = panels[entry.venue_id][rng.randrange(1, len(panels[entry.venue_id]))]
         recused[(entry.pk, judge_id)] = True
     Recusal.objects.bulk_create(
-        Recusal(entry_id=entry_id, judge_id=judge_id, reason="评委与该成果申报单位同属一个集团", created_by=organiser)
+        Recusal(
+            entry_id=entry_id,
+            judge_id=judge_id,
+            source=Recusal.Source.ORGANISER,
+            reason="评委与该成果申报单位同属一个集团",
+            created_by=organiser,
+        )
         for entry_id, judge_id in recused
     )
 

@@ -221,6 +221,12 @@ class CategoryForm(forms.ModelForm):
         help_text=_("Kept in the edition's audit; required once the category's results are computed."),
     )
 
+    confirm_rubric_switch = forms.BooleanField(
+        label=_("Switch the rubric even though sheets were scored on the current one"),
+        required=False,
+        help_text=_("Those sheets no longer count in the results. Give the reason above; both are kept in the audit."),
+    )
+
     def __init__(self, *args, edition, **kwargs):
         super().__init__(*args, **kwargs)
         rubrics = Rubric.objects.filter(edition=edition).order_by("name")

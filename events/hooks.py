@@ -13,6 +13,9 @@ _answers: dict[str, list[Callable]] = {}
 
 # The questions, and what a registered function receives and returns:
 RUBRIC_LOCKED = "rubric_locked"  # (rubric) -> bool: a judge has submitted a sheet on it
+# (category, rubric, innovation_rubric) -> int: how many sheets of the category's entries, scored on the rubric each
+# is judged on now (the stored category's), the new rubrics (Rubric or None) would leave out
+SHEETS_OFF_RUBRIC = "sheets_off_rubric"
 CRITERIA_REMOVED = "criteria_removed"  # (rubric, criterion_ids) -> None: forget the draft points given on them
 CATEGORY_HAS_RESULTS = "category_has_results"  # (category) -> bool: results were computed for it
 JUDGES_WITH_SHEETS = "judges_with_sheets"  # (venue, judge_ids) -> set of ids: who submitted sheets there
@@ -50,6 +53,10 @@ def union(question: str, **kwargs) -> set:
     for fn in _answers.get(question, []):
         found |= set(fn(**kwargs))
     return found
+
+
+def total(question: str, **kwargs) -> int:
+    return sum(fn(**kwargs) for fn in _answers.get(question, []))
 
 
 def collect(question: str, **kwargs) -> list:

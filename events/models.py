@@ -417,6 +417,9 @@ class AuditEvent(models.Model):
         RESULTS_FAILED = "results_failed", _("Computation of the results failed")
         RULES_CHANGED = "rules_changed", _("Grade rules or scoring rules changed")
         PUBLISHED = "published", _("Results published")
+        RUBRIC_SWITCHED = "rubric_switched", _("Rubric switched on a category with score sheets")
+        RECUSAL_DECLARED = "recusal_declared", _("Recusal declared by an organiser")
+        RECUSAL_LIFTED = "recusal_lifted", _("Recusal lifted")
 
     edition = models.ForeignKey(
         Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="audit_events"

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from events import audit, hooks
 from events.builtins import CATEGORY_TEMPLATES, RUBRIC_TEMPLATES
@@ -179,11 +180,53 @@ def _scoring_rules(category: Category) -> dict:
     }
 
 
+def _rubric_switch(category: Category, *, confirmed: bool, reason: str) -> dict | None:
+    """What switching the category's rubrics leaves behind, for the audit; None when its rubrics stay, or no sheet
+    is on them. The sheets scored on the rubric an entry is judged on now would no longer count: refused unless the
+    organiser confirms and gives the reason."""
+    if not category.pk:
+        return None
+    stored = Category.objects.select_related("rubric", "innovation_rubric").get(pk=category.pk)
+    if (stored.rubric_id, stored.innovation_rubric_id) == (category.rubric_id, category.innovation_rubric_id):
+        return None
+    left_out = hooks.total(
+        hooks.SHEETS_OFF_RUBRIC, category=stored, rubric=category.rubric, innovation_rubric=category.innovation_rubric
+    )
+    if not left_out:
+        return None
+    if not confirmed or not (reason or "").strip():
+        raise ValidationError(
+            ngettext(
+                "%(count)s score sheet of this category's entries was scored on its current rubric: with the new "
+                "one the results would leave it out. To switch anyway, tick the confirmation and give the reason.",
+                "%(count)s score sheets of this category's entries were scored on its current rubric: with the new "
+                "one the results would leave them out. To switch anyway, tick the confirmation and give the reason.",
+                left_out,
+            )
+            % {"count": left_out}
+        )
+
+    def names(rubric, innovation_rubric):
+        return {
+            "rubric": rubric.name if rubric else "",
+            "innovation_rubric": innovation_rubric.name if innovation_rubric else "",
+        }
+
+    return {
+        "old": names(stored.rubric, stored.innovation_rubric),
+        "new": {**names(category.rubric, category.innovation_rubric), "excluded_sheets": left_out},
+    }
+
+
 @transaction.atomic
-def save_category(*, category: Category, grades: list[dict], by=None, reason: str = "") -> Category:
+def save_category(
+    *, category: Category, grades: list[dict], by=None, reason: str = "", confirm_rubric_switch: bool = False
+) -> Category:
     """Save a category and replace its grades (dicts with position, name, rule, value and optional floor).
 
-    A change to its scoring or grade rules is recorded in the edition's audit (events.audit) with `by`.
+    A change to its scoring or grade rules is recorded in the edition's audit (events.audit) with `by`. Switching
+    the rubric of a category whose entries have sheets on it needs `confirm_rubric_switch` and a reason, and is
+    recorded with the number of sheets it leaves out.
     """
     edition = category.edition
     for rubric in (category.rubric, category.innovation_rubric):
@@ -199,6 +242,7 @@ def save_category(*, category: Category, grades: list[dict], by=None, reason: st
     if category.min_sheets < 1:
         raise ValidationError(_("The minimum number of sheets must be at least 1."))
     _check_grades(grades)
+    switch = _rubric_switch(category, confirmed=confirm_rubric_switch, reason=reason)
     before = _scoring_rules(category)
     category.save()
     category.grade_rules.all().delete()
@@ -226,6 +270,16 @@ def save_category(*, category: Category, grades: list[dict], by=None, reason: st
             target=category.name,
             old=before,
             new=after,
+            reason=reason,
+        )
+    if switch is not None:
+        audit.record(
+            edition=edition,
+            user=by,
+            action=audit.Action.RUBRIC_SWITCHED,
+            target=category.name,
+            old=switch["old"],
+            new=switch["new"],
             reason=reason,
         )
     return category

@@ -269,6 +269,7 @@ def _category_page(request, edition: Edition, category: Category):
                 grades=formset.rows(),
                 by=request.user,
                 reason=form.cleaned_data["change_reason"],
+                confirm_rubric_switch=form.cleaned_data["confirm_rubric_switch"],
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -68,6 +68,11 @@ def _labels() -> dict:
         "new results": (_("New results"), None),
         "error": (_("Error"), None),
         "…": (_("More changed entries"), None),
+        "rubric": (_("Rubric"), None),
+        "innovation_rubric": (_("Rubric for innovation results"), None),
+        "excluded_sheets": (_("Score sheets left out"), None),
+        "source": (_("Source"), None),
+        "recusal_reason": (_("Reason for the recusal"), None),
     }
 
 
@@ -156,6 +161,9 @@ def trail(edition) -> list[Row]:
         Action.RESULTS_FAILED: "results",
         Action.RULES_CHANGED: "rules",
         Action.PUBLISHED: "publication",
+        Action.RUBRIC_SWITCHED: "rules",
+        Action.RECUSAL_DECLARED: "score",
+        Action.RECUSAL_LIFTED: "score",
     }
     for event in AuditEvent.objects.filter(edition=edition).select_related("user").order_by():
         rows.append(

@@ -47,7 +47,7 @@ class SheetAuditAdmin(ReadOnlyAdmin):
 
 @admin.register(Recusal)
 class RecusalAdmin(ReadOnlyAdmin):
-    list_display = ["entry", "judge", "automatic", "reason", "lifted_at"]
-    list_filter = ["automatic"]
+    list_display = ["entry", "judge", "source", "reason", "lifted_at"]
+    list_filter = ["source"]
     search_fields = ["entry__code", "judge__email", "judge__full_name"]
     list_select_related = ["entry", "judge"]

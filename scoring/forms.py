@@ -1,9 +1,11 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Venue
 from portal import spreadsheets
+from scoring.paper_sheets import code_key, entries_by_code
 
 
 class ScoreSheetForm(forms.Form):
@@ -66,6 +68,35 @@ class ScoreSheetForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Please give the reason."))
+        return reason
+
+
+class DeclareRecusalForm(forms.Form):
+    """An organiser recuses a judge of the edition's panels from an entry, named by its code, with the reason."""
+
+    judge = forms.ModelChoiceField(label=_("Judge"), queryset=get_user_model().objects.none())
+    entry = forms.CharField(label=_("Entry code"), max_length=30)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args, edition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.edition = edition
+        self.fields["judge"].queryset = (
+            get_user_model().objects.filter(panel_seats__venue__edition=edition).distinct().order_by("full_name", "pk")
+        )
+        self.fields["judge"].label_from_instance = lambda user: f"{user.get_full_name()} <{user.email}>"
+
+    def clean_entry(self):
+        code = self.cleaned_data["entry"]
+        entry = entries_by_code(edition=self.edition, codes=[code]).get(code_key(code))
+        if entry is None:
+            raise ValidationError(_("No entry of this edition has the code “%(code)s”.") % {"code": code})
+        return entry
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()

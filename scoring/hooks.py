@@ -1,6 +1,9 @@
 """Judging's answers to the questions events asks about rubrics, panels and the edition dashboard (events.hooks)."""
 
+from django.db.models import Count
+
 from events import hooks
+from events.models import Category
 from scoring.models import CriterionScore, Recusal, ScoreSheet
 from scoring.progress import venues_progress
 
@@ -10,6 +13,28 @@ def rubric_has_submitted_sheets(*, rubric) -> bool:
     return (
         rubric.pk is not None and ScoreSheet.objects.filter(rubric=rubric, status=ScoreSheet.Status.SUBMITTED).exists()
     )
+
+
+@hooks.register(hooks.SHEETS_OFF_RUBRIC)
+def sheets_left_out_by_new_rubrics(*, category, rubric, innovation_rubric) -> int:
+    """The sheets of the category's entries on the rubric each entry is judged on now that, with the new rubrics,
+    would no longer be on it (the results leave such a sheet out: DOMAIN.md section 5)."""
+    if category.pk is None:
+        return 0
+    stored = Category.objects.select_related("rubric", "innovation_rubric").get(pk=category.pk)
+    new = Category(rubric=rubric, innovation_rubric=innovation_rubric)
+    rows = (
+        ScoreSheet.objects.filter(entry__category_id=category.pk)
+        .order_by()
+        .values_list("rubric_id", "entry__topic_type")
+        .annotate(count=Count("pk"))
+    )
+    left_out = 0
+    for rubric_id, topic_type, count in rows:
+        now, then = stored.rubric_for(topic_type), new.rubric_for(topic_type)
+        if now is not None and rubric_id == now.pk and (then is None or then.pk != rubric_id):
+            left_out += count
+    return left_out
 
 
 @hooks.register(hooks.CRITERIA_REMOVED)

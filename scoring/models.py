@@ -97,7 +97,19 @@ class CriterionScore(models.Model):
 
 
 class Recusal(models.Model):
-    """A judge who does not score an entry (回避): automatic by organisation, or declared."""
+    """A judge who does not score an entry (回避): automatic by organisation, or declared.
+
+    `source` says where it came from. An automatic recusal found in text the entrant typed (its completing units,
+    its enterprise group) is marked so: an entrant could name a judge's employer to force the judge out, and the
+    organiser reviews it (and may lift it, audited)."""
+
+    class Source(models.TextChoices):
+        ENTERPRISE = "enterprise", _("Automatic: the judge's enterprise or organisation")
+        ENTRANT_TEXT = "entrant_text", _("Automatic: text the entrant supplied")
+        JUDGE = "judge", _("Declared by the judge")
+        ORGANISER = "organiser", _("Declared by an organiser")
+
+    AUTOMATIC_SOURCES = (Source.ENTERPRISE, Source.ENTRANT_TEXT)
 
     entry = models.ForeignKey(
         "submissions.Entry", verbose_name=_("entry"), on_delete=models.CASCADE, related_name="recusals"
@@ -106,6 +118,7 @@ class Recusal(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("judge"), on_delete=models.PROTECT, related_name="recusals"
     )
     automatic = models.BooleanField(_("automatic"), default=False)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.JUDGE)
     reason = models.TextField(_("reason"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -131,7 +144,14 @@ class Recusal(models.Model):
         verbose_name = _("recusal")
         verbose_name_plural = _("recusals")
         ordering = ["entry", "judge"]
-        constraints = [models.UniqueConstraint(fields=["entry", "judge"], name="recusal_one_per_judge_and_entry")]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "judge"], name="recusal_one_per_judge_and_entry"),
+            models.CheckConstraint(
+                condition=models.Q(automatic=True, source__in=["enterprise", "entrant_text"])
+                | models.Q(automatic=False, source__in=["judge", "organiser"]),
+                name="recusal_source_matches_automatic",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.judge} / {self.entry}"
@@ -139,6 +159,10 @@ class Recusal(models.Model):
     @property
     def is_active(self):
         return self.lifted_at is None
+
+    @property
+    def from_entrant_text(self):
+        return self.source == self.Source.ENTRANT_TEXT
 
 
 class SheetAudit(models.Model):

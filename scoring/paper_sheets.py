@@ -7,18 +7,21 @@ their audit in a few bulk statements: the number of queries does not grow with t
 import io
 import logging
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from events.models import Criterion, PanelMember, Rubric, Venue
+from events.models import POINTS_STEP, Criterion, PanelMember, Rubric, Venue
 from portal.spreadsheets import ImportReport, print_layout, read_table, text_cell
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
 from scoring.recusals import recused_pairs
@@ -43,7 +46,7 @@ class Known:
     panels: set  # (venue id, judge email)
     judges: dict  # email in lower case -> user, with its membership
     criteria: dict  # rubric id -> its criteria in order
-    entries: dict  # code -> Entry
+    entries: dict  # code_key(code) -> Entry
     submitted: set  # (entry id, judge id) of the submitted sheets
 
 
@@ -117,11 +120,7 @@ def known_for(edition, table) -> Known:
     criteria = defaultdict(list)
     for criterion in Criterion.objects.filter(rubric__edition=edition).order_by("position"):
         criteria[criterion.rubric_id].append(criterion)
-    codes = {values.get(COL_CODE, "") for _number, values in table.rows}
-    entries = Entry.objects.filter(edition=edition, code__in=codes).select_related(
-        "category__rubric", "category__innovation_rubric", "enterprise"
-    )
-    entries = {entry.code: entry for entry in entries}
+    entries = entries_by_code(edition=edition, codes={values.get(COL_CODE, "") for _number, values in table.rows})
     judges = get_user_model().objects.filter(panel_seats__venue__edition=edition)
     judges = judges.select_related("membership__enterprise")  # the judges' organisations, for the recusals
     submitted = ScoreSheet.objects.filter(entry__in=entries.values(), status=ScoreSheet.Status.SUBMITTED)
@@ -151,13 +150,54 @@ def check_rows(rows, known: Known, *, refused: dict | None = None) -> list[tuple
     ]
 
 
+def code_key(code: str) -> str:
+    """An entry code as typed on paper or in a spreadsheet, as the import matches it: full-width forms as half-width
+    (NFKC), trimmed, in capitals (qc-2021-0001 is QC-2021-0001)."""
+    return unicodedata.normalize("NFKC", code or "").strip().upper()
+
+
+def entries_by_code(*, edition, codes) -> dict:
+    """{code_key(code): entry} of the edition's entries with one of the codes, however their case was typed; with
+    their category's rubrics and enterprise. One query."""
+    keys = {code_key(code) for code in codes} - {""}
+    entries = (
+        Entry.objects.annotate(code_key=Upper("code"))
+        .filter(edition=edition, code_key__in=keys)
+        .select_related("category__rubric", "category__innovation_rubric", "enterprise")
+    )
+    return {code_key(entry.code): entry for entry in entries}
+
+
+# How far a number a spreadsheet stored may be off the points it shows: a formula's binary result
+# (8.300000000000001 for 8.3) is off by about 1e-15; a value really typed off the step (8.35) by 0.05.
+FLOAT_NOISE = Decimal("1e-9")
+
+
+def cell_points(text: str) -> str:
+    """A criterion's cell as the points to check: a number a hair off a step of the points (a formula's binary
+    result: 8.300000000000001 or 8.299999999999999 for 8.3) reads as the points it shows ("8.3"), exactly; any
+    other text stays as it is, for parse_points to accept or to say what is wrong (8.35 has more than one decimal
+    place). In Decimal, from the text read: no float arithmetic touches the points."""
+    text = (text or "").strip()
+    try:
+        value = Decimal(unicodedata.normalize("NFKC", text))
+        shown = value.quantize(POINTS_STEP) if value.is_finite() else None
+    except InvalidOperation:  # too large to have one decimal place: parse_points says so
+        shown = None
+    if shown is None:  # not a number (nan, inf...): parse_points says so
+        return text
+    if value != shown and abs(value - shown) <= FLOAT_NOISE:
+        return str(abs(shown) if shown.is_zero() else shown)  # a formula's -5.55e-17 shows 0, not -0.0
+    return text
+
+
 def match_row(values, known: Known, seen: set):
     """The row's (entry, judge), or why the row names no sheet of this edition it may write."""
     get = values.get
     venue = known.venues.get(get(COL_VENUE, ""))
     if venue is None:
         return _("Unknown venue “%(name)s”.") % {"name": get(COL_VENUE, "")}
-    entry = known.entries.get(get(COL_CODE, ""))
+    entry = known.entries.get(code_key(get(COL_CODE, "")))
     if entry is None:
         return _("Unknown entry code “%(code)s”.") % {"code": get(COL_CODE, "")}
     if entry.venue_id != venue.pk:
@@ -186,7 +226,8 @@ def check_row(values, entry, judge, *, known: Known, recused: set) -> list[str] 
     if not criteria or absent:
         return [_("Missing column(s) for this entry's rubric: %(columns)s.") % {"columns": ", ".join(absent)}]
     try:
-        points = validate_points(criteria=criteria, raw={c.pk: values.get(c.name, "") for c in criteria}, complete=True)
+        raw = {c.pk: cell_points(values.get(c.name, "")) for c in criteria}
+        points = validate_points(criteria=criteria, raw=raw, complete=True)
     except ValidationError as error:
         names = {str(c.pk): c.name for c in criteria}
         return [f"{names.get(key, key)}: {' '.join(messages)}" for key, messages in error.message_dict.items()]

@@ -27,6 +27,7 @@ urlpatterns: list = [
     path("editions/<int:edition_pk>/recusals/", venue_views.recusal_list, name="recusals"),
     path("recusals/<int:recusal_pk>/lift/", venue_views.lift, name="lift_recusal"),
     path("editions/<int:edition_pk>/recusals/sync/", venue_views.sync_recusals, name="sync_recusals"),
+    path("editions/<int:edition_pk>/recusals/declare/", venue_views.declare_recusal, name="declare_recusal"),
     path("editions/<int:edition_pk>/paper-sheets/", venue_views.import_sheets, name="import_sheets"),
     path(
         "editions/<int:edition_pk>/paper-sheets/template.xlsx",

@@ -19,6 +19,7 @@ from portal.spreadsheets import XLSX_MIME
 from scoring import assignment, paper_sheets, progress, recusals
 from scoring.forms import (
     AssignForm,
+    DeclareRecusalForm,
     DrawForm,
     MoveForm,
     PaperSheetConfirmForm,
@@ -134,20 +135,59 @@ def schedule(request, venue_pk):
     )
 
 
-@login_required
-def recusal_list(request, edition_pk):
-    edition = get_object_or_404(Edition, pk=edition_pk)
-    check_perm(request, "scoring.manage_venue", edition)
-    rows = (
+def _recusal_rows(edition):
+    return (
         Recusal.objects.filter(entry__edition=edition)
         .select_related("entry__venue", "judge", "created_by", "lifted_by")
         .order_by("entry__venue__name", "entry__code", "judge__full_name")
     )
+
+
+@login_required
+def recusal_list(request, edition_pk):
+    edition = get_object_or_404(Edition, pk=edition_pk)
+    check_perm(request, "scoring.manage_venue", edition)
+    rows = _recusal_rows(edition)
+    return _recusal_page(request, edition, rows, DeclareRecusalForm(edition=edition, prefix="declare"))
+
+
+def _recusal_page(request, edition, rows, declare_form, status=200):
     return render(
         request,
         "scoring/organiser/recusals.html",
-        {"edition": edition, "recusals": rows, "lift_form": ReasonForm(prefix="lift")},
+        {
+            "edition": edition,
+            "recusals": rows,
+            "lift_form": ReasonForm(prefix="lift"),
+            "declare_form": declare_form,
+            "entrant_text": Recusal.Source.ENTRANT_TEXT,
+        },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def declare_recusal(request, edition_pk):
+    """An organiser recuses a judge from an entry (a tie the portal cannot see), with the reason."""
+    edition = get_object_or_404(Edition, pk=edition_pk)
+    check_perm(request, "scoring.manage_venue", edition)
+    form = DeclareRecusalForm(request.POST, edition=edition, prefix="declare")
+    if form.is_valid():
+        entry, judge = form.cleaned_data["entry"], form.cleaned_data["judge"]
+        try:
+            recusals.declare_recusal_for_judge(
+                entry=entry, judge=judge, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(judge)s is recused from %(code)s.") % {"judge": judge.get_full_name(), "code": entry.code},
+            )
+            return redirect("scoring:recusals", edition_pk=edition.pk)
+    return _recusal_page(request, edition, _recusal_rows(edition), form, status=400)
 
 
 @login_required

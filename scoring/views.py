@@ -132,8 +132,11 @@ def _recusal_to_show(entry, judge):
     recusal = Recusal.objects.filter(entry=entry, judge=judge, lifted_at__isnull=True).first()
     if recusal is not None or Recusal.objects.filter(entry=entry, judge=judge).exists():
         return recusal
-    reason = recusals.conflict_reason(judge=judge, entry=entry)
-    return Recusal(entry=entry, judge=judge, automatic=True, reason=reason) if reason else None
+    found = recusals.conflict(judge=judge, entry=entry)
+    if found is None:
+        return None
+    reason, source = found
+    return Recusal(entry=entry, judge=judge, automatic=True, source=source, reason=reason)
 
 
 @login_required

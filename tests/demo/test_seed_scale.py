@@ -76,7 +76,7 @@ def test_seed_scale_recusals_are_judges_of_the_entrys_enterprise():
     assert len(recusals) == 8
     assert sum(r.lifted_at is None for r in recusals) == 4
     assert all(r.judge.membership.enterprise_id == r.entry.enterprise_id for r in recusals)
-    assert all(r.automatic for r in recusals)
+    assert all(r.automatic and r.source == "enterprise" for r in recusals)
 
 
 def test_seed_scale_results_compute_with_recused_sheets_left_out():

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from events import rubrics, services
 from events.builtins import RUBRIC_TEMPLATES
-from events.models import Category, Edition, EditionStatusChange, GradeRule, PanelMember, Rubric, Venue
+from events.models import AuditEvent, Category, Edition, EditionStatusChange, GradeRule, PanelMember, Rubric, Venue
 from scoring.models import CriterionScore, ScoreSheet
 from submissions.models import Entry
 from tests import factories
@@ -308,6 +308,89 @@ def test_save_category_refuses_a_code_used_by_another_category(edition, category
         services.save_category(category=other, grades=[])
 
     assert message_of(excinfo) == [_("Another category of this edition has the code “%(code)s”.") % {"code": "QC"}]
+
+
+def test_save_category_refuses_to_switch_a_rubric_with_sheets_and_names_how_many_it_excludes(edition, category):
+    old = category.rubric
+    for _n in range(2):
+        submitted_sheet_on(old, category)
+    factories.ScoreSheetFactory(entry=factories.EntryFactory(category=category), rubric=old)  # a draft
+    category.rubric = factories.rubric_with_criteria(edition, name="新评审表")
+
+    with translation.override("en"), pytest.raises(ValidationError) as excinfo:
+        services.save_category(category=category, grades=[], reason="换用新评审表")
+
+    assert message_of(excinfo) == [
+        "3 score sheets of this category's entries were scored on its current rubric: with the new one the results "
+        "would leave them out. To switch anyway, tick the confirmation and give the reason."
+    ]
+    category.refresh_from_db()
+    assert category.rubric == old
+    assert AuditEvent.objects.count() == 0
+
+
+def test_save_category_switch_needs_a_reason_besides_the_confirmation(edition, category):
+    submitted_sheet_on(category.rubric, category)
+    category.rubric = factories.rubric_with_criteria(edition, name="新评审表")
+
+    with translation.override("en"), pytest.raises(ValidationError) as excinfo:
+        services.save_category(category=category, grades=[], confirm_rubric_switch=True, reason=" ")
+
+    assert message_of(excinfo) == [
+        "1 score sheet of this category's entries was scored on its current rubric: with the new one the results "
+        "would leave it out. To switch anyway, tick the confirmation and give the reason."
+    ]
+
+
+def test_save_category_switches_a_rubric_with_sheets_when_confirmed_and_audits_the_count(edition, category, organiser):
+    old = category.rubric
+    submitted_sheet_on(old, category)
+    submitted_sheet_on(old, category)
+    new = factories.rubric_with_criteria(edition, name="新评审表")
+    category.rubric = new
+
+    services.save_category(
+        category=category, grades=[], by=organiser, confirm_rubric_switch=True, reason="评审表印错，换用新表"
+    )
+
+    category.refresh_from_db()
+    assert category.rubric == new
+    event = AuditEvent.objects.get()
+    assert (event.action, event.user, event.target, event.reason) == (
+        AuditEvent.Action.RUBRIC_SWITCHED,
+        organiser,
+        "QC小组成果",
+        "评审表印错，换用新表",
+    )
+    assert event.old_values == {"rubric": old.name, "innovation_rubric": ""}
+    assert event.new_values == {"rubric": "新评审表", "innovation_rubric": "", "excluded_sheets": 2}
+
+
+def test_save_category_switches_freely_while_no_sheet_is_on_the_rubric(edition, category):
+    new = factories.rubric_with_criteria(edition, name="新评审表")
+    category.rubric = new
+
+    services.save_category(category=category, grades=[])
+
+    category.refresh_from_db()
+    assert category.rubric == new
+    assert AuditEvent.objects.count() == 0
+
+
+def test_save_category_counts_only_the_sheets_an_innovation_rubric_would_exclude(edition, category):
+    innovation = factories.rubric_with_criteria(edition, name="创新型评审表")
+    category.innovation_rubric = innovation
+    category.save()
+    problem = factories.EntryFactory(category=category, status=Entry.Status.ACCEPTED)
+    factories.ScoreSheetFactory(entry=problem, rubric=category.rubric)
+    novel = factories.EntryFactory(category=category, status=Entry.Status.ACCEPTED, topic_type="innovation")
+    factories.ScoreSheetFactory(entry=novel, rubric=innovation)
+    category.innovation_rubric = factories.rubric_with_criteria(edition, name="新创新型评审表")
+
+    with translation.override("en"), pytest.raises(ValidationError) as excinfo:
+        services.save_category(category=category, grades=[], reason="x")
+
+    assert message_of(excinfo)[0].startswith("1 score sheet of this category's entries was scored")
 
 
 def test_delete_category_refuses_a_category_with_entries(category):

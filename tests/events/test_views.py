@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from events import rubrics, services
-from events.models import Category, Edition, GradeRule, PanelMember, Rubric, Venue
+from events.models import AuditEvent, Category, Edition, GradeRule, PanelMember, Rubric, Venue
 from scoring.models import ScoreSheet
 from submissions.models import Entry
 from tests import factories
@@ -514,6 +514,53 @@ def test_category_edit_refuses_a_share_above_1(client_for, organiser, edition, c
             _("The share of “%(name)s” must be between 0 and 1 (0.5 is half of the ranked entries).") % {"name": "标杆"}
         ]
     assert list(category.grade_rules.values_list("value", flat=True)) == [Decimal("0.5000")]
+
+
+def test_category_edit_refuses_to_switch_a_rubric_with_sheets_until_confirmed_with_a_reason(
+    client_for, organiser, edition, category
+):
+    old = category.rubric
+    entry = factories.EntryFactory(category=category)
+    factories.ScoreSheetFactory(entry=entry, rubric=old, status="submitted")
+    new = factories.rubric_with_criteria(edition, name="新评审表")
+    url = reverse("events:category_edit", args=[category.pk])
+    client = client_for(organiser)
+
+    response = client.post(url, category_post(edition, new, [], change_reason="换表"))
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "1 score sheet of this category's entries was scored on its current rubric: with the new one the results "
+        "would leave it out. To switch anyway, tick the confirmation and give the reason."
+    ]
+    category.refresh_from_db()
+    assert category.rubric == old
+
+    response = client.post(url, category_post(edition, new, [], change_reason="换表", confirm_rubric_switch="on"))
+
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert category.rubric == new
+    event = AuditEvent.objects.get(action=AuditEvent.Action.RUBRIC_SWITCHED)
+    assert (event.user, event.reason, event.new_values["excluded_sheets"]) == (organiser, "换表", 1)
+
+
+def test_category_edit_refuses_a_rubric_switch_by_another_editions_organiser(
+    client_for, other_organiser, edition, category
+):
+    old = category.rubric
+    factories.ScoreSheetFactory(entry=factories.EntryFactory(category=category), rubric=old, status="submitted")
+    new = factories.rubric_with_criteria(edition, name="新评审表")
+
+    response = client_for(other_organiser).post(
+        reverse("events:category_edit", args=[category.pk]),
+        category_post(edition, new, [], change_reason="换表", confirm_rubric_switch="on"),
+    )
+
+    assert response.status_code == 403
+    category.refresh_from_db()
+    assert category.rubric == old
+    assert AuditEvent.objects.count() == 0
 
 
 def test_category_form_offers_only_the_editions_rubrics(client_for, organiser, edition, category):

@@ -153,6 +153,10 @@ EXPECTED = {
     "scoring:category_venues": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
+    "scoring:declare_recusal": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   400",
+    },
     "scoring:draw": {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 403   403   403   403   403   403   403   302",

@@ -43,6 +43,7 @@ ARGUMENTS = {
     "results:award_list_request": {"edition_pk": "edition"},
     "results:category": {"category_pk": "category"},
     "scoring:category_venues": {"category_pk": "category"},
+    "scoring:declare_recusal": {"edition_pk": "edition"},
     "scoring:draw": {"venue_pk": "venue"},
     "scoring:import_sheets": {"edition_pk": "edition"},
     "scoring:paper_sheet_template": {"edition_pk": "edition"},

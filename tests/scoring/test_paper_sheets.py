@@ -229,11 +229,75 @@ def test_import_says_which_value_was_read_when_it_has_two_decimals():
     upload = rewrite_sheet(workbook(rows), {b"<v>0.3</v>": b"<v>0.30000000000000004</v>"})
     with translation.override("en"):
         report = paper_sheets.import_paper_sheets(edition=setup.edition, file=upload, by=setup.organiser)
+    # 17.46 is off the tenths by far more than a float's rounding; 0.30000000000000004 shows 0.3 and is read so.
     assert report.messages == [
         (2, "对策与实施: 17.46 has more than one decimal place; use at most one, e.g. 17.5."),
-        (3, "选题: 0.30000000000000004 has more than one decimal place; use at most one, e.g. 17.5."),
     ]
     assert ScoreSheet.objects.count() == 0
+
+
+def points_of(sheet) -> list[Decimal]:
+    return list(sheet.scores.order_by("criterion__position").values_list("points", flat=True))
+
+
+@pytest.mark.parametrize("formula, cached", [("5.1+3.2", b"8.299999999999999"), ("4.15*2", b"8.300000000000001")])
+def test_import_reads_a_formulas_float_as_the_points_it_shows(formula, cached):
+    setup = judged_venue(judges=1, entries=1)
+    entry, judge = setup.entries[0], setup.judges[0]
+    typed = [setup.venue.name, entry.code, judge.email, f"={formula}", 25, 17, 16, 4, 8, ""]
+    # openpyxl writes a formula without its result; Excel stores the result it computed beside it.
+    upload = rewrite_sheet(
+        workbook([typed]), {f"<f>{formula}</f><v />".encode(): f"<f>{formula}</f><v>".encode() + cached + b"</v>"}
+    )
+    report = paper_sheets.import_paper_sheets(edition=setup.edition, file=upload, by=setup.organiser)
+    assert (report.ok, report.created) == (True, 1)
+    sheet = ScoreSheet.objects.get()
+    assert points_of(sheet)[0] == Decimal("8.3")
+    assert str(points_of(sheet)[0]) == "8.3"
+    assert sheet.total == Decimal("78.3")
+
+
+def test_import_reads_8_300000000000001_typed_in_a_csv_as_exactly_8_3():
+    setup = judged_venue(judges=1, entries=1)
+    values = row(setup, setup.judges[0], setup.entries[0], points=("8.300000000000001", 25, 17, 16, 4, 8))
+    text = "\r\n".join([",".join(HEADER), ",".join(str(value) for value in values)])
+    report = paper_sheets.import_paper_sheets(
+        edition=setup.edition, file=SimpleUploadedFile("s.csv", text.encode()), by=setup.organiser
+    )
+    assert (report.ok, report.created) == (True, 1)
+    assert points_of(ScoreSheet.objects.get())[0] == Decimal("8.3")
+    assert SheetAudit.objects.get().new_values["points"]["选题"] == "8.3"
+
+
+def test_import_still_refuses_points_off_the_tenths():
+    setup = judged_venue(judges=1, entries=1)
+    typed = row(setup, setup.judges[0], setup.entries[0], points=(8.35, 25, 17, 16, 4, 8))
+    with translation.override("en"):
+        report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook([typed]), by=setup.organiser)
+    assert report.messages == [(2, "选题: 8.35 has more than one decimal place; use at most one, e.g. 17.5.")]
+    assert ScoreSheet.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "text, read",
+    [
+        ("8.300000000000001", "8.3"),
+        ("8.299999999999999", "8.3"),
+        ("0.30000000000000004", "0.3"),
+        ("5.551115123125783e-17", "0.0"),
+        ("-5.551115123125783e-17", "0.0"),
+        ("8.3", "8.3"),
+        ("17", "17"),
+        ("8.35", "8.35"),
+        ("8.300001", "8.300001"),
+        ("abc", "abc"),
+        ("nan", "nan"),
+        ("1e400", "1e400"),
+        ("", ""),
+    ],
+)
+def test_cell_points_reads_only_a_floats_rounding_as_the_tenth_it_shows(text, read):
+    assert paper_sheets.cell_points(text) == read
 
 
 def test_import_refuses_an_entry_code_that_became_a_number():
@@ -257,6 +321,27 @@ def test_import_reads_a_full_width_entry_code():
     typed = [setup.venue.name, f" {full_width} ", setup.judges[0].email, 12.5, 25, 17, 16, 4, 8, ""]
     report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook([typed]), by=setup.organiser)
     assert (report.ok, report.created) == (True, 1)
+
+
+def test_import_reads_an_entry_code_typed_in_lower_case():
+    setup = judged_venue(judges=1, entries=1)
+    entry = setup.entries[0]
+    full_width_lower = entry.code.lower().translate({code: code + 0xFEE0 for code in range(0x21, 0x7F)})
+    rows = [
+        [setup.venue.name, f" {entry.code.lower()} ", setup.judges[0].email, 12.5, 25, 17, 16, 4, 8, ""],
+    ]
+    report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), by=setup.organiser)
+    assert (report.ok, report.created) == (True, 1)
+    assert ScoreSheet.objects.get().entry == entry
+    assert paper_sheets.code_key(full_width_lower) == entry.code.upper()
+
+
+def test_import_still_refuses_an_unknown_entry_code():
+    setup = judged_venue(judges=1, entries=1)
+    typed = [setup.venue.name, "qc-1999-0001", setup.judges[0].email, 12.5, 25, 17, 16, 4, 8, ""]
+    with translation.override("en"):
+        report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook([typed]), by=setup.organiser)
+    assert report.messages == [(2, "Unknown entry code “qc-1999-0001”.")]
 
 
 def test_import_reads_a_gbk_csv():
