@@ -241,6 +241,9 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-waiting-results-runs": {"task": "results.dispatch_waiting_runs", "schedule": 60.0},
     "catch-up-public-cache": {"task": "public.catch_up_cache", "schedule": 60.0},
 }
+# A running results run without a sign of life for this long lost its worker (killed, the machine restarted): the
+# sweep above fails it and queues another. A run reports at every step, seconds apart even on the largest edition.
+RESULTS_RUN_STALE_SECONDS = env_int("RESULTS_RUN_STALE_SECONDS", 300)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

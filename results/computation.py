@@ -329,14 +329,38 @@ def edition_fingerprint(scored: list[CategoryScores]) -> str:
 
 def current_fingerprint(*, edition) -> str:
     """The fingerprint of the edition's inputs as they are now (compare with the last computation's)."""
+    return current_outcomes(edition=edition)[0]
+
+
+def current_outcomes(*, edition) -> tuple[str, dict[int, tuple]]:
+    """The fingerprint of the edition's inputs as they are now, and each considered entry's result as a computation
+    now stores it, by entry id: (venue id, counted sheets, final score, ranked, rank, grade, grade position), the
+    columns of RESULT_COLUMNS the publication compares with the stored results."""
     with collector_paused():
-        return edition_fingerprint(score_categories(_categories(edition=edition)))
+        scored = score_categories(_categories(edition=edition))
+        outcomes = {
+            r.entry_id: (r.venue_id, r.counted_sheets, r.final_score, r.ranked, r.rank, r.grade, r.grade_position)
+            for item in scored
+            for r in item.results
+        }
+        return edition_fingerprint(scored), outcomes
+
+
+class RunStopped(Exception):
+    """The run is no longer running: an organiser cancelled it, or the sweep failed it as stale (results.runs)."""
 
 
 def _set_progress(run, percent: int) -> None:
-    if run is not None:
-        run.progress = max(0, min(100, percent))
-        ResultRun.objects.filter(pk=run.pk).update(progress=run.progress)
+    """Record a run's progress and its sign of life (heartbeat_at), between two steps of the computation; raise
+    RunStopped when the run was cancelled or failed meanwhile, so that it stops before the next category."""
+    if run is None:
+        return
+    run.progress = max(0, min(100, percent))
+    run.heartbeat_at = timezone.now()
+    if not ResultRun.objects.filter(pk=run.pk, status=ResultRun.Status.RUNNING).update(
+        progress=run.progress, heartbeat_at=run.heartbeat_at
+    ):
+        raise RunStopped(run.pk)
 
 
 def store_category(item: CategoryScores) -> int:

@@ -6,12 +6,17 @@ from results import engine
 
 
 class JobStatus(models.TextChoices):
-    """Where a job of the worker stands (a results run, an award list)."""
+    """Where a job of the worker stands (a results run, an award list). Only a results run is ever cancelled."""
 
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A job in these states is still to be done: its worker has it, or will.
+ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 class ExclusionReason(models.TextChoices):
@@ -51,6 +56,9 @@ class ResultRun(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Set when the run starts and at each step of it (results.computation): a running run whose heartbeat is
+    # older than RESULTS_RUN_STALE_SECONDS lost its worker, and the sweep fails it and queues another.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
@@ -124,6 +132,9 @@ class Publication(models.Model):
     )
     reason = models.TextField(_("reason"), blank=True)
     fingerprint = models.CharField(_("inputs' fingerprint"), max_length=64, blank=True)
+    # A digest of the rows as published (results.publication.content_fingerprint): publishing the same content
+    # again is refused, so concurrent clicks make one version.
+    content_fingerprint = models.CharField(_("content's fingerprint"), max_length=64, blank=True)
     snapshot = models.JSONField(_("snapshot"), default=dict)
 
     class Meta:

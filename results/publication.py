@@ -3,15 +3,21 @@
 `publish_results(*, edition, by, reason)` checks that the results are computed from the sheets as they are
 (every sheet's total against its points, then the inputs' fingerprint) and that every venue is signed off, then
 copies the results with their protocols (results.protocols, judges left out) into PublishedResult rows.
+
+Publications of one edition are serialised by a lock on the edition's row; publishing what the last version
+already holds is refused, so that concurrent clicks make one version.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -19,8 +25,8 @@ from events import audit
 from events.models import Category, Edition, Venue
 from events.services import record_published
 from results.award_lists import queue_award_lists
-from results.computation import WRITE_BATCH, considered_entries, current_fingerprint
-from results.models import Publication, PublishedResult, Result, ResultRun
+from results.computation import WRITE_BATCH, considered_entries, current_outcomes
+from results.models import ACTIVE, Publication, PublishedResult, Result, ResultRun
 from results.protocols import protocols
 from results.runs import latest_done_run
 from scoring.models import ScoreSheet
@@ -95,6 +101,20 @@ def unsigned_venues(edition) -> list[str]:
     )
 
 
+def content_fingerprint(rows: list[dict]) -> str:
+    """A digest of a publication's rows (the PublishedResult fields, protocols and members included)."""
+    return hashlib.sha256(json.dumps(rows, sort_keys=True, cls=DjangoJSONEncoder).encode()).hexdigest()
+
+
+def computation_under_way(edition, newest_done) -> bool:
+    """Whether a run newer than the newest done one is queued or running: its results are about to replace the
+    stored ones. Older runs still marked active lost their worker (the sweep fails them) and are ignored."""
+    active = ResultRun.objects.filter(edition=edition, status__in=ACTIVE)
+    if newest_done is not None:
+        active = active.filter(pk__gt=newest_done.pk)
+    return active.exists()
+
+
 def set_edition_published(*, edition, by) -> None:
     record_published(edition=edition, by=by)
 
@@ -122,17 +142,15 @@ def _publish(*, edition, by, reason: str) -> Publication:
     previous = edition.publications.order_by("-version").first()
     if previous is not None and not reason:
         raise ValidationError(_("The results are already published: give the reason for publishing them again."))
-    if ResultRun.objects.filter(
-        edition=edition, status__in=[ResultRun.Status.QUEUED, ResultRun.Status.RUNNING]
-    ).exists():
-        raise ValidationError(_("A computation of the results is under way: wait for it to finish."))
     run = latest_done_run(edition)
+    if computation_under_way(edition, run):
+        raise ValidationError(_("A computation of the results is under way: wait for it to finish."))
     if run is None:
         raise ValidationError(_("Compute the results before publishing them."))
     unsigned = unsigned_venues(edition)
     if unsigned:
         raise ValidationError(_("These venues are not signed off yet: %(venues)s.") % {"venues": ", ".join(unsigned)})
-    fingerprint = current_fingerprint(edition=edition)
+    fingerprint, outcomes = current_outcomes(edition=edition)
     if fingerprint != run.fingerprint:
         raise ValidationError(
             _("Scores changed after the results were computed: compute them again and review them first.")
@@ -143,6 +161,7 @@ def _publish(*, edition, by, reason: str) -> Publication:
             "category_id",
             "venue_id",
             "entry_id",
+            "counted_sheets",
             "final_score",
             "ranked",
             "rank",
@@ -160,6 +179,23 @@ def _publish(*, edition, by, reason: str) -> Publication:
     )
     if not results:
         raise ValidationError(_("There are no results to publish."))
+    stored = {
+        r["entry_id"]: (
+            r["venue_id"],
+            r["counted_sheets"],
+            r["final_score"],
+            r["ranked"],
+            r["rank"],
+            r["grade"],
+            r["grade_position"],
+        )
+        for r in results
+    }
+    if stored != outcomes:
+        # Part of a run that was cancelled or lost its worker in the middle, stored over the last complete one.
+        raise ValidationError(
+            _("The stored results are not those of one complete computation: compute them again and review them.")
+        )
     built = protocols(Result.objects.filter(category__edition=edition), fingerprint=fingerprint, every_result=True)
     members = defaultdict(list)
     for entry_id, name, group_role, post, is_leader in (
@@ -168,6 +204,33 @@ def _publish(*, edition, by, reason: str) -> Publication:
         .values_list("entry_id", "name", "group_role", "post", "is_leader")
     ):
         members[entry_id].append({"name": name, "group_role": group_role, "post": post, "is_leader": is_leader})
+    rows = [
+        {
+            "category_id": r["category_id"],
+            "venue_id": r["venue_id"],
+            "entry_id": r["entry_id"],
+            "enterprise_id": r["entry__enterprise_id"],
+            "code": r["entry__code"],
+            "title": r["entry__title"],
+            "group_name": r["entry__group_name"],
+            "enterprise_name": r["entry__enterprise__name"],
+            "province": r["entry__enterprise__province"],
+            "topic_type": r["entry__topic_type"],
+            "venue_name": r["venue__name"] or "",
+            "final_score": r["final_score"],
+            "rank": r["rank"],
+            "grade": r["grade"],
+            "grade_position": r["grade_position"],
+            "protocol": public_protocol_copy(built.get(r["entry_id"], {})),
+            "members": members[r["entry_id"]],
+        }
+        for r in results
+    ]
+    content = content_fingerprint(rows)
+    if previous is not None and previous.content_fingerprint == content and edition.status == Edition.Status.PUBLISHED:
+        raise ValidationError(
+            _("Nothing changed since version %(version)s: it is not published again.") % {"version": previous.version}
+        )
     set_edition_published(edition=edition, by=by)
     publication = Publication.objects.create(
         edition=edition,
@@ -175,6 +238,7 @@ def _publish(*, edition, by, reason: str) -> Publication:
         published_by=by,
         reason=reason,
         fingerprint=fingerprint,
+        content_fingerprint=content,
         snapshot={"run": run.pk, "computed_at": run.finished_at.isoformat(), "categories": grade_counts(results)},
     )
     audit.record(
@@ -192,30 +256,7 @@ def _publish(*, edition, by, reason: str) -> Publication:
         reason=reason,
     )
     PublishedResult.objects.bulk_create(
-        (
-            PublishedResult(
-                publication=publication,
-                edition=edition,
-                category_id=r["category_id"],
-                venue_id=r["venue_id"],
-                entry_id=r["entry_id"],
-                enterprise_id=r["entry__enterprise_id"],
-                code=r["entry__code"],
-                title=r["entry__title"],
-                group_name=r["entry__group_name"],
-                enterprise_name=r["entry__enterprise__name"],
-                province=r["entry__enterprise__province"],
-                topic_type=r["entry__topic_type"],
-                venue_name=r["venue__name"] or "",
-                final_score=r["final_score"],
-                rank=r["rank"],
-                grade=r["grade"],
-                grade_position=r["grade_position"],
-                protocol=public_protocol_copy(built.get(r["entry_id"], {})),
-                members=members[r["entry_id"]],
-            )
-            for r in results
-        ),
+        (PublishedResult(publication=publication, edition=edition, **row) for row in rows),
         batch_size=WRITE_BATCH,
     )
     # The public pages' cache moves on when the Publication is saved (public.queries connects to it).

@@ -5,6 +5,11 @@ One computation at a time per edition, for the whole run: execute_run holds the 
 from before it reads the stored results until it has written the last category, so two runs never interleave
 category by category. A run reads the sheets once it holds the lock, so the run that finishes last computed from
 the newest sheets, and its fingerprint is the one latest_done_run gives the publication to check.
+
+A running run reports a sign of life (heartbeat_at) at each step; one silent for RESULTS_RUN_STALE_SECONDS lost
+its worker (killed, the machine restarted: its message would come back only after the broker's visibility
+timeout, an hour), so the periodic sweep fails it and queues another. An organiser may cancel a queued or running
+run (cancel_run): its worker stops before the next category.
 """
 
 from __future__ import annotations
@@ -16,15 +21,18 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import kombu.exceptions
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from events import audit
 from portal.celery import task
 from results import computation
-from results.models import Result, ResultRun
+from results.models import ACTIVE, Result, ResultRun
 from submissions.models import Entry
 
 logger = logging.getLogger(__name__)
@@ -83,11 +91,88 @@ def dispatch_run(run_id: int) -> bool:
 
 
 def dispatch_waiting_runs(*, older_than: timedelta = REDISPATCH_AFTER) -> int:
-    """Send again every run still queued after `older_than`, or whose dispatch failed; returns how many were sent."""
+    """The periodic sweep: fail the stale runs and queue others in their place (recover_stale_runs), then send
+    again every run still queued after `older_than`, or whose dispatch failed; returns how many were sent."""
+    recovered = recover_stale_runs()
     waiting = ResultRun.objects.filter(status=ResultRun.Status.QUEUED).filter(
         Q(created_at__lte=timezone.now() - older_than) | ~Q(error="")
     )
-    return sum(dispatch_run(run_id) for run_id in waiting.values_list("pk", flat=True))
+    return recovered + sum(dispatch_run(run_id) for run_id in waiting.values_list("pk", flat=True))
+
+
+def stale_after() -> timedelta:
+    """How long a running run may go without a sign of life (settings.RESULTS_RUN_STALE_SECONDS)."""
+    return timedelta(seconds=settings.RESULTS_RUN_STALE_SECONDS)
+
+
+def _stale(limit):
+    """Running runs without a sign of life since `limit` (those started before heartbeats by their creation)."""
+    return Q(status=ResultRun.Status.RUNNING) & (
+        Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, created_at__lt=limit)
+    )
+
+
+def recover_stale_runs() -> int:
+    """Fail every running run silent for longer than stale_after() (its worker died) and queue a computation of
+    its edition in its place (start_run, on commit); returns how many runs were recovered."""
+    limit = timezone.now() - stale_after()
+    stale = ResultRun.objects.filter(_stale(limit)).select_related("edition", "started_by")
+    return sum(_fail_stale_run(run, limit) for run in stale)
+
+
+@transaction.atomic
+def _fail_stale_run(run: ResultRun, limit) -> bool:
+    # The status is set only if the run is still silent: it may have finished, or spoken, since it was listed.
+    minutes = max(1, round(stale_after().total_seconds() / 60))
+    reason = ngettext(
+        "The worker stopped giving signs of life for more than %(minutes)s minute (it was stopped or lost): "
+        "this run failed and the results are computed again.",
+        "The worker stopped giving signs of life for more than %(minutes)s minutes (it was stopped or lost): "
+        "this run failed and the results are computed again.",
+        minutes,
+    ) % {"minutes": minutes}
+    if not ResultRun.objects.filter(_stale(limit), pk=run.pk).update(
+        status=ResultRun.Status.FAILED, error=reason, finished_at=timezone.now()
+    ):
+        return False
+    logger.error("Results run %s had no sign of life since %s: failed, computed again.", run.pk, run.heartbeat_at)
+    audit.record(
+        edition=run.edition,
+        user=run.started_by,
+        action=audit.Action.RESULTS_FAILED,
+        target=f"#{run.pk}",
+        old={"status": run.status},
+        new={"error": reason},
+    )
+    start_run(edition=run.edition, by=run.started_by, after_sign_off=run.started_by is None, reason=reason)
+    return True
+
+
+@transaction.atomic
+def cancel_run(*, run: ResultRun, by) -> ResultRun:
+    """Cancel a queued or running run (an organiser's request, audited). A queued run is never started; a running
+    one's worker stops before its next category (results.computation.RunStopped). What it stored until then is
+    not published: the publication checks the stored results against the sheets (results.publication)."""
+    run = ResultRun.objects.select_for_update().select_related("edition").get(pk=run.pk)
+    if run.status not in ACTIVE:
+        raise ValidationError(
+            _("Run %(run)s is not queued or running (%(status)s): there is nothing to cancel.")
+            % {"run": run.pk, "status": run.get_status_display()}
+        )
+    previous = run.status
+    run.status = ResultRun.Status.CANCELLED
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "finished_at"])
+    audit.record(
+        edition=run.edition,
+        user=by,
+        action=audit.Action.RESULTS_FAILED,
+        target=f"#{run.pk}",
+        old={"status": previous},
+        new={"status": run.status},
+        reason=_("Cancelled by an organiser."),
+    )
+    return run
 
 
 @transaction.atomic
@@ -118,17 +203,19 @@ def start_run(*, edition, by, after_sign_off: bool = False, reason: str = "") ->
 def execute_run(*, run: ResultRun) -> ResultRun:
     """Carry out a queued run under the edition's lock: compute the edition's results, record progress, the
     fingerprint or the error. A run found done once the lock is held (delivered twice, the other delivery carried
-    it out meanwhile) is not computed again."""
+    it out meanwhile), cancelled or failed (a stale run's message delivered again once its worker was replaced)
+    is not computed again."""
     with edition_lock(run.edition_id):
-        status = ResultRun.objects.filter(pk=run.pk).values_list("status", flat=True).first()
-        if status == ResultRun.Status.DONE:
+        started = ResultRun.objects.filter(pk=run.pk, status__in=ACTIVE).update(
+            status=ResultRun.Status.RUNNING, progress=0, error="", heartbeat_at=timezone.now()
+        )
+        if not started:
             run.refresh_from_db()
             return run
         return _execute(run)
 
 
 def _execute(run: ResultRun) -> ResultRun:
-    ResultRun.objects.filter(pk=run.pk).update(status=ResultRun.Status.RUNNING, progress=0, error="")
     run.status = ResultRun.Status.RUNNING
     try:
         with computation.collector_paused():
@@ -140,11 +227,17 @@ def _execute(run: ResultRun) -> ResultRun:
             del scored
             old, new = _changed_outcomes(before, after, run.edition)
             del before, after
+    except computation.RunStopped:
+        # Cancelled (audited by cancel_run) or failed by the sweep (audited there): its status stays as they set it.
+        run.refresh_from_db()
+        return run
     except Exception as error:
         run.status = ResultRun.Status.FAILED
         run.error = f"{type(error).__name__}: {error}"
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        ResultRun.objects.filter(pk=run.pk, status=ResultRun.Status.RUNNING).update(
+            status=run.status, error=run.error, finished_at=run.finished_at
+        )
         audit.record(
             edition=run.edition,
             user=run.started_by,
@@ -153,11 +246,13 @@ def _execute(run: ResultRun) -> ResultRun:
             new={"error": run.error},
         )
         raise
-    run.status = ResultRun.Status.DONE
-    run.progress = 100
-    run.fingerprint = fingerprint
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "progress", "fingerprint", "finished_at"])
+    finished = timezone.now()
+    if not ResultRun.objects.filter(pk=run.pk, status=ResultRun.Status.RUNNING).update(
+        status=ResultRun.Status.DONE, progress=100, fingerprint=fingerprint, finished_at=finished, heartbeat_at=finished
+    ):
+        run.refresh_from_db()  # cancelled after its last category: it stays cancelled
+        return run
+    run.status, run.progress, run.fingerprint, run.finished_at = ResultRun.Status.DONE, 100, fingerprint, finished
     audit.record(
         edition=run.edition,
         user=run.started_by,

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from results.award_lists import generate_award_list
-from results.models import AwardList, ResultRun
+from results.models import ACTIVE, AwardList, ResultRun
 from results.runs import dispatch_waiting_runs, execute_run
 
 
@@ -11,15 +11,17 @@ from results.runs import dispatch_waiting_runs, execute_run
 def compute_results_task(run_id: int) -> str:
     """Compute an edition's results for a queued ResultRun; returns the inputs' fingerprint."""
     run = ResultRun.objects.select_related("edition").filter(pk=run_id).first()
-    if run is None or run.status == ResultRun.Status.DONE:
-        # Deleted meanwhile, or delivered twice (acks_late): nothing to do.
+    if run is None or run.status not in ACTIVE:
+        # Deleted meanwhile, delivered twice (acks_late), cancelled, or failed by the sweep and replaced by another
+        # run while its message waited for the broker's visibility timeout: nothing to do.
         return run.fingerprint if run is not None else ""
     return execute_run(run=run).fingerprint
 
 
 @shared_task(name="results.dispatch_waiting_runs")
 def dispatch_waiting_runs_task() -> int:
-    """Periodic sweep (celery beat): send again the runs whose dispatch failed or that waited too long."""
+    """Periodic sweep (celery beat): fail the running runs that stopped giving signs of life and queue others,
+    send again the runs whose dispatch failed or that waited too long."""
     return dispatch_waiting_runs()
 
 

@@ -21,7 +21,7 @@ from events.rules import organises
 from portal.models import User
 from results import award_lists as exports
 from results import engine, runs
-from results.models import AwardList, ExclusionReason, ProtocolFlag, Publication, Result, ResultRun
+from results.models import ACTIVE, AwardList, ExclusionReason, ProtocolFlag, Publication, Result, ResultRun
 from results.protocols import protocols
 from results.publication import publish_results, unsigned_venues
 from scoring.rules import leads_panel
@@ -29,7 +29,6 @@ from scoring.rules import leads_panel
 EXCLUSION_REASONS = dict(ExclusionReason.choices)
 CATEGORY_PAGE_SIZE = 100
 AGGREGATION_LABELS = dict(Category.Aggregation.choices)
-ACTIVE = (ResultRun.Status.QUEUED, ResultRun.Status.RUNNING)
 
 
 class PublishForm(forms.Form):
@@ -176,6 +175,22 @@ def compute(request, edition_pk):
     run = runs.start_run(edition=edition, by=request.user)
     messages.success(request, _("The computation of the results is queued (run %(run)s).") % {"run": run.pk})
     return redirect("results:dashboard", edition.pk)
+
+
+@login_required
+@require_POST
+def cancel_run(request, pk):
+    """Cancel a queued or running computation of an edition the user organises."""
+    run = get_object_or_404(ResultRun.objects.select_related("edition"), pk=pk)
+    if not organises(request.user, run.edition):
+        raise PermissionDenied
+    try:
+        runs.cancel_run(run=run, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Run %(run)s is cancelled.") % {"run": run.pk})
+    return redirect("results:dashboard", run.edition_id)
 
 
 @login_required

@@ -3,16 +3,30 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from events.models import POINTS_STEP
 
 
 class ScoreSheetQuerySet(models.QuerySet):
     def points_sum(self):
-        """An expression: the sheet's criterion points summed (0.0 with none), what `total` must equal."""
-        sums = CriterionScore.objects.filter(sheet=OuterRef("pk")).order_by().values("sheet").annotate(s=Sum("points"))
-        return Coalesce(Subquery(sums.values("s")), Value(Decimal("0.0")), output_field=models.DecimalField())
+        """An expression: the sheet's criterion points summed (0.0 with none), what `total` must equal. Rounded to
+        the points' places: SQLite sums decimals as binary floats (93 came out 92.99999999999999, unequal to the
+        total, which was then "corrected" to the float); on PostgreSQL the rounding changes nothing."""
+        places = -POINTS_STEP.as_tuple().exponent
+        sums = (
+            CriterionScore.objects.filter(sheet=OuterRef("pk"))
+            .order_by()
+            .values("sheet")
+            .annotate(s=Round(Sum("points"), places))
+        )
+        return Coalesce(
+            Subquery(sums.values("s")),
+            Value(Decimal(0).quantize(POINTS_STEP)),
+            output_field=models.DecimalField(max_digits=5, decimal_places=places),
+        )
 
     def refresh_totals(self) -> int:
         """Set each sheet's total to the sum of its criterion points where it differs; returns how many differed.

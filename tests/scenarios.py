@@ -418,7 +418,7 @@ def build_world(**texts) -> World:
         factories.CriterionScoreFactory(sheet=sheet, criterion=criterion, points=criterion.max_points - 1)
     factories.SheetAuditFactory(sheet=sheet, user=judge)
     recusal = factories.RecusalFactory(entry=entry, judge=recused_judge, reason=texts.get("reason", "同单位"))
-    factories.ResultRunFactory(edition=edition, status="done", progress=100)
+    result_run = factories.ResultRunFactory(edition=edition, status="done", progress=100)
     factories.ResultFactory(entry=entry, final_score=Decimal("94.00"), ranked=True, rank=1, grade="标杆")
     award_list = AwardList.objects.create(
         edition=edition, format=AwardList.Format.CSV, status=AwardList.Status.DONE, rows=1
@@ -468,6 +468,7 @@ def build_world(**texts) -> World:
         "venue": venue,
         "other_venue": other_venue,
         "entry": entry,
+        "result_run": result_run,
         "report": report,
         "sheet": sheet,
         "recusal": recusal,

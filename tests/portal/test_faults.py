@@ -231,6 +231,76 @@ def test_a_worker_killed_in_the_middle_of_a_run_is_replaced_and_the_results_equa
     assert ResultRun.objects.get(pk=run.pk).progress == 100
 
 
+@pytest.mark.services
+def test_a_worker_killed_with_its_pool_in_the_middle_of_a_run_is_recovered_by_the_sweep_without_an_hours_wait(
+    own_redis, worker_env, tmp_path, settings
+):
+    """The whole worker dies (kill -9 of the main process and of the pool process computing): nobody gives the
+    message back, the broker would deliver it again only after its visibility timeout (an hour). The run stops
+    giving signs of life; the sweep fails it once the stale limit (shortened here) has passed and queues another,
+    which a new worker computes to the results of a clean run."""
+    settings.RESULTS_RUN_STALE_SECONDS = 3
+    first = scenarios.category(grades=[("标杆", "share", "0.5")], code="QC")
+    edition = first.edition
+    second = scenarios.category(edition, grades=[("标杆", "share", "0.3")], code="XD", name="质量信得过班组成果")
+    for category in (first, second):
+        venue, judges = scenarios.venue(category, judges=5)
+        for n in range(6):
+            scenarios.scored_entry(venue, judges, [90 - n, 88 - 2 * n, "86.5", 84 - n, 70 + n])
+    runs.execute_run(run=factories.ResultRunFactory(edition=edition))
+    clean = outcome(edition)
+    Result.objects.all().delete()
+    ResultRun.objects.all().delete()
+
+    marker = tmp_path / "slow-store.pid"
+    env = {**worker_env["env"], "CELERY_BROKER_URL": own_redis["url"], "FAULT_SLOW_STORE": str(marker)}
+    worker = start_worker(
+        env, worker_env["queue"], worker_env["log"], module=("tests.portal.fault_worker",), pool="prefork"
+    )
+    replacement = None
+    try:
+        run = runs.start_run(edition=edition, by=None, after_sign_off=True)  # sent on commit (autocommit)
+        wait_for(lambda: marker.exists() and marker.read_text().strip(), seconds=60, log_path=worker_env["log"])
+        assert Result.objects.filter(category=first).count() == 6
+        assert Result.objects.filter(category=second).count() == 0
+        os.kill(worker.pid, signal.SIGKILL)  # the main process first: nobody is left to give the message back
+        os.kill(int(marker.read_text()), signal.SIGKILL)
+        worker.wait(timeout=10)
+        killed_at = timezone.now()
+        assert ResultRun.objects.get(pk=run.pk).status == ResultRun.Status.RUNNING
+
+        replacement = start_worker(
+            env, worker_env["queue"], worker_env["log"], module=("tests.portal.fault_worker",), pool="prefork"
+        )
+        wait_for(lambda: runs.dispatch_waiting_runs() == 1, seconds=30, log_path=worker_env["log"])
+        wait_for(
+            lambda: ResultRun.objects.filter(edition=edition, status=ResultRun.Status.DONE).exists(),
+            seconds=90,
+            log_path=worker_env["log"],
+        )
+    finally:
+        stop(worker)
+        if replacement is not None:
+            stop(replacement)
+    assert timezone.now() - killed_at < timedelta(minutes=2)
+    failed = ResultRun.objects.get(pk=run.pk)
+    assert failed.status == ResultRun.Status.FAILED
+    assert failed.error.startswith("The worker stopped giving signs of life for more than 1 minute (")
+    again = ResultRun.objects.get(edition=edition, status=ResultRun.Status.DONE)
+    assert (again.pk > run.pk, again.progress) == (True, 100)
+    assert outcome(edition) == clean
+    assert list(
+        AuditEvent.objects.filter(edition=edition, target__in=[f"#{run.pk}", f"#{again.pk}"])
+        .order_by("pk")
+        .values_list("action", "target")
+    ) == [
+        (AuditEvent.Action.RESULTS_REQUESTED, f"#{run.pk}"),
+        (AuditEvent.Action.RESULTS_FAILED, f"#{run.pk}"),
+        (AuditEvent.Action.RESULTS_REQUESTED, f"#{again.pk}"),
+        (AuditEvent.Action.RESULTS_COMPUTED, f"#{again.pk}"),
+    ]
+
+
 # --- 3. the database refusing a write in the middle of an import ----------------------------------
 
 

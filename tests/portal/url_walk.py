@@ -41,6 +41,7 @@ ARGUMENTS = {
     "scoring:autosave_entry": {"entry_pk": "entry"},
     "results:award_list_download": {"pk": "award_list"},
     "results:award_list_request": {"edition_pk": "edition"},
+    "results:cancel_run": {"pk": "result_run"},
     "results:category": {"category_pk": "category"},
     "scoring:category_venues": {"category_pk": "category"},
     "scoring:declare_recusal": {"edition_pk": "edition"},

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from events.models import AuditEvent
 from results import computation, runs
 from results import publication as publishing
 from results.models import AwardList, Publication, Result, ResultRun
@@ -128,6 +129,78 @@ def test_publish_refuses_other_users(client_for, judge, edition_with_results):
     assert not Publication.objects.exists()
 
 
+# --- cancelling a run ----------------------------------------------------------------------------------------
+
+
+def test_the_dashboard_offers_to_cancel_a_running_run_only(client_for, organiser, edition_with_results):
+    edition = edition_with_results["edition"]
+    url = reverse("results:dashboard", args=[edition.pk])
+    done_page = client_for(organiser).get(url).content.decode()
+    running = factories.ResultRunFactory(edition=edition, status=ResultRun.Status.RUNNING)
+
+    running_page = client_for(organiser).get(url).content.decode()
+
+    assert 'id="cancel-run"' not in done_page
+    assert f'action="{reverse("results:cancel_run", args=[running.pk])}"' in running_page
+    assert 'id="cancel-run"' in running_page
+    assert "data-confirm=" in running_page.split('id="cancel-run"')[0].rsplit("<form", 1)[1]
+
+
+def test_an_organiser_cancels_a_running_run_and_the_audit_says_who(client_for, organiser, edition_with_results):
+    edition = edition_with_results["edition"]
+    running = factories.ResultRunFactory(edition=edition, status=ResultRun.Status.RUNNING)
+
+    with translation.override("en"):
+        response = client_for(organiser).post(reverse("results:cancel_run", args=[running.pk]), follow=True)
+        expected = gettext("Run %(run)s is cancelled.") % {"run": running.pk}
+
+    assert expected in [str(m) for m in response.context["messages"]]
+    running.refresh_from_db()
+    assert (running.status, running.finished_at is not None) == (ResultRun.Status.CANCELLED, True)
+    event = AuditEvent.objects.get(edition=edition, target=f"#{running.pk}")
+    assert (event.user, event.old_values, event.new_values) == (
+        organiser,
+        {"status": "running"},
+        {"status": "cancelled"},
+    )
+
+
+def test_cancelling_a_finished_run_says_there_is_nothing_to_cancel(client_for, organiser, edition_with_results):
+    done = ResultRun.objects.get(edition=edition_with_results["edition"])
+
+    with translation.override("en"):
+        response = client_for(organiser).post(reverse("results:cancel_run", args=[done.pk]), follow=True)
+        expected = gettext("Run %(run)s is not queued or running (%(status)s): there is nothing to cancel.") % {
+            "run": done.pk,
+            "status": gettext("Done"),
+        }
+
+    assert expected in [str(m) for m in response.context["messages"]]
+    done.refresh_from_db()
+    assert done.status == ResultRun.Status.DONE
+
+
+@pytest.mark.parametrize("who", ["other_organiser", "judge", "user_a"])
+def test_cancel_refuses_people_who_do_not_organise_the_edition(client_for, edition_with_results, who, request):
+    user = factories.OrganiserFactory() if who == "other_organiser" else request.getfixturevalue(who)
+    running = factories.ResultRunFactory(edition=edition_with_results["edition"], status=ResultRun.Status.RUNNING)
+
+    response = client_for(user).post(reverse("results:cancel_run", args=[running.pk]))
+
+    assert response.status_code == 403
+    running.refresh_from_db()
+    assert running.status == ResultRun.Status.RUNNING
+    assert not AuditEvent.objects.filter(target=f"#{running.pk}").exists()
+
+
+def test_cancel_refuses_get(client_for, organiser, edition_with_results):
+    running = factories.ResultRunFactory(edition=edition_with_results["edition"], status=ResultRun.Status.RUNNING)
+
+    assert client_for(organiser).get(reverse("results:cancel_run", args=[running.pk])).status_code == 405
+    running.refresh_from_db()
+    assert running.status == ResultRun.Status.RUNNING
+
+
 # --- award lists -----------------------------------------------------------------------------------------
 
 
@@ -163,6 +236,8 @@ def test_published_award_list_is_public_until_a_newer_publication(
 
     assert client_for(None).get(reverse("results:award_list_download", args=[xlsx.pk])).status_code == 200
 
+    edition_with_results["entries"][0].title = "更正后的课题名称"  # a publication again needs a change
+    edition_with_results["entries"][0].save(update_fields=["title"])
     with django_capture_on_commit_callbacks(execute=True):
         publishing.publish_results(edition=edition, by=organiser, reason="更正")
     assert client_for(None).get(reverse("results:award_list_download", args=[xlsx.pk])).status_code == 404
