@@ -198,11 +198,8 @@ def score_entry(request, venue_pk, entry_pk):
         context["order"] = _order_with_state(venue, judge)
         return render(request, "scoring/judging/score.html", context)
     try:
-        # Looking at the page writes nothing; the sheet is created by the first save.
-        if request.method == "POST":
-            sheet = sheets.open_sheet(entry=entry, judge=judge)
-        else:
-            sheet = sheets.sheet_to_show(entry=entry, judge=judge)
+        # Looking at the page writes nothing; the sheet is created by the first save of a valid form.
+        sheet = sheets.sheet_to_show(entry=entry, judge=judge)
     except ValidationError as error:
         if from_script(request):
             return JsonResponse({"ok": False, "errors": {"__all__": error.messages}}, status=409)
@@ -213,6 +210,7 @@ def score_entry(request, venue_pk, entry_pk):
         action = request.POST.get("action")
         service = sheets.submit_sheet if action == "submit" else sheets.save_draft
         try:
+            sheet = sheets.open_sheet(entry=entry, judge=judge)
             service(
                 sheet=sheet,
                 by=judge,
