@@ -178,6 +178,7 @@
     inFlight = true;
     setStatus("saving", wasSubmit ? form.dataset.msgSubmitting : form.dataset.msgSaving);
     post(url, data).then(function (result) {
+      if (result.status >= 500) { throw new Error("server unavailable"); }  // as offline: kept, sent again
       inFlight = false;
       var body = result.body;
       if (result.status === 401) {
@@ -227,7 +228,7 @@
         timer = window.setTimeout(send, 300);
       }
     }).catch(function () {
-      // No answer (offline, or the server did not respond): everything stays kept and is sent again.
+      // No answer (offline, or the server is down): everything stays kept and is sent again.
       inFlight = false;
       dirty = true;
       setStatus("offline", form.dataset.msgOffline);
@@ -239,7 +240,7 @@
     dirty = true;
     keep();
     refreshTotal();
-    if (waitingForLogin) { return; }
+    if (waitingForLogin) { askForLogin(); return; }  // the dialog again, should it have been closed
     if (timer) { window.clearTimeout(timer); }
     timer = window.setTimeout(send, backoff || 1200);
   }
