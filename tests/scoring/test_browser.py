@@ -140,6 +140,21 @@ def test_points_typed_offline_are_sent_when_the_network_is_back(page, password):
     assert page.text_content("#autosave-status").startswith(page.get_attribute("#score-form", "data-msg-saved"))
     assert page.evaluate("Object.keys(window.localStorage).length") == 0
 
+    # Typed offline and the tablet's page closed: the next visit puts the values back and sends them.
+    context, url = page.context, page.url
+    context.set_offline(True)
+    page.fill("textarea[name=comment]", "数据翔实，对策有效")
+    page.wait_for_selector("#autosave-status[data-state=offline]")
+    page.close()
+    context.set_offline(False)
+    again = context.new_page()
+    again.goto(url)
+    assert again.input_value("textarea[name=comment]") == "数据翔实，对策有效"
+    again.wait_for_selector("#autosave-status[data-state=saved]")
+    sheet.refresh_from_db()
+    assert (sheet.comment, values_of(sheet)) == ("数据翔实，对策有效", stored(setup))
+    assert again.evaluate("Object.keys(window.localStorage).length") == 0
+
 
 def test_a_judge_logged_out_mid_sheet_logs_in_again_in_place_and_submits_on_a_phone(page, password):
     from django.contrib.sessions.models import Session
