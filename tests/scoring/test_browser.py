@@ -109,6 +109,13 @@ def test_two_judges_score_one_recuses_the_leader_reopens_and_signs_off(page, pas
     assert page.locator("[data-reopen]").count() == 0
 
 
+def wait_until_sent(page):
+    """Until the server holds what was typed: nothing waits in localStorage and the sheet says saved."""
+    page.wait_for_function(
+        "() => !window.localStorage.length && document.getElementById('autosave-status').dataset.state === 'saved'"
+    )
+
+
 def stored(setup):
     """FULL as the database holds it."""
     return {c.pk: v for c, v in zip(setup.criteria, ["12.5", "25.0", "17.0", "16.0", "4.0", "8.0"], strict=True)}
@@ -139,6 +146,14 @@ def test_points_typed_offline_are_sent_when_the_network_is_back(page, password):
     assert (sheet.comment, str(sheet.total), sheet.status) == ("数据翔实", "82.5", ScoreSheet.Status.DRAFT)
     assert page.text_content("#autosave-status").startswith(page.get_attribute("#score-form", "data-msg-saved"))
     assert page.evaluate("Object.keys(window.localStorage).length") == 0
+
+    # A CSRF token gone stale (here: its cookie gone) is fetched afresh and the save goes through.
+    page.context.clear_cookies(name="csrftoken")
+    page.fill(f"input[name=c{setup.criteria[5].pk}]", "9")
+    wait_until_sent(page)
+    assert str(ScoreSheet.objects.get(pk=sheet.pk).total) == "83.5"
+    page.fill(f"input[name=c{setup.criteria[5].pk}]", "8")
+    wait_until_sent(page)
 
     # Typed offline and the tablet's page closed: the next visit puts the values back and sends them.
     context, url = page.context, page.url
