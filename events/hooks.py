@@ -73,5 +73,5 @@ def notify(question: str, **kwargs) -> None:
 
 
 # What submissions asks about judging (answered by scoring):
-ENTRY_JUDGED = "entry_judged"  # (entry) -> bool: a judge has opened a score sheet for it
+ENTRY_JUDGED = "entry_judged"  # (entry) -> bool: a judge has put points or a comment on it (not an empty draft)
 JUDGE_RECUSED = "judge_recused"  # (entry, judge) -> bool: the judge stands recused from it

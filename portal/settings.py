@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.sessions.SlidingSessionMiddleware",  # after the view: renews a logged-in session (SESSION_IDLE_HOURS)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -272,7 +273,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# A log-in lasts SESSION_IDLE_HOURS after the last request (portal.sessions renews it as the user works), so a
+# judge who works all day is never logged out mid-sheet, and one who stops is logged out that many hours later.
+SESSION_IDLE_HOURS = env_int("SESSION_IDLE_HOURS", 12)
+if SESSION_IDLE_HOURS < 1:
+    raise ImproperlyConfigured(f"SESSION_IDLE_HOURS={SESSION_IDLE_HOURS} must be at least 1")
+if os.environ.get("SESSION_COOKIE_AGE"):
+    raise ImproperlyConfigured("SESSION_COOKIE_AGE is no longer read: set SESSION_IDLE_HOURS (hours) instead")
+SESSION_COOKIE_AGE = SESSION_IDLE_HOURS * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 
 

@@ -1,12 +1,15 @@
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import health
 from portal.forms import EmailLoginForm, ProfileForm
@@ -35,6 +38,32 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         messages.success(self.request, _("Your password has been changed."))
         return super().form_valid(form)
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_inline(request):
+    """Log in again without leaving the page (a judge's sheet whose session ended): JSON for a script.
+
+    GET answers whether the browser is logged in, with a fresh CSRF token (a page whose token went stale asks
+    here). POST checks the e-mail and password with the log-in page's form, so the same throttle counts the
+    attempt (portal/throttle.py), and answers the new CSRF token: logging in replaces it."""
+    if request.method == "POST":
+        form = EmailLoginForm(request, data=request.POST)
+        if not form.is_valid():
+            errors = [str(message) for messages_ in form.errors.values() for message in messages_]
+            return JsonResponse({"ok": False, "errors": errors}, status=400)
+        auth_login(request, form.get_user())
+    user = request.user
+    return JsonResponse(
+        {
+            "ok": True,
+            "authenticated": user.is_authenticated,
+            "user": user.pk if user.is_authenticated else None,
+            "csrf": get_token(request),
+        }
+    )
 
 
 @login_required

@@ -46,13 +46,14 @@ def assign_entries(*, category, reassign: bool = False) -> dict:
         raise ValidationError(_("The category has no open venue to assign entries to."))
     accepted = Entry.objects.filter(category=category, status=Entry.Status.ACCEPTED).select_related("enterprise")
     if reassign:
-        movable_venues = [v for v in venues if not ScoreSheet.objects.filter(entry__venue=v).exists()]
+        movable_venues = [v for v in venues if not ScoreSheet.objects.filter(entry__venue=v).with_input().exists()]
         to_place = list(accepted.filter(Q(venue__isnull=True) | Q(venue__in=movable_venues)))
     else:
         movable_venues = []
         to_place = list(accepted.filter(venue__isnull=True))
-    # Entries moved elsewhere must not keep a running order or recusals of their old venue.
+    # Entries moved elsewhere must not keep a running order, recusals or empty drafts of their old venue.
     Recusal.objects.filter(entry__in=to_place, automatic=True, lifted_at__isnull=True).delete()
+    forget_empty_drafts(entries=to_place)
     counts = {v.pk: 0 for v in venues}
     for venue_id in (
         accepted.filter(venue__in=venues).exclude(pk__in=[e.pk for e in to_place]).values_list("venue_id", flat=True)
@@ -97,6 +98,12 @@ def assign_entries(*, category, reassign: bool = False) -> dict:
     return placed
 
 
+def forget_empty_drafts(*, entries):
+    """Drop the empty drafts (ScoreSheet.objects.empty_drafts) of entries that leave their venue: they hold nothing
+    and belong to the old venue's judges. One with a trail (points typed and cleared, a recusal) is kept."""
+    ScoreSheet.objects.filter(entry__in=entries, audit__isnull=True).empty_drafts().delete()
+
+
 def _append_to_order(venue):
     """After a draw, newcomers present after the drawn entries (in code order) until the venue is drawn again."""
     if not venue.draw_seed:
@@ -121,9 +128,10 @@ def move_entry(*, entry, venue) -> Entry:
     ensure_open(venue)
     if entry.venue is not None:
         ensure_open(entry.venue)
-    if entry.sheets.exists():
+    if ScoreSheet.objects.filter(entry=entry).with_input().exists():
         raise ValidationError(_("This entry already has score sheets in its venue; it cannot move."))
     Recusal.objects.filter(entry=entry, automatic=True).delete()
+    forget_empty_drafts(entries=[entry])
     entry.venue = venue
     entry.running_order = None
     entry.save(update_fields=["venue", "running_order", "updated_at"])

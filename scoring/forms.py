@@ -6,13 +6,19 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Venue
 from portal import spreadsheets
 from scoring.paper_sheets import code_key, entries_by_code
+from scoring.sheets import COMMENT_MAX_LENGTH, clean_comment
 
 
 class ScoreSheetForm(forms.Form):
     """One field per rubric criterion (typed text: the service checks it and says what is wrong), a comment
     and the sheet's version, so a stale tab cannot overwrite a newer save."""
 
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX_LENGTH}),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, sheet, **kwargs):
@@ -44,6 +50,9 @@ class ScoreSheetForm(forms.Form):
                 self.initial[name] = scores[criterion.pk]
         self.order_fields([self.field_name(c) for c in self.criteria] + ["comment", "version"])
 
+    def clean_comment(self):
+        return clean_comment(self.cleaned_data["comment"])  # refused above COMMENT_MAX_LENGTH, saying the limit
+
     @staticmethod
     def field_name(criterion):
         return f"c{criterion.pk}"
@@ -58,7 +67,7 @@ class ScoreSheetForm(forms.Form):
         """Show a service's error: per-criterion messages beside their field, the rest above the form."""
         if hasattr(error, "error_dict"):
             for key, errors in error.message_dict.items():
-                name = f"c{key}"
+                name = key if key == "comment" else f"c{key}"
                 for message in errors:
                     self.add_error(name if name in self.fields else None, message)
         else:

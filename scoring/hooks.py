@@ -65,7 +65,7 @@ def venue_progress_section(*, edition) -> list:
 
 @hooks.register(hooks.ENTRY_JUDGED)
 def entry_has_sheets(*, entry) -> bool:
-    return ScoreSheet.objects.filter(entry=entry).exists()
+    return ScoreSheet.objects.filter(entry=entry).with_input().exists()
 
 
 @hooks.register(hooks.JUDGE_RECUSED)

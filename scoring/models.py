@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -11,6 +11,20 @@ from events.models import POINTS_STEP
 
 
 class ScoreSheetQuerySet(models.QuerySet):
+    def with_input(self):
+        """The sheets a judge has put something on: points, a comment, or a submission (now or before a reopen).
+
+        An empty draft (opened, nothing typed, never submitted) is not judging: it blocks no move of its entry, no
+        revision of its format review, no panel or rubric change. Every "is it judged" question asks this."""
+        points = CriterionScore.objects.filter(sheet=OuterRef("pk"))
+        return self.filter(
+            Q(status=ScoreSheet.Status.SUBMITTED) | Q(submitted_at__isnull=False) | ~Q(comment="") | Exists(points)
+        )
+
+    def empty_drafts(self):
+        """The sheets ``with_input`` leaves out: opened, nothing on them, never submitted."""
+        return self.exclude(pk__in=self.with_input().values("pk"))
+
     def points_sum(self):
         """An expression: the sheet's criterion points summed (0.0 with none), what `total` must equal. Rounded to
         the points' places: SQLite sums decimals as binary floats (93 came out 92.99999999999999, unequal to the

@@ -25,7 +25,7 @@ from events.models import POINTS_STEP, Criterion, PanelMember, Rubric, Venue
 from portal.spreadsheets import ImportReport, print_layout, read_table, text_cell
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
 from scoring.recusals import recused_pairs
-from scoring.sheets import audit_values, points_total, sheets_values, validate_points
+from scoring.sheets import audit_values, clean_comment, points_total, sheets_values, validate_points
 from submissions.models import Entry
 
 logger = logging.getLogger(__name__)
@@ -233,7 +233,11 @@ def check_row(values, entry, judge, *, known: Known, recused: set) -> list[str] 
         return [f"{names.get(key, key)}: {' '.join(messages)}" for key, messages in error.message_dict.items()]
     if (entry.pk, judge.pk) in known.submitted:
         return [_("%(email)s has already submitted a sheet for %(code)s.") % {"email": email, "code": entry.code}]
-    return PaperSheet(entry, judge, criteria, points, (values.get(COL_COMMENT, "") or "").strip())
+    try:
+        comment = clean_comment(values.get(COL_COMMENT, ""))  # bounded as on the judge's page
+    except ValidationError as error:
+        return [f"{COL_COMMENT}: {' '.join(error.messages)}"]
+    return PaperSheet(entry, judge, criteria, points, comment)
 
 
 # --- writing ------------------------------------------------------------------------------------------------------

@@ -17,6 +17,9 @@ from scoring.recusals import ensure_open, is_recused
 from scoring.rules import leads_panel
 
 POINTS_FORMAT = re.compile(r"^-?\d+(\.\d+)?$")
+# A judge's comment on a sheet: a few paragraphs. Not a setting: the page, the audit and the protocols are laid
+# out for it.
+COMMENT_MAX_LENGTH = 2000
 
 
 def parse_points(raw, *, maximum: Decimal) -> Decimal:
@@ -38,6 +41,18 @@ def parse_points(raw, *, maximum: Decimal) -> Decimal:
         maximum_text = format(maximum.normalize(), "f")
         raise ValidationError(_("At most %(max)s points.") % {"max": maximum_text}, code="above_max")
     return value.quantize(POINTS_STEP)
+
+
+def clean_comment(comment) -> str:
+    """A judge's comment as kept: line breaks as one character each, trimmed, at most COMMENT_MAX_LENGTH long."""
+    text = str(comment or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(text) > COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            _("The comment can have at most %(limit)d characters; this one has %(length)d.")
+            % {"limit": COMMENT_MAX_LENGTH, "length": len(text)},
+            code="comment_too_long",
+        )
+    return text
 
 
 def validate_points(*, criteria, raw: dict, complete: bool) -> dict:
@@ -66,6 +81,17 @@ def validate_points(*, criteria, raw: dict, complete: bool) -> dict:
 def audit_values(*, points: dict, comment: str, status: str) -> dict:
     """A sheet's state as stored in the audit: points by criterion name (in the rubric's order), comment, status."""
     return {"points": {name: str(value) for name, value in points.items()}, "comment": comment, "status": status}
+
+
+def audit_change(old: dict, new: dict) -> tuple[dict, dict]:
+    """The old and new values an audit row keeps: the comment only when it changed (an unchanged comment of
+    2,000 characters is not copied on every autosave)."""
+    if old.get("comment") != new.get("comment"):
+        return old, new
+    return (
+        {key: value for key, value in old.items() if key != "comment"},
+        {key: value for key, value in new.items() if key != "comment"},
+    )
 
 
 def sheets_values(sheets) -> dict:
@@ -140,7 +166,7 @@ def store_points(*, sheet, values: dict, comment: str):
             score.points = points
             score.save(update_fields=["points"])
         points_now[criterion_id] = points
-    sheet.comment = (comment or "").strip()
+    sheet.comment = clean_comment(comment)
     # The sheet's total is kept with its points; the caller saves it with the sheet.
     sheet.total = points_total(points_now.values())
 
@@ -162,24 +188,40 @@ def _locked_sheet(sheet_id, *, judge=None, version=None) -> ScoreSheet:
             code="locked",
         )
     if version is not None and int(version) != sheet.version:
-        raise ValidationError(
-            _(
-                "This sheet was changed elsewhere (another tab or device) since you opened it. "
-                "Reload the page to see the current values."
-            ),
-            code="stale",
-        )
+        raise stale_sheet()
     return sheet
+
+
+def stale_sheet() -> ValidationError:
+    return ValidationError(
+        _(
+            "This sheet was changed elsewhere (another tab or device) since you opened it. "
+            "Reload the page to see the current values."
+        ),
+        code="stale",
+    )
 
 
 def _take_points(*, sheet, by, raw: dict, comment: str, version, complete: bool):
     """The first steps of a draft and a submission alike: lock the sheet at the version the judge saw, check the
     judge may score it, validate the points (all of them when `complete`) and store them with the comment.
     Returns the sheet and its values before."""
-    sheet = _locked_sheet(sheet.pk, judge=by, version=version)
+    # A draft sent again after its answer was lost (the network went while it was saved) finds a newer version
+    # holding exactly what it brings: that is no conflict, so a draft's version is compared below.
+    sheet = _locked_sheet(sheet.pk, judge=by, version=version if complete else None)
     check_can_score(entry=sheet.entry, judge=by)
-    values = validate_points(criteria=list(sheet.rubric.criteria.all()), raw=raw, complete=complete)
+    criteria = list(sheet.rubric.criteria.all())
+    values = validate_points(criteria=criteria, raw=raw, complete=complete)
+    try:
+        comment = clean_comment(comment)
+    except ValidationError as error:
+        raise ValidationError({"comment": error.messages}) from None
     old = sheet_values(sheet)
+    if not complete and version is not None and int(version) != sheet.version:
+        names = {criterion.pk: criterion.name for criterion in criteria}
+        brought = {names[pk]: value for pk, value in values.items() if value is not None}
+        if audit_values(points=brought, comment=comment, status=sheet.status) != old:
+            raise stale_sheet()
     store_points(sheet=sheet, values=values, comment=comment)
     return sheet, old
 
@@ -192,6 +234,7 @@ def save_draft(*, sheet, by, raw: dict, comment: str = "", version) -> ScoreShee
     if new != old:
         sheet.version += 1
         sheet.save(update_fields=["comment", "total", "version", "updated_at"])
+        old, new = audit_change(old, new)
         SheetAudit.objects.create(sheet=sheet, user=by, action=SheetAudit.Action.DRAFT, old_values=old, new_values=new)
     return sheet
 
@@ -205,9 +248,8 @@ def submit_sheet(*, sheet, by, raw: dict, comment: str = "", version) -> ScoreSh
     sheet.submitted_at = timezone.now()
     sheet.version += 1
     sheet.save(update_fields=["comment", "total", "status", "source", "submitted_at", "version", "updated_at"])
-    SheetAudit.objects.create(
-        sheet=sheet, user=by, action=SheetAudit.Action.SUBMIT, old_values=old, new_values=sheet_values(sheet)
-    )
+    old, new = audit_change(old, sheet_values(sheet))
+    SheetAudit.objects.create(sheet=sheet, user=by, action=SheetAudit.Action.SUBMIT, old_values=old, new_values=new)
     return sheet
 
 

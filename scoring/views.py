@@ -1,6 +1,8 @@
 """Judging pages: the judge's workspace and score sheets, the panel leader's page and sign-off. The organisers'
 venue tools are in scoring.venue_views."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,6 +41,39 @@ def load_venue(pk):
 def error_text(error: ValidationError) -> str:
     """A service's refusal as one message line."""
     return " ".join(error.messages)
+
+
+def from_script(request) -> bool:
+    """The sheet's script (fetch) rather than the browser navigating: it is answered JSON."""
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+def login_required_json(view):
+    """login_required, but the sheet's script is answered 401 JSON instead of a redirect to the log-in page: the
+    sheet keeps what the judge typed and asks for the password in place (static/scoring/judging/workspace.js)."""
+    redirecting = login_required(view)
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated and from_script(request):
+            return JsonResponse(
+                {"ok": False, "login": True, "errors": {"__all__": [_("Please log in again.")]}}, status=401
+            )
+        return redirecting(request, *args, **kwargs)
+
+    return wrapped
+
+
+def form_errors(form) -> dict:
+    """A sheet form's errors for the script: by criterion id, "comment", or "__all__"."""
+    errors = {}
+    for name, messages_ in form.errors.items():
+        if name == "version":
+            key, messages_ = "__all__", [_("The draft could not be read.")]
+        else:
+            key = name[1:] if name.startswith("c") and name[1:].isdigit() else name
+        errors.setdefault(key, []).extend(str(message) for message in messages_)
+    return errors
 
 
 def _file_url(entry_file):
@@ -139,7 +174,7 @@ def _recusal_to_show(entry, judge):
     return Recusal(entry=entry, judge=judge, automatic=True, source=source, reason=reason)
 
 
-@login_required
+@login_required_json
 def score_entry(request, venue_pk, entry_pk):
     venue = load_venue(venue_pk)
     check_perm(request, "scoring.judge_venue", venue)
@@ -158,17 +193,19 @@ def score_entry(request, venue_pk, entry_pk):
         "states": CellState,
     }
     recusal = _recusal_to_show(entry, judge)
+    if recusal is not None and request.method == "POST" and from_script(request):
+        message = _("You have recused yourself from this entry; you cannot score it.")
+        return JsonResponse({"ok": False, "errors": {"__all__": [message]}}, status=409)
     if recusal is not None:
         context["recusal"] = recusal
         context["order"] = _order_with_state(venue, judge)
         return render(request, "scoring/judging/score.html", context)
     try:
-        # Looking at the page writes nothing; the sheet is created by the first save.
-        if request.method == "POST":
-            sheet = sheets.open_sheet(entry=entry, judge=judge)
-        else:
-            sheet = sheets.sheet_to_show(entry=entry, judge=judge)
+        # Looking at the page writes nothing; the sheet is created by the first save of a valid form.
+        sheet = sheets.sheet_to_show(entry=entry, judge=judge)
     except ValidationError as error:
+        if from_script(request):
+            return JsonResponse({"ok": False, "errors": {"__all__": error.messages}}, status=409)
         messages.error(request, error_text(error))
         return redirect("scoring:judge_home")
     form = ScoreSheetForm(request.POST or None, sheet=sheet)
@@ -176,6 +213,7 @@ def score_entry(request, venue_pk, entry_pk):
         action = request.POST.get("action")
         service = sheets.submit_sheet if action == "submit" else sheets.save_draft
         try:
+            sheet = sheets.open_sheet(entry=entry, judge=judge)
             service(
                 sheet=sheet,
                 by=judge,
@@ -184,13 +222,21 @@ def score_entry(request, venue_pk, entry_pk):
                 version=form.cleaned_data["version"],
             )
         except ValidationError as error:
+            if from_script(request):
+                return service_refusal(error)
             form.add_service_error(error)
         else:
             if action == "submit":
                 messages.success(request, _("Your sheet for %(code)s is submitted.") % {"code": entry.code})
-                return redirect("scoring:workspace", venue_pk=venue.pk)
-            messages.info(request, _("Draft saved."))
-            return redirect("scoring:score_entry", venue_pk=venue.pk, entry_pk=entry.pk)
+                follow = reverse("scoring:workspace", kwargs={"venue_pk": venue.pk})
+            else:
+                messages.info(request, _("Draft saved."))
+                follow = reverse("scoring:score_entry", kwargs={"venue_pk": venue.pk, "entry_pk": entry.pk})
+            if from_script(request):
+                return JsonResponse({"ok": True, "redirect": follow})
+            return redirect(follow)
+    if request.method == "POST" and from_script(request):
+        return JsonResponse({"ok": False, "errors": form_errors(form)}, status=400)
     if sheet.pk is not None:
         sheet.refresh_from_db()
     context.update(
@@ -200,12 +246,13 @@ def score_entry(request, venue_pk, entry_pk):
             "total": sheet.total,
             "locked": sheet.status == ScoreSheet.Status.SUBMITTED or venue.is_signed_off,
             "order": _order_with_state(venue, judge),
+            "comment_max_length": sheets.COMMENT_MAX_LENGTH,
         }
     )
     return render(request, "scoring/judging/score.html", context, status=400 if form.errors else 200)
 
 
-@login_required
+@login_required_json
 @require_POST
 def autosave(request, sheet_pk):
     """The workspace's script posts the draft here as the judge types. Answers JSON."""
@@ -215,7 +262,7 @@ def autosave(request, sheet_pk):
     return _autosave(request, sheet)
 
 
-@login_required
+@login_required_json
 @require_POST
 def autosave_entry(request, entry_pk):
     """The first autosave of an entry the judge has no sheet for yet: the sheet is created with it."""
@@ -225,8 +272,9 @@ def autosave_entry(request, entry_pk):
         sheet = sheets.sheet_to_show(entry=entry, judge=request.user)
     except ValidationError as error:
         return JsonResponse({"ok": False, "errors": {"__all__": error.messages}}, status=409)
-    if not ScoreSheetForm(request.POST, sheet=sheet).is_valid():
-        return JsonResponse({"ok": False, "errors": {"__all__": [_("The draft could not be read.")]}}, status=400)
+    form = ScoreSheetForm(request.POST, sheet=sheet)
+    if not form.is_valid():
+        return JsonResponse({"ok": False, "errors": form_errors(form)}, status=400)
     try:
         sheet = sheets.open_sheet(entry=entry, judge=request.user)
     except ValidationError as error:
@@ -234,10 +282,18 @@ def autosave_entry(request, entry_pk):
     return _autosave(request, sheet)
 
 
+def service_refusal(error: ValidationError) -> JsonResponse:
+    """A sheet service's refusal for the script: bad values (by criterion or "comment") are 400, the sheet's
+    state (locked, stale, signed off) 409."""
+    if hasattr(error, "error_dict"):
+        return JsonResponse({"ok": False, "errors": error.message_dict}, status=400)
+    return JsonResponse({"ok": False, "errors": {"__all__": error.messages}}, status=409)
+
+
 def _autosave(request, sheet):
     form = ScoreSheetForm(request.POST, sheet=sheet)
     if not form.is_valid():
-        return JsonResponse({"ok": False, "errors": {"__all__": [_("The draft could not be read.")]}}, status=400)
+        return JsonResponse({"ok": False, "errors": form_errors(form)}, status=400)
     try:
         sheet = sheets.save_draft(
             sheet=sheet,
@@ -247,9 +303,7 @@ def _autosave(request, sheet):
             version=form.cleaned_data["version"],
         )
     except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            return JsonResponse({"ok": False, "errors": error.message_dict}, status=400)
-        return JsonResponse({"ok": False, "errors": {"__all__": error.messages}}, status=409)
+        return service_refusal(error)
     return JsonResponse(
         {
             "ok": True,

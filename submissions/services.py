@@ -491,7 +491,7 @@ def why_decision_stays(entry: Entry) -> str:
     if entry.edition.status == Edition.Status.PUBLISHED:
         return _("The results of this edition are published: its decisions can no longer change.")
     if hooks.any_true(hooks.ENTRY_JUDGED, entry=entry):
-        return _("Judges have already opened score sheets for this entry: its decision stays.")
+        return _("Judges have already scored this entry: its decision stays.")
     return ""
 
 

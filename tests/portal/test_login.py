@@ -344,3 +344,44 @@ def test_admin_log_in_still_works_for_staff_and_refuses_others(client, user_a, p
         url, {"username": "root@example.com", "password": "correct-horse-battery", "next": "/admin/"}
     )
     assert (response.status_code, response["Location"]) == (302, "/admin/")
+
+
+# --- logging in again in place (a judge's sheet) ----------------------------------------------------------
+
+SCRIPT = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest", "REMOTE_ADDR": "10.0.0.1"}
+
+
+def test_the_inline_log_in_answers_json_with_a_fresh_csrf_token(user_a, password):
+    client = Client(enforce_csrf_checks=True)
+    url = reverse("portal:login_inline")
+    asked = client.get(url, **SCRIPT).json()
+    assert (asked["ok"], asked["authenticated"], asked["user"], len(asked["csrf"])) == (True, False, None, 64)
+    refused = client.post(url, {"username": user_a.email, "password": password}, **SCRIPT)
+    assert refused.status_code == 403  # no CSRF token: the page asks for one first
+    with translation.override("zh-hans"):
+        wrong_text = str(EmailLoginForm.error_messages["invalid_login"])
+    wrong = client.post(
+        url, {"username": user_a.email, "password": "wrong", "csrfmiddlewaretoken": asked["csrf"]}, **SCRIPT
+    )
+    assert (wrong.status_code, wrong.json()) == (400, {"ok": False, "errors": [wrong_text]})
+    right = client.post(
+        url, {"username": user_a.email, "password": password, "csrfmiddlewaretoken": asked["csrf"]}, **SCRIPT
+    )
+    body = right.json()
+    assert (right.status_code, body["ok"], body["authenticated"], body["user"]) == (200, True, True, user_a.pk)
+    assert body["csrf"] != asked["csrf"]  # logging in replaces the token
+    assert client.get(reverse("portal:profile")).status_code == 200
+
+
+def test_the_inline_log_in_is_throttled_like_the_log_in_page(user_a, password, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    client = Client()
+    url = reverse("portal:login_inline")
+    for _n in range(2):
+        assert client.post(url, {"username": user_a.email, "password": "wrong"}, **SCRIPT).status_code == 400
+    locked = client.post(url, {"username": user_a.email, "password": password}, **SCRIPT)
+    with translation.override("zh-hans"):
+        message = EmailLoginForm.error_messages["locked"] % {"minutes": throttle.lockout_minutes()}
+    assert (locked.status_code, locked.json()["errors"]) == (400, [str(message)])
+    assert LoginAttempt.objects.filter(key=f"user:{user_a.pk}").count() == 2
+    assert client.get(reverse("portal:profile")).status_code == 302

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from events.models import Edition
 from scoring import assignment, sheets
-from scoring.models import Recusal
+from scoring.models import CriterionScore, Recusal, ScoreSheet
 from submissions import memberships
 from submissions.models import Entry
 from tests import factories, scenarios
@@ -285,3 +285,38 @@ def test_category_venues_page_queries_do_not_grow_with_entries(client_for, djang
     with django_assert_num_queries(7):
         response = client.get(url)
     assert response.content.count(b'data-move="') == 31
+
+
+def test_an_empty_draft_blocks_no_move_and_goes_with_the_entry():
+    from submissions import services as submission_services
+
+    category, venues = category_with_venues(2, judges=2)
+    setup = venues[0]
+    entry = scenarios.entry(setup.venue)
+    empty = sheets.open_sheet(entry=entry, judge=setup.judges[0])
+    typed = sheets.open_sheet(entry=entry, judge=setup.judges[1])
+    assert list(ScoreSheet.objects.with_input()) == []
+    assert submission_services.why_decision_stays(entry) == ""
+    # Points typed (or a comment) are judging: the entry stays.
+    sheets.save_draft(sheet=typed, by=setup.judges[1], raw={setup.criteria[0].pk: "12"}, version=1)
+    assert list(ScoreSheet.objects.with_input()) == [typed]
+    with pytest.raises(ValidationError):
+        assignment.move_entry(entry=entry, venue=venues[1].venue)
+    sheets.save_draft(sheet=typed, by=setup.judges[1], raw={setup.criteria[0].pk: ""}, comment="待补充", version=2)
+    with pytest.raises(ValidationError):
+        assignment.move_entry(entry=entry, venue=venues[1].venue)
+    # Cleared again it blocks nothing; its trail (what was typed) is kept, the untouched draft goes.
+    sheets.save_draft(sheet=typed, by=setup.judges[1], raw={setup.criteria[0].pk: ""}, comment="", version=3)
+    assignment.move_entry(entry=entry, venue=venues[1].venue)
+    assert Entry.objects.get(pk=entry.pk).venue == venues[1].venue
+    assert list(ScoreSheet.objects.filter(entry=entry)) == [typed]
+    assert not ScoreSheet.objects.filter(pk=empty.pk).exists()
+
+
+def test_a_sheet_once_submitted_stays_judged_after_a_reopen():
+    setup = judged_venue(judges=2, entries=1)
+    sheet = scenarios.submitted_sheet(setup, setup.judges[1], setup.entries[0])
+    sheets.reopen_sheet(sheet=sheet, by=setup.leader, reason="记录有误")
+    CriterionScore.objects.filter(sheet=sheet).delete()
+    ScoreSheet.objects.filter(pk=sheet.pk).update(comment="")
+    assert list(ScoreSheet.objects.with_input()) == [sheet]

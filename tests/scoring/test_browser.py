@@ -107,3 +107,111 @@ def test_two_judges_score_one_recuses_the_leader_reopens_and_signs_off(page, pas
         "84.5",
     ]
     assert page.locator("[data-reopen]").count() == 0
+
+
+def wait_until_sent(page):
+    """Until the server holds what was typed: nothing waits in localStorage and the sheet says saved."""
+    page.wait_for_function(
+        "() => !window.localStorage.length && document.getElementById('autosave-status').dataset.state === 'saved'"
+    )
+
+
+def stored(setup):
+    """FULL as the database holds it."""
+    return {c.pk: v for c, v in zip(setup.criteria, ["12.5", "25.0", "17.0", "16.0", "4.0", "8.0"], strict=True)}
+
+
+def values_of(sheet):
+    return {score.criterion_id: str(score.points) for score in sheet.scores.all()}
+
+
+def test_points_typed_offline_are_sent_when_the_network_is_back(page, password):
+    setup = judged_venue(judges=1, entries=1)
+    judge, entry = setup.judges[0], setup.entries[0]
+    log_in(page, judge, password)
+    page.goto(page.base_url + f"/scoring/judging/venues/{setup.venue.pk}/entries/{entry.pk}/")
+    page.context.set_offline(True)
+    typed = ["12.5", "25", "17", "16", "4", "8"]
+    for criterion, value in zip(setup.criteria, typed, strict=True):
+        page.type(f"input[name=c{criterion.pk}]", value)
+    page.type("textarea[name=comment]", "数据翔实")
+    page.wait_for_selector("#autosave-status[data-state=offline]")
+    assert page.text_content("#autosave-status") == page.get_attribute("#score-form", "data-msg-offline")
+    assert not ScoreSheet.objects.filter(entry=entry, judge=judge).exists()
+
+    page.context.set_offline(False)
+    page.wait_for_selector("#autosave-status[data-state=saved]")
+    sheet = ScoreSheet.objects.get(entry=entry, judge=judge)
+    assert values_of(sheet) == stored(setup)
+    assert (sheet.comment, str(sheet.total), sheet.status) == ("数据翔实", "82.5", ScoreSheet.Status.DRAFT)
+    assert page.text_content("#autosave-status").startswith(page.get_attribute("#score-form", "data-msg-saved"))
+    assert page.evaluate("Object.keys(window.localStorage).length") == 0
+
+    # A CSRF token gone stale (here: its cookie gone) is fetched afresh and the save goes through.
+    page.context.clear_cookies(name="csrftoken")
+    page.fill(f"input[name=c{setup.criteria[5].pk}]", "9")
+    wait_until_sent(page)
+    assert str(ScoreSheet.objects.get(pk=sheet.pk).total) == "83.5"
+    page.fill(f"input[name=c{setup.criteria[5].pk}]", "8")
+    wait_until_sent(page)
+
+    # Typed offline and the tablet's page closed: the next visit puts the values back and sends them.
+    context, url = page.context, page.url
+    context.set_offline(True)
+    page.fill("textarea[name=comment]", "数据翔实，对策有效")
+    page.wait_for_selector("#autosave-status[data-state=offline]")
+    page.close()
+    context.set_offline(False)
+    again = context.new_page()
+    again.goto(url)
+    assert again.input_value("textarea[name=comment]") == "数据翔实，对策有效"
+    again.wait_for_selector("#autosave-status[data-state=saved]")
+    sheet.refresh_from_db()
+    assert (sheet.comment, values_of(sheet)) == ("数据翔实，对策有效", stored(setup))
+    assert again.evaluate("Object.keys(window.localStorage).length") == 0
+
+
+def test_a_judge_logged_out_mid_sheet_logs_in_again_in_place_and_submits_on_a_phone(page, password):
+    from django.contrib.sessions.models import Session
+
+    setup = judged_venue(judges=1, entries=1)
+    judge, entry = setup.judges[0], setup.entries[0]
+    page.set_viewport_size({"width": 375, "height": 667})
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page, judge, password)
+    page.goto(page.base_url + f"/scoring/judging/venues/{setup.venue.pk}/entries/{entry.pk}/")
+    first, *rest = setup.criteria
+    page.type(f"input[name=c{first.pk}]", "12.5")
+    page.wait_for_selector("#autosave-status[data-state=saved]")
+
+    Session.objects.all().delete()  # the log-in ends on the server (expired, or cleared)
+    for criterion, value in zip(rest, ["25", "17", "16", "4", "8"], strict=True):
+        page.type(f"input[name=c{criterion.pk}]", value)
+    page.wait_for_selector("#login-dialog[open]")
+    assert page.get_attribute("#autosave-status", "data-state") == "login"
+    # On a phone the dialog fits the screen and its field and button are finger-sized.
+    box = page.locator("#login-dialog").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375 and box["y"] >= 0 and box["y"] + box["height"] <= 667
+    assert page.locator("#login-dialog-submit").bounding_box()["height"] >= 44
+
+    page.fill("#login-dialog-password", "wrong-password")
+    page.click("#login-dialog-submit")
+    page.wait_for_selector("#login-dialog-error:not(:empty)")
+    assert page.text_content("#login-dialog-error") == "电子邮箱或密码错误，均区分大小写。"
+    page.fill("#login-dialog-password", password)
+    page.click("#login-dialog-submit")
+    page.wait_for_selector("#autosave-status[data-state=saved]")
+    assert page.locator("#login-dialog[open]").count() == 0
+    sheet = ScoreSheet.objects.get(entry=entry, judge=judge)
+    assert (sheet.status, str(sheet.total)) == (ScoreSheet.Status.DRAFT, "82.5")
+
+    # Submitted while logged out: the submission is kept and sent once the judge has logged in again.
+    Session.objects.all().delete()
+    page.click("#submit-sheet")  # the confirmation is accepted by the page's dialog handler
+    page.wait_for_selector("#login-dialog[open]")
+    page.fill("#login-dialog-password", password)
+    page.click("#login-dialog-submit")
+    page.wait_for_selector(".alert-success")
+    sheet.refresh_from_db()
+    assert (sheet.status, str(sheet.total)) == (ScoreSheet.Status.SUBMITTED, "82.5")
+    assert values_of(sheet) == stored(setup)

@@ -486,3 +486,16 @@ def test_import_keeps_the_line_breaks_of_a_comment():
     report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), by=setup.organiser)
     assert report.created == 1
     assert ScoreSheet.objects.get().comment == "数据清楚\n\n建议 推广"
+
+
+def test_import_refuses_a_comment_over_the_limit_of_the_judges_page():
+    setup = judged_venue(judges=2, entries=1)
+    entry = setup.entries[0]
+    rows = [
+        row(setup, setup.judges[0], entry, comment="评" * 2000),
+        row(setup, setup.judges[1], entry, comment="评" * 2001),
+    ]
+    with translation.override("en"):
+        report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), by=setup.organiser)
+    assert report.messages == [(3, "备注: The comment can have at most 2000 characters; this one has 2001.")]
+    assert ScoreSheet.objects.count() == 0

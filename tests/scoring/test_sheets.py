@@ -210,3 +210,38 @@ def test_open_sheet_creates_no_sheet_in_a_signed_off_venue():
     with pytest.raises(ValidationError):
         sheets.open_sheet(entry=setup.entries[0], judge=setup.judges[0])
     assert ScoreSheet.objects.count() == 0
+
+
+def test_a_comment_is_bounded_and_an_unchanged_one_is_not_copied_into_the_audit():
+    setup = judged_venue()
+    judge, entry = setup.judges[1], setup.entries[0]
+    sheet = sheets.open_sheet(entry=entry, judge=judge)
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        sheets.save_draft(sheet=sheet, by=judge, raw={}, comment="评" * 2001, version=1)
+    assert error.value.message_dict == {"comment": ["The comment can have at most 2000 characters; this one has 2001."]}
+    long = "评" * 2000
+    sheet = sheets.save_draft(sheet=sheet, by=judge, raw={setup.criteria[0].pk: "12"}, comment=long, version=1)
+    sheet = sheets.save_draft(sheet=sheet, by=judge, raw={setup.criteria[0].pk: "13"}, comment=long, version=2)
+    sheet = sheets.submit_sheet(sheet=sheet, by=judge, raw=raw(setup.criteria, FULL), comment=long, version=3)
+    first, second, submitted = SheetAudit.objects.filter(sheet=sheet).order_by("pk")
+    assert (first.old_values["comment"], first.new_values["comment"]) == ("", long)
+    crit = setup.criteria[0].name
+    assert (second.old_values, second.new_values) == (
+        {"points": {crit: "12.0"}, "status": "draft"},
+        {"points": {crit: "13.0"}, "status": "draft"},
+    )
+    assert "comment" not in submitted.old_values and "comment" not in submitted.new_values
+    assert sheet.comment == long
+
+
+def test_a_draft_resent_after_its_answer_was_lost_is_no_conflict():
+    setup = judged_venue()
+    judge, entry = setup.judges[1], setup.entries[0]
+    sheet = sheets.open_sheet(entry=entry, judge=judge)
+    typed = {setup.criteria[0].pk: "12", setup.criteria[1].pk: "20"}
+    sheet = sheets.save_draft(sheet=sheet, by=judge, raw=typed, comment="好", version=1)
+    again = sheets.save_draft(sheet=sheet, by=judge, raw=typed, comment="好", version=1)  # the same, on version 1
+    assert (again.version, SheetAudit.objects.filter(sheet=sheet).count()) == (2, 1)
+    with pytest.raises(ValidationError) as error:
+        sheets.save_draft(sheet=sheet, by=judge, raw={setup.criteria[0].pk: "13"}, comment="好", version=1)
+    assert error.value.code == "stale"

@@ -388,3 +388,99 @@ def test_venue_audit_queries_do_not_grow_with_changes(client_for, django_assert_
     with django_assert_num_queries(6):
         response = client.get(url)
     assert response.content.count(b'data-action="submit"') == 30
+
+
+# --- a sheet that never loses what was typed ----------------------------------------------------------
+
+SCRIPT = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
+
+
+def in_chinese(text, **params):
+    with translation.override("zh-hans"):
+        return _(text) % params if params else _(text)
+
+
+def test_the_sheets_script_logged_out_is_answered_401_json_not_a_redirect(client):
+    setup = judged_venue(judges=1, entries=1)
+    entry = setup.entries[0]
+    sheet = sheets.open_sheet(entry=entry, judge=setup.judges[0])
+    urls = [
+        reverse("scoring:autosave", args=[sheet.pk]),
+        reverse("scoring:autosave_entry", args=[entry.pk]),
+        reverse("scoring:score_entry", args=[setup.venue.pk, entry.pk]),
+    ]
+    for url in urls:
+        response = client.post(url, form_data(setup, FULL), **SCRIPT)
+        assert (response.status_code, response.json()) == (
+            401,
+            {"ok": False, "login": True, "errors": {"__all__": [in_chinese("Please log in again.")]}},
+        )
+    # The browser navigating is still sent to the log-in page.
+    response = client.post(urls[2], form_data(setup, FULL))
+    assert (response.status_code, response["Location"]) == (302, f"{reverse('portal:login')}?next={urls[2]}")
+    assert ScoreSheet.objects.get().scores.count() == 0
+
+
+def test_submitting_from_the_script_answers_json_and_submits(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    entry = setup.entries[0]
+    client = client_for(setup.judges[1])
+    url = reverse("scoring:score_entry", args=[setup.venue.pk, entry.pk])
+    incomplete = client.post(url, form_data(setup, ["12", "", "17", "16", "4", "8"]), **SCRIPT)
+    assert incomplete.status_code == 400
+    assert list(incomplete.json()["errors"]) == [str(setup.criteria[1].pk)]
+    assert ScoreSheet.objects.get().status == "draft"
+    response = client.post(url, form_data(setup, FULL, comment="数据翔实"), **SCRIPT)
+    assert (response.status_code, response.json()) == (
+        200,
+        {"ok": True, "redirect": reverse("scoring:workspace", args=[setup.venue.pk])},
+    )
+    sheet = ScoreSheet.objects.get()
+    assert (sheet.status, str(sheet.total), sheet.comment) == ("submitted", "82.5", "数据翔实")
+    again = client.post(url, form_data(setup, FULL, version=sheet.version), **SCRIPT)
+    assert again.status_code == 409
+
+
+def test_submitting_from_the_script_is_refused_to_another_judge(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    url = reverse("scoring:score_entry", args=[setup.venue.pk, setup.entries[0].pk])
+    response = client_for(factories.JudgeFactory()).post(url, form_data(setup, FULL), **SCRIPT)
+    assert response.status_code == 403
+    assert ScoreSheet.objects.count() == 0
+
+
+def test_a_comment_over_the_limit_is_refused_saying_the_limit(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    entry = setup.entries[0]
+    client = client_for(setup.judges[1])
+    too_long = "评" * (sheets.COMMENT_MAX_LENGTH + 1)
+    message = in_chinese(
+        "The comment can have at most %(limit)d characters; this one has %(length)d.", limit=2000, length=2001
+    )
+    response = client.post(
+        reverse("scoring:autosave_entry", args=[entry.pk]), form_data(setup, FULL, action=None, comment=too_long)
+    )
+    assert (response.status_code, response.json()) == (400, {"ok": False, "errors": {"comment": [message]}})
+    page = client.post(
+        reverse("scoring:score_entry", args=[setup.venue.pk, entry.pk]), form_data(setup, FULL, comment=too_long)
+    )
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    assert ScoreSheet.objects.count() == 0
+    # 2,000 characters are kept, a line break counting as one however the browser sends it.
+    exact = "评" * 1998 + "\r\n优"
+    response = client.post(
+        reverse("scoring:autosave_entry", args=[entry.pk]), form_data(setup, FULL, action=None, comment=exact)
+    )
+    assert response.status_code == 200
+    assert ScoreSheet.objects.get().comment == "评" * 1998 + "\n优"
+
+
+def test_the_score_page_shows_the_comment_limit(client_for):
+    setup = judged_venue(judges=1, entries=1)
+    entry = setup.entries[0]
+    body = client_for(setup.judges[0]).get(reverse("scoring:score_entry", args=[setup.venue.pk, entry.pk])).content
+    assert b'maxlength="2000"' in body
+    assert in_chinese("At most %(limit)s characters.", limit=2000).encode() in body
+    assert f'data-store-key="qc-sheet:{setup.judges[0].pk}:{entry.pk}"'.encode() in body
+    assert ScoreSheet.objects.count() == 0  # looking at the page writes nothing

@@ -469,10 +469,10 @@ def test_revising_a_decision_needs_a_reason(draft, user_a, organiser):
 
 def test_a_decision_stays_once_a_judge_has_a_score_sheet(draft, user_a, organiser):
     entry = _accepted_in_a_venue(draft, user_a, organiser)
-    factories.ScoreSheetFactory(entry=Entry.objects.get(pk=entry.pk))
+    factories.ScoreSheetFactory(entry=Entry.objects.get(pk=entry.pk), comment="选题理由充分")
     with pytest.raises(ValidationError) as error:
         services.reopen_review(entry=draft, by=organiser, reason="报告页数超出要求")
-    assert error.value.messages == ["Judges have already opened score sheets for this entry: its decision stays."]
+    assert error.value.messages == ["Judges have already scored this entry: its decision stays."]
     assert Entry.objects.get(pk=draft.pk).venue_id is not None
 
 

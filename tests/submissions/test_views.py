@@ -627,12 +627,10 @@ def test_organiser_revises_a_decision_from_the_review_page(client_for, organiser
 def test_the_review_page_says_why_a_decision_stays_instead_of_offering_to_revise_it(client_for, organiser, draft):
     draft.status = "accepted"
     draft.save()
-    factories.ScoreSheetFactory(entry=draft)
+    factories.ScoreSheetFactory(entry=draft, comment="选题理由充分")
     page = client_for(organiser).get(reverse("submissions:review_entry", args=[draft.pk]))
     assert b'id="reopen-form"' not in page.content
-    assert (
-        page.context["decision_stays"] == "Judges have already opened score sheets for this entry: its decision stays."
-    )
+    assert page.context["decision_stays"] == "Judges have already scored this entry: its decision stays."
 
 
 def test_revising_a_decision_without_a_reason_changes_nothing(client_for, organiser, draft):
