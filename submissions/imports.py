@@ -25,8 +25,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from events.models import Category
 from portal import spreadsheets
 from portal.spreadsheets import ImportReport
-from submissions import files, memberships
-from submissions.models import Enterprise, Entry, EntryTransition, Member, RecommendingUnit
+from submissions import files, memberships, services
+from submissions.models import Enterprise, Entry, EntryTransition, Member, Recommendation, RecommendingUnit
 from submissions.validators import normalise_credit_code, validate_credit_code
 
 # The columns of the list, as organisers and recommending units know them (data, not UI text).
@@ -294,6 +294,21 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, by, refused: dict | Non
 # --- importing -----------------------------------------------------------------------------------
 
 
+def _propose(*, edition, planned: list[PlannedEntry], by) -> None:
+    """A unit's list proposes the unit as each listed enterprise's recommender, pending until the enterprise confirms
+    (submitting a recommended draft confirms it); an organiser's import confirms it."""
+    side = Recommendation.Side.UNIT if getattr(by, "is_recommender", False) else Recommendation.Side.ORGANISER
+    pairs = sorted({(row.enterprise_id, row.recommending_unit_id) for row in planned if row.recommending_unit_id})
+    for enterprise_id, unit_id in pairs:
+        services.propose_recommendation(
+            edition=edition,
+            enterprise=Enterprise(pk=enterprise_id),
+            unit=RecommendingUnit(pk=unit_id),
+            side=side,
+            by=by,
+        )
+
+
 def import_recommendations(
     *, upload, edition, by, valid_rows_only: bool = False, dry_run: bool = False
 ) -> ImportReport:
@@ -324,6 +339,7 @@ def import_recommendations(
                     sub_type=planned.sub_type,
                     presenter=planned.presenter,
                     status=Entry.Status.DRAFT,
+                    recommended_draft=True,  # takes no place of the enterprise's quota until it submits it
                     created_by=by,
                 )
                 for planned in report.valid
@@ -337,6 +353,7 @@ def import_recommendations(
                 EntryTransition(entry=entry, from_status="", to_status=Entry.Status.DRAFT, by=by, reason=reason)
                 for entry in entries
             )
+            _propose(edition=edition, planned=report.valid, by=by)
     except IntegrityError:
         raise ValidationError(_("Some of these entries were created by someone else meanwhile. Upload the list again."))
     except DatabaseError:

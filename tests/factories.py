@@ -22,7 +22,17 @@ from portal.models import LoginAttempt, User
 from results.models import AwardList, Publication, PublishedResult, Result, ResultRun
 from scoring.models import CriterionScore, Recusal, ScoreSheet, SheetAudit
 from submissions import memberships
-from submissions.models import Enterprise, Entry, EntryFile, EntryTransition, Member, Membership, RecommendingUnit
+from submissions.models import (
+    DeletedDraft,
+    Enterprise,
+    Entry,
+    EntryFile,
+    EntryTransition,
+    Member,
+    Membership,
+    Recommendation,
+    RecommendingUnit,
+)
 from submissions.validators import example_credit_code
 
 
@@ -371,3 +381,26 @@ class LoginAttemptFactory(factory.django.DjangoModelFactory):
         model = LoginAttempt
 
     key = factory.Sequence(lambda n: f"ip:10.0.0.{n % 250}")
+
+
+class RecommendationFactory(factory.django.DjangoModelFactory):
+    """A link proposed by the unit, pending the enterprise's confirmation."""
+
+    class Meta:
+        model = Recommendation
+
+    edition = factory.SubFactory(EditionFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    unit = factory.SubFactory(RecommendingUnitFactory)
+    proposed_by_side = Recommendation.Side.UNIT
+
+
+class DeletedDraftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DeletedDraft
+
+    edition = factory.SubFactory(EditionFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    unit = factory.SubFactory(RecommendingUnitFactory)
+    category_name = "QC小组成果"
+    title = factory.Sequence(lambda n: f"删除的草稿{n}")
