@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -86,11 +87,13 @@ def register_enterprise(
       told, in words that reveal nothing, that the organiser will review the registration, and the organisers
       get the details to sort it out.
 
-    Returns what happened ("created", "email_taken", "code_taken"), for tests and logs only."""
-    if User.objects.filter(email__iexact=email).exists():
-        return _email_taken(email)
-    existing = Enterprise.objects.filter(credit_code=enterprise_data["credit_code"]).first()
-    if existing is not None:
+    Returns what happened ("created", "email_taken", "email_unconfirmed", "code_taken"), for tests and logs only."""
+    taken = User.objects.filter(email__iexact=email).exists()
+    existing = None if taken else Enterprise.objects.filter(credit_code=enterprise_data["credit_code"]).first()
+    if taken or existing is not None:
+        make_password(password)  # the slow hash a new account costs, so that the answer takes as long either way
+        if taken:
+            return _email_taken(email)
         return _code_taken(existing, enterprise_data=enterprise_data, full_name=full_name, email=email, phone=phone)
     try:
         with transaction.atomic():
