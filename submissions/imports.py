@@ -26,7 +26,15 @@ from events.models import Category
 from portal import spreadsheets
 from portal.spreadsheets import ImportReport
 from submissions import files, memberships, services
-from submissions.models import Enterprise, Entry, EntryTransition, Member, Recommendation, RecommendingUnit
+from submissions.models import (
+    DeletedDraft,
+    Enterprise,
+    Entry,
+    EntryTransition,
+    Member,
+    Recommendation,
+    RecommendingUnit,
+)
 from submissions.validators import normalise_credit_code, validate_credit_code
 
 # The columns of the list, as organisers and recommending units know them (data, not UI text).
@@ -180,6 +188,10 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, by, refused: dict | Non
     units = {unit.name: unit for unit in RecommendingUnit.objects.all()}
     enterprises = _enterprises_by_code({normalise_credit_code(data.get("统一社会信用代码", "")) for _n, data in rows})
     existing = set(Entry.objects.filter(edition=edition).values_list("enterprise_id", "title"))
+    # A recommended draft its enterprise deleted is not brought back by importing the list again.
+    deleted = set(
+        DeletedDraft.objects.filter(edition=edition, unit__isnull=False).values_list("enterprise_id", "title")
+    )
     used = Counter(
         {
             (row["enterprise_id"], row["category_id"]): row["n"]
@@ -256,6 +268,11 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, by, refused: dict | Non
                 report.existing += 1
                 first_row_of[key] = number
                 continue
+            elif key in deleted:
+                errors.append(
+                    _("%(name)s deleted the draft made from this row earlier; it is not imported again")
+                    % {"name": enterprise.name}
+                )
             else:
                 first_row_of[key] = number
                 quota = category.quota_per_enterprise

@@ -19,6 +19,7 @@ from events.models import (
     Venue,
 )
 from portal.models import LoginAttempt, User
+from portal.spreadsheets import SCIENTIFIC
 from results.models import AwardList, Publication, PublishedResult, Result, ResultRun
 from scoring.models import CriterionScore, Recusal, ScoreSheet, SheetAudit
 from submissions import memberships
@@ -36,12 +37,19 @@ from submissions.models import (
 from submissions.validators import example_credit_code
 
 
+def readable_credit_code(n: int) -> str:
+    """A made-up credit code for the n-th enterprise, never one a spreadsheet reads as a number in scientific notation
+    (such as 9111000000000006E0, which an import rightly refuses): which n comes up depends on the tests run before."""
+    code = example_credit_code(n, prefix="91110000")
+    return example_credit_code(n + 1_000_000, prefix="91110000") if SCIENTIFIC.match(code) else code
+
+
 class EnterpriseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Enterprise
 
     name = factory.Sequence(lambda n: f"测试企业{n}有限公司")
-    credit_code = factory.Sequence(lambda n: example_credit_code(n, prefix="91110000"))
+    credit_code = factory.Sequence(lambda n: readable_credit_code(n))
     province = "zhejiang"
     industry = "机械"
     status = Enterprise.Status.APPROVED

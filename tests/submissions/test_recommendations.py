@@ -129,6 +129,18 @@ def test_the_enterprise_deletes_a_recommended_draft_and_the_unit_sees_it(client_
     assert f'data-deleted-draft="{trail.pk}"' in page.content.decode()
 
 
+def test_a_deleted_recommended_draft_is_not_imported_again(client_for, imported, user_a, recommender, edition):
+    client_for(user_a).post(reverse("submissions:entry_delete", args=[imported[0].pk]))
+    client = client_for(recommender)
+    preview = client.post(
+        reverse(UPLOAD), {"edition": edition.pk, "file": entries_workbook([entry_row(imported[0].enterprise, "甲一")])}
+    )
+    assert preview.context["report"].errors == [
+        (2, [f"{imported[0].enterprise.name} deleted the draft made from this row earlier; it is not imported again"])
+    ]
+    assert not Entry.objects.filter(title="甲一").exists()
+
+
 def test_the_enterprise_deletes_its_own_draft_without_telling_any_unit(client_for, user_a, draft):
     client_for(user_a).post(reverse("submissions:entry_delete", args=[draft.pk]))
     assert not Entry.objects.filter(pk=draft.pk).exists()
