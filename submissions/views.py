@@ -440,6 +440,9 @@ def _filtered_entries(request):
 def review_list(request):
     form, entries = _filtered_entries(request)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    links = services.recommendation_states(page.object_list)
+    for entry in page.object_list:
+        entry.recommendation = links.get((entry.edition_id, entry.enterprise_id, entry.recommending_unit_id))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -249,3 +249,15 @@ def test_an_unknown_decision_changes_nothing(client_for, user_a, enterprise_a, e
     assert response.status_code == 302
     link.refresh_from_db()
     assert link.status == Recommendation.Status.PENDING
+
+
+def test_the_organiser_sees_an_unconfirmed_recommender_on_the_review_page_and_may_confirm_it(
+    client_for, organiser, qc, enterprise_a, unit
+):
+    entry = factories.EntryFactory(category=qc, enterprise=enterprise_a, recommending_unit=unit, status="submitted")
+    link = factories.RecommendationFactory(edition=qc.edition, enterprise=enterprise_a, unit=unit)
+    response = client_for(organiser).get(reverse("submissions:review_entry", args=[entry.pk]))
+    assert (response.context["recommendation"], response.context["can_decide_recommendation"]) == (link, True)
+    page = response.content.decode()
+    assert 'data-recommendation="pending"' in page
+    assert f'data-recommendation-form="{link.pk}"' in page
