@@ -23,6 +23,14 @@ def queue_email(*, to: list[str], template: str, context: dict, language: str = 
     transaction.on_commit(lambda: _dispatch(to=recipients, subject=subject, body=body))
 
 
+def queue_rendered(*, to: list[str], subject: str, body: str) -> None:
+    """An e-mail already rendered (Django's password reset renders its own), queued like queue_email's."""
+    recipients = [address for address in to if address]
+    if recipients:
+        subject = " ".join(subject.split())
+        transaction.on_commit(lambda: _dispatch(to=recipients, subject=subject, body=body))
+
+
 def _dispatch(**message) -> None:
     """Queue the message; with the broker down, send it from this process rather than lose it or fail a
     request whose changes are already committed."""

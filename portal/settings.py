@@ -165,6 +165,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 100)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# Sign-up and password-reset requests (same throttle): per client address and per target e-mail within
+# SIGNUP_RESET_WINDOW_SECONDS; over either, the answer is 429 and nothing is created or sent.
+SIGNUP_MAX_PER_ADDRESS = env_int("SIGNUP_MAX_PER_ADDRESS", 20)
+SIGNUP_MAX_PER_EMAIL = env_int("SIGNUP_MAX_PER_EMAIL", 3)
+PASSWORD_RESET_MAX_PER_ADDRESS = env_int("PASSWORD_RESET_MAX_PER_ADDRESS", 20)
+PASSWORD_RESET_MAX_PER_EMAIL = env_int("PASSWORD_RESET_MAX_PER_EMAIL", 3)
+SIGNUP_RESET_WINDOW_SECONDS = env_int("SIGNUP_RESET_WINDOW_SECONDS", 60 * 60)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

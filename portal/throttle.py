@@ -13,6 +13,11 @@ LOGIN_MAX_FAILURES passwords are checked per account and window, however many ar
 - The address key is the client's address, limited at LOGIN_MAX_FAILURES_PER_ADDRESS: high enough that a hall
   of judges on one Wi-Fi never reaches it by mistake, low enough to slow one address guessing many accounts.
 - A successful log-in clears its account's count and takes back its own address row.
+
+Sign-up and password reset (ACTIONS) are counted by the same rows, each under its own keys (`signup:ip:…`,
+`reset:email:…`): every request that would create an account or send an e-mail counts, per client address and per
+target e-mail (its normalised text, whether or not an account uses it), within its own window. Over either limit,
+allow() takes its rows back and says no: the caller then creates nothing and sends nothing.
 """
 
 import hashlib
@@ -23,6 +28,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from portal.models import LoginAttempt
 
@@ -43,8 +49,54 @@ def account_key(email: str) -> str:
     return f"user:{user.pk}"
 
 
-def address_key(address: str) -> str:
-    return "ip:" + address[:90]
+def address_key(address: str, scope: str = "") -> str:
+    return f"{scope}ip:" + address[:90]
+
+
+def email_key(email: str, scope: str) -> str:
+    return f"{scope}email:" + hashlib.sha256(normalise(email).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_address: int
+    per_email: int
+    seconds: int
+
+
+def action_limits(action: str) -> Limits:
+    """The limits of a throttled action other than the log-in, read from the settings when asked."""
+    if action == "signup":
+        return Limits(
+            settings.SIGNUP_MAX_PER_ADDRESS, settings.SIGNUP_MAX_PER_EMAIL, settings.SIGNUP_RESET_WINDOW_SECONDS
+        )
+    if action == "reset":
+        return Limits(
+            settings.PASSWORD_RESET_MAX_PER_ADDRESS,
+            settings.PASSWORD_RESET_MAX_PER_EMAIL,
+            settings.SIGNUP_RESET_WINDOW_SECONDS,
+        )
+    raise ValueError(f"unknown throttled action {action!r}")
+
+
+ACTIONS = ("signup", "reset")
+
+
+def _forget_old(now) -> None:
+    """Delete the rows no window counts any more (the longest window decides)."""
+    longest = max([settings.LOGIN_LOCKOUT_SECONDS] + [action_limits(action).seconds for action in ACTIONS])
+    LoginAttempt.objects.filter(at__lte=now - timedelta(seconds=longest)).delete()
+
+
+def _count(limits: dict[str, int], *, now, since) -> list[int] | None:
+    """Write one row per key, then count each key's rows since `since`: the rows written, or None (and nothing
+    left written) when a key is over its limit."""
+    rows = [LoginAttempt.objects.create(key=key, at=now).pk for key in limits]
+    for key, limit in limits.items():
+        if LoginAttempt.objects.filter(key=key, at__gt=since).count() > limit:
+            LoginAttempt.objects.filter(pk__in=rows).delete()
+            return None
+    return rows
 
 
 @dataclass
@@ -62,17 +114,41 @@ def reserve(*, email: str, address: str) -> Reservation | None:
     """Count one attempt for the account and the address before the password is checked; None (nothing
     counted) when either is over its limit."""
     now = timezone.now()
-    since = now - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-    LoginAttempt.objects.filter(at__lte=since).delete()
+    _forget_old(now)
     limits = {account_key(email): settings.LOGIN_MAX_FAILURES}
     if address:
         limits[address_key(address)] = settings.LOGIN_MAX_FAILURES_PER_ADDRESS
-    rows = [LoginAttempt.objects.create(key=key, at=now).pk for key in limits]
-    for key, limit in limits.items():
-        if LoginAttempt.objects.filter(key=key, at__gt=since).count() > limit:
-            LoginAttempt.objects.filter(pk__in=rows).delete()
-            return None
+    rows = _count(limits, now=now, since=now - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS))
+    if rows is None:
+        return None
     return Reservation(account=next(iter(limits)), rows=rows)
+
+
+def allow(*, action: str, email: str, address: str) -> bool:
+    """Count one sign-up or password-reset request (`action`: "signup" or "reset") for the target e-mail and the
+    client's address; False, with nothing counted, when either is over its limit."""
+    limit = action_limits(action)
+    now = timezone.now()
+    _forget_old(now)
+    scope = f"{action}:"
+    limits = {email_key(email, scope): limit.per_email}
+    if address:
+        limits[address_key(address, scope)] = limit.per_address
+    return _count(limits, now=now, since=now - timedelta(seconds=limit.seconds)) is not None
+
+
+def window_minutes(action: str) -> int:
+    return max(1, -(-action_limits(action).seconds // 60))
+
+
+def refusal_message(action: str) -> str:
+    """What a sign-up or password reset over its limit is told (with status 429): the same for every address."""
+    minutes = window_minutes(action)
+    return ngettext(
+        "Too many requests from here or for this e-mail address. Please try again in %(minutes)d minute.",
+        "Too many requests from here or for this e-mail address. Please try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def lockout_minutes() -> int:

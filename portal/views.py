@@ -11,8 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portal import health
-from portal.forms import EmailLoginForm, ProfileForm
+from portal import health, throttle
+from portal.forms import EmailLoginForm, ProfileForm, QueuedPasswordResetForm
 
 
 class LoginView(auth_views.LoginView):
@@ -26,6 +26,14 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("portal:password_reset_done")
+    form_class = QueuedPasswordResetForm
+
+    def form_valid(self, form):
+        address = throttle.client_address(self.request)
+        if not throttle.allow(action="reset", email=form.cleaned_data["email"], address=address):
+            form.add_error(None, throttle.refusal_message("reset"))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

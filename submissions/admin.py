@@ -1,7 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 
-from submissions.models import Enterprise, Entry, EntryFile, EntryTransition, Member, Membership, RecommendingUnit
+from submissions.models import (
+    DeletedDraft,
+    Enterprise,
+    Entry,
+    EntryFile,
+    EntryTransition,
+    Member,
+    Membership,
+    Recommendation,
+    RecommendingUnit,
+)
 
 
 @admin.register(Enterprise)
@@ -12,6 +22,28 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
 
 admin.site.register(RecommendingUnit)
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(admin.ModelAdmin):
+    list_display = ["edition", "enterprise", "unit", "proposed_by_side", "status", "decided_by", "decided_at"]
+    list_filter = ["status", "proposed_by_side"]
+    search_fields = ["enterprise__name", "unit__name"]
+    raw_id_fields = ["enterprise", "proposed_by", "decided_by"]
+
+
+@admin.register(DeletedDraft)
+class DeletedDraftAdmin(admin.ModelAdmin):
+    """The trail of deleted drafts: read only."""
+
+    list_display = ["at", "edition", "enterprise", "unit", "title", "by"]
+    search_fields = ["enterprise__name", "title"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Membership)

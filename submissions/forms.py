@@ -19,23 +19,33 @@ class EnterpriseSignupForm(forms.ModelForm):
     password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
 
+    editions = forms.ModelMultipleChoiceField(
+        label=_("Editions you take part in"),
+        queryset=Edition.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Their organisers review your enterprise."),
+    )
+
     class Meta:
         model = Enterprise
         fields = ["name", "credit_code", "province", "industry", "parent_group", "address"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["editions"].queryset = Edition.objects.filter(status=Edition.Status.OPEN).order_by("-year")
+        if not self.fields["editions"].queryset.exists():
+            del self.fields["editions"]  # with no edition open, staff review the enterprise
+
+    # Whether the e-mail or the credit code is already used is never said here: the answer to a sign-up is the same
+    # either way (services.register_enterprise).
     def clean_credit_code(self):
-        code = normalise_credit_code(self.cleaned_data["credit_code"])
-        if Enterprise.objects.filter(credit_code=code).exists():
-            raise forms.ValidationError(
-                _("This enterprise is already registered. Ask its users to add you, or contact the organiser.")
-            )
-        return code
+        return normalise_credit_code(self.cleaned_data["credit_code"])
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this e-mail address already exists."))
-        return email
+        return self.cleaned_data["email"].strip().lower()
+
+    def validate_unique(self):
+        pass
 
     def clean(self):
         cleaned = super().clean()
@@ -52,6 +62,9 @@ class EnterpriseSignupForm(forms.ModelForm):
 
     def enterprise_data(self):
         return {field: self.cleaned_data[field] for field in self._meta.fields}
+
+    def chosen_editions(self):
+        return list(self.cleaned_data.get("editions") or [])
 
 
 class EnterpriseReviewForm(forms.Form):

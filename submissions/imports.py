@@ -25,8 +25,16 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from events.models import Category
 from portal import spreadsheets
 from portal.spreadsheets import ImportReport
-from submissions import files, memberships
-from submissions.models import Enterprise, Entry, EntryTransition, Member, RecommendingUnit
+from submissions import files, memberships, services
+from submissions.models import (
+    DeletedDraft,
+    Enterprise,
+    Entry,
+    EntryTransition,
+    Member,
+    Recommendation,
+    RecommendingUnit,
+)
 from submissions.validators import normalise_credit_code, validate_credit_code
 
 # The columns of the list, as organisers and recommending units know them (data, not UI text).
@@ -180,6 +188,10 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, by, refused: dict | Non
     units = {unit.name: unit for unit in RecommendingUnit.objects.all()}
     enterprises = _enterprises_by_code({normalise_credit_code(data.get("统一社会信用代码", "")) for _n, data in rows})
     existing = set(Entry.objects.filter(edition=edition).values_list("enterprise_id", "title"))
+    # A recommended draft its enterprise deleted is not brought back by importing the list again.
+    deleted = set(
+        DeletedDraft.objects.filter(edition=edition, unit__isnull=False).values_list("enterprise_id", "title")
+    )
     used = Counter(
         {
             (row["enterprise_id"], row["category_id"]): row["n"]
@@ -256,6 +268,11 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, by, refused: dict | Non
                 report.existing += 1
                 first_row_of[key] = number
                 continue
+            elif key in deleted:
+                errors.append(
+                    _("%(name)s deleted the draft made from this row earlier; it is not imported again")
+                    % {"name": enterprise.name}
+                )
             else:
                 first_row_of[key] = number
                 quota = category.quota_per_enterprise
@@ -294,6 +311,21 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, by, refused: dict | Non
 # --- importing -----------------------------------------------------------------------------------
 
 
+def _propose(*, edition, planned: list[PlannedEntry], by) -> None:
+    """A unit's list proposes the unit as each listed enterprise's recommender, pending until the enterprise confirms
+    (submitting a recommended draft confirms it); an organiser's import confirms it."""
+    side = Recommendation.Side.UNIT if getattr(by, "is_recommender", False) else Recommendation.Side.ORGANISER
+    pairs = sorted({(row.enterprise_id, row.recommending_unit_id) for row in planned if row.recommending_unit_id})
+    for enterprise_id, unit_id in pairs:
+        services.propose_recommendation(
+            edition=edition,
+            enterprise=Enterprise(pk=enterprise_id),
+            unit=RecommendingUnit(pk=unit_id),
+            side=side,
+            by=by,
+        )
+
+
 def import_recommendations(
     *, upload, edition, by, valid_rows_only: bool = False, dry_run: bool = False
 ) -> ImportReport:
@@ -324,6 +356,7 @@ def import_recommendations(
                     sub_type=planned.sub_type,
                     presenter=planned.presenter,
                     status=Entry.Status.DRAFT,
+                    recommended_draft=True,  # takes no place of the enterprise's quota until it submits it
                     created_by=by,
                 )
                 for planned in report.valid
@@ -337,6 +370,7 @@ def import_recommendations(
                 EntryTransition(entry=entry, from_status="", to_status=Entry.Status.DRAFT, by=by, reason=reason)
                 for entry in entries
             )
+            _propose(edition=edition, planned=report.valid, by=by)
     except IntegrityError:
         raise ValidationError(_("Some of these entries were created by someone else meanwhile. Upload the list again."))
     except DatabaseError:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from events.models import SubType, TopicType
+from events.models import Edition, SubType, TopicType
 from submissions.validators import validate_credit_code
 
 
@@ -43,6 +43,20 @@ class Province(models.TextChoices):
     TAIWAN = "taiwan", _("Taiwan")
 
 
+class EnterpriseQuerySet(models.QuerySet):
+    def reviewable_by(self, user):
+        """The enterprises the user may approve or reject: a staff member or superuser, all; an organiser, those
+        registered for or taking part in (an entry, a recommendation) an edition the user organises."""
+        if user.is_superuser or user.is_staff:
+            return self
+        editions = Edition.objects.organised_by(user)
+        return self.filter(
+            models.Q(pk__in=Enterprise.editions.through.objects.filter(edition__in=editions).values("enterprise"))
+            | models.Q(pk__in=Entry.objects.filter(edition__in=editions).values("enterprise"))
+            | models.Q(pk__in=Recommendation.objects.filter(edition__in=editions).values("enterprise"))
+        )
+
+
 class Enterprise(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting approval")
@@ -70,7 +84,16 @@ class Enterprise(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     review_note = models.TextField(_("review note"), blank=True)
+    editions = models.ManyToManyField(
+        "events.Edition",
+        verbose_name=_("editions registered for"),
+        blank=True,
+        related_name="registered_enterprises",
+        help_text=_("The editions it registered for: their organisers review it."),
+    )
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+
+    objects = EnterpriseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("enterprise")
@@ -148,8 +171,9 @@ class Membership(models.Model):
 
 class EntryQuerySet(models.QuerySet):
     def counting_for_quota(self):
-        """Entries that take one of an enterprise's places in a category: all but rejected and deferred ones."""
-        return self.exclude(status__in=[Entry.Status.REJECTED, Entry.Status.DEFERRED])
+        """Entries that take one of an enterprise's places in a category: all but rejected and deferred ones, and
+        but the drafts a recommending unit's list created that the enterprise has not submitted (adopted) yet."""
+        return self.exclude(status__in=[Entry.Status.REJECTED, Entry.Status.DEFERRED]).exclude(recommended_draft=True)
 
 
 class Entry(models.Model):
@@ -186,6 +210,14 @@ class Entry(models.Model):
         related_name="entries",
     )
     recommendation_opinion = models.TextField(_("recommending unit's opinion"), blank=True)
+    recommended_draft = models.BooleanField(
+        _("recommended, not yet adopted"),
+        default=False,
+        help_text=_(
+            "Created from a recommending unit's list and not yet submitted by the enterprise: it takes none of the "
+            "enterprise's places and the enterprise may delete it."
+        ),
+    )
     code = models.CharField(_("entry code"), max_length=30, blank=True)
     title = models.CharField(_("title"), max_length=200)
     group_name = models.CharField(_("group or team name"), max_length=200, blank=True)
@@ -330,3 +362,96 @@ class EntryTransition(models.Model):
 
     def __str__(self):
         return f"{self.entry}: {self.from_status} -> {self.to_status}"
+
+
+class Recommendation(models.Model):
+    """That a recommending unit recommends an enterprise in an edition (推荐关系). Either side proposes it: the
+    enterprise by naming the unit on an entry, the unit by a recommendation list. It stays pending until the other
+    side, or an organiser of the edition, confirms it (or declines it)."""
+
+    class Side(models.TextChoices):
+        ENTERPRISE = "enterprise", _("the enterprise")
+        UNIT = "unit", _("the recommending unit")
+        ORGANISER = "organiser", _("the organiser")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DECLINED = "declined", _("Declined")
+
+    edition = models.ForeignKey(
+        "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="recommendations"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="recommendations"
+    )
+    unit = models.ForeignKey(
+        RecommendingUnit,
+        verbose_name=_("recommending unit"),
+        on_delete=models.CASCADE,
+        related_name="recommendations",
+    )
+    proposed_by_side = models.CharField(_("proposed by"), max_length=20, choices=Side.choices)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by user"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+        ordering = ["edition", "enterprise", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "enterprise", "unit"], name="recommendation_one_per_pair")
+        ]
+
+    def __str__(self):
+        return f"{self.unit} -> {self.enterprise} ({self.edition_id})"
+
+    @property
+    def is_confirmed(self):
+        return self.status == self.Status.CONFIRMED
+
+
+class DeletedDraft(models.Model):
+    """The trail of a draft deleted by its enterprise (the entry and its own history are gone): who deleted what,
+    and, for a draft a recommending unit's list created, the unit, which reads it on its page."""
+
+    edition = models.ForeignKey("events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(
+        RecommendingUnit,
+        verbose_name=_("recommending unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deleted_drafts",
+    )
+    category_name = models.CharField(_("category"), max_length=100)
+    title = models.CharField(_("title"), max_length=200)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deleted draft")
+        verbose_name_plural = _("deleted drafts")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.enterprise}: {self.title}"

@@ -54,6 +54,32 @@ def judges_entry(user, obj):
 
 
 @rules.predicate
+def is_party_to_recommendation(user, recommendation):
+    """The enterprise or the unit of a recommendation link, or an organiser of its edition."""
+    if recommendation is None:
+        return False
+    if is_enterprise_user(user) and enterprise_id_of(user) == recommendation.enterprise_id:
+        return True
+    if is_recommender(user) and recommending_unit_id_of(user) == recommendation.unit_id:
+        return True
+    return organises(user, recommendation)
+
+
+@rules.predicate
+def decides_recommendation(user, recommendation):
+    """The side that did not propose the link, or an organiser of its edition (who confirms either side's word)."""
+    if recommendation is None:
+        return False
+    if organises(user, recommendation):
+        return True
+    if recommendation.proposed_by_side == recommendation.Side.ENTERPRISE:
+        return is_recommender(user) and recommending_unit_id_of(user) == recommendation.unit_id
+    if recommendation.proposed_by_side == recommendation.Side.UNIT:
+        return is_enterprise_user(user) and enterprise_id_of(user) == recommendation.enterprise_id
+    return False
+
+
+@rules.predicate
 def organises_some_edition(user):
     return is_organiser(user) and (user.is_superuser or user.organised_editions.exists())
 
@@ -69,3 +95,6 @@ rules.add_perm("submissions.read_file_in_browser", organises_entry | judges_entr
 rules.add_perm("submissions.review_list", organises_some_edition)
 rules.add_perm("submissions.review_entry", organises_entry)
 rules.add_perm("submissions.upload_recommendations", is_recommender | organises_some_edition)
+rules.add_perm("submissions.view_recommendation", is_party_to_recommendation)
+rules.add_perm("submissions.decide_recommendation", decides_recommendation)
+rules.add_perm("submissions.delete_entry", owns_entry & is_approved_enterprise_user)

@@ -2,10 +2,14 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import formats, timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -13,7 +17,16 @@ from events import hooks
 from events.models import Category, Edition
 from portal.mail import queue_email
 from submissions import files, memberships
-from submissions.models import Enterprise, Entry, EntryFile, EntryTransition, Member
+from submissions.models import (
+    DeletedDraft,
+    Enterprise,
+    Entry,
+    EntryFile,
+    EntryTransition,
+    Member,
+    Recommendation,
+    RecommendingUnit,
+)
 
 User = get_user_model()
 
@@ -38,28 +51,136 @@ REVIEWABLE = (Entry.Status.SUBMITTED, Entry.Status.UNDER_REVIEW)
 # --- enterprises ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def register_enterprise(*, enterprise_data: dict, full_name: str, email: str, password: str, phone: str = ""):
-    """Create a pending enterprise and its first user. The organiser approves it before it can submit."""
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError(_("An account with this e-mail address already exists."))
-    if Enterprise.objects.filter(credit_code=enterprise_data["credit_code"]).exists():
-        raise ValidationError(
-            _("This enterprise is already registered. Ask its users to add you, or contact the organiser.")
-        )
-    enterprise = Enterprise.objects.create(**enterprise_data)
-    user = memberships.create_user(
-        email=email,
-        password=password,
-        full_name=full_name,
-        phone=phone,
-        role=User.Role.ENTERPRISE,
-        enterprise=enterprise,
-        is_administrator=True,
+class SignupTokenGenerator(PasswordResetTokenGenerator):
+    """The token of the link that activates a new sign-up's account: its own salt, so it is no password-reset
+    token, and the account's activity in the hash, so it works until the account is active (and once only)."""
+
+    key_salt = "submissions.services.SignupTokenGenerator"
+
+    def _make_hash_value(self, user, timestamp):
+        return f"{super()._make_hash_value(user, timestamp)}{user.is_active}"
+
+
+signup_tokens = SignupTokenGenerator()
+
+
+def _organisers_to_tell(enterprise: Enterprise | None = None) -> list[str]:
+    """Who hears of a sign-up: the organisers of the editions the enterprise registered for, else every organiser."""
+    organisers = User.objects.filter(role=User.Role.ORGANISER, is_active=True)
+    if enterprise is not None and enterprise.pk:
+        scoped = organisers.filter(organised_editions__in=enterprise.editions.all()).distinct()
+        if scoped.exists():
+            organisers = scoped
+    return list(organisers.values_list("email", flat=True))
+
+
+def register_enterprise(
+    *, enterprise_data: dict, full_name: str, email: str, password: str, phone: str = "", editions=()
+) -> str:
+    """A sign-up, answered the same whatever exists already (the caller says "check your mailbox" every time):
+
+    - a new e-mail and credit code: a pending enterprise and its first user, inactive until the link e-mailed to
+      them is opened; the organisers are told (the organiser approves the enterprise before it can submit);
+    - an e-mail an account already uses: nothing is created; the account's owner is told that someone tried to
+      sign up with it (with the way to reset the password);
+    - a credit code an enterprise already uses: nothing is created (there are no join requests); the person is
+      told, in words that reveal nothing, that the organiser will review the registration, and the organisers
+      get the details to sort it out.
+
+    Returns what happened ("created", "email_taken", "email_unconfirmed", "code_taken"), for tests and logs only."""
+    taken = User.objects.filter(email__iexact=email).exists()
+    existing = None if taken else Enterprise.objects.filter(credit_code=enterprise_data["credit_code"]).first()
+    if taken or existing is not None:
+        make_password(password)  # the slow hash a new account costs, so that the answer takes as long either way
+        if taken:
+            return _email_taken(email)
+        return _code_taken(existing, enterprise_data=enterprise_data, full_name=full_name, email=email, phone=phone)
+    try:
+        with transaction.atomic():
+            enterprise = Enterprise.objects.create(**enterprise_data)
+            enterprise.editions.set(editions)
+            user = memberships.create_user(
+                email=email,
+                password=password,
+                full_name=full_name,
+                phone=phone,
+                role=User.Role.ENTERPRISE,
+                enterprise=enterprise,
+                is_administrator=True,
+                is_active=False,
+            )
+    except IntegrityError:  # the same e-mail or credit code signed up at the same moment
+        if User.objects.filter(email__iexact=email).exists():
+            return _email_taken(email)
+        existing = Enterprise.objects.get(credit_code=enterprise_data["credit_code"])
+        return _code_taken(existing, enterprise_data=enterprise_data, full_name=full_name, email=email, phone=phone)
+    _send_confirmation(user, enterprise)
+    queue_email(
+        to=_organisers_to_tell(enterprise),
+        template="submissions/email/enterprise_registered",
+        context={"enterprise": enterprise},
     )
-    organisers = list(User.objects.filter(role=User.Role.ORGANISER, is_active=True).values_list("email", flat=True))
-    queue_email(to=organisers, template="submissions/email/enterprise_registered", context={"enterprise": enterprise})
-    return enterprise, user
+    return "created"
+
+
+def _send_confirmation(user, enterprise) -> None:
+    queue_email(
+        to=[user.email],
+        template="submissions/email/signup_confirm",
+        context={
+            "enterprise": enterprise,
+            "site_url": settings.SITE_URL,
+            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": signup_tokens.make_token(user),
+        },
+    )
+
+
+def _email_taken(email: str) -> str:
+    owner = User.objects.filter(email__iexact=email).first()
+    enterprise = memberships.enterprise_of(owner)
+    if owner is not None and not owner.is_active and owner.last_login is None and enterprise is not None:
+        # A sign-up whose link was never opened: the same person signing up again gets the link again.
+        _send_confirmation(owner, enterprise)
+        return "email_unconfirmed"
+    queue_email(
+        to=[owner.email] if owner else [],
+        template="submissions/email/signup_email_taken",
+        context={"site_url": settings.SITE_URL},
+    )
+    return "email_taken"
+
+
+def _code_taken(existing: Enterprise, *, enterprise_data: dict, full_name: str, email: str, phone: str) -> str:
+    context = {
+        "existing": existing,
+        "name": enterprise_data.get("name", ""),
+        "credit_code": enterprise_data["credit_code"],
+        "full_name": full_name,
+        "email": email,
+        "phone": phone,
+        "site_url": settings.SITE_URL,
+    }
+    queue_email(to=[email], template="submissions/email/signup_code_taken", context=context)
+    queue_email(
+        to=_organisers_to_tell(existing), template="submissions/email/signup_code_taken_organisers", context=context
+    )
+    return "code_taken"
+
+
+def user_to_activate(uidb64: str, token: str):
+    """The inactive sign-up user the link names, if its token is right; None otherwise."""
+    try:
+        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()), is_active=False)
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError, User.DoesNotExist):
+        return None
+    return user if signup_tokens.check_token(user, token) else None
+
+
+def activate_account(*, user) -> None:
+    """The sign-up's e-mail address is confirmed: the account can log in."""
+    user.is_active = True
+    user.save(update_fields=["is_active"])
 
 
 @transaction.atomic
@@ -276,7 +397,20 @@ def create_entry(*, category: Category, enterprise: Enterprise, by, data: dict, 
         raise ValidationError(_("Your enterprise already has an entry with this title in this edition."))
     EntryTransition.objects.create(entry=entry, from_status="", to_status=Entry.Status.DRAFT, by=by)
     _set_members(entry, members)
+    _propose_for(entry, by=by)
     return entry
+
+
+def _propose_for(entry: Entry, *, by) -> None:
+    """The enterprise named a recommending unit on its entry: that is a proposal until the unit confirms it."""
+    if entry.recommending_unit_id:
+        propose_recommendation(
+            edition=entry.edition,
+            enterprise=entry.enterprise,
+            unit=entry.recommending_unit,
+            side=Recommendation.Side.ENTERPRISE,
+            by=by,
+        )
 
 
 def _lock_editable(entry: Entry) -> Entry:
@@ -306,6 +440,7 @@ def update_entry(*, entry: Entry, by, data: dict, members: list[dict]) -> Entry:
     except IntegrityError:  # another edit took the same title at the same moment
         raise ValidationError(_("Your enterprise already has an entry with this title in this edition."))
     _set_members(entry, members)
+    _propose_for(entry, by=by)
     return entry
 
 
@@ -409,8 +544,13 @@ def _notify(entry: Entry, template: str, reason: str = "") -> None:
 
 @transaction.atomic
 def submit_entry(*, entry: Entry, by) -> Entry:
-    """Send a draft (or a returned entry, once fixed) to the organiser's format review."""
+    """Send a draft (or a returned entry, once fixed) to the organiser's format review. A draft a recommending unit's
+    list created is adopted by it: from now on it takes one of the enterprise's places (so there must be one left),
+    and the unit's recommendation counts as confirmed by the enterprise."""
+    Enterprise.objects.select_for_update().get(pk=entry.enterprise_id)  # one quota check at a time, as create_entry
     entry = _lock_editable(entry)
+    if entry.recommended_draft and quota_left(category=entry.category, enterprise=entry.enterprise) == 0:
+        raise ValidationError(quota_message(entry.category))
     missing = missing_items(entry)
     if missing:
         raise ValidationError(
@@ -418,9 +558,89 @@ def submit_entry(*, entry: Entry, by) -> Entry:
         )
     _record(entry, to_status=Entry.Status.SUBMITTED, by=by)
     entry.submitted_at = timezone.now()
-    entry.save(update_fields=["status", "submitted_at", "updated_at"])
+    entry.recommended_draft = False
+    entry.save(update_fields=["status", "submitted_at", "recommended_draft", "updated_at"])
+    _propose_for(entry, by=by)
     _notify(entry, "entry_submitted")
     return entry
+
+
+@transaction.atomic
+def delete_draft(*, entry: Entry, by) -> DeletedDraft:
+    """The enterprise deletes a draft it never submitted, whoever created it (its own, or a recommending unit's
+    list). The deletion is kept in DeletedDraft, which the unit whose list created the draft reads on its page."""
+    entry = (
+        Entry.objects.select_for_update(of=("self",)).select_related("category", "recommending_unit").get(pk=entry.pk)
+    )
+    if entry.status != Entry.Status.DRAFT:
+        raise ValidationError(
+            _("Only a draft that was never submitted can be deleted; this entry is %(status)s.")
+            % {"status": entry.get_status_display()}
+        )
+    trail = DeletedDraft.objects.create(
+        edition_id=entry.edition_id,
+        enterprise_id=entry.enterprise_id,
+        unit=entry.recommending_unit if entry.recommended_draft else None,
+        category_name=entry.category.name[:100],
+        title=entry.title,
+        by=by,
+    )
+    stored = [(item.file.storage, item.file.name) for item in entry.files.all()]
+    entry.delete()
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in stored])
+    return trail
+
+
+# --- recommendations (推荐关系) -------------------------------------------------------------------
+
+
+def propose_recommendation(*, edition, enterprise, unit: RecommendingUnit, side: str, by) -> Recommendation:
+    """One side says the unit recommends the enterprise in the edition. A new link is pending until the other side
+    confirms it; a pending link proposed by the other side is confirmed by this; an organiser's word confirms it.
+    A declined link stays declined (the organiser can still confirm it)."""
+    recommendation, created = Recommendation.objects.select_for_update().get_or_create(
+        edition_id=edition.pk,
+        enterprise_id=enterprise.pk,
+        unit_id=unit.pk,
+        defaults={"proposed_by_side": side, "proposed_by": by},
+    )
+    agreed = recommendation.status == Recommendation.Status.PENDING and (
+        side == Recommendation.Side.ORGANISER or (not created and recommendation.proposed_by_side != side)
+    )
+    if agreed:
+        recommendation.status = Recommendation.Status.CONFIRMED
+        recommendation.decided_by = by
+        recommendation.decided_at = timezone.now()
+        recommendation.save(update_fields=["status", "decided_by", "decided_at"])
+    return recommendation
+
+
+@transaction.atomic
+def decide_recommendation(*, recommendation: Recommendation, by, confirm: bool) -> Recommendation:
+    """The other side (or an organiser of the edition: the caller checks who) confirms or declines a pending link."""
+    recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    if recommendation.status != Recommendation.Status.PENDING:
+        raise ValidationError(
+            _("This recommendation is already %(status)s.") % {"status": recommendation.get_status_display()}
+        )
+    recommendation.status = Recommendation.Status.CONFIRMED if confirm else Recommendation.Status.DECLINED
+    recommendation.decided_by = by
+    recommendation.decided_at = timezone.now()
+    recommendation.save(update_fields=["status", "decided_by", "decided_at"])
+    return recommendation
+
+
+def recommendation_states(entries) -> dict[tuple[int, int, int], Recommendation]:
+    """The links of the given entries' (edition, enterprise, unit), in one query, keyed so."""
+    keys = {(e.edition_id, e.enterprise_id, e.recommending_unit_id) for e in entries if e.recommending_unit_id}
+    if not keys:
+        return {}
+    found = Recommendation.objects.filter(
+        edition_id__in={key[0] for key in keys},
+        enterprise_id__in={key[1] for key in keys},
+        unit_id__in={key[2] for key in keys},
+    )
+    return {(r.edition_id, r.enterprise_id, r.unit_id): r for r in found}
 
 
 def _lock_for_review(entry: Entry) -> Entry:

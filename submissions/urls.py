@@ -6,6 +6,8 @@ app_name = "submissions"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("signup/confirm/<uidb64>/<token>/", views.signup_confirm, name="signup_confirm"),
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
     path("enterprises/<int:pk>/review/", views.enterprise_review, name="enterprise_review"),
     # the enterprise's side
@@ -16,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/files/", views.file_upload, name="file_upload"),
     path("<int:pk>/files/remove/", views.file_remove, name="file_remove"),
     path("<int:pk>/submit/", views.entry_submit, name="entry_submit"),
+    path("<int:pk>/delete/", views.entry_delete, name="entry_delete"),
     path("files/<int:pk>/", views.file_download, name="file_download"),
     # the organiser's format review
     path("review/", views.review_list, name="review_list"),
@@ -27,4 +30,5 @@ urlpatterns = [
     # recommendation lists
     path("recommendations/", views.recommendation_upload, name="recommendation_upload"),
     path("recommendations/template/", views.recommendation_template, name="recommendation_template"),
+    path("recommendations/<int:pk>/decide/", views.recommendation_decide, name="recommendation_decide"),
 ]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from events.models import Category, Edition
-from portal import uploads
+from portal import throttle, uploads
 from portal.spreadsheets import XLSX_MIME
 from submissions import exports, files, imports, services
 from submissions.forms import (
@@ -32,7 +32,7 @@ from submissions.forms import (
     ReviewForm,
 )
 from submissions.memberships import enterprise_of, recommending_unit_id_of
-from submissions.models import Enterprise, Entry, EntryFile
+from submissions.models import DeletedDraft, Enterprise, Entry, EntryFile, Recommendation
 
 
 def _error_text(error: ValidationError) -> str:
@@ -43,31 +43,50 @@ def _error_text(error: ValidationError) -> str:
 
 
 def signup(request):
+    """The answer is the same whether or not the e-mail or the credit code is already used (a redirect to "check
+    your mailbox"); sign-ups are limited per client address and per e-mail (portal/throttle.py)."""
     if request.user.is_authenticated:
         return redirect("public:home")
     form = EnterpriseSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            _enterprise, user = services.register_enterprise(
-                enterprise_data=form.enterprise_data(),
-                full_name=form.cleaned_data["full_name"],
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
-                phone=form.cleaned_data["phone"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(
-                request,
-                _(
-                    "Your enterprise is registered. The organiser will review it; "
-                    "you can submit entries once it is approved."
-                ),
-            )
-            return redirect("public:home")
+        email = form.cleaned_data["email"]
+        if not throttle.allow(action="signup", email=email, address=throttle.client_address(request)):
+            form.add_error(None, throttle.refusal_message("signup"))
+            return render(request, "submissions/signup.html", {"form": form}, status=429)
+        services.register_enterprise(
+            enterprise_data=form.enterprise_data(),
+            full_name=form.cleaned_data["full_name"],
+            email=email,
+            password=form.cleaned_data["password1"],
+            phone=form.cleaned_data["phone"],
+            editions=form.chosen_editions(),
+        )
+        return redirect("submissions:signup_sent")
     return render(request, "submissions/signup.html", {"form": form})
+
+
+def signup_sent(request):
+    return render(request, "submissions/signup_sent.html")
+
+
+def signup_confirm(request, uidb64, token):
+    """The link of the sign-up e-mail: a page with one button (so that a mail scanner opening the link activates
+    nothing), which activates the account and logs it in."""
+    user = services.user_to_activate(uidb64, token)
+    if user is None:
+        return render(request, "submissions/signup_confirm.html", {"valid": False}, status=400)
+    if request.method == "POST":
+        services.activate_account(user=user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request,
+            _(
+                "Your e-mail address is confirmed. The organiser will review your enterprise; "
+                "you can submit entries once it is approved."
+            ),
+        )
+        return redirect("public:home")
+    return render(request, "submissions/signup_confirm.html", {"valid": True, "email": user.email})
 
 
 @login_required
@@ -76,7 +95,7 @@ def enterprise_list(request):
     status = request.GET.get("status", Enterprise.Status.PENDING)
     if status not in Enterprise.Status.values:
         status = Enterprise.Status.PENDING
-    enterprises = Enterprise.objects.filter(status=status).order_by("-created_at", "name")
+    enterprises = Enterprise.objects.reviewable_by(request.user).filter(status=status).order_by("-created_at", "name")
     page = Paginator(enterprises, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -88,7 +107,7 @@ def enterprise_list(request):
 @login_required
 @permission_required("submissions.review_enterprise", raise_exception=True)
 def enterprise_review(request, pk):
-    enterprise = get_object_or_404(Enterprise, pk=pk)
+    enterprise = get_object_or_404(Enterprise.objects.reviewable_by(request.user), pk=pk)
     form = EnterpriseReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -141,6 +160,19 @@ def _own_enterprise(request) -> Enterprise:
     return enterprise
 
 
+def _recommendation_of(request, entry: Entry) -> dict:
+    """The link behind the entry's recommending unit, and whether this user may confirm or decline it here."""
+    recommendation = services.recommendation_states([entry]).get(
+        (entry.edition_id, entry.enterprise_id, entry.recommending_unit_id)
+    )
+    return {
+        "recommendation": recommendation,
+        "can_decide_recommendation": recommendation is not None
+        and recommendation.status == Recommendation.Status.PENDING
+        and request.user.has_perm("submissions.decide_recommendation", recommendation),
+    }
+
+
 def _return_reason(entry: Entry) -> str:
     for transition in reversed(list(entry.transitions.all())):
         if transition.to_status == Entry.Status.RETURNED:
@@ -158,8 +190,11 @@ def dashboard(request):
         .prefetch_related("members", "files", "transitions")
         .order_by("category__position", "created_at", "id")
     )
+    entries = list(entries)
+    links = services.recommendation_states(entries)
     by_edition = defaultdict(list)
     for entry in entries:
+        entry.recommendation = links.get((entry.edition_id, entry.enterprise_id, entry.recommending_unit_id))
         entry.missing = services.missing_items(entry) if entry.is_editable_status else []
         entry.return_reason = _return_reason(entry) if entry.status == Entry.Status.RETURNED else ""
         by_edition[entry.edition_id].append(entry)
@@ -181,6 +216,7 @@ def dashboard(request):
         ]
         for entry in edition_entries:
             entry.can_edit = is_open and enterprise.is_approved and entry.is_editable_status
+            entry.can_delete = enterprise.is_approved and entry.status == Entry.Status.DRAFT
         blocks.append(
             {
                 "edition": edition,
@@ -190,7 +226,18 @@ def dashboard(request):
                 "categories": categories,
             }
         )
-    return render(request, "submissions/dashboard.html", {"enterprise": enterprise, "blocks": blocks})
+    proposals = (
+        Recommendation.objects.filter(
+            enterprise=enterprise, status=Recommendation.Status.PENDING, proposed_by_side=Recommendation.Side.UNIT
+        )
+        .select_related("unit", "edition")
+        .order_by("-edition__year", "unit__name")
+    )
+    return render(
+        request,
+        "submissions/dashboard.html",
+        {"enterprise": enterprise, "blocks": blocks, "proposals": proposals},
+    )
 
 
 def _entry_form_page(request, *, category, entry=None):
@@ -283,6 +330,9 @@ def entry_detail(request, pk):
             "can_change": can_change,
             "closed_message": "" if services.accepts_entries(entry.edition) else services.closed_message(entry.edition),
             "can_review": request.user.has_perm("submissions.review_entry", entry),
+            **_recommendation_of(request, entry),
+            "can_delete": entry.status == Entry.Status.DRAFT
+            and request.user.has_perm("submissions.delete_entry", entry),
             "upload_limit": files.max_upload_bytes() // (1024 * 1024),
         },
     )
@@ -338,6 +388,22 @@ def entry_submit(request, pk):
 
 
 @login_required
+@require_POST
+def entry_delete(request, pk):
+    """The enterprise deletes one of its drafts (one a recommending unit's list created, too)."""
+    entry = _entry_or_404(request, pk)
+    if not request.user.has_perm("submissions.delete_entry", entry):
+        raise PermissionDenied
+    try:
+        services.delete_draft(entry=entry, by=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("submissions:entry_detail", pk=entry.pk)
+    messages.success(request, _("The draft “%(title)s” is deleted.") % {"title": entry.title})
+    return redirect("submissions:dashboard")
+
+
+@login_required
 def file_download(request, pk):
     stored = get_object_or_404(EntryFile.objects.select_related("entry"), pk=pk)
     if not request.user.has_perm("submissions.download_file", stored):
@@ -375,6 +441,9 @@ def _filtered_entries(request):
 def review_list(request):
     form, entries = _filtered_entries(request)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    links = services.recommendation_states(page.object_list)
+    for entry in page.object_list:
+        entry.recommendation = links.get((entry.edition_id, entry.enterprise_id, entry.recommending_unit_id))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -457,6 +526,7 @@ def review_entry(request, pk):
             "entry_files": entry.files.all(),
             "transitions": entry.transitions.select_related("by"),
             "can_decide": entry.status in services.REVIEWABLE,
+            **_recommendation_of(request, entry),
             "decision_stays": services.why_decision_stays(entry) if entry.status in services.REVISABLE else "",
             "can_revise": entry.status in services.REVISABLE,
             "reopen_form": ReopenReviewForm(),
@@ -527,8 +597,17 @@ def recommendation_upload(request):
     elif request.method == "POST" and form.is_valid():
         report, confirm = _preview_recommendations(request, form, editions)
         stage = "preview" if report is not None else None
-    recommended = None
+    recommended = proposals = deleted = None
     if request.user.is_recommender:
+        unit_id = recommending_unit_id_of(request.user)
+        proposals = (
+            Recommendation.objects.filter(
+                unit_id=unit_id, status=Recommendation.Status.PENDING, proposed_by_side=Recommendation.Side.ENTERPRISE
+            )
+            .select_related("enterprise", "edition")
+            .order_by("-edition__year", "enterprise__name")
+        )
+        deleted = DeletedDraft.objects.filter(unit_id=unit_id).select_related("enterprise", "edition")[:100]
         recommended = Paginator(
             Entry.objects.filter(recommending_unit_id=recommending_unit_id_of(request.user))
             .select_related("edition", "category", "enterprise")
@@ -547,6 +626,8 @@ def recommendation_upload(request):
             "errors_shown": report.errors[:ROWS_SHOWN] if report else [],
             "max_rows": imports.MAX_ROWS,
             "page": recommended,
+            "proposals": proposals,
+            "deleted_drafts": deleted,
         },
     )
 
@@ -603,6 +684,45 @@ def _confirm_recommendations(request, confirm):
     else:
         messages.info(request, _("Nothing new to import."))
     return report, "done"
+
+
+@login_required
+@require_POST
+def recommendation_decide(request, pk):
+    """The other side of a pending recommendation link (or an organiser of its edition) confirms or declines it:
+    a 404 for anyone not party to it, a 403 for the side that proposed it."""
+    recommendation = get_object_or_404(Recommendation.objects.select_related("enterprise", "unit"), pk=pk)
+    if not request.user.has_perm("submissions.view_recommendation", recommendation):
+        raise Http404
+    if not request.user.has_perm("submissions.decide_recommendation", recommendation):
+        raise PermissionDenied
+    decision = request.POST.get("decision")
+    if decision not in ("confirm", "decline"):
+        messages.error(request, _("Choose to confirm or to decline the recommendation."))
+    else:
+        try:
+            services.decide_recommendation(
+                recommendation=recommendation, by=request.user, confirm=decision == "confirm"
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            text = (
+                _("%(unit)s is confirmed as the recommending unit of %(enterprise)s.")
+                if decision == "confirm"
+                else _("The recommendation of %(enterprise)s by %(unit)s is declined.")
+            )
+            messages.success(
+                request, text % {"unit": recommendation.unit.name, "enterprise": recommendation.enterprise.name}
+            )
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    if request.user.is_recommender:
+        return redirect("submissions:recommendation_upload")
+    if request.user.is_enterprise_user:
+        return redirect("submissions:dashboard")
+    return redirect("submissions:review_list")
 
 
 @login_required

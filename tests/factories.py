@@ -19,11 +19,29 @@ from events.models import (
     Venue,
 )
 from portal.models import LoginAttempt, User
+from portal.spreadsheets import SCIENTIFIC
 from results.models import AwardList, Publication, PublishedResult, Result, ResultRun
 from scoring.models import CriterionScore, Recusal, ScoreSheet, SheetAudit
 from submissions import memberships
-from submissions.models import Enterprise, Entry, EntryFile, EntryTransition, Member, Membership, RecommendingUnit
+from submissions.models import (
+    DeletedDraft,
+    Enterprise,
+    Entry,
+    EntryFile,
+    EntryTransition,
+    Member,
+    Membership,
+    Recommendation,
+    RecommendingUnit,
+)
 from submissions.validators import example_credit_code
+
+
+def readable_credit_code(n: int) -> str:
+    """A made-up credit code for the n-th enterprise, never one a spreadsheet reads as a number in scientific notation
+    (such as 9111000000000006E0, which an import rightly refuses): which n comes up depends on the tests run before."""
+    code = example_credit_code(n, prefix="91110000")
+    return example_credit_code(n + 1_000_000, prefix="91110000") if SCIENTIFIC.match(code) else code
 
 
 class EnterpriseFactory(factory.django.DjangoModelFactory):
@@ -31,7 +49,7 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
         model = Enterprise
 
     name = factory.Sequence(lambda n: f"测试企业{n}有限公司")
-    credit_code = factory.Sequence(lambda n: example_credit_code(n, prefix="91110000"))
+    credit_code = factory.Sequence(lambda n: readable_credit_code(n))
     province = "zhejiang"
     industry = "机械"
     status = Enterprise.Status.APPROVED
@@ -371,3 +389,26 @@ class LoginAttemptFactory(factory.django.DjangoModelFactory):
         model = LoginAttempt
 
     key = factory.Sequence(lambda n: f"ip:10.0.0.{n % 250}")
+
+
+class RecommendationFactory(factory.django.DjangoModelFactory):
+    """A link proposed by the unit, pending the enterprise's confirmation."""
+
+    class Meta:
+        model = Recommendation
+
+    edition = factory.SubFactory(EditionFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    unit = factory.SubFactory(RecommendingUnitFactory)
+    proposed_by_side = Recommendation.Side.UNIT
+
+
+class DeletedDraftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DeletedDraft
+
+    edition = factory.SubFactory(EditionFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    unit = factory.SubFactory(RecommendingUnitFactory)
+    category_name = "QC小组成果"
+    title = factory.Sequence(lambda n: f"删除的草稿{n}")

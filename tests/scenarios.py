@@ -20,7 +20,8 @@ from scoring import sheets
 from scoring.models import CriterionScore, ScoreSheet
 from submissions import imports
 from submissions.memberships import recommending_unit_of
-from submissions.models import Entry
+from submissions.models import Entry, Recommendation
+from submissions.services import signup_tokens
 from tests import factories
 
 _codes = count(1)
@@ -460,6 +461,10 @@ def build_world(**texts) -> World:
     )
 
     user = world.users["enterprise_a"]
+    # An enterprise registered for the judged edition, awaiting approval; its first user has not confirmed the sign-up.
+    pending = factories.EnterpriseFactory(status="pending", name="待审企业")
+    pending.editions.add(edition)
+    newcomer = factories.EnterpriseUserFactory(enterprise=pending, is_active=False)
     world.objects = {
         "edition": edition,
         "published_edition": published,
@@ -474,7 +479,15 @@ def build_world(**texts) -> World:
         "recusal": recusal,
         "award_list": award_list,
         "enterprise": enterprise_a,
-        "pending_enterprise": factories.EnterpriseFactory(status="pending", name="待审企业"),
+        "pending_enterprise": pending,
+        "recommendation": factories.RecommendationFactory(
+            edition=edition,
+            enterprise=enterprise_a,
+            unit=recommending_unit_of(recommender),
+            proposed_by_side=Recommendation.Side.ENTERPRISE,
+        ),
+        "signup_uidb64": urlsafe_base64_encode(force_bytes(newcomer.pk)),
+        "signup_token": signup_tokens.make_token(newcomer),
         "published_entry": published_entry,
         "export_format": "csv",
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),

@@ -1,6 +1,9 @@
 """A person signs up an enterprise, the organiser approves it, the clerk logs in and switches language."""
 
+import re
+
 import pytest
+from django.core import mail
 
 from submissions.models import Enterprise
 from submissions.validators import example_credit_code
@@ -16,6 +19,8 @@ def log_out(page):
 
 def test_enterprise_signs_up_is_approved_logs_in_and_switches_language(page, password):
     organiser = factories.OrganiserFactory(full_name="王组织")
+    edition = factories.EditionFactory()
+    edition.organisers.add(organiser)
 
     page.goto(page.base_url + "/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
@@ -27,6 +32,13 @@ def test_enterprise_signs_up_is_approved_logs_in_and_switches_language(page, pas
     page.fill("input[name=email]", "sun@qiantang.example")
     page.fill("input[name=password1]", "Qiantang-2026-ok")
     page.fill("input[name=password2]", "Qiantang-2026-ok")
+    page.check(f"input[name=editions][value='{edition.pk}']")
+    page.click("form button[type=submit].btn-primary")
+    page.wait_for_url("**/entries/signup/sent/")
+    assert page.locator("#signup-sent").count() == 1
+    [message] = [m for m in mail.outbox if m.to == ["sun@qiantang.example"]]
+    link = re.search(r"(/entries/signup/confirm/\S+/)", message.body).group(1)
+    page.goto(page.base_url + link)
     page.click("form button[type=submit].btn-primary")
     page.wait_for_url(page.base_url + "/")
     assert page.locator(".alert-warning").count() == 1  # awaiting approval

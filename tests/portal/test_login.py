@@ -385,3 +385,38 @@ def test_the_inline_log_in_is_throttled_like_the_log_in_page(user_a, password, s
     assert (locked.status_code, locked.json()["errors"]) == (400, [str(message)])
     assert LoginAttempt.objects.filter(key=f"user:{user_a.pk}").count() == 2
     assert client.get(reverse("portal:profile")).status_code == 302
+
+
+# --- sign-up and password reset, counted by the same rows -----------------------------------------------------
+
+
+def test_sign_up_and_reset_limits_end_after_their_own_window(settings, time_machine, db):
+    settings.SIGNUP_MAX_PER_EMAIL = 1
+    settings.SIGNUP_RESET_WINDOW_SECONDS = 3600
+    settings.LOGIN_LOCKOUT_SECONDS = 900
+    time_machine.move_to(timezone.now(), tick=False)
+    assert throttle.allow(action="signup", email="a@example.com", address="10.0.0.1") is True
+    time_machine.shift(1000)
+    # a log-in now deletes the rows its own (shorter) window no longer counts, but not the sign-up's
+    assert throttle.reserve(email="b@example.com", address="10.0.0.1") is not None
+    assert throttle.allow(action="signup", email="A@Example.com", address="10.0.0.2") is False
+    time_machine.shift(2601)
+    assert throttle.allow(action="signup", email="a@example.com", address="10.0.0.2") is True
+
+
+def test_a_refused_request_is_not_counted(settings, db):
+    settings.PASSWORD_RESET_MAX_PER_EMAIL = 1
+    settings.PASSWORD_RESET_MAX_PER_ADDRESS = 2
+    assert throttle.allow(action="reset", email="a@example.com", address="10.0.0.1") is True
+    assert throttle.allow(action="reset", email="a@example.com", address="10.0.0.1") is False
+    assert throttle.allow(action="reset", email="b@example.com", address="10.0.0.1") is True
+    assert LoginAttempt.objects.filter(key__startswith="reset:ip:").count() == 2
+
+
+def test_sign_up_rows_never_count_against_a_log_in(settings, user_a, password, client, db):
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 1
+    settings.SIGNUP_MAX_PER_ADDRESS = 5
+    for n in range(3):
+        throttle.allow(action="signup", email=f"x{n}@example.com", address="10.0.0.1")
+    response = _login(client, user_a.email, password)
+    assert response.status_code == 302

@@ -240,12 +240,16 @@ EXPECTED = {
         "GET":  "login 403   403   403   403   302   302   403   403",
     },
     "submissions:enterprise_review": {
-        "GET":  "login 403   403   403   403   403   403   200   200",
-        "POST": "login 403   403   403   403   403   403   200   200",
+        "GET":  "login 403   403   403   403   403   403   404   200",
+        "POST": "login 403   403   403   403   403   403   404   200",
     },
     "submissions:entry_create": {
         "GET":  "login 302   302   403   403   403   403   403   403",
         "POST": "login 302   302   403   403   403   403   403   403",
+    },
+    "submissions:entry_delete": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 302   404   404   404   404   404   404   403",
     },
     "submissions:entry_detail": {
         "GET":  "login 200   404   404   404   404   404   404   200",
@@ -269,6 +273,10 @@ EXPECTED = {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 302   404   404   404   404   404   404   403",
     },
+    "submissions:recommendation_decide": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   404   302   404   404   404   404   302",
+    },
     "submissions:review_entry": {
         "GET":  "login 403   403   403   403   403   403   403   200",
         "POST": "login 403   403   403   403   403   403   403   200",
@@ -280,6 +288,10 @@ EXPECTED = {
     "submissions:review_start": {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "submissions:signup_confirm": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+        "POST": "302   302   302   302   302   302   302   302   302",
     },
 }
 # fmt: on

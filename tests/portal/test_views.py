@@ -10,8 +10,9 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def test_password_reset_mails_a_link_that_sets_a_new_password(client, user_a):
-    response = client.post(reverse("portal:password_reset"), {"email": user_a.email})
+def test_password_reset_mails_a_link_that_sets_a_new_password(client, user_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail is queued once the request's work commits
+        response = client.post(reverse("portal:password_reset"), {"email": user_a.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [user_a.email]
@@ -27,8 +28,11 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(client, user_a):
     assert user_a.check_password("Neues-Passwort-2026")
 
 
-def test_password_reset_for_unknown_address_sends_nothing_and_reveals_nothing(client, db):
-    response = client.post(reverse("portal:password_reset"), {"email": "nobody@example.com"})
+def test_password_reset_for_unknown_address_sends_nothing_and_reveals_nothing(
+    client, db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("portal:password_reset"), {"email": "nobody@example.com"})
     assert response.status_code == 302
     assert mail.outbox == []
 

@@ -69,15 +69,18 @@ ARGUMENTS = {
     "scoring:workspace": {"venue_pk": "venue"},
     "submissions:enterprise_review": {"pk": "pending_enterprise"},
     "submissions:entry_create": {"category_pk": "category"},
+    "submissions:entry_delete": {"pk": "entry"},
     "submissions:entry_detail": {"pk": "entry"},
     "submissions:entry_edit": {"pk": "entry"},
     "submissions:entry_submit": {"pk": "entry"},
     "submissions:file_download": {"pk": "report"},
     "submissions:file_remove": {"pk": "entry"},
     "submissions:file_upload": {"pk": "entry"},
+    "submissions:recommendation_decide": {"pk": "recommendation"},
     "submissions:review_entry": {"pk": "entry"},
     "submissions:review_reopen": {"pk": "entry"},
     "submissions:review_start": {"pk": "entry"},
+    "submissions:signup_confirm": {"uidb64": "signup_uidb64", "token": "signup_token"},
 }
 
 

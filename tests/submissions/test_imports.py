@@ -289,12 +289,17 @@ def test_the_recommended_list_makes_a_fixed_number_of_queries(client_for, recomm
     client = client_for(recommender)
     unit = recommending_unit_of(recommender)
     factories.EntryFactory.create_batch(3, category=qc, recommending_unit=unit)
-    with django_assert_num_queries(8) as small:
+    factories.RecommendationFactory(edition=qc.edition, unit=unit, proposed_by_side="enterprise")
+    factories.DeletedDraftFactory(edition=qc.edition, unit=unit)
+    with django_assert_num_queries(10) as small:
         client.get(reverse("submissions:recommendation_upload"))
     factories.EntryFactory.create_batch(27, category=qc, recommending_unit=unit)
-    with django_assert_num_queries(8) as large:
+    factories.RecommendationFactory.create_batch(5, edition=qc.edition, unit=unit, proposed_by_side="enterprise")
+    factories.DeletedDraftFactory.create_batch(5, edition=qc.edition, unit=unit)
+    with django_assert_num_queries(10) as large:
         response = client.get(reverse("submissions:recommendation_upload"))
     assert len(response.context["page"].object_list) == 30
+    assert (len(response.context["proposals"]), len(response.context["deleted_drafts"])) == (6, 6)
     assert len(small.captured_queries) == len(large.captured_queries)
 
 

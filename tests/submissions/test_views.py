@@ -97,18 +97,23 @@ def test_dashboard_makes_a_fixed_number_of_queries(client_for, user_a, qc, enter
 
     def add(count):
         for _ in range(count):
-            entry = factories.EntryFactory(category=qc, enterprise=enterprise_a)
+            unit = factories.RecommendingUnitFactory()
+            factories.RecommendationFactory(edition=qc.edition, enterprise=enterprise_a, unit=unit)
+            entry = factories.EntryFactory(
+                category=qc, enterprise=enterprise_a, recommending_unit=unit, recommended_draft=True
+            )
             factories.MemberFactory(entry=entry, is_leader=True)
             factories.EntryFileFactory(entry=entry)
             factories.EntryTransitionFactory(entry=entry)
 
     add(3)
-    with django_assert_num_queries(9) as small:
+    with django_assert_num_queries(11) as small:
         client.get(reverse("submissions:dashboard"))
     add(27)
-    with django_assert_num_queries(9) as large:
+    with django_assert_num_queries(11) as large:
         response = client.get(reverse("submissions:dashboard"))
     assert len(response.context["blocks"][0]["entries"]) == 30
+    assert len(response.context["proposals"]) == 30
     assert len(small.captured_queries) == len(large.captured_queries)
 
 
@@ -534,17 +539,20 @@ def test_review_list_refuses_other_roles(client_for, request, who, db):
 
 def test_review_list_makes_a_fixed_number_of_queries(client_for, organiser, qc, django_assert_num_queries):
     client = client_for(organiser)
-    factories.EntryFactory.create_batch(
+    entries = factories.EntryFactory.create_batch(
         3, category=qc, status="submitted", recommending_unit=factories.RecommendingUnitFactory()
     )
-    with django_assert_num_queries(11) as small:
+    for entry in entries:
+        factories.RecommendationFactory(edition=qc.edition, enterprise=entry.enterprise, unit=entry.recommending_unit)
+    with django_assert_num_queries(12) as small:
         client.get(reverse("submissions:review_list"))
     factories.EntryFactory.create_batch(
         27, category=qc, status="submitted", recommending_unit=factories.RecommendingUnitFactory()
     )
-    with django_assert_num_queries(11) as large:
+    with django_assert_num_queries(12) as large:
         response = client.get(reverse("submissions:review_list"))
     assert len(response.context["page"].object_list) == 30
+    assert response.content.decode().count('data-recommendation="pending"') == 3
     assert len(small.captured_queries) == len(large.captured_queries)
 
 
