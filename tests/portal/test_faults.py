@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.db.models.query import QuerySet
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -23,7 +24,7 @@ from results import runs
 from results.models import Result, ResultRun
 from results.tasks import compute_results_task
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
-from submissions.models import Entry, EntryTransition, Member
+from submissions.models import Enterprise, Entry, EntryTransition, Member
 from tests import factories, scenarios
 from tests.conftest import need, postgres_available
 from tests.scenarios import entries_workbook, entry_row
@@ -206,6 +207,100 @@ def test_redis_down_then_back_on_a_real_worker(own_redis, worker_env, client_for
     assert dict(Result.objects.values_list("entry_id", "final_score")) == {
         entries[0].pk: D("85.00"),
         entries[1].pk: D("78.67"),
+    }
+
+
+def read_mails(directory) -> list[tuple[list[str], str]]:
+    """The e-mails the worker's file backend wrote: (recipients, subject) of each."""
+    import email
+    from email.header import decode_header, make_header
+
+    found = []
+    for path in sorted(directory.glob("*.log")) if directory.exists() else []:
+        for raw in path.read_bytes().split(b"-" * 79 + b"\n"):
+            if raw.strip():
+                message = email.message_from_bytes(raw)
+                to = sorted(address.strip() for address in message["To"].split(","))
+                found.append((to, str(make_header(decode_header(message["Subject"])))))
+    return found
+
+
+@pytest.mark.services
+def test_redis_stopped_while_judges_score_and_organisers_act_loses_nothing_and_fails_no_request(
+    own_redis, worker_env, client_for, tmp_path
+):
+    from portal.tasks import send_outbox
+    from results.models import AwardList, Publication
+    from tests.submissions.test_signup import signup_data
+
+    # Edition A is being judged: the last judge's sheet of its second entry and every sheet of a third are missing.
+    edition, venue, judges, entries = scenarios.scored_venue()
+    third = scenarios.entry(venue)
+    # Edition B is computed and signed off, ready to publish.
+    other, other_venue, other_judges, other_entries = scenarios.scored_venue()
+    scenarios.score(other_entries[-1], other_judges[2], 74)
+    other_venue.signed_off_at, other_venue.signed_off_by = timezone.now(), other_judges[0]
+    other_venue.save()
+    runs.execute_run(run=factories.ResultRunFactory(edition=other))
+    organisers = sorted([edition.organisers.get().email, other.organisers.get().email])
+
+    stop(own_redis["process"])  # Redis goes down
+    answers = []
+
+    def timed(request):
+        started = time.monotonic()
+        response = request()
+        answers.append((response.status_code, time.monotonic() - started < 2))
+        return response
+
+    for judge in judges:
+        timed(lambda judge=judge: submit_through_the_page(client_for(judge), venue, third, judge))
+    timed(lambda: submit_through_the_page(client_for(judges[2]), venue, entries[-1], judges[2]))
+    timed(lambda: client_for(judges[0]).post(reverse("scoring:sign_off", args=[venue.pk])))
+    timed(lambda: client_for(edition.organisers.get()).post(reverse("results:compute", args=[edition.pk])))
+    timed(lambda: Client(HTTP_ACCEPT_LANGUAGE="en").post(reverse("submissions:signup"), signup_data()))
+    timed(lambda: client_for(other.organisers.get()).post(reverse("results:publish", args=[other.pk])))
+
+    assert answers == [(302, True)] * 8  # no 500, none waited on the dead broker
+    assert Enterprise.objects.filter(name="钱塘精工有限公司").count() == 1
+    assert ScoreSheet.objects.filter(entry__venue=venue, status=ScoreSheet.Status.SUBMITTED).count() == 9
+    assert Publication.objects.get(edition=other).version == 1
+    run = ResultRun.objects.get(edition=edition)
+    waiting = sorted(OutboxMessage.objects.waiting().values_list("kind", "payload__task"), key=str)
+    assert waiting == sorted(
+        [("email", None), ("task", "results.compute")] + [("task", "results.export_award_list")] * 4, key=str
+    )
+    notice = OutboxMessage.objects.get(kind="email").payload
+
+    own_redis["process"] = start_redis(own_redis["port"])  # Redis is back
+    env = {
+        **worker_env["env"],
+        "CELERY_BROKER_URL": own_redis["url"],
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+    }
+    worker = start_worker(env, worker_env["queue"], worker_env["log"])
+    try:
+        send_outbox.apply_async()  # the beat's minute: the worker drains the outbox
+        wait_for(
+            lambda: (
+                not OutboxMessage.objects.waiting().exists()
+                and ResultRun.objects.get(pk=run.pk).status == ResultRun.Status.DONE
+                and AwardList.objects.filter(status=AwardList.Status.DONE).count() == 4
+            ),
+            seconds=120,
+            log_path=worker_env["log"],
+        )
+    finally:
+        stop(worker)
+
+    assert read_mails(tmp_path / "mail") == [(organisers, notice["subject"])]  # the sign-up notice, sent once
+    assert OutboxMessage.objects.filter(sent_at__isnull=False).count() == 6
+    # 90/85/80 -> 85.00; 70/72/94 -> 78.67; 94/94/94 -> 94.00
+    assert dict(Result.objects.filter(category__edition=edition).values_list("entry_id", "final_score")) == {
+        entries[0].pk: D("85.00"),
+        entries[1].pk: D("78.67"),
+        third.pk: D("94.00"),
     }
 
 
