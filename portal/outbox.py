@@ -39,6 +39,8 @@ MAX_BACKOFF = timedelta(hours=1)
 # Organisers are warned (dashboard, /healthz) about messages waiting longer than this.
 LATE_AFTER = timedelta(minutes=5)
 DRAIN_LIMIT = 1000
+# Sent messages are kept this long (what was sent to whom, for an organiser's question), then a drain deletes them.
+KEEP_SENT = timedelta(days=30)
 
 
 def queue_task(name: str, *args) -> OutboxMessage:
@@ -89,8 +91,8 @@ def hand_over(message: OutboxMessage) -> bool:
 
 def drain(*, limit: int = DRAIN_LIMIT) -> dict:
     """Deliver the messages that wait and are due, oldest first: send e-mails from this process, hand task requests
-    to the broker (with the broker down, the first failure leaves the others for the next drain). Returns how many
-    were sent and how many failed."""
+    to the broker (with the broker down, the first failure leaves the others for the next drain); then forget the
+    messages sent more than KEEP_SENT ago. Returns how many were sent and how many failed."""
     sent = failed = 0
     tried: set[int] = set()
     broker_down = False
@@ -110,6 +112,7 @@ def drain(*, limit: int = DRAIN_LIMIT) -> dict:
                 broker_down = broker_down or message.kind == OutboxMessage.Kind.TASK
     if sent or failed:
         logger.info("Outbox drained: %s sent, %s failed", sent, failed)
+    OutboxMessage.objects.filter(sent_at__lt=timezone.now() - KEEP_SENT).delete()
     return {"sent": sent, "failed": failed}
 
 

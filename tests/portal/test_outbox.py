@@ -318,3 +318,20 @@ def test_the_dashboard_has_no_outbox_warning_when_nothing_is_late():
         kind="email", payload=mail_message(), created_at=timezone.now() - timedelta(hours=1), sent_at=timezone.now()
     )
     assert outbox.late_warnings() == []
+
+
+def test_a_drain_forgets_messages_sent_more_than_thirty_days_ago():
+    now = timezone.now()
+    old = OutboxMessage.objects.create(kind="email", payload=mail_message(1), sent_at=now - timedelta(days=31))
+    recent = OutboxMessage.objects.create(kind="email", payload=mail_message(2), sent_at=now - timedelta(days=29))
+    waiting = OutboxMessage.objects.create(
+        kind="email",
+        payload=mail_message(3),
+        created_at=now - timedelta(days=40),
+        next_attempt_at=now + timedelta(hours=1),
+    )
+
+    assert outbox.drain() == {"sent": 0, "failed": 0}
+
+    assert sorted(OutboxMessage.objects.values_list("pk", flat=True)) == sorted([recent.pk, waiting.pk])
+    assert old.pk not in OutboxMessage.objects.values_list("pk", flat=True)
