@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from events import hooks
 from events.models import Category, Edition, PanelMember
 from events.services import missing_for, next_statuses
+from portal import outbox
 
 
 def editions_for(user):
@@ -47,7 +48,8 @@ def warnings(edition) -> list[str]:
             _("No date or start time for %(venues)s: clashes of their judges cannot be checked.")
             % {"venues": ", ".join(unscheduled)}
         )
-    return found + hooks.collect(hooks.DASHBOARD_WARNINGS, edition=edition)
+    # The outbox is the portal's, not the edition's: e-mails and computations waiting for the task queue.
+    return found + hooks.collect(hooks.DASHBOARD_WARNINGS, edition=edition) + outbox.late_warnings()
 
 
 def readiness(edition) -> list[dict]:

@@ -9,8 +9,9 @@ class PortalConfig(AppConfig):
     def ready(self):
         from django import forms
 
-        # A log-in marks its session as just renewed (portal.sessions, imported for its signal receiver).
-        from portal import sessions, text  # noqa: F401
+        # sessions: a log-in marks its session as just renewed (a signal receiver); tasks: registers the portal's
+        # tasks, which the outbox (portal.outbox) hands over by name.
+        from portal import sessions, tasks, text  # noqa: F401
 
         # Free text is cleaned at input: every form's text fields, every model's before it is saved (portal/text.py).
         forms.CharField.to_python = text.clean_form_field_text

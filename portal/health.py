@@ -1,4 +1,4 @@
-"""The state GET /healthz reports: the database, the cache, the broker and the worker's last heartbeat.
+"""The state GET /healthz reports: the database, the cache, the broker, the worker's last heartbeat and the outbox.
 
 Cheap enough for a load balancer polling every few seconds: one `SELECT 1`, one cache write and read, one broker
 connection with a 1-second timeout. The worker's beat runs portal.heartbeat every minute (settings
@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+
+from portal import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +87,17 @@ def worker_state() -> dict:
     return {"last_heartbeat": beat.isoformat(), "state": "stale" if stale else "ok"}
 
 
+def outbox_state() -> dict:
+    """The outbox's backlog (portal.outbox): "late" when a message waits for more than a few minutes. The portal still
+    serves: the messages are kept until the broker or the mail server is back."""
+    try:
+        backlog = outbox.backlog()
+    except Exception as error:
+        logger.error("Health check: the outbox cannot be read: %s", error)
+        return {"state": "unknown"}
+    return {**backlog, "state": "late" if backlog["late"] else "ok"}
+
+
 def report() -> tuple[dict, bool]:
     """The state of each part, and whether the portal can serve (database, cache and a configured broker up)."""
     state = {
@@ -92,6 +105,7 @@ def report() -> tuple[dict, bool]:
         "cache": cache_state(),
         "broker": broker_state(),
         "worker": worker_state(),
+        "outbox": outbox_state(),
     }
     healthy = all(state[part] != "down" for part in ("database", "cache", "broker"))
     return state, healthy

@@ -107,3 +107,53 @@ class LoginAttempt(models.Model):
 
     def __str__(self):
         return f"{self.key} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class OutboxMessageQuerySet(models.QuerySet):
+    def waiting(self):
+        """Not sent yet: an e-mail no SMTP server has accepted, a task request the broker does not have."""
+        return self.filter(sent_at__isnull=True)
+
+    def due(self, now=None):
+        """Waiting and due for a (new) attempt."""
+        return self.waiting().filter(next_attempt_at__lte=now or timezone.now())
+
+
+class OutboxMessage(models.Model):
+    """An e-mail or a task request, written in the transaction of the change that causes it and kept until it is
+    delivered (portal/outbox.py): a rollback drops it, a commit keeps it, an outage of the broker delays it.
+
+    payload: for an e-mail {"to": [...], "subject": ..., "body": ...} (rendered in the recipient's language); for a
+    task {"task": "results.compute", "args": [...]}."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        TASK = "task", _("task")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    # The earliest time a drain tries it (again): later after each failure, and for an e-mail handed to the worker,
+    # once the worker has had the time to send it.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=models.Q(sent_at__isnull=True), name="portal_outbox_waiting"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=["email", "task"]), name="portal_outbox_kind_known")
+        ]
+
+    def __str__(self):
+        what = self.payload.get("subject") if self.kind == self.Kind.EMAIL else self.payload.get("task")
+        return f"{self.get_kind_display()} #{self.pk}: {what}"

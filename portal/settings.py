@@ -242,18 +242,26 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "portal")
+# Handing a task to a dead broker fails at once instead of retrying for seconds (the outbox, portal/outbox.py, keeps
+# it until the broker is back), and no dispatch waits on the result backend: no task's result is read.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": env_int("BROKER_CONNECT_TIMEOUT", 1), "max_retries": 0}
+CELERY_TASK_IGNORE_RESULT = True
 # With the broker down a results run stays queued; the worker's beat (`celery worker --beat`) sends it again.
 CELERY_BEAT_SCHEDULE = {
     # The worker's heartbeat, which GET /healthz reports (stale after 3 minutes without one).
     "worker-heartbeat": {"task": "portal.heartbeat", "schedule": 60.0},
     "dispatch-waiting-results-runs": {"task": "results.dispatch_waiting_runs", "schedule": 60.0},
     "catch-up-public-cache": {"task": "public.catch_up_cache", "schedule": 60.0},
+    # E-mails and task requests that could not be handed over when they were made (portal/outbox.py).
+    "send-outbox": {"task": "portal.send_outbox", "schedule": 60.0},
 }
 # A running results run without a sign of life for this long lost its worker (killed, the machine restarted): the
 # sweep above fails it and queues another. A run reports at every step, seconds apart even on the largest edition.
 RESULTS_RUN_STALE_SECONDS = env_int("RESULTS_RUN_STALE_SECONDS", 300)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if env_str("EMAIL_FILE_PATH"):  # the directory of EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
+    EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

@@ -12,17 +12,14 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass
 
-import kombu.exceptions
 from django.core.files import File
-from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from events.models import Category
-from portal.celery import task
+from portal import outbox
 from portal.spreadsheets import csv_writer, print_layout, text_cell
 from portal.text import clean_text
 from results.models import AwardList, PublishedResult, Result
@@ -298,24 +295,13 @@ def generate_award_list(*, award_list: AwardList) -> AwardList:
 
 
 def queue_award_list(*, edition, format: str, publication=None, by=None, awarded_only: bool = False) -> AwardList:
-    """Create an award list and generate it in a task once the transaction commits."""
+    """Create an award list and generate it in a task, requested through the outbox (portal.outbox): sent to the
+    worker once the transaction commits, or once the task queue is back."""
     award_list = AwardList.objects.create(
         edition=edition, publication=publication, format=format, requested_by=by, awarded_only=awarded_only
     )
 
-    def dispatch():
-        try:
-            task("results.export_award_list").delay(award_list.pk)
-        except (kombu.exceptions.OperationalError, OSError) as error:
-            # The broker is down: what was committed stays; the organiser requests the list again later.
-            logger.error("Award list %s is not dispatched, the task queue is unreachable: %s", award_list.pk, error)
-            AwardList.objects.filter(pk=award_list.pk, status=AwardList.Status.QUEUED).update(
-                status=AwardList.Status.FAILED,
-                finished_at=timezone.now(),
-                error=_("The task queue was unreachable; request the list again in a moment."),
-            )
-
-    transaction.on_commit(dispatch)
+    outbox.queue_task("results.export_award_list", award_list.pk)
     return award_list
 
 

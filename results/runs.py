@@ -20,7 +20,6 @@ from collections import defaultdict
 from contextlib import contextmanager
 from datetime import timedelta
 
-import kombu.exceptions
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
@@ -30,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from events import audit
-from portal.celery import task
+from portal import outbox
 from results import computation
 from results.models import ACTIVE, Result, ResultRun
 from submissions.models import Entry
@@ -77,17 +76,19 @@ REDISPATCH_AFTER = timedelta(minutes=2)
 
 
 def dispatch_run(run_id: int) -> bool:
-    """Send a queued run to the worker. With the broker unreachable the run stays queued with a note saying so;
-    the next start_run or the periodic sweep (dispatch_waiting_runs) sends it again. Never raises for the broker."""
-    try:
-        task("results.compute").delay(run_id)
-    except (kombu.exceptions.OperationalError, OSError) as error:
-        logger.error("Results run %s is not dispatched, the task queue is unreachable: %s", run_id, error)
+    """Send a queued run to the worker through the outbox (portal.outbox), which delivers it once the caller's
+    transaction commits, or once the broker is back; a run whose request still waits is not requested twice. Returns
+    whether the broker has it; if the broker could not take it, the run says so until it starts. Never raises for
+    the broker."""
+    message = outbox.queue_task("results.compute", run_id)
+    if message.sent_at is not None:
+        return True
+    if message.last_error:
+        logger.error("Results run %s waits in the outbox, the broker is unreachable: %s", run_id, message.last_error)
         ResultRun.objects.filter(pk=run_id, status=ResultRun.Status.QUEUED).update(
             error=_("The task queue was unreachable; the computation starts as soon as it is back.")
         )
-        return False
-    return True
+    return False
 
 
 def dispatch_waiting_runs(*, older_than: timedelta = REDISPATCH_AFTER) -> int:

@@ -1,16 +1,19 @@
 """Real Celery workers and a Redis of a test's own, for the tests marked `services` (see the `worker_env` and
 `worker` fixtures in tests/conftest.py). Polling with a deadline is the only sleeping the suite does."""
 
+import os
 import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 
 from portal.celery import app
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/3"
+CLOSED_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: a broker that refuses at once
 
 
 def redis_reachable(url: str) -> bool:
@@ -29,6 +32,26 @@ def reset_connections():
     producer from it, so a closed pool fails every later task of the session ("Acquire on closed pool")."""
     app._pool = None
     app.amqp._producer_pool = None
+
+
+@contextmanager
+def broker(url: str, *, queue: str | None = None):
+    """This process sends its tasks to the broker at `url` (eager mode off) for the block, on `queue` if given."""
+    keys = ("task_always_eager", "broker_url", "task_default_queue")
+    previous = {key: app.conf[key] for key in keys}
+    previous_env = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = url  # Celery reads it before its configuration
+    app.conf.update(task_always_eager=False, broker_url=url, **({"task_default_queue": queue} if queue else {}))
+    reset_connections()
+    try:
+        yield
+    finally:
+        if previous_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = previous_env
+        app.conf.update(previous)
+        reset_connections()
 
 
 def start_worker(env: dict, queue: str, log_path, *, module=("celery",), pool="solo") -> subprocess.Popen:

@@ -264,7 +264,7 @@ def test_dashboard_query_count_does_not_grow(client_for, organiser, edition, dja
         factories.ScoreSheetFactory(entry=entry, judge=judge, status="submitted")
     client = client_for(organiser)
 
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         response = client.get(reverse("events:dashboard", args=[edition.pk]))
 
     assert len(response.context["venues"]) == size

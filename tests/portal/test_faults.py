@@ -1,33 +1,45 @@
 """Faults: the broker down while judges submit and sign off, a worker killed in the middle of a results run,
 the database refusing a write in the middle of an import. Nothing is lost, nothing is half-written."""
 
+import io
 import os
 import shutil
 import signal
+import time
 from datetime import timedelta
 from decimal import Decimal as D
 
-import kombu.exceptions
 import pytest
+from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.db.models.query import QuerySet
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from events.models import AuditEvent
+from portal import outbox
+from portal.models import OutboxMessage
 from results import runs
 from results.models import Result, ResultRun
 from results.tasks import compute_results_task
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
-from submissions.models import Entry, EntryTransition, Member
+from submissions.models import Enterprise, Entry, EntryTransition, Member
 from tests import factories, scenarios
 from tests.conftest import need, postgres_available
 from tests.scenarios import entries_workbook, entry_row
-from tests.workers import free_port, reset_connections, start_redis, start_worker, stop, wait_for
+from tests.workers import (
+    CLOSED_BROKER,
+    broker,
+    free_port,
+    reset_connections,
+    start_redis,
+    start_worker,
+    stop,
+    wait_for,
+)
 
 pytestmark = pytest.mark.django_db
-
-BROKER_DOWN = kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6391. Connection refused.")
 
 
 @pytest.fixture(autouse=True)
@@ -48,42 +60,52 @@ def submit_through_the_page(client, venue, entry, judge):
 # --- 1. the broker down while a judge submits and the leader signs off ----------------------------
 
 
+@pytest.fixture
+def broker_down():
+    """Celery out of eager mode, sending to a Redis that refuses connections (a real connection attempt)."""
+    with broker(CLOSED_BROKER):
+        yield
+
+
+BROKER_REFUSED = "OperationalError: Error 111 connecting to 127.0.0.1:1. Connection refused."
+
+
 def test_submit_and_sign_off_with_the_broker_down_keep_everything_and_leave_a_queued_run(
-    client_for, monkeypatch, django_capture_on_commit_callbacks
+    client_for, broker_down, django_capture_on_commit_callbacks
 ):
     edition, venue, judges, entries = scenarios.scored_venue()
-    monkeypatch.setattr(compute_results_task, "delay", lambda *a, **k: (_ for _ in ()).throw(BROKER_DOWN))
 
     response = submit_through_the_page(client_for(judges[2]), venue, entries[-1], judges[2])
     assert response.status_code == 302
     sheet = ScoreSheet.objects.get(entry=entries[-1], judge=judges[2])
     assert sheet.status == ScoreSheet.Status.SUBMITTED
 
+    started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(judges[0]).post(reverse("scoring:sign_off", args=[venue.pk]))
+    assert time.monotonic() - started < 2
     assert (response.status_code, response.url) == (302, reverse("scoring:panel", args=[venue.pk]))
     venue.refresh_from_db()
     assert venue.signed_off_by == judges[0]
     run = ResultRun.objects.get(edition=edition)
     assert run.status == ResultRun.Status.QUEUED
-    assert run.error == "The task queue was unreachable; the computation starts as soon as it is back."
     assert not Result.objects.exists()
+    assert list(OutboxMessage.objects.values_list("kind", "payload", "attempts", "last_error", "sent_at")) == [
+        ("task", {"task": "results.compute", "args": [run.pk]}, 1, BROKER_REFUSED, None)
+    ]
 
 
-def test_the_queued_run_is_computed_by_the_next_request_once_the_broker_is_back(
-    client_for, monkeypatch, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)  # each request commits: what it queues is handed over at once
+def test_the_queued_run_is_computed_by_the_next_request_once_the_broker_is_back(client_for):
     edition, venue, judges, entries = scenarios.scored_venue()
     scenarios.score(entries[-1], judges[2], 74)
-    with monkeypatch.context() as patch:
-        patch.setattr(compute_results_task, "delay", lambda *a, **k: (_ for _ in ()).throw(BROKER_DOWN))
-        with django_capture_on_commit_callbacks(execute=True):
-            client_for(judges[0]).post(reverse("scoring:sign_off", args=[venue.pk]))
+    with broker(CLOSED_BROKER):
+        client_for(judges[0]).post(reverse("scoring:sign_off", args=[venue.pk]))
     run = ResultRun.objects.get()
+    assert run.error == "The task queue was unreachable; the computation starts as soon as it is back."
 
     organiser = edition.organisers.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(organiser).post(reverse("results:compute", args=[edition.pk]))
+    response = client_for(organiser).post(reverse("results:compute", args=[edition.pk]))
 
     assert response.status_code == 302
     assert list(ResultRun.objects.values_list("pk", "status", "error")) == [(run.pk, ResultRun.Status.DONE, "")]
@@ -92,24 +114,40 @@ def test_the_queued_run_is_computed_by_the_next_request_once_the_broker_is_back(
         entries[0].pk: D("85.00"),
         entries[1].pk: D("72.00"),
     }
+    # One request, delivered once the broker (here: eager Celery) answered: not a second one.
+    assert OutboxMessage.objects.filter(sent_at__isnull=False).count() == 1
+    assert not OutboxMessage.objects.waiting().exists()
 
 
-def test_the_sweep_sends_again_runs_that_failed_to_dispatch_or_waited_too_long(monkeypatch):
+def test_the_sweep_sends_again_runs_that_failed_to_dispatch_or_waited_too_long(django_capture_on_commit_callbacks):
     edition, venue, judges, entries = scenarios.scored_venue(entries=1)
     other = scenarios.category(grades=[("标杆", "share", "0.5")]).edition
     failed = factories.ResultRunFactory(edition=edition, error="The task queue was unreachable")
     old = factories.ResultRunFactory(edition=other)
     ResultRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    fresh = factories.ResultRunFactory(edition=factories.EditionFactory())
-    sent = []
-    monkeypatch.setattr(compute_results_task, "delay", lambda run_id: sent.append(run_id))
+    factories.ResultRunFactory(edition=factories.EditionFactory())  # fresh: its request is on its way
 
-    assert runs.dispatch_waiting_runs() == 2
-    assert sorted(sent) == sorted([failed.pk, old.pk])
-    assert fresh.pk not in sent
+    with django_capture_on_commit_callbacks(execute=False):
+        runs.dispatch_waiting_runs()
+
+    assert sorted(OutboxMessage.objects.values_list("payload", flat=True), key=str) == sorted(
+        [{"task": "results.compute", "args": [failed.pk]}, {"task": "results.compute", "args": [old.pk]}], key=str
+    )
 
 
-def test_the_sweep_task_runs_the_waiting_runs(monkeypatch):
+def test_the_sweep_does_not_request_a_run_again_while_its_request_waits(broker_down):
+    edition, venue, judges, entries = scenarios.scored_venue(entries=1)
+    run = factories.ResultRunFactory(edition=edition, error="The task queue was unreachable")
+    waiting = outbox.queue_task("results.compute", run.pk)
+
+    for _ in range(3):
+        runs.dispatch_waiting_runs()
+
+    assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [waiting.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_task_runs_the_waiting_runs():
     from results.tasks import dispatch_waiting_runs_task
 
     edition, venue, judges, entries = scenarios.scored_venue(entries=1)
@@ -169,6 +207,100 @@ def test_redis_down_then_back_on_a_real_worker(own_redis, worker_env, client_for
     assert dict(Result.objects.values_list("entry_id", "final_score")) == {
         entries[0].pk: D("85.00"),
         entries[1].pk: D("78.67"),
+    }
+
+
+def read_mails(directory) -> list[tuple[list[str], str]]:
+    """The e-mails the worker's file backend wrote: (recipients, subject) of each."""
+    import email
+    from email.header import decode_header, make_header
+
+    found = []
+    for path in sorted(directory.glob("*.log")) if directory.exists() else []:
+        for raw in path.read_bytes().split(b"-" * 79 + b"\n"):
+            if raw.strip():
+                message = email.message_from_bytes(raw)
+                to = sorted(address.strip() for address in message["To"].split(","))
+                found.append((to, str(make_header(decode_header(message["Subject"])))))
+    return found
+
+
+@pytest.mark.services
+def test_redis_stopped_while_judges_score_and_organisers_act_loses_nothing_and_fails_no_request(
+    own_redis, worker_env, client_for, tmp_path
+):
+    from portal.tasks import send_outbox
+    from results.models import AwardList, Publication
+    from tests.submissions.test_signup import signup_data
+
+    # Edition A is being judged: the last judge's sheet of its second entry and every sheet of a third are missing.
+    edition, venue, judges, entries = scenarios.scored_venue()
+    third = scenarios.entry(venue)
+    # Edition B is computed and signed off, ready to publish.
+    other, other_venue, other_judges, other_entries = scenarios.scored_venue()
+    scenarios.score(other_entries[-1], other_judges[2], 74)
+    other_venue.signed_off_at, other_venue.signed_off_by = timezone.now(), other_judges[0]
+    other_venue.save()
+    runs.execute_run(run=factories.ResultRunFactory(edition=other))
+    organisers = sorted([edition.organisers.get().email, other.organisers.get().email])
+
+    stop(own_redis["process"])  # Redis goes down
+    answers = []
+
+    def timed(request):
+        started = time.monotonic()
+        response = request()
+        answers.append((response.status_code, time.monotonic() - started < 2))
+        return response
+
+    for judge in judges:
+        timed(lambda judge=judge: submit_through_the_page(client_for(judge), venue, third, judge))
+    timed(lambda: submit_through_the_page(client_for(judges[2]), venue, entries[-1], judges[2]))
+    timed(lambda: client_for(judges[0]).post(reverse("scoring:sign_off", args=[venue.pk])))
+    timed(lambda: client_for(edition.organisers.get()).post(reverse("results:compute", args=[edition.pk])))
+    timed(lambda: Client(HTTP_ACCEPT_LANGUAGE="en").post(reverse("submissions:signup"), signup_data()))
+    timed(lambda: client_for(other.organisers.get()).post(reverse("results:publish", args=[other.pk])))
+
+    assert answers == [(302, True)] * 8  # no 500, none waited on the dead broker
+    assert Enterprise.objects.filter(name="钱塘精工有限公司").count() == 1
+    assert ScoreSheet.objects.filter(entry__venue=venue, status=ScoreSheet.Status.SUBMITTED).count() == 9
+    assert Publication.objects.get(edition=other).version == 1
+    run = ResultRun.objects.get(edition=edition)
+    waiting = sorted(OutboxMessage.objects.waiting().values_list("kind", "payload__task"), key=str)
+    assert waiting == sorted(
+        [("email", None), ("task", "results.compute")] + [("task", "results.export_award_list")] * 4, key=str
+    )
+    notice = OutboxMessage.objects.get(kind="email").payload
+
+    own_redis["process"] = start_redis(own_redis["port"])  # Redis is back
+    env = {
+        **worker_env["env"],
+        "CELERY_BROKER_URL": own_redis["url"],
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+    }
+    worker = start_worker(env, worker_env["queue"], worker_env["log"])
+    try:
+        send_outbox.apply_async()  # the beat's minute: the worker drains the outbox
+        wait_for(
+            lambda: (
+                not OutboxMessage.objects.waiting().exists()
+                and ResultRun.objects.get(pk=run.pk).status == ResultRun.Status.DONE
+                and AwardList.objects.filter(status=AwardList.Status.DONE).count() == 4
+            ),
+            seconds=120,
+            log_path=worker_env["log"],
+        )
+    finally:
+        stop(worker)
+
+    assert read_mails(tmp_path / "mail") == [(organisers, notice["subject"])]  # the sign-up notice, sent once
+    assert OutboxMessage.objects.filter(sent_at__isnull=False).count() == 6
+    # 90/85/80 -> 85.00; 70/72/94 -> 78.67; 94/94/94 -> 94.00
+    assert dict(Result.objects.filter(category__edition=edition).values_list("entry_id", "final_score")) == {
+        entries[0].pk: D("85.00"),
+        entries[1].pk: D("78.67"),
+        third.pk: D("94.00"),
     }
 
 
@@ -466,45 +598,49 @@ def test_with_the_cache_down_a_judge_logs_in_and_submits_and_the_public_pages_re
 # --- the broker down when results are published and e-mails are sent ------------------------------------
 
 
-def test_publishing_with_the_broker_down_publishes_and_marks_the_award_lists_to_request_again(
-    client_for, monkeypatch, django_capture_on_commit_callbacks
+def test_publishing_with_the_broker_down_publishes_and_the_award_lists_are_made_once_it_is_back(
+    client_for, django_capture_on_commit_callbacks
 ):
     from results.models import AwardList, Publication
-    from results.tasks import export_awards_task
 
     edition, venue, judges, entries = scenarios.scored_venue()
     scenarios.score(entries[-1], judges[2], 74)
     venue.signed_off_at, venue.signed_off_by = timezone.now(), judges[0]
     venue.save()
     runs.execute_run(run=factories.ResultRunFactory(edition=edition))
-    monkeypatch.setattr(export_awards_task, "delay", lambda *a, **k: (_ for _ in ()).throw(BROKER_DOWN))
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with broker(CLOSED_BROKER), django_capture_on_commit_callbacks(execute=True):
         response = client_for(edition.organisers.get()).post(reverse("results:publish", args=[edition.pk]))
 
     assert response.status_code == 302
     assert Publication.objects.get(edition=edition).version == 1
-    assert (
-        sorted(AwardList.objects.values_list("status", "error"))
-        == [
-            (AwardList.Status.FAILED, "The task queue was unreachable; request the list again in a moment."),
-        ]
-        * 4  # the organisers' lists and the public's
-    )
+    lists = sorted(AwardList.objects.values_list("pk", flat=True))
+    assert list(AwardList.objects.values_list("status", flat=True)) == [AwardList.Status.QUEUED] * 4
+    assert sorted(a for (a,) in OutboxMessage.objects.waiting().values_list("payload__args")) == [[pk] for pk in lists]
+
+    with django_capture_on_commit_callbacks(execute=True):  # the broker is back (eager Celery): the beat drains
+        assert outbox.drain() == {"sent": 4, "failed": 0}
+
+    assert list(AwardList.objects.values_list("status", flat=True)) == [AwardList.Status.DONE] * 4
+    assert not OutboxMessage.objects.waiting().exists()
 
 
-def test_an_email_is_sent_from_the_web_process_when_the_broker_is_down(
-    monkeypatch, django_capture_on_commit_callbacks, mailoutbox
+def test_an_email_waits_while_the_broker_is_down_and_send_outbox_sends_it(
+    broker_down, django_capture_on_commit_callbacks, mailoutbox
 ):
     from portal.mail import queue_email
-    from portal.tasks import send_email
 
     enterprise = factories.EnterpriseFactory(name="测试企业", status="approved")
-    monkeypatch.setattr(send_email, "delay", lambda *a, **k: (_ for _ in ()).throw(BROKER_DOWN))
 
     with django_capture_on_commit_callbacks(execute=True):
         queue_email(
             to=["x@example.com"], template="submissions/email/enterprise_reviewed", context={"enterprise": enterprise}
         )
+    assert mailoutbox == []
+    assert list(OutboxMessage.objects.values_list("last_error", "sent_at")) == [(BROKER_REFUSED, None)]
 
+    out = io.StringIO()
+    call_command("send_outbox", stdout=out)
+
+    assert out.getvalue() == "Sent 1, failed 0; 0 waiting.\n"
     assert [(m.to, "测试企业" in m.body) for m in mailoutbox] == [(["x@example.com"], True)]

@@ -17,6 +17,7 @@ from tests.conftest import need
 
 CLOSED_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused at once
 FORGIVING_CACHE = "portal.cache.ForgivingRedisCache"
+EMPTY_OUTBOX = {"waiting": 0, "late": 0, "oldest": None, "last_error": "", "state": "ok"}
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +35,7 @@ def test_healthz_answers_200_when_everything_is_up(client, no_broker):
         "cache": "ok",
         "broker": "not configured",
         "worker": {"last_heartbeat": None, "state": "unknown"},
+        "outbox": EMPTY_OUTBOX,
     }
     assert "no-cache" in response["Cache-Control"]
 
@@ -115,5 +117,28 @@ def test_healthz_with_real_redis_as_cache_and_broker_answers_200(client, setting
         "cache": "ok",
         "broker": "ok",
         "worker": {"last_heartbeat": beat, "state": "ok"},
+        "outbox": EMPTY_OUTBOX,
     }
     cache.delete(health.HEARTBEAT_KEY)
+
+
+def test_healthz_reports_messages_waiting_more_than_five_minutes_as_late_but_still_serves(client, no_broker):
+    from portal.models import OutboxMessage
+
+    created = timezone.now() - timedelta(minutes=6)
+    OutboxMessage.objects.create(
+        kind="task", payload={"task": "results.compute", "args": [1]}, created_at=created, last_error="refused"
+    )
+    OutboxMessage.objects.create(kind="email", payload={"to": ["a@example.com"], "subject": "s", "body": "b"})
+    OutboxMessage.objects.create(kind="task", payload={"task": "x", "args": []}, sent_at=timezone.now())
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["outbox"] == {
+        "waiting": 2,
+        "late": 1,
+        "oldest": created.isoformat(),
+        "last_error": "refused",
+        "state": "late",
+    }

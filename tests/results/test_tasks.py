@@ -4,6 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from portal.models import OutboxMessage
 from results.models import AwardList, Result, ResultRun
 from results.tasks import compute_results_task, export_awards_task
 from tests import factories, scenarios
@@ -85,11 +86,14 @@ def test_sign_off_queues_the_computation_after_commit(django_capture_on_commit_c
     venue, judges = scenarios.venue(category, judges=3)
     item = scenarios.scored_entry(venue, judges, [90, "85.5", 80])
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         sign_off_venue(venue=venue, by=judges[0])
 
-    assert len(callbacks) == 1
     run = ResultRun.objects.get(edition=category.edition)
+    # One request, handed over (eager Celery: run here) after the commit.
+    assert list(OutboxMessage.objects.filter(sent_at__isnull=False).values_list("payload", flat=True)) == [
+        {"task": "results.compute", "args": [run.pk]}
+    ]
     assert (run.status, run.started_by) == (ResultRun.Status.DONE, None)
     # (90 + 85.5 + 80) / 3 = 85.1666... -> 85.17
     assert Result.objects.get(entry=item).final_score == D("85.17")
