@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from scoring import paper_sheets, recusals, sheets
 from scoring.forms import PaperSheetImportForm
 from scoring.models import ScoreSheet, SheetAudit
-from tests import factories
+from tests import factories, spreadsheet_files
 from tests.scenarios import FULL, judged_venue, raw, total_of
 
 pytestmark = pytest.mark.django_db
@@ -401,3 +401,34 @@ def test_import_keeps_the_line_breaks_of_a_comment():
     report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), by=setup.organiser)
     assert report.created == 1
     assert ScoreSheet.objects.get().comment == "数据清楚\n\n建议 推广"
+
+
+BOMB_MESSAGE = ["This file unpacks to far more data than a document holds; it is refused."]
+TOO_SLOW = [
+    "The file takes too long to read. Save it again as .xlsx holding only the data sheet (in Excel or WPS: "
+    "文件 → 另存为 → Excel 工作簿 (*.xlsx)), or split the list into several smaller files, and upload it again."
+]
+
+
+def test_import_view_refuses_a_shared_strings_bomb_with_its_message(client_for):
+    setup = judged_venue(judges=1, entries=1)
+    response = client_for(setup.organiser).post(
+        reverse("scoring:import_sheets", args=[setup.edition.pk]),
+        {"file": spreadsheet_files.shared_strings_bomb(HEADER)},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == BOMB_MESSAGE
+    assert ScoreSheet.objects.count() == 0
+
+
+def test_import_view_refuses_a_file_that_takes_longer_to_read_than_allowed(client_for, settings):
+    setup = judged_venue(judges=1, entries=1)
+    upload = spreadsheet_files.workbook(HEADER, 20_000)
+    settings.IMPORT_PARSE_SECONDS = 1
+    response = client_for(setup.organiser).post(
+        reverse("scoring:import_sheets", args=[setup.edition.pk]), {"file": upload}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == TOO_SLOW
+    assert ScoreSheet.objects.count() == 0
