@@ -205,6 +205,8 @@ UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 50)
 # --timeout) or this much memory on top of the child's own (portal.spreadsheets.parse_rows).
 IMPORT_PARSE_SECONDS = env_int("IMPORT_PARSE_SECONDS", 60)
 IMPORT_PARSE_MEMORY_MB = env_int("IMPORT_PARSE_MEMORY_MB", 512)
+# A confirmed import of more rows than this is written by the worker while the page shows its progress.
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 2000)
 if IMPORT_PARSE_SECONDS < 1 or IMPORT_PARSE_MEMORY_MB < 1:
     raise ImproperlyConfigured("IMPORT_PARSE_SECONDS and IMPORT_PARSE_MEMORY_MB must be at least 1")
 
