@@ -16,7 +16,7 @@ from scoring import paper_sheets, recusals, sheets
 from scoring.forms import PaperSheetImportForm
 from scoring.models import ScoreSheet, SheetAudit
 from tests import factories, spreadsheet_files
-from tests.scenarios import FULL, judged_venue, raw, total_of
+from tests.scenarios import FULL, judged_venue, raw, submitted_sheet, total_of
 
 pytestmark = pytest.mark.django_db
 
@@ -432,3 +432,50 @@ def test_import_view_refuses_a_file_that_takes_longer_to_read_than_allowed(clien
     assert response.status_code == 400
     assert response.context["form"].errors["file"] == TOO_SLOW
     assert ScoreSheet.objects.count() == 0
+
+
+def test_import_view_writes_a_file_over_the_background_limit_in_the_worker(
+    client_for, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    setup = judged_venue(judges=2, entries=1)
+    url = reverse("scoring:import_sheets", args=[setup.edition.pk])
+    client = client_for(setup.organiser)
+    rows = [row(setup, judge, setup.entries[0]) for judge in setup.judges]
+    preview = client.post(url, {"file": SimpleUploadedFile("sheets.xlsx", workbook(rows).read())})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"token": preview.context["confirm"]["token"].value()}, HTTP_ACCEPT_LANGUAGE="en")
+    job = response["Location"].split("?job=")[1]
+    assert response["Location"] == f"{url}?job={job}"
+    assert ScoreSheet.objects.filter(source="paper").count() == 2
+    done = {
+        "state": "done",
+        "progress": 100,
+        "level": "success",
+        "messages": ["2 paper sheet(s) imported, 0 draft(s) completed."],
+    }
+    assert client.get(response["Location"], HTTP_ACCEPT="application/json").json() == done
+    page = client.get(response["Location"])
+    assert page.context["job"] == done
+    assert client_for(factories.OrganiserFactory()).get(response["Location"]).status_code == 403
+    setup.edition.organisers.add(other := factories.OrganiserFactory())
+    assert client_for(other).get(response["Location"], HTTP_ACCEPT="application/json").status_code == 404
+
+
+def test_import_view_writes_nothing_in_the_worker_when_a_row_went_bad_meanwhile(
+    client_for, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    setup = judged_venue(judges=2, entries=1)
+    url = reverse("scoring:import_sheets", args=[setup.edition.pk])
+    client = client_for(setup.organiser)
+    rows = [row(setup, judge, setup.entries[0]) for judge in setup.judges]
+    preview = client.post(url, {"file": SimpleUploadedFile("sheets.xlsx", workbook(rows).read())})
+    submitted_sheet(setup, setup.judges[0], setup.entries[0])  # the judge submitted in the portal meanwhile
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"token": preview.context["confirm"]["token"].value()}, HTTP_ACCEPT_LANGUAGE="en")
+    assert ScoreSheet.objects.filter(source="paper").count() == 0
+    job = client.get(response["Location"], HTTP_ACCEPT="application/json").json()
+    assert (job["state"], job["level"]) == ("failed", "error")
+    assert job["messages"][0] == "Nothing was imported. Correct these rows and upload the file again:"
+    assert job["messages"][1].startswith("Row 2: ")
