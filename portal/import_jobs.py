@@ -9,15 +9,25 @@ fails has written nothing.
 import re
 import secrets
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from portal.celery import task
+from portal.celery import app, task
 
 MAX_AGE = 24 * 60 * 60
 PREFIX = "import-job:"
 NAME = re.compile(r"^[0-9a-f]{32}$")
 OVER = ("done", "failed")
+
+
+def background(rows: int) -> bool:
+    """Whether a confirmed import of `rows` rows is written by the worker: past IMPORT_BACKGROUND_ROWS, when the page
+    can follow the job, that is when tasks run in the web process (eager, in development) or the web processes and
+    the worker share the cache (Redis: REDIS_URL); otherwise the import is written in the request, as a small one."""
+    if rows <= settings.IMPORT_BACKGROUND_ROWS:
+        return False
+    return bool(app.conf.task_always_eager) or "LocMemCache" not in settings.CACHES["default"]["BACKEND"]
 
 
 def start(*, by, task_name: str, **arguments) -> str:

@@ -2,7 +2,6 @@
 
 from collections import defaultdict
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -260,9 +259,9 @@ def _check_paper_sheets(request, edition, form):
 
 
 def _write_in_background(request, edition, confirm) -> str | None:
-    """A confirmed file of more than IMPORT_BACKGROUND_ROWS rows is written by the worker: the job's id; None for a
-    smaller file, or a confirmation _write_paper_sheets refuses (it says why)."""
-    if not confirm.is_valid() or uploads.rows(confirm.cleaned_data["token"]) <= settings.IMPORT_BACKGROUND_ROWS:
+    """A confirmed file that import_jobs.background() gives the worker is written there: the job's id; None for a
+    file written in the request, or a confirmation _write_paper_sheets refuses (it says why)."""
+    if not confirm.is_valid() or not import_jobs.background(uploads.rows(confirm.cleaned_data["token"])):
         return None
     token = confirm.cleaned_data["token"]
     try:

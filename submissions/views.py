@@ -1,6 +1,5 @@
 from collections import defaultdict
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -583,9 +582,9 @@ def _preview_recommendations(request, form, editions):
 
 
 def _confirm_in_background(request, confirm) -> str | None:
-    """A confirmed list of more than IMPORT_BACKGROUND_ROWS rows is imported by the worker: the job's id; None for a
-    smaller list, or a confirmation _confirm_recommendations refuses (it says why)."""
-    if not confirm.is_valid() or uploads.rows(confirm.cleaned_data["token"]) <= settings.IMPORT_BACKGROUND_ROWS:
+    """A confirmed list that import_jobs.background() gives the worker is imported there: the job's id; None for a
+    list written in the request, or a confirmation _confirm_recommendations refuses (it says why)."""
+    if not confirm.is_valid() or not import_jobs.background(uploads.rows(confirm.cleaned_data["token"])):
         return None
     edition, token = confirm.cleaned_data["edition"], confirm.cleaned_data["token"]
     try:
