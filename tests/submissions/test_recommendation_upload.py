@@ -5,9 +5,11 @@ import re
 import pytest
 from django.urls import reverse
 
+from portal.celery import app
 from submissions.models import Entry, EntryTransition, Member
 from tests import factories
 from tests.scenarios import entries_workbook, entry_row
+from tests.workers import reset_connections, start_worker, stop, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +230,36 @@ def test_a_background_import_is_shown_to_its_own_user_only(
     assert client_for(other).get(location).status_code == 404
     assert client_for(other).get(location, HTTP_ACCEPT="application/json").status_code == 404
     assert client_for(organiser).get(f"{reverse(URL)}?job=0123").status_code == 404
+
+
+@pytest.mark.services
+def test_a_large_list_is_imported_on_a_real_worker_and_its_page_follows_it(
+    worker_env, client_for, organiser, qc, edition, enterprise_a, settings
+):
+    # The web and the worker share a Redis cache, as in production (the worker fixture gives it none).
+    redis_cache = {"BACKEND": "portal.cache.ForgivingRedisCache", "LOCATION": worker_env["broker"]}
+    worker_env["env"]["REDIS_URL"] = worker_env["broker"]
+    settings.CACHES = {"default": redis_cache}
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    process = start_worker(worker_env["env"], worker_env["queue"], worker_env["log"])
+    previous = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")}
+    app.conf.update(task_always_eager=False, broker_url=worker_env["broker"], task_default_queue=worker_env["queue"])
+    reset_connections()
+    try:
+        client = client_for(organiser)
+        preview = upload(client, edition, [entry_row(enterprise_a, "甲"), entry_row(enterprise_a, "乙")])
+        location = confirm(client, preview)["Location"]
+
+        def over():
+            return client.get(location, HTTP_ACCEPT="application/json").json()["state"] in ("done", "failed")
+
+        wait_for(over, seconds=90, log_path=worker_env["log"])
+    finally:
+        app.conf.update(previous)
+        reset_connections()
+        stop(process, timeout=30)
+    assert client.get(location, HTTP_ACCEPT="application/json").json() == {
+        "state": "done", "progress": 100, "level": "success", "messages": ["2 entries imported as drafts."],
+    }  # fmt: skip
+    assert counts() == (2, 6, 2)
+    assert "Task submissions.import_recommendations" in worker_env["log"].read_text()
