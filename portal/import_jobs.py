@@ -31,11 +31,16 @@ def background(rows: int) -> bool:
 
 
 def start(*, by, task_name: str, **arguments) -> str:
-    """A new job of `by`; the task `task_name` is sent, with job=<its id> and `arguments`, once the transaction
-    commits. Returns the job's id."""
+    """A new job of `by`: once the transaction commits, it is recorded as queued and the task `task_name` is sent with
+    job=<its id> and `arguments` (a transaction rolled back leaves no job behind). Returns the job's id."""
     job = secrets.token_hex(16)
-    cache.set(PREFIX + job, {"user": by.pk, "state": "queued", "progress": 0, "level": "", "messages": []}, MAX_AGE)
-    transaction.on_commit(lambda: task(task_name).delay(job=job, **arguments))
+    record = {"user": by.pk, "state": "queued", "progress": 0, "level": "", "messages": []}
+
+    def send():
+        cache.set(PREFIX + job, record, MAX_AGE)
+        task(task_name).delay(job=job, **arguments)
+
+    transaction.on_commit(send)
     return job
 
 

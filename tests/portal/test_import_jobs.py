@@ -21,17 +21,26 @@ def test_background_leaves_an_import_in_the_request_when_the_worker_cannot_tell_
     assert import_jobs.background(2) is True
 
 
-def test_a_job_is_told_to_its_own_user_only(django_capture_on_commit_callbacks):
+def test_a_job_is_recorded_when_its_transaction_commits_and_told_to_its_own_user_only(
+    django_capture_on_commit_callbacks,
+):
     owner, other = factories.OrganiserFactory(), factories.OrganiserFactory()
+    edition = factories.EditionFactory()
     with django_capture_on_commit_callbacks(execute=False) as sent:
-        job = import_jobs.start(by=owner, task_name="portal.heartbeat")
-    assert len(sent) == 1
-    assert import_jobs.status(job, by=owner) == {"state": "queued", "progress": 0, "level": "", "messages": []}
-    import_jobs.progress(job, 60)
-    assert import_jobs.status(job, by=owner)["progress"] == 60
-    import_jobs.finish(job, level="error", messages=["nothing written"])
+        job = import_jobs.start(
+            by=owner,
+            task_name="submissions.import_recommendations",
+            token="not-a-token",
+            edition_id=edition.pk,
+            user_id=owner.pk,
+            valid_rows_only=False,
+            language="en",
+        )
+    assert (len(sent), import_jobs.status(job, by=owner)) == (1, None)  # rolled back, it would leave nothing
+    sent[0]()  # the commit: the job is queued and its task runs (eagerly here)
     assert import_jobs.status(job, by=owner) == {
-        "state": "failed", "progress": 100, "level": "error", "messages": ["nothing written"],
+        "state": "failed", "progress": 100, "level": "error",
+        "messages": ["This confirmation is not valid. Upload the file again."],
     }  # fmt: skip
     assert import_jobs.status(job, by=other) is None
     assert import_jobs.status("../" + job, by=owner) is None
