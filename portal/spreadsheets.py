@@ -311,7 +311,8 @@ def parse_rows(upload, *, kind: str, max_rows: int) -> list[tuple]:
     seconds, memory_mb = settings.IMPORT_PARSE_SECONDS, settings.IMPORT_PARSE_MEMORY_MB
     command = [sys.executable, "-I", str(CHILD), kind, str(max_rows), str(memory_mb), str(seconds)]
     try:
-        done = subprocess.run(command, input=data, capture_output=True, timeout=seconds, check=False)
+        # No environment: the child parsing a stranger's file holds none of the portal's secrets.
+        done = subprocess.run(command, input=data, capture_output=True, timeout=seconds, check=False, env={})
     except subprocess.TimeoutExpired:  # subprocess.run has killed the child and waited for it
         logger.warning("Reading an uploaded %s took more than %s s; refused", kind, seconds)
         raise _too_slow()
