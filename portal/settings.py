@@ -209,6 +209,14 @@ STORAGES = {
     },
 }
 UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 50)
+# An uploaded spreadsheet is parsed in a child process killed past this many seconds (keep it under gunicorn's
+# --timeout) or this much memory on top of the child's own (portal.spreadsheets.parse_rows).
+IMPORT_PARSE_SECONDS = env_int("IMPORT_PARSE_SECONDS", 60)
+IMPORT_PARSE_MEMORY_MB = env_int("IMPORT_PARSE_MEMORY_MB", 512)
+# A confirmed import of more rows than this is written by the worker while the page shows its progress.
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 2000)
+if IMPORT_PARSE_SECONDS < 1 or IMPORT_PARSE_MEMORY_MB < 1:
+    raise ImproperlyConfigured("IMPORT_PARSE_SECONDS and IMPORT_PARSE_MEMORY_MB must be at least 1")
 
 # The panel page and the live board flag a submitted total more than this many points from the entry's median.
 SCORE_DEVIATION_FLAG = env_int("SCORE_DEVIATION_FLAG", 10)

@@ -2,7 +2,8 @@
 
 Every import (the recommendation list, paper score sheets) reads .xlsx or CSV through `read_table()`, which says what
 any other file is and how to save it as .xlsx, and reads identifier columns as typed (a code that became a number is
-refused, never guessed); every export writes text cells through `text_cell()` (XLSX) or `csv_writer()` (CSV). An
+refused, never guessed). The parse runs in a child process bounded in memory and time (parse_rows), so no upload
+holds a web worker or a task; every export writes text cells through `text_cell()` (XLSX) or `csv_writer()` (CSV). An
 upload of a zip-based document (XLSX, PPTX) passes `check_zip()` before anything unpacks it.
 """
 
@@ -10,11 +11,17 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import pickle
 import re
+import signal
+import subprocess
+import sys
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,7 +29,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.cell import WriteOnlyCell
 
+from portal.spreadsheet_child import MEMORY_EXIT
 from portal.text import clean_text
+
+logger = logging.getLogger(__name__)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv; charset=utf-8"
@@ -45,7 +55,8 @@ STREAMED_PARTS = re.compile(r"^xl/(?:worksheets|media|printerSettings|embeddings
 
 # Reading: the header is looked for in the first rows (a title may stand above it).
 HEADER_SEARCH_ROWS = 10
-MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+# The script that parses an upload in a child process (parse_rows).
+CHILD = Path(__file__).with_name("spreadsheet_child.py")
 
 # Text a spreadsheet program would run as a formula when it starts a CSV cell.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -184,20 +195,6 @@ def _number_reason(read: str) -> str:
     ) % {"value": read}
 
 
-def _merged_ranges(upload, worksheet) -> list[str]:
-    """The merged cell ranges of the sheet. Read-only worksheets do not load them, so read the sheet's XML
-    (its size was checked by check_zip)."""
-    upload.seek(0)
-    with zipfile.ZipFile(upload) as archive:
-        xml = archive.read(worksheet._worksheet_path)  # openpyxl 3.1 (pinned): where the sheet lives in the zip
-    upload.seek(0)
-    ranges = []
-    for first_col, first_row, last_col, last_row in MERGE_CELL.findall(xml):
-        if last_col:
-            ranges.append(f"{first_col.decode()}{first_row.decode()}:{last_col.decode()}{last_row.decode()}")
-    return ranges
-
-
 # How to re-save any other file as a workbook, said once in every message that refuses one.
 RESAVE = "文件 → 另存为 → Excel 工作簿 (*.xlsx)"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -281,37 +278,64 @@ def file_kind(upload) -> str:
     return "csv"
 
 
-def _open_workbook(upload):
-    import openpyxl
+def _too_slow() -> ValidationError:
+    return ValidationError(
+        _(
+            "The file takes too long to read. Save it again as .xlsx holding only the data sheet (in Excel or WPS: "
+            "%(resave)s), or split the list into several smaller files, and upload it again."
+        )
+        % {"resave": RESAVE}
+    )
 
+
+def _too_big() -> ValidationError:
+    return ValidationError(
+        _(
+            "The file takes too much memory to read. Save it again as .xlsx holding only the data sheet (in Excel or "
+            "WPS: %(resave)s), or split the list into several smaller files, and upload it again."
+        )
+        % {"resave": RESAVE}
+    )
+
+
+def parse_rows(upload, *, kind: str, max_rows: int) -> list[tuple]:
+    """The first `max_rows` rows (tuples of cell values) of the first sheet of an .xlsx upload, or of a CSV upload
+    (`kind`, from file_kind()), parsed in a child process (portal/spreadsheet_child.py) that may take
+    IMPORT_PARSE_MEMORY_MB of memory and IMPORT_PARSE_SECONDS: past either it is killed and the upload refused with a
+    message saying how to save it smaller. Every import reads its file through this function (via read_table), so no
+    upload holds a web worker or a task longer, or makes it bigger, than that."""
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    if kind == "csv":
+        data = csv_text(data).encode("utf-8")
+    seconds, memory_mb = settings.IMPORT_PARSE_SECONDS, settings.IMPORT_PARSE_MEMORY_MB
+    command = [sys.executable, "-I", str(CHILD), kind, str(max_rows), str(memory_mb), str(seconds)]
     try:
-        return openpyxl.load_workbook(upload, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on a damaged file
+        # No environment: the child parsing a stranger's file holds none of the portal's secrets.
+        done = subprocess.run(command, input=data, capture_output=True, timeout=seconds, check=False, env={})
+    except subprocess.TimeoutExpired:  # subprocess.run has killed the child and waited for it
+        logger.warning("Reading an uploaded %s took more than %s s; refused", kind, seconds)
+        raise _too_slow()
+    if done.returncode == -signal.SIGXCPU:  # its processor time ran out before the wall clock's
+        logger.warning("Reading an uploaded %s took more than %s s of processor time; refused", kind, seconds)
+        raise _too_slow()
+    if done.returncode == MEMORY_EXIT or done.returncode < 0:  # out of memory, or killed by the kernel
+        logger.warning("Reading an uploaded %s ended with %s (limit %s MB); refused", kind, done.returncode, memory_mb)
+        raise _too_big()
+    try:
+        what, answer = pickle.loads(done.stdout)  # written by our own child: tuples of cell values
+    except Exception:
+        what, answer = "damaged", None
+    if done.returncode or what == "damaged":
+        logger.warning("Reading an uploaded %s failed: %s", kind, done.stderr.decode(errors="replace")[-2000:])
         raise ValidationError(_("This Excel file cannot be read; it may be damaged. Save it again as .xlsx."))
-    finally:
-        upload.seek(0)
-
-
-def _xlsx_rows(upload) -> Iterator[tuple]:
-    workbook = _open_workbook(upload)
-    try:
-        worksheet = workbook.worksheets[0]
-        merged = _merged_ranges(upload, worksheet)
-        if merged:
-            raise ValidationError(
-                _("The sheet has merged cells (%(ranges)s). Unmerge them and fill in every cell, then upload again.")
-                % {"ranges": "、".join(merged[:10])}
-            )
-        yield from worksheet.iter_rows(values_only=True)
-    finally:
-        workbook.close()
-
-
-def _csv_rows(upload) -> Iterator[list[str]]:
-    upload.seek(0)
-    text = csv_text(upload.read())
-    upload.seek(0)
-    yield from csv.reader(io.StringIO(text, newline=""))
+    if what == "merged":
+        raise ValidationError(
+            _("The sheet has merged cells (%(ranges)s). Unmerge them and fill in every cell, then upload again.")
+            % {"ranges": "、".join(answer[:10])}
+        )
+    return answer
 
 
 def read_table(
@@ -324,38 +348,37 @@ def read_table(
     Column names are read without spaces or a trailing "*" (a mark of a required column). The cells of the
     `identifiers` columns are read by identifier_text(): a number there refuses its row (Table.refused); the cells of
     the `multiline` columns (free text) keep their line breaks; every other cell is read as one line."""
-    source = _xlsx_rows(upload) if file_kind(upload) == "xlsx" else _csv_rows(upload)
+    # The loop below ends within HEADER_SEARCH_ROWS + 3 * max_rows + 2 rows (past the header, a blank row ends it
+    # after 2 * max_rows rows and a row past max_rows non-blank ones refuses the list), so no more are parsed.
+    source = parse_rows(upload, kind=file_kind(upload), max_rows=HEADER_SEARCH_ROWS + 3 * max_rows + 2)
     header, header_row, rows, seen, refused = None, 0, [], 0, {}
-    try:
-        for number, values in enumerate(source, start=1):
-            if header is None:
-                names = [cell_text(value).replace(" ", "").strip("*") for value in values]
-                if any(column in names for column in columns):
-                    header, header_row = names, number
-                elif number >= HEADER_SEARCH_ROWS:
-                    break
-                continue
-            seen += 1
-            data = {}
-            for name, value in zip(header, values, strict=False):
-                if name in identifiers:
-                    data[name], reason = identifier_text(value)
-                    if reason:
-                        refused.setdefault(number, []).append(f"{name}: {reason}")
-                else:
-                    data[name] = cell_text(value, multiline=name in multiline)
-            if not any(data.values()):
-                if seen > max_rows * 2:
-                    break
-                continue
-            if len(rows) >= max_rows:
-                raise ValidationError(
-                    _("The list has more than %(max)s rows. Split it into several files of at most %(max)s rows.")
-                    % {"max": max_rows}
-                )
-            rows.append((number, data))
-    finally:
-        source.close()
+    for number, values in enumerate(source, start=1):
+        if header is None:
+            names = [cell_text(value).replace(" ", "").strip("*") for value in values]
+            if any(column in names for column in columns):
+                header, header_row = names, number
+            elif number >= HEADER_SEARCH_ROWS:
+                break
+            continue
+        seen += 1
+        data = {}
+        for name, value in zip(header, values, strict=False):
+            if name in identifiers:
+                data[name], reason = identifier_text(value)
+                if reason:
+                    refused.setdefault(number, []).append(f"{name}: {reason}")
+            else:
+                data[name] = cell_text(value, multiline=name in multiline)
+        if not any(data.values()):
+            if seen > max_rows * 2:
+                break
+            continue
+        if len(rows) >= max_rows:
+            raise ValidationError(
+                _("The list has more than %(max)s rows. Split it into several files of at most %(max)s rows.")
+                % {"max": max_rows}
+            )
+        rows.append((number, data))
     if header is None:
         raise ValidationError(
             _("No header row found: the first rows must hold the column names (%(columns)s).")

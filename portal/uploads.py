@@ -29,8 +29,9 @@ def folder() -> Path:
     return Path(settings.MEDIA_ROOT) / FOLDER
 
 
-def stash(upload, *, by, kind: str) -> str:
-    """Keep the upload's bytes for the confirmation; returns the signed token that names them."""
+def stash(upload, *, by, kind: str, rows: int = 0) -> str:
+    """Keep the upload's bytes for the confirmation; returns the signed token that names them (and the number of
+    `rows` the check read, for rows())."""
     remove_stale()
     upload.seek(0)
     data = upload.read()
@@ -44,6 +45,7 @@ def stash(upload, *, by, kind: str) -> str:
         "kind": kind,
         "sha256": hashlib.sha256(data).hexdigest(),
         "file": getattr(upload, "name", "") or "",
+        "rows": rows,
     }
     return signing.dumps(payload, salt=SALT, compress=True)
 
@@ -64,6 +66,14 @@ def load(token: str, *, by, kind: str) -> ContentFile:
     if hashlib.sha256(data).hexdigest() != payload.get("sha256"):
         raise ValidationError(_("The file changed after it was checked. Upload it again."))
     return ContentFile(data, name=payload.get("file") or name)
+
+
+def rows(token: str) -> int:
+    """The number of rows the check of the file read, as stashed (0 when the token is not valid)."""
+    try:
+        return int(_payload(token).get("rows") or 0)
+    except (ValidationError, TypeError, ValueError):
+        return 0
 
 
 def discard(token: str) -> None:

@@ -7,4 +7,4 @@ class ScoringConfig(AppConfig):
 
     def ready(self):
         # Answers events' questions about rubrics, panels and the dashboard (events.hooks).
-        from scoring import hooks  # noqa: F401
+        from scoring import hooks, tasks  # noqa: F401

@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from events.models import POINTS_STEP, Criterion, PanelMember, Rubric, Venue
+from portal import import_jobs, uploads
 from portal.spreadsheets import ImportReport, print_layout, read_table, text_cell
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
 from scoring.recusals import recused_pairs
@@ -71,11 +72,12 @@ class PaperSheet:
         return points_total(self.points.values())
 
 
-def import_paper_sheets(*, edition, file, by, dry_run: bool = False) -> ImportReport:
+def import_paper_sheets(*, edition, file, by, dry_run: bool = False, progress=None) -> ImportReport:
     """Import submitted paper sheets of an edition from .xlsx. All rows are checked; any bad row, none saved.
 
     With dry_run, only check: report.valid holds the sheets the file would write, each marked when it completes a
-    judge's draft (report.existing counts those); nothing is written."""
+    judge's draft (report.existing counts those); nothing is written. `progress`, when given, is called with the
+    percentage done after each step (read, checked)."""
     table = read_table(
         file,
         columns=(COL_VENUE, COL_CODE, COL_JUDGE),
@@ -83,6 +85,8 @@ def import_paper_sheets(*, edition, file, by, dry_run: bool = False) -> ImportRe
         identifiers=(COL_CODE,),
         multiline=(COL_COMMENT,),  # a judge's comment keeps its line breaks
     )
+    if progress:
+        progress(30)
     report = ImportReport(rows=len(table.rows))
     for number, outcome in check_rows(table.rows, known_for(edition, table), refused=table.refused):
         if isinstance(outcome, PaperSheet):
@@ -91,6 +95,8 @@ def import_paper_sheets(*, edition, file, by, dry_run: bool = False) -> ImportRe
         else:
             for message in outcome:
                 report.add_error(number, message)
+    if progress:
+        progress(60)
     if report.errors:
         return report
     if not report.valid:
@@ -419,3 +425,45 @@ def _sheet_name(name: str, used: set) -> str:
         candidate, number = base[: SHEET_NAME_MAX - len(suffix)] + suffix, number + 1
     used.add(candidate.lower())
     return candidate
+
+
+# --- importing in the background ----------------------------------------------------------------------------------
+
+# Rows refused at the confirmation that a background import's messages list (the page has no report to show).
+ERRORS_TOLD = 20
+
+
+def upload_kind(edition) -> str:
+    """What a stashed file of paper sheets is for (portal.uploads): the import into its edition."""
+    return f"paper-sheets:{edition.pk}"
+
+
+def imported_message(report: ImportReport) -> str:
+    return _("%(created)s paper sheet(s) imported, %(updated)s draft(s) completed.") % {
+        "created": report.created,
+        "updated": report.updated,
+    }
+
+
+def import_stashed(*, job: str, token: str, edition, by) -> ImportReport | None:
+    """Import the file the token names (portal.uploads) as the task scoring.import_paper_sheets does, telling the job
+    (portal.import_jobs) its progress and outcome, the rows refused included. All or nothing, as in a request; the
+    stashed file is removed either way (a refused file is corrected and uploaded again)."""
+    import_jobs.progress(job, 5)
+    try:
+        upload = uploads.load(token, by=by, kind=upload_kind(edition))
+        uploads.discard(token)
+        report = import_paper_sheets(
+            edition=edition, file=upload, by=by, progress=lambda percent: import_jobs.progress(job, percent)
+        )
+    except ValidationError as error:
+        uploads.discard(token)
+        import_jobs.finish(job, level="error", messages=error.messages)
+        return None
+    if report.errors:
+        rows = [_("Row %(row)s: %(reason)s") % {"row": row, "reason": reason} for row, reason in report.messages]
+        messages = [_("Nothing was imported. Correct these rows and upload the file again:"), *rows[:ERRORS_TOLD]]
+        import_jobs.finish(job, level="error", messages=messages)
+    else:
+        import_jobs.finish(job, level="success", messages=[imported_message(report)])
+    return report

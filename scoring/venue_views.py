@@ -8,13 +8,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from events.models import Category, Edition, Venue
-from portal import uploads
+from portal import import_jobs, uploads
 from portal.spreadsheets import XLSX_MIME
 from scoring import assignment, paper_sheets, progress, recusals
 from scoring.forms import (
@@ -221,9 +222,16 @@ def lift(request, recusal_pk):
 @login_required
 def import_sheets(request, edition_pk):
     """Two steps: the uploaded file is checked and previewed, nothing written; the organiser confirms, and the kept
-    file is checked again and written."""
+    file is checked again and written: in the request, or past IMPORT_BACKGROUND_ROWS rows by the worker while the
+    page (?job=<id>) shows its progress (asked for as JSON by the page's script)."""
     edition = get_object_or_404(Edition, pk=edition_pk)
     check_perm(request, "scoring.manage_venue", edition)
+    job_id = request.GET.get("job", "")
+    job = import_jobs.status(job_id, by=request.user) if job_id else None
+    if job_id and job is None:
+        raise Http404
+    if job and "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse(job)
     confirming = request.method == "POST" and "token" in request.POST
     form = PaperSheetImportForm(
         request.POST if request.method == "POST" and not confirming else None, request.FILES or None
@@ -231,13 +239,12 @@ def import_sheets(request, edition_pk):
     confirm = PaperSheetConfirmForm(request.POST if confirming else None)
     report, preview = None, False
     if confirming:
+        background = _write_in_background(request, edition, confirm)
+        if background:
+            return redirect(f"{reverse('scoring:import_sheets', args=[edition.pk])}?job={background}")
         report = _write_paper_sheets(request, edition, confirm)
         if report is not None and report.ok:
-            messages.success(
-                request,
-                _("%(created)s paper sheet(s) imported, %(updated)s draft(s) completed.")
-                % {"created": report.created, "updated": report.updated},
-            )
+            messages.success(request, paper_sheets.imported_message(report))
             return redirect("scoring:import_sheets", edition_pk=edition.pk)
     elif request.method == "POST" and form.is_valid():
         report, confirm = _check_paper_sheets(request, edition, form)
@@ -253,6 +260,7 @@ def import_sheets(request, edition_pk):
             "preview": preview,
             "new_sheets": len(report.valid) - report.existing if preview else 0,
             "rubrics": paper_sheets.rubrics_in_use(edition),
+            "job": job,
         },
         status=400 if request.method == "POST" and not preview else 200,
     )
@@ -276,10 +284,6 @@ def paper_sheet_template(request, edition_pk):
     return response
 
 
-def _paper_sheets_kind(edition) -> str:
-    return f"paper-sheets:{edition.pk}"
-
-
 def _check_paper_sheets(request, edition, form):
     """Step one: check the file and keep it for the confirmation; nothing is written. (report, confirm form)."""
     upload = form.cleaned_data["file"]
@@ -290,8 +294,28 @@ def _check_paper_sheets(request, edition, form):
         return None, PaperSheetConfirmForm()
     if not report.ok:
         return report, PaperSheetConfirmForm()
-    token = uploads.stash(upload, by=request.user, kind=_paper_sheets_kind(edition))
+    token = uploads.stash(upload, by=request.user, kind=paper_sheets.upload_kind(edition), rows=report.rows)
     return report, PaperSheetConfirmForm(initial={"token": token})
+
+
+def _write_in_background(request, edition, confirm) -> str | None:
+    """A confirmed file that import_jobs.background() gives the worker is written there: the job's id; None for a
+    file written in the request, or a confirmation _write_paper_sheets refuses (it says why)."""
+    if not confirm.is_valid() or not import_jobs.background(uploads.rows(confirm.cleaned_data["token"])):
+        return None
+    token = confirm.cleaned_data["token"]
+    try:
+        uploads.load(token, by=request.user, kind=paper_sheets.upload_kind(edition))
+    except ValidationError:
+        return None
+    return import_jobs.start(
+        by=request.user,
+        task_name="scoring.import_paper_sheets",
+        token=token,
+        edition_id=edition.pk,
+        user_id=request.user.pk,
+        language=translation.get_language(),
+    )
 
 
 def _write_paper_sheets(request, edition, confirm):
@@ -300,7 +324,7 @@ def _write_paper_sheets(request, edition, confirm):
         return None
     token = confirm.cleaned_data["token"]
     try:
-        upload = uploads.load(token, by=request.user, kind=_paper_sheets_kind(edition))
+        upload = uploads.load(token, by=request.user, kind=paper_sheets.upload_kind(edition))
     except ValidationError as error:
         confirm.add_error(None, error)
         return None

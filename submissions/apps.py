@@ -7,4 +7,4 @@ class SubmissionsConfig(AppConfig):
 
     def ready(self):
         # Answers events' questions about the edition dashboard (events.hooks).
-        from submissions import hooks  # noqa: F401
+        from submissions import hooks, tasks  # noqa: F401

@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from events.models import Category
-from portal import spreadsheets
+from portal import import_jobs, spreadsheets, uploads
 from portal.spreadsheets import ImportReport
 from submissions import files, memberships, services
 from submissions.models import (
@@ -327,14 +327,19 @@ def _propose(*, edition, planned: list[PlannedEntry], by) -> None:
 
 
 def import_recommendations(
-    *, upload, edition, by, valid_rows_only: bool = False, dry_run: bool = False
+    *, upload, edition, by, valid_rows_only: bool = False, dry_run: bool = False, progress=None
 ) -> ImportReport:
     """Check the list, then create its entries as drafts of their enterprises, all in one transaction.
 
     With dry_run, only check: the report holds the entries the list would create (report.valid), the rows already
-    imported (report.existing, skipped) and the refused rows with their reasons; nothing is written."""
+    imported (report.existing, skipped) and the refused rows with their reasons; nothing is written. `progress`, when
+    given, is called with the percentage done after each step (read, checked)."""
     table = read_list(upload)
+    if progress:
+        progress(30)
     report = check_rows(table.rows, edition=edition, by=by, refused=table.refused)
+    if progress:
+        progress(60)
     if dry_run or (report.errors and not valid_rows_only):
         return report
     if not report.valid:
@@ -384,4 +389,58 @@ def import_recommendations(
             )
         )
     report.created = len(entries)
+    return report
+
+
+# --- importing in the background -------------------------------------------------------------------------
+
+# Rows refused at the confirmation that a background import's messages list (the page has no report to show).
+ERRORS_TOLD = 20
+
+
+def upload_kind(edition) -> str:
+    """What a stashed recommendation list is for (portal.uploads): the import into its edition."""
+    return f"recommendations:{edition.pk}"
+
+
+def outcome(report: ImportReport, *, valid_rows_only: bool) -> tuple[str, list[str]]:
+    """What an import's confirmation tells its user: (level, messages), level "success", "info" or "error"."""
+    if report.errors and not valid_rows_only and report.valid:
+        return "error", [_("Nothing was imported: correct the rows below, or import only the valid rows.")]
+    if report.created:
+        return "success", [_("%(count)s entries imported as drafts.") % {"count": report.created}]
+    if report.errors and not report.valid:
+        return "error", [_("Nothing can be imported: correct the rows below and upload the list again.")]
+    return "info", [_("Nothing new to import.")]
+
+
+def import_stashed(*, job: str, token: str, edition, by, valid_rows_only: bool) -> ImportReport | None:
+    """Import the list the token names (portal.uploads) as the task submissions.import_recommendations does, telling
+    the job (portal.import_jobs) its progress and outcome, the rows refused included. All or nothing, as in a
+    request; the stashed file is removed either way (the page offers to upload it again)."""
+    import_jobs.progress(job, 5)
+    try:
+        upload = uploads.load(token, by=by, kind=upload_kind(edition))
+        report = import_recommendations(
+            upload=upload,
+            edition=edition,
+            by=by,
+            valid_rows_only=valid_rows_only,
+            progress=lambda percent: import_jobs.progress(job, percent),
+        )
+    except ValidationError as error:
+        uploads.discard(token)
+        import_jobs.finish(job, level="error", messages=error.messages)
+        return None
+    uploads.discard(token)
+    level, messages = outcome(report, valid_rows_only=valid_rows_only)
+    if level == "error":
+        messages = [
+            *messages,
+            *(
+                _("Row %(row)s: %(reason)s") % {"row": row, "reason": reason}
+                for row, reason in report.messages[:ERRORS_TOLD]
+            ),
+        ]
+    import_jobs.finish(job, level=level, messages=messages)
     return report

@@ -6,16 +6,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from events.models import Category, Edition
-from portal import throttle, uploads
+from portal import import_jobs, throttle, uploads
 from portal.spreadsheets import XLSX_MIME
 from submissions import exports, files, imports, services
 from submissions.forms import (
@@ -574,6 +575,7 @@ def _import_editions(user):
     )
 
 
+MESSAGE_LEVELS = {"success": messages.SUCCESS, "info": messages.INFO, "error": messages.ERROR}
 # Rows of a report shown on the page; the counts above the tables are of them all.
 ROWS_SHOWN = 500
 
@@ -582,7 +584,14 @@ ROWS_SHOWN = 500
 @permission_required("submissions.upload_recommendations", raise_exception=True)
 def recommendation_upload(request):
     """Two steps: the uploaded list is checked and previewed, nothing written; the organiser confirms, and the kept
-    file is checked again and imported."""
+    file is checked again and imported: in the request, or past IMPORT_BACKGROUND_ROWS rows by the worker while the
+    page (?job=<id>) shows its progress (asked for as JSON by the page's script)."""
+    job_id = request.GET.get("job", "")
+    job = import_jobs.status(job_id, by=request.user) if job_id else None
+    if job_id and job is None:
+        raise Http404
+    if job and "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse(job)
     editions = _import_editions(request.user)
     confirming = request.method == "POST" and "token" in request.POST
     form = RecommendationUploadForm(
@@ -593,6 +602,9 @@ def recommendation_upload(request):
     confirm = RecommendationConfirmForm(request.POST if confirming else None, editions=editions)
     report = stage = None
     if confirming:
+        background = _confirm_in_background(request, confirm)
+        if background:
+            return redirect(f"{reverse('submissions:recommendation_upload')}?job={background}")
         report, stage = _confirm_recommendations(request, confirm)
     elif request.method == "POST" and form.is_valid():
         report, confirm = _preview_recommendations(request, form, editions)
@@ -628,12 +640,9 @@ def recommendation_upload(request):
             "page": recommended,
             "proposals": proposals,
             "deleted_drafts": deleted,
+            "job": job,
         },
     )
-
-
-def _recommendations_kind(edition) -> str:
-    return f"recommendations:{edition.pk}"
 
 
 def _preview_recommendations(request, form, editions):
@@ -650,8 +659,29 @@ def _preview_recommendations(request, form, editions):
         else:
             messages.info(request, _("Nothing new to import."))
         return report, RecommendationConfirmForm(editions=editions)
-    token = uploads.stash(upload, by=request.user, kind=_recommendations_kind(edition))
+    token = uploads.stash(upload, by=request.user, kind=imports.upload_kind(edition), rows=report.rows)
     return report, RecommendationConfirmForm(initial={"edition": edition, "token": token}, editions=editions)
+
+
+def _confirm_in_background(request, confirm) -> str | None:
+    """A confirmed list that import_jobs.background() gives the worker is imported there: the job's id; None for a
+    list written in the request, or a confirmation _confirm_recommendations refuses (it says why)."""
+    if not confirm.is_valid() or not import_jobs.background(uploads.rows(confirm.cleaned_data["token"])):
+        return None
+    edition, token = confirm.cleaned_data["edition"], confirm.cleaned_data["token"]
+    try:
+        uploads.load(token, by=request.user, kind=imports.upload_kind(edition))
+    except ValidationError:
+        return None
+    return import_jobs.start(
+        by=request.user,
+        task_name="submissions.import_recommendations",
+        token=token,
+        edition_id=edition.pk,
+        user_id=request.user.pk,
+        valid_rows_only=confirm.cleaned_data["valid_rows_only"],
+        language=translation.get_language(),
+    )
 
 
 def _confirm_recommendations(request, confirm):
@@ -661,7 +691,7 @@ def _confirm_recommendations(request, confirm):
     edition, token = confirm.cleaned_data["edition"], confirm.cleaned_data["token"]
     valid_rows_only = confirm.cleaned_data["valid_rows_only"]
     try:
-        upload = uploads.load(token, by=request.user, kind=_recommendations_kind(edition))
+        upload = uploads.load(token, by=request.user, kind=imports.upload_kind(edition))
     except ValidationError as error:
         confirm.add_error(None, error)
         return None, None
@@ -673,16 +703,12 @@ def _confirm_recommendations(request, confirm):
         uploads.discard(token)
         confirm.add_error(None, error)
         return None, None
+    level, told = imports.outcome(report, valid_rows_only=valid_rows_only)
+    for message in told:
+        messages.add_message(request, MESSAGE_LEVELS[level], message)
     if report.errors and not valid_rows_only and report.valid:
-        messages.error(request, _("Nothing was imported: correct the rows below, or import only the valid rows."))
-        return report, "preview"
+        return report, "preview"  # the rows to correct, and the choice to import only the valid ones
     uploads.discard(token)
-    if report.created:
-        messages.success(request, _("%(count)s entries imported as drafts.") % {"count": report.created})
-    elif report.errors and not report.valid:
-        messages.error(request, _("Nothing can be imported: correct the rows below and upload the list again."))
-    else:
-        messages.info(request, _("Nothing new to import."))
     return report, "done"
 
 

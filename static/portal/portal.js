@@ -20,3 +20,30 @@
     document.querySelectorAll("form[data-submitting]").forEach(function (form) { delete form.dataset.submitting; });
   });
 })();
+// A background import (templates/portal/import_job.html): its progress bar follows the job, and the page reloads
+// to show the outcome once the job is over.
+(function () {
+  "use strict";
+  var card = document.querySelector("[data-import-job-url]");
+  var bar = document.querySelector(".import-job-progress");
+  function paint(percent) {
+    if (!bar) { return; }
+    bar.style.width = percent + "%";
+    bar.textContent = percent + "%";
+    bar.parentElement.setAttribute("aria-valuenow", percent);
+  }
+  if (bar) { paint(parseInt(bar.dataset.progress || "0", 10)); }
+  if (!card) { return; }
+  function poll() {
+    fetch(card.dataset.importJobUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (job) {
+        if (!job) { return; }
+        paint(job.progress);
+        if (job.state === "done" || job.state === "failed") { window.location.reload(); }
+        else { window.setTimeout(poll, 1500); }
+      })
+      .catch(function () { window.setTimeout(poll, 5000); });
+  }
+  window.setTimeout(poll, 1000);
+})();

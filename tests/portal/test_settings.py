@@ -167,3 +167,10 @@ def test_start_up_with_a_malformed_variable_is_refused_naming_it(variable, value
     assert result.returncode != 0
     assert f"ImproperlyConfigured: {message}" in result.stderr
     assert "hunter2" not in result.stderr
+
+
+def test_an_import_parse_limit_below_one_stops_start_up_with_its_name():
+    env = _clean_env(DJANGO_SETTINGS_MODULE="portal.settings", DEBUG="true", IMPORT_PARSE_SECONDS="0")
+    result = _run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "IMPORT_PARSE_SECONDS and IMPORT_PARSE_MEMORY_MB must be at least 1" in result.stderr

@@ -114,3 +114,8 @@ def test_stash_removes_files_older_than_a_day(user, settings):
     assert uploads.load(new_token, by=user, kind="recommendations:1").read() == b"new"
     with pytest.raises(ValidationError):
         uploads.load(old_token, by=user, kind="recommendations:1")
+
+
+def test_rows_tells_the_number_of_rows_the_check_read_and_nothing_for_a_bad_token(user):
+    token = uploads.stash(SimpleUploadedFile("名单.xlsx", b"the bytes"), by=user, kind="recommendations:1", rows=2500)
+    assert (uploads.rows(token), uploads.rows(stashed(user)), uploads.rows(token[:-3] + "xyz")) == (2500, 0, 0)

@@ -15,8 +15,8 @@ from openpyxl import Workbook, load_workbook
 from scoring import paper_sheets, recusals, sheets
 from scoring.forms import PaperSheetImportForm
 from scoring.models import ScoreSheet, SheetAudit
-from tests import factories
-from tests.scenarios import FULL, judged_venue, raw, total_of
+from tests import factories, spreadsheet_files
+from tests.scenarios import FULL, judged_venue, raw, submitted_sheet, total_of
 
 pytestmark = pytest.mark.django_db
 
@@ -499,3 +499,81 @@ def test_import_refuses_a_comment_over_the_limit_of_the_judges_page():
         report = paper_sheets.import_paper_sheets(edition=setup.edition, file=workbook(rows), by=setup.organiser)
     assert report.messages == [(3, "备注: The comment can have at most 2000 characters; this one has 2001.")]
     assert ScoreSheet.objects.count() == 0
+
+
+BOMB_MESSAGE = ["This file unpacks to far more data than a document holds; it is refused."]
+TOO_SLOW = [
+    "The file takes too long to read. Save it again as .xlsx holding only the data sheet (in Excel or WPS: "
+    "文件 → 另存为 → Excel 工作簿 (*.xlsx)), or split the list into several smaller files, and upload it again."
+]
+
+
+def test_import_view_refuses_a_shared_strings_bomb_with_its_message(client_for):
+    setup = judged_venue(judges=1, entries=1)
+    response = client_for(setup.organiser).post(
+        reverse("scoring:import_sheets", args=[setup.edition.pk]),
+        {"file": spreadsheet_files.shared_strings_bomb(HEADER)},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == BOMB_MESSAGE
+    assert ScoreSheet.objects.count() == 0
+
+
+def test_import_view_refuses_a_file_that_takes_longer_to_read_than_allowed(client_for, settings):
+    setup = judged_venue(judges=1, entries=1)
+    upload = spreadsheet_files.workbook(HEADER, 20_000)
+    settings.IMPORT_PARSE_SECONDS = 1
+    response = client_for(setup.organiser).post(
+        reverse("scoring:import_sheets", args=[setup.edition.pk]), {"file": upload}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == TOO_SLOW
+    assert ScoreSheet.objects.count() == 0
+
+
+def test_import_view_writes_a_file_over_the_background_limit_in_the_worker(
+    client_for, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    setup = judged_venue(judges=2, entries=1)
+    url = reverse("scoring:import_sheets", args=[setup.edition.pk])
+    client = client_for(setup.organiser)
+    rows = [row(setup, judge, setup.entries[0]) for judge in setup.judges]
+    preview = client.post(url, {"file": SimpleUploadedFile("sheets.xlsx", workbook(rows).read())})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"token": preview.context["confirm"]["token"].value()}, HTTP_ACCEPT_LANGUAGE="en")
+    job = response["Location"].split("?job=")[1]
+    assert response["Location"] == f"{url}?job={job}"
+    assert ScoreSheet.objects.filter(source="paper").count() == 2
+    done = {
+        "state": "done",
+        "progress": 100,
+        "level": "success",
+        "messages": ["2 paper sheet(s) imported, 0 draft(s) completed."],
+    }
+    assert client.get(response["Location"], HTTP_ACCEPT="application/json").json() == done
+    page = client.get(response["Location"])
+    assert page.context["job"] == done
+    assert client_for(factories.OrganiserFactory()).get(response["Location"]).status_code == 403
+    setup.edition.organisers.add(other := factories.OrganiserFactory())
+    assert client_for(other).get(response["Location"], HTTP_ACCEPT="application/json").status_code == 404
+
+
+def test_import_view_writes_nothing_in_the_worker_when_a_row_went_bad_meanwhile(
+    client_for, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    setup = judged_venue(judges=2, entries=1)
+    url = reverse("scoring:import_sheets", args=[setup.edition.pk])
+    client = client_for(setup.organiser)
+    rows = [row(setup, judge, setup.entries[0]) for judge in setup.judges]
+    preview = client.post(url, {"file": SimpleUploadedFile("sheets.xlsx", workbook(rows).read())})
+    submitted_sheet(setup, setup.judges[0], setup.entries[0])  # the judge submitted in the portal meanwhile
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"token": preview.context["confirm"]["token"].value()}, HTTP_ACCEPT_LANGUAGE="en")
+    assert ScoreSheet.objects.filter(source="paper").count() == 0
+    job = client.get(response["Location"], HTTP_ACCEPT="application/json").json()
+    assert (job["state"], job["level"]) == ("failed", "error")
+    assert job["messages"][0] == "Nothing was imported. Correct these rows and upload the file again:"
+    assert job["messages"][1].startswith("Row 2: ")

@@ -141,3 +141,52 @@ def test_organiser_previews_a_recommendation_list_and_confirms_it(page, password
     entry = Entry.objects.get()
     assert (entry.enterprise, entry.status) == (enterprise, "draft")
     assert list(entry.members.values_list("name", flat=True)) == ["吴杰", "徐丽", "胡强"]
+
+
+def test_organiser_confirms_a_large_list_and_its_page_follows_the_worker(page, password, settings, tmp_path):
+    """The confirmation leaves the list to the worker; the page shows the job queued and polls it, then shows its
+    outcome. The broker is kombu's in-memory one and no worker takes the task: the test does the worker's part. The
+    cache is one a worker could share (files), as the background import needs."""
+    from portal.celery import app
+    from submissions.tasks import import_recommendations
+    from tests.workers import reset_connections
+
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}
+    }
+    organiser = factories.OrganiserFactory()
+    edition = factories.EditionFactory(year=2021)
+    edition.organisers.add(organiser)
+    factories.CategoryFactory(edition=edition, code="QC", name="QC小组成果")
+    enterprise = factories.EnterpriseFactory(name="华东重型机械有限公司")
+    listing = entries_workbook([entry_row(enterprise, "甲"), entry_row(enterprise, "乙")])
+
+    log_in(page, organiser, password)
+    page.goto(page.base_url + reverse("submissions:recommendation_upload"))
+    page.select_option("select[name=edition]", str(edition.pk))
+    page.set_input_files(
+        "input[name=file]",
+        {"name": "推荐汇总表.xlsx", "mimeType": "application/octet-stream", "buffer": listing.read()},
+    )
+    page.click("#upload")
+    page.wait_for_selector("#import-preview")
+    token = page.locator("input[name=token]").input_value()
+    previous = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
+    app.conf.update(task_always_eager=False, broker_url="memory://")
+    reset_connections()
+    try:
+        page.click("#confirm")
+        page.wait_for_selector("#import-job[data-state='queued'] [data-progress='0']", state="attached")
+        job = page.url.split("?job=")[1]
+        assert Entry.objects.count() == 0
+        import_recommendations(  # the worker's part
+            job=job, token=token, edition_id=edition.pk, user_id=organiser.pk, valid_rows_only=False, language="zh-hans"
+        )
+        page.wait_for_selector("#import-job[data-state='done'] [data-import-job-messages]")  # polled, then reloaded
+    finally:
+        app.conf.update(previous)
+        reset_connections()
+    assert page.locator("[data-import-job-messages]").inner_text() == "已导入 2 项成果草稿。"  # the page's language
+    assert page.locator(".import-job-progress").inner_text() == "100%"
+    assert Entry.objects.count() == 2

@@ -13,7 +13,7 @@ from submissions.forms import RecommendationUploadForm
 from submissions.memberships import recommending_unit_of
 from submissions.models import Enterprise, Entry, EntryTransition, Member
 from submissions.validators import example_credit_code
-from tests import factories
+from tests import factories, spreadsheet_files
 from tests.scenarios import entries_workbook, entry_row
 from tests.submissions.conftest import PDF_BYTES
 
@@ -380,3 +380,32 @@ def test_upload_form_accepts_a_csv_and_refuses_an_xls_saying_what_it_is(organise
     xls = SimpleUploadedFile("list.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
     form = RecommendationUploadForm({"edition": edition.pk}, {"file": xls}, editions=editions)
     assert form.errors["file"][0].startswith("This file is an Excel 97-2003 workbook (.xls)")
+
+
+def test_upload_page_refuses_a_shared_strings_bomb_with_its_message(client_for, organiser, edition):
+    response = client_for(organiser).post(
+        reverse("submissions:recommendation_upload"),
+        {"edition": edition.pk, "file": spreadsheet_files.shared_strings_bomb(imports.COLUMNS)},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        "This file unpacks to far more data than a document holds; it is refused."
+    ]
+    assert Entry.objects.count() == 0
+
+
+def test_upload_page_refuses_a_list_that_takes_more_memory_to_read_than_allowed(
+    client_for, organiser, edition, settings
+):
+    upload = spreadsheet_files.workbook(imports.COLUMNS, 5_000)
+    settings.IMPORT_PARSE_MEMORY_MB = 10
+    response = client_for(organiser).post(
+        reverse("submissions:recommendation_upload"), {"edition": edition.pk, "file": upload}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        "The file takes too much memory to read. Save it again as .xlsx holding only the data sheet (in Excel or "
+        "WPS: 文件 → 另存为 → Excel 工作簿 (*.xlsx)), or split the list into several smaller files, and upload it "
+        "again."
+    ]
+    assert Entry.objects.count() == 0

@@ -5,9 +5,11 @@ import re
 import pytest
 from django.urls import reverse
 
+from portal.celery import app
 from submissions.models import Entry, EntryTransition, Member
 from tests import factories
 from tests.scenarios import entries_workbook, entry_row
+from tests.workers import reset_connections, start_worker, stop, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +162,108 @@ def test_confirm_refuses_other_roles(client_for, request, who, organiser, qc, ed
     response = client_for(request.getfixturevalue(who)).post(reverse(URL), {"edition": edition.pk, "token": token})
     assert response.status_code == 403
     assert counts() == (0, 0, 0)
+
+
+# --- a large list, imported by the worker -------------------------------------------------------------------
+
+
+def test_a_list_over_the_background_limit_is_imported_by_the_worker_and_the_page_shows_the_outcome(
+    client_for, organiser, qc, edition, enterprise_a, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    client = client_for(organiser)
+    preview = upload(client, edition, [entry_row(enterprise_a, "甲"), entry_row(enterprise_a, "乙")])
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        response = confirm(client, preview)
+    job = response["Location"].split("?job=")[1]
+    assert response["Location"] == f"{reverse(URL)}?job={job}"
+    assert (len(sent), counts()) == (1, (0, 0, 0))  # the task leaves with the request's commit
+    sent[0]()  # the commit: the task is sent, and the worker (eager here) runs it
+    assert counts() == (2, 6, 2)
+    done = {"state": "done", "progress": 100, "level": "success", "messages": ["2 entries imported as drafts."]}
+    assert client.get(response["Location"], HTTP_ACCEPT="application/json").json() == done
+    page = client.get(response["Location"])
+    assert page.context["job"] == done
+    assert "data-import-job-url" not in page.content.decode()
+    assert "2 entries imported as drafts." in page.content.decode()
+
+
+def test_a_background_import_with_a_row_gone_bad_writes_nothing_and_lists_the_row(
+    client_for, organiser, qc, edition, enterprise_a, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    client = client_for(organiser)
+    preview = upload(client, edition, [entry_row(enterprise_a, "甲"), entry_row(enterprise_a, "乙")])
+    enterprise_a.status = "pending"
+    enterprise_a.save(update_fields=["status"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = confirm(client, preview)
+    assert counts() == (0, 0, 0)
+    job = client.get(response["Location"], HTTP_ACCEPT="application/json").json()
+    assert (job["state"], job["level"]) == ("failed", "error")
+    assert job["messages"][0] == "Nothing can be imported: correct the rows below and upload the list again."
+    assert [message.split(":")[0] for message in job["messages"][1:]] == ["Row 2", "Row 3"]
+
+
+def test_a_list_within_the_background_limit_is_imported_in_the_request(
+    client_for, organiser, qc, edition, enterprise_a, settings
+):
+    settings.IMPORT_BACKGROUND_ROWS = 2
+    client = client_for(organiser)
+    response = confirm(client, upload(client, edition, [entry_row(enterprise_a, "甲"), entry_row(enterprise_a, "乙")]))
+    assert (response.status_code, response.context["stage"], counts()) == (200, "done", (2, 6, 2))
+
+
+def test_a_background_import_is_shown_to_its_own_user_only(
+    client_for, organiser, qc, edition, enterprise_a, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    client = client_for(organiser)
+    preview = upload(client, edition, [entry_row(enterprise_a, "甲"), entry_row(enterprise_a, "乙")])
+    with django_capture_on_commit_callbacks(execute=True):
+        location = confirm(client, preview)["Location"]
+    other = factories.OrganiserFactory()
+    edition.organisers.add(other)
+    assert client_for(other).get(location).status_code == 404
+    assert client_for(other).get(location, HTTP_ACCEPT="application/json").status_code == 404
+    assert client_for(organiser).get(f"{reverse(URL)}?job=0123").status_code == 404
+
+
+@pytest.mark.services
+def test_a_large_list_is_imported_on_a_real_worker_and_its_page_follows_it(
+    worker_env, client_for, organiser, qc, edition, enterprise_a, settings
+):
+    # The web and the worker share a Redis cache, as in production (the worker fixture gives it none).
+    redis_cache = {"BACKEND": "portal.cache.ForgivingRedisCache", "LOCATION": worker_env["broker"]}
+    worker_env["env"]["REDIS_URL"] = worker_env["broker"]
+    settings.CACHES = {"default": redis_cache}
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    previous = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")}
+    app.conf.update(task_always_eager=False, broker_url=worker_env["broker"], task_default_queue=worker_env["queue"])
+    reset_connections()
+    process = None
+    try:
+        client = client_for(organiser)
+        preview = upload(client, edition, [entry_row(enterprise_a, "甲"), entry_row(enterprise_a, "乙")])
+        location = confirm(client, preview)["Location"]
+        # No worker yet: the task waits in the queue and the page shows the job queued, polling it.
+        page = client.get(location)
+        assert page.context["job"] == {"state": "queued", "progress": 0, "level": "", "messages": []}
+        assert f'data-import-job-url="{location}"' in page.content.decode()
+        assert counts() == (0, 0, 0)
+        process = start_worker(worker_env["env"], worker_env["queue"], worker_env["log"])
+
+        def over():
+            return client.get(location, HTTP_ACCEPT="application/json").json()["state"] in ("done", "failed")
+
+        wait_for(over, seconds=90, log_path=worker_env["log"])
+    finally:
+        app.conf.update(previous)
+        reset_connections()
+        if process is not None:
+            stop(process, timeout=30)
+    assert client.get(location, HTTP_ACCEPT="application/json").json() == {
+        "state": "done", "progress": 100, "level": "success", "messages": ["2 entries imported as drafts."],
+    }  # fmt: skip
+    assert counts() == (2, 6, 2)
+    assert "Task submissions.import_recommendations" in worker_env["log"].read_text()
