@@ -11,9 +11,12 @@ import secrets
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 
-from portal.celery import app, task
+from portal import outbox, uploads
+from portal.celery import app
 
 MAX_AGE = 24 * 60 * 60
 PREFIX = "import-job:"
@@ -31,17 +34,33 @@ def background(rows: int) -> bool:
 
 
 def start(*, by, task_name: str, **arguments) -> str:
-    """A new job of `by`: once the transaction commits, it is recorded as queued and the task `task_name` is sent with
-    job=<its id> and `arguments` (a transaction rolled back leaves no job behind). Returns the job's id."""
+    """A new job of `by`: once the transaction commits, it is recorded as queued and the task `task_name` is sent
+    (through the outbox: a broker down delays it, never fails the request) with job=<its id> and `arguments`; a
+    transaction rolled back leaves no job behind. Returns the job's id."""
     job = secrets.token_hex(16)
     record = {"user": by.pk, "state": "queued", "progress": 0, "level": "", "messages": []}
-
-    def send():
-        cache.set(PREFIX + job, record, MAX_AGE)
-        task(task_name).delay(job=job, **arguments)
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: cache.set(PREFIX + job, record, MAX_AGE))  # before the task's hand-over
+    outbox.queue_task(task_name, job=job, **arguments)
     return job
+
+
+def start_if_large(*, request, token: str, kind: str, task_name: str, **arguments) -> str | None:
+    """The job writing the confirmed upload `token` (of `kind`) when background() gives it to the worker; None for
+    an upload written in the request, or a token uploads.load refuses (the request's own path says why)."""
+    if not background(uploads.rows(token)):
+        return None
+    try:
+        uploads.load(token, by=request.user, kind=kind)
+    except ValidationError:
+        return None
+    return start(
+        by=request.user,
+        task_name=task_name,
+        token=token,
+        user_id=request.user.pk,
+        language=translation.get_language(),
+        **arguments,
+    )
 
 
 def _update(job: str, **changes) -> None:

@@ -43,11 +43,13 @@ DRAIN_LIMIT = 1000
 KEEP_SENT = timedelta(days=30)
 
 
-def queue_task(name: str, *args) -> OutboxMessage:
-    """Request the task `name` (e.g. "results.compute") with primitive args, delivered once the transaction
+def queue_task(name: str, *args, **kwargs) -> OutboxMessage:
+    """Request the task `name` (e.g. "results.compute") with primitive arguments, delivered once the transaction
     commits. A request identical to one still waiting is not written twice (tasks are idempotent): the waiting one
     is handed over on commit instead, and returned."""
     payload = {"task": name, "args": list(args)}
+    if kwargs:
+        payload["kwargs"] = kwargs
     waiting = OutboxMessage.objects.waiting().filter(kind=OutboxMessage.Kind.TASK, payload=payload).first()
     if waiting is not None:
         transaction.on_commit(partial(hand_over, waiting))
@@ -137,22 +139,22 @@ def _deliver(message: OutboxMessage, *, send_mail_here: bool) -> bool:
             message.save(update_fields=["next_attempt_at"])
             return True
         return False
-    name, args = message.payload["task"], message.payload["args"]
+    name, args, kwargs = message.payload["task"], message.payload["args"], message.payload.get("kwargs", {})
     if eager():
         # Run it here, after the row is marked and the lock released, outside this transaction (as before).
         _mark_sent(message)
-        transaction.on_commit(lambda: task(name).apply_async(args=args))
+        transaction.on_commit(lambda: task(name).apply_async(args=args, kwargs=kwargs))
         return True
-    if _publish(message, name, args):
+    if _publish(message, name, args, kwargs):
         _mark_sent(message)
         return True
     return False
 
 
-def _publish(message: OutboxMessage, name: str, args: list) -> bool:
+def _publish(message: OutboxMessage, name: str, args: list, kwargs: dict | None = None) -> bool:
     """Give a task to the broker without retrying and without the result backend (nothing reads the results)."""
     try:
-        task(name).apply_async(args=args, retry=False, ignore_result=True)
+        task(name).apply_async(args=args, kwargs=kwargs or {}, retry=False, ignore_result=True)
     except BROKER_ERRORS as error:
         logger.warning("Task queue unreachable (%s): outgoing message %s waits", error, message.pk)
         _failed(message, error, retry_in=timedelta(0))

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -299,22 +299,15 @@ def _check_paper_sheets(request, edition, form):
 
 
 def _write_in_background(request, edition, confirm) -> str | None:
-    """A confirmed file that import_jobs.background() gives the worker is written there: the job's id; None for a
-    file written in the request, or a confirmation _write_paper_sheets refuses (it says why)."""
-    if not confirm.is_valid() or not import_jobs.background(uploads.rows(confirm.cleaned_data["token"])):
+    """The job writing a confirmed file large enough for the worker (import_jobs.start_if_large); None otherwise."""
+    if not confirm.is_valid():
         return None
-    token = confirm.cleaned_data["token"]
-    try:
-        uploads.load(token, by=request.user, kind=paper_sheets.upload_kind(edition))
-    except ValidationError:
-        return None
-    return import_jobs.start(
-        by=request.user,
+    return import_jobs.start_if_large(
+        request=request,
+        token=confirm.cleaned_data["token"],
+        kind=paper_sheets.upload_kind(edition),
         task_name="scoring.import_paper_sheets",
-        token=token,
         edition_id=edition.pk,
-        user_id=request.user.pk,
-        language=translation.get_language(),
     )
 
 

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -664,23 +664,17 @@ def _preview_recommendations(request, form, editions):
 
 
 def _confirm_in_background(request, confirm) -> str | None:
-    """A confirmed list that import_jobs.background() gives the worker is imported there: the job's id; None for a
-    list written in the request, or a confirmation _confirm_recommendations refuses (it says why)."""
-    if not confirm.is_valid() or not import_jobs.background(uploads.rows(confirm.cleaned_data["token"])):
+    """The job importing a confirmed list large enough for the worker (import_jobs.start_if_large); None otherwise."""
+    if not confirm.is_valid():
         return None
-    edition, token = confirm.cleaned_data["edition"], confirm.cleaned_data["token"]
-    try:
-        uploads.load(token, by=request.user, kind=imports.upload_kind(edition))
-    except ValidationError:
-        return None
-    return import_jobs.start(
-        by=request.user,
+    edition = confirm.cleaned_data["edition"]
+    return import_jobs.start_if_large(
+        request=request,
+        token=confirm.cleaned_data["token"],
+        kind=imports.upload_kind(edition),
         task_name="submissions.import_recommendations",
-        token=token,
         edition_id=edition.pk,
-        user_id=request.user.pk,
         valid_rows_only=confirm.cleaned_data["valid_rows_only"],
-        language=translation.get_language(),
     )
 
 

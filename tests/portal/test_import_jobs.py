@@ -2,6 +2,7 @@ import pytest
 
 from portal import import_jobs
 from portal.celery import app
+from portal.models import OutboxMessage
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -36,8 +37,16 @@ def test_a_job_is_recorded_when_its_transaction_commits_and_told_to_its_own_user
             valid_rows_only=False,
             language="en",
         )
-    assert (len(sent), import_jobs.status(job, by=owner)) == (1, None)  # rolled back, it would leave nothing
-    sent[0]()  # the commit: the job is queued and its task runs (eagerly here)
+    # rolled back, it would leave nothing: the job's record and its task request wait for the commit
+    assert (len(sent), import_jobs.status(job, by=owner)) == (2, None)
+    assert OutboxMessage.objects.get().payload == {
+        "task": "submissions.import_recommendations", "args": [],
+        "kwargs": {"job": job, "token": "not-a-token", "edition_id": edition.pk, "user_id": owner.pk,
+                   "valid_rows_only": False, "language": "en"},
+    }  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in sent:  # the commit: the job is queued, then its task is handed over and runs (eagerly here)
+            callback()
     assert import_jobs.status(job, by=owner) == {
         "state": "failed", "progress": 100, "level": "error",
         "messages": ["This confirmation is not valid. Upload the file again."],
