@@ -415,6 +415,7 @@ class AuditEvent(models.Model):
         RESULTS_REQUESTED = "results_requested", _("Computation of the results requested")
         RESULTS_COMPUTED = "results_computed", _("Results computed")
         RESULTS_FAILED = "results_failed", _("Computation of the results failed")
+        RESULTS_CANCELLED = "results_cancelled", _("Computation of the results cancelled")
         RULES_CHANGED = "rules_changed", _("Grade rules or scoring rules changed")
         PUBLISHED = "published", _("Results published")
         RUBRIC_SWITCHED = "rubric_switched", _("Rubric switched on a category with score sheets")

@@ -159,6 +159,7 @@ def trail(edition) -> list[Row]:
         Action.RESULTS_REQUESTED: "results",
         Action.RESULTS_COMPUTED: "results",
         Action.RESULTS_FAILED: "results",
+        Action.RESULTS_CANCELLED: "results",
         Action.RULES_CHANGED: "rules",
         Action.PUBLISHED: "publication",
         Action.RUBRIC_SWITCHED: "rules",

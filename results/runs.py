@@ -167,7 +167,7 @@ def cancel_run(*, run: ResultRun, by) -> ResultRun:
     audit.record(
         edition=run.edition,
         user=by,
-        action=audit.Action.RESULTS_FAILED,
+        action=audit.Action.RESULTS_CANCELLED,
         target=f"#{run.pk}",
         old={"status": previous},
         new={"status": run.status},

@@ -264,7 +264,7 @@ def test_a_run_cancelled_while_it_computes_stops_at_the_next_category(organiser)
     assert (returned.status, returned.progress, returned.fingerprint) == (ResultRun.Status.CANCELLED, 50, "")
     assert set(Result.objects.values_list("category_id", flat=True)) == {first.pk}
     assert list(AuditEvent.objects.filter(edition=edition).values_list("action", "new_values")) == [
-        (AuditEvent.Action.RESULTS_FAILED, {"status": "cancelled"})
+        (AuditEvent.Action.RESULTS_CANCELLED, {"status": "cancelled"})
     ]
     # The next run is not held up by it, and computes everything.
     assert runs.execute_run(run=factories.ResultRunFactory(edition=edition)).status == ResultRun.Status.DONE
