@@ -1,10 +1,11 @@
 """Log-in throttling, in the database so it holds while Redis is down.
 
-Every password check first reserves an attempt: it writes one row for the account and one for the client's
-address (portal.models.LoginAttempt), then counts the rows of each key inside the lockout window. Over either
-limit, the reservation is taken back and the password is not checked. Counting after writing makes the check
-and the count one step: of any number of parallel attempts, the last one to write sees every other, so at most
-LOGIN_MAX_FAILURES passwords are checked per account and window, however many arrive at once.
+Every password check first reserves an attempt: it counts the rows of the account's key and of the client's
+address key inside the lockout window and, under both limits, writes one row for each (portal.models.LoginAttempt).
+At a limit nothing is written and the password is not checked. The count and the write are one step: on
+PostgreSQL a transaction holds an advisory lock per key meanwhile, so of any number of parallel attempts exactly
+LOGIN_MAX_FAILURES passwords are checked per account and window (counting after an unlocked write could let all
+of sixteen parallel attempts see sixteen rows and refuse every one).
 
 - The account key is the resolved user (found the way authentication finds it, UserManager.get_by_natural_key),
   so every spelling that logs in as one user (upper case, `ſ` for `s` on PostgreSQL) counts against one user.
@@ -27,6 +28,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -88,15 +90,24 @@ def _forget_old(now) -> None:
     LoginAttempt.objects.filter(at__lte=now - timedelta(seconds=longest)).delete()
 
 
+# The first key of the PostgreSQL advisory locks that serialise the counting of one throttle key ("THRT").
+LOCK_NAMESPACE = 0x54485254
+
+
 def _count(limits: dict[str, int], *, now, since) -> list[int] | None:
-    """Write one row per key, then count each key's rows since `since`: the rows written, or None (and nothing
-    left written) when a key is over its limit."""
-    rows = [LoginAttempt.objects.create(key=key, at=now).pk for key in limits]
-    for key, limit in limits.items():
-        if LoginAttempt.objects.filter(key=key, at__gt=since).count() > limit:
-            LoginAttempt.objects.filter(pk__in=rows).delete()
-            return None
-    return rows
+    """Count each key's rows since `since` and, when every key is under its limit, write one row per key: the rows
+    written, or None (and nothing written) when a key is at its limit. On PostgreSQL the keys are locked for the
+    transaction first (advisory locks, in a fixed order), so parallel requests are counted one after the other and
+    exactly `limit` of them pass, never more and never none."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for key in sorted(limits):
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, key])
+        for key, limit in limits.items():
+            if LoginAttempt.objects.filter(key=key, at__gt=since).count() >= limit:
+                return None
+        return [LoginAttempt.objects.create(key=key, at=now).pk for key in limits]
 
 
 @dataclass

@@ -18,7 +18,7 @@ from events.models import (
     Rubric,
     Venue,
 )
-from portal.models import LoginAttempt, User
+from portal.models import LoginAttempt, OutboxMessage, User
 from portal.spreadsheets import SCIENTIFIC
 from results.models import AwardList, Publication, PublishedResult, Result, ResultRun
 from scoring.models import CriterionScore, Recusal, ScoreSheet, SheetAudit
@@ -389,6 +389,16 @@ class LoginAttemptFactory(factory.django.DjangoModelFactory):
         model = LoginAttempt
 
     key = factory.Sequence(lambda n: f"ip:10.0.0.{n % 250}")
+
+
+class OutboxMessageFactory(factory.django.DjangoModelFactory):
+    """An e-mail waiting to be sent."""
+
+    class Meta:
+        model = OutboxMessage
+
+    kind = OutboxMessage.Kind.EMAIL
+    payload = factory.Sequence(lambda n: {"to": [f"user{n}@example.com"], "subject": "主题", "body": "正文"})
 
 
 class RecommendationFactory(factory.django.DjangoModelFactory):

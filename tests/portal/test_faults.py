@@ -268,9 +268,11 @@ def test_redis_stopped_while_judges_score_and_organisers_act_loses_nothing_and_f
     run = ResultRun.objects.get(edition=edition)
     waiting = sorted(OutboxMessage.objects.waiting().values_list("kind", "payload__task"), key=str)
     assert waiting == sorted(
-        [("email", None), ("task", "results.compute")] + [("task", "results.export_award_list")] * 4, key=str
+        [("email", None)] * 2 + [("task", "results.compute")] + [("task", "results.export_award_list")] * 4, key=str
     )
-    notice = OutboxMessage.objects.get(kind="email").payload
+    # the sign-up's notice to the organisers and its confirmation link to the person who signed up
+    notice = OutboxMessage.objects.get(kind="email", payload__to=organisers).payload
+    link = OutboxMessage.objects.get(kind="email", payload__to=["sun@qiantang.example"]).payload
 
     own_redis["process"] = start_redis(own_redis["port"])  # Redis is back
     env = {
@@ -294,8 +296,10 @@ def test_redis_stopped_while_judges_score_and_organisers_act_loses_nothing_and_f
     finally:
         stop(worker)
 
-    assert read_mails(tmp_path / "mail") == [(organisers, notice["subject"])]  # the sign-up notice, sent once
-    assert OutboxMessage.objects.filter(sent_at__isnull=False).count() == 6
+    assert sorted(read_mails(tmp_path / "mail")) == sorted(
+        [(organisers, notice["subject"]), (["sun@qiantang.example"], link["subject"])]
+    )  # each sent once
+    assert OutboxMessage.objects.filter(sent_at__isnull=False).count() == 7
     # 90/85/80 -> 85.00; 70/72/94 -> 78.67; 94/94/94 -> 94.00
     assert dict(Result.objects.filter(category__edition=edition).values_list("entry_id", "final_score")) == {
         entries[0].pk: D("85.00"),

@@ -83,7 +83,9 @@ def test_copy_text_writes_a_results_row_as_copy_reads_it():
 
 
 def test_results_written_twice_keep_one_row_each_with_every_value():
-    category = scenarios.category(grades=[("一等\\奖\t", "share", D("0.5"))])
+    category = scenarios.category(grades=[("一等奖", "share", D("0.5"))])
+    # A backslash and a tab, which COPY must escape: input is cleaned of tabs in a name now, a row saved before was not
+    GradeRule.objects.filter(category=category).update(name="一等\\奖\t")
     venue, judges = scenarios.venue(category)
     first = scenarios.scored_entry(venue, judges, [90, 86, 84, 80, 60])
     second = scenarios.scored_entry(venue, judges, [70, 70, 70])

@@ -91,7 +91,10 @@ def test_conflict_when_the_organisation_differs_only_by_full_width_brackets(setu
 
 def test_conflict_when_a_completing_unit_hides_a_zero_width_space(setup):
     judge = factories.JudgeFactory(organisation="北方动力装备有限公司")
-    entry = scenarios.entry(setup.venue, completing_units="北方动力\u200b装备有限公司\n")
+    entry = scenarios.entry(setup.venue)
+    # Input is cleaned of invisible characters now (portal/text.py); a row saved before that still holds them.
+    type(entry).objects.filter(pk=entry.pk).update(completing_units="北方动力\u200b装备有限公司\n")
+    entry.refresh_from_db()
     with translation.override("en"):
         assert recusals.conflict(judge=judge, entry=entry) == (
             "The judge works for a completing unit of the entry (北方动力\u200b装备有限公司).",
