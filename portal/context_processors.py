@@ -11,7 +11,7 @@ NAVIGATION = {
         ("scoring:live_board", _("Live board")),
         ("results:home", _("Provisional results")),
     ],
-    "enterprise": [("submissions:dashboard", _("My entries"))],
+    "enterprise": [("submissions:dashboard", _("My entries")), ("submissions:people", _("Our users"))],
     "recommender": [("submissions:recommendation_upload", _("Recommendation lists"))],
     "judge": [("scoring:judge_home", _("My venues")), ("results:home", _("Provisional results"))],
 }

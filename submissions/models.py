@@ -455,3 +455,116 @@ class DeletedDraft(models.Model):
 
     def __str__(self):
         return f"{self.enterprise}: {self.title}"
+
+
+class Invitation(models.Model):
+    """An enterprise administrator's invitation of a colleague by e-mail. The link carries a random token; only its
+    SHA-256 is stored, so the table does not hold working links. Valid until `expires_at`, once."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail"))
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.enterprise}: {self.email}"
+
+
+class JoinRequest(models.Model):
+    """Someone who signed up with the credit code of a registered enterprise asks to join it. No account exists until
+    the enterprise's administrator (or an organiser) approves: then the account is made, inactive, with the password
+    given at sign-up (kept here as a hash), and the link that confirms the e-mail address is sent."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting a decision")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="join_requests"
+    )
+    email = models.EmailField(_("e-mail"))
+    full_name = models.CharField(_("full name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    password = models.CharField(_("password"), max_length=128)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("join request")
+        verbose_name_plural = _("join requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "email"],
+                condition=models.Q(status="pending"),
+                name="join_request_one_pending_per_email",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise}: {self.email}"
+
+
+class PeopleEvent(models.Model):
+    """The trail of who joined, left or changed role in an enterprise. Kept here, not in events.AuditEvent, whose
+    events belong to an edition: an enterprise's users belong to no edition."""
+
+    class Action(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Accepted an invitation")
+        JOIN_REQUESTED = "join_requested", _("Asked to join")
+        JOIN_APPROVED = "join_approved", _("Join request approved")
+        JOIN_DECLINED = "join_declined", _("Join request declined")
+        MADE_ADMINISTRATOR = "made_administrator", _("Made an administrator")
+        ADMINISTRATOR_REMOVED = "administrator_removed", _("Administrator role removed")
+        REMOVED = "removed", _("Removed from the enterprise")
+        LEFT = "left", _("Left the enterprise")
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="people_events"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    email = models.EmailField(_("whom"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enterprise user event")
+        verbose_name_plural = _("enterprise user events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "at"])]
+
+    def __str__(self):
+        return f"{self.enterprise}: {self.action} {self.email}"

@@ -23,7 +23,9 @@ from submissions.models import (
     Entry,
     EntryFile,
     EntryTransition,
+    JoinRequest,
     Member,
+    PeopleEvent,
     Recommendation,
     RecommendingUnit,
 )
@@ -83,18 +85,21 @@ def register_enterprise(
       them is opened; the organisers are told (the organiser approves the enterprise before it can submit);
     - an e-mail an account already uses: nothing is created; the account's owner is told that someone tried to
       sign up with it (with the way to reset the password);
-    - a credit code an enterprise already uses: nothing is created (there are no join requests); the person is
-      told, in words that reveal nothing, that the organiser will review the registration, and the organisers
-      get the details to sort it out.
+    - a credit code an enterprise already uses: no account and no enterprise are created, but a join request
+      (submissions.JoinRequest) for that enterprise; its administrators and the organisers are told and approve or
+      decline it (submissions.people); the person is told, in words that do not name the enterprise, that the
+      request is passed on.
 
     Returns what happened ("created", "email_taken", "email_unconfirmed", "code_taken"), for tests and logs only."""
     taken = User.objects.filter(email__iexact=email).exists()
     existing = None if taken else Enterprise.objects.filter(credit_code=enterprise_data["credit_code"]).first()
     if taken or existing is not None:
-        make_password(password)  # the slow hash a new account costs, so that the answer takes as long either way
+        hashed = make_password(password)  # the slow hash a new account costs, so the answer takes as long either way
         if taken:
             return _email_taken(email)
-        return _code_taken(existing, enterprise_data=enterprise_data, full_name=full_name, email=email, phone=phone)
+        return _code_taken(
+            existing, enterprise_data=enterprise_data, full_name=full_name, email=email, phone=phone, password=hashed
+        )
     try:
         with transaction.atomic():
             enterprise = Enterprise.objects.create(**enterprise_data)
@@ -113,7 +118,14 @@ def register_enterprise(
         if User.objects.filter(email__iexact=email).exists():
             return _email_taken(email)
         existing = Enterprise.objects.get(credit_code=enterprise_data["credit_code"])
-        return _code_taken(existing, enterprise_data=enterprise_data, full_name=full_name, email=email, phone=phone)
+        return _code_taken(
+            existing,
+            enterprise_data=enterprise_data,
+            full_name=full_name,
+            email=email,
+            phone=phone,
+            password=make_password(password),
+        )
     _send_confirmation(user, enterprise)
     queue_email(
         to=_organisers_to_tell(enterprise),
@@ -151,9 +163,22 @@ def _email_taken(email: str) -> str:
     return "email_taken"
 
 
-def _code_taken(existing: Enterprise, *, enterprise_data: dict, full_name: str, email: str, phone: str) -> str:
+def _code_taken(
+    existing: Enterprise, *, enterprise_data: dict, full_name: str, email: str, phone: str, password: str
+) -> str:
+    """A join request for the enterprise that has the credit code (a second sign-up of the same e-mail while one is
+    pending replaces its details), told to its administrators and the organisers."""
+    with transaction.atomic():
+        request, _created = JoinRequest.objects.update_or_create(
+            enterprise=existing,
+            email=email,
+            status=JoinRequest.Status.PENDING,
+            defaults={"full_name": full_name, "phone": phone, "password": password},
+        )
+        PeopleEvent.objects.create(enterprise=existing, action=PeopleEvent.Action.JOIN_REQUESTED, email=email)
     context = {
         "existing": existing,
+        "request": request,
         "name": enterprise_data.get("name", ""),
         "credit_code": enterprise_data["credit_code"],
         "full_name": full_name,
@@ -163,7 +188,9 @@ def _code_taken(existing: Enterprise, *, enterprise_data: dict, full_name: str, 
     }
     queue_email(to=[email], template="submissions/email/signup_code_taken", context=context)
     queue_email(
-        to=_organisers_to_tell(existing), template="submissions/email/signup_code_taken_organisers", context=context
+        to=administrator_emails(existing) + _organisers_to_tell(existing),
+        template="submissions/email/join_requested",
+        context=context,
     )
     return "code_taken"
 
@@ -199,6 +226,15 @@ def review_enterprise(*, enterprise: Enterprise, by, approve: bool, note: str = 
         context={"enterprise": enterprise},
     )
     return enterprise
+
+
+def administrator_emails(enterprise) -> list[str]:
+    """The addresses of the enterprise's active administrators."""
+    return list(
+        User.objects.filter(
+            membership__enterprise=enterprise, membership__is_administrator=True, is_active=True
+        ).values_list("email", flat=True)
+    )
 
 
 def enterprise_emails(enterprise) -> list[str]:

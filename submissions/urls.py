@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions import views
+from submissions import people_views, views
 
 app_name = "submissions"
 
@@ -10,6 +10,14 @@ urlpatterns = [
     path("signup/confirm/<uidb64>/<token>/", views.signup_confirm, name="signup_confirm"),
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
     path("enterprises/<int:pk>/review/", views.enterprise_review, name="enterprise_review"),
+    # the enterprise's users (submissions/people_views.py)
+    path("people/", people_views.people_list, name="people"),
+    path("people/leave/", people_views.leave, name="people_leave"),
+    path("people/<int:pk>/role/", people_views.member_role, name="member_role"),
+    path("people/<int:pk>/remove/", people_views.member_remove, name="member_remove"),
+    path("join-requests/<int:pk>/decide/", people_views.join_request_decide, name="join_request_decide"),
+    path("enterprises/<int:pk>/people/", people_views.enterprise_people, name="enterprise_people"),
+    path("invitations/<str:token>/", people_views.invitation_accept, name="invitation_accept"),
     # the enterprise's side
     path("mine/", views.dashboard, name="dashboard"),
     path("new/<int:category_pk>/", views.entry_create, name="entry_create"),

@@ -5,6 +5,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 import factory
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from events.models import (
@@ -29,8 +30,11 @@ from submissions.models import (
     Entry,
     EntryFile,
     EntryTransition,
+    Invitation,
+    JoinRequest,
     Member,
     Membership,
+    PeopleEvent,
     Recommendation,
     RecommendingUnit,
 )
@@ -422,3 +426,38 @@ class DeletedDraftFactory(factory.django.DjangoModelFactory):
     unit = factory.SubFactory(RecommendingUnitFactory)
     category_name = "QC小组成果"
     title = factory.Sequence(lambda n: f"删除的草稿{n}")
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation; its link's token is the `token` parameter (only its hash is stored)."""
+
+    class Meta:
+        model = Invitation
+
+    class Params:
+        token = factory.Sequence(lambda n: f"invitation-token-{n}")
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    email = factory.Sequence(lambda n: f"invited{n}@example.com")
+    token_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.token.encode()).hexdigest())
+    invited_by = None
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class JoinRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JoinRequest
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    email = factory.Sequence(lambda n: f"asking{n}@example.com")
+    full_name = factory.Sequence(lambda n: f"申请人{n}")
+    password = factory.LazyFunction(lambda: make_password("correct-horse-battery"))
+
+
+class PeopleEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PeopleEvent
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    action = PeopleEvent.Action.INVITED
+    email = factory.Sequence(lambda n: f"someone{n}@example.com")

@@ -19,7 +19,7 @@ from results.models import AwardList
 from scoring import sheets
 from scoring.models import CriterionScore, ScoreSheet
 from submissions import imports
-from submissions.memberships import recommending_unit_of
+from submissions.memberships import membership_of, recommending_unit_of
 from submissions.models import Entry, Recommendation
 from submissions.services import signup_tokens
 from tests import factories
@@ -465,6 +465,7 @@ def build_world(**texts) -> World:
     pending = factories.EnterpriseFactory(status="pending", name="待审企业")
     pending.editions.add(edition)
     newcomer = factories.EnterpriseUserFactory(enterprise=pending, is_active=False)
+    factories.InvitationFactory(enterprise=enterprise_a, token="world-invitation")
     world.objects = {
         "edition": edition,
         "published_edition": published,
@@ -492,5 +493,9 @@ def build_world(**texts) -> World:
         "export_format": "csv",
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
+        # Enterprise A's people: a second, plain user, a join request and a pending invitation (link token).
+        "colleague_membership": membership_of(factories.EnterpriseUserFactory(enterprise=enterprise_a)),
+        "join_request": factories.JoinRequestFactory(enterprise=enterprise_a),
+        "invitation_token": "world-invitation",
     }
     return world

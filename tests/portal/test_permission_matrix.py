@@ -243,6 +243,9 @@ EXPECTED = {
         "GET":  "login 403   403   403   403   403   403   404   200",
         "POST": "login 403   403   403   403   403   403   404   200",
     },
+    "submissions:enterprise_people": {
+        "GET":  "login 403   403   403   403   403   403   404   200",
+    },
     "submissions:entry_create": {
         "GET":  "login 302   302   403   403   403   403   403   403",
         "POST": "login 302   302   403   403   403   403   403   403",
@@ -272,6 +275,22 @@ EXPECTED = {
     "submissions:file_upload": {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 302   404   404   404   404   404   404   403",
+    },
+    "submissions:invitation_accept": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+        "POST": "400   400   400   400   400   400   400   400   400",
+    },
+    "submissions:join_request_decide": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   404   404   404   404   404   302   302",
+    },
+    "submissions:member_remove": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   404   404   404   404   404   404   404",
+    },
+    "submissions:member_role": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   404   404   404   404   404   404   404",
     },
     "submissions:recommendation_decide": {
         "GET":  "login 405   405   405   405   405   405   405   405",
