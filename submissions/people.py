@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from portal.mail import queue_email
 from submissions import memberships, services
-from submissions.models import Invitation, JoinRequest, Membership, PeopleEvent
+from submissions.models import Enterprise, Invitation, JoinRequest, Membership, PeopleEvent
 
 User = get_user_model()
 
@@ -97,16 +97,21 @@ def account_of(invitation: Invitation):
     return User.objects.filter(email__iexact=invitation.email).first()
 
 
+def _lock(enterprise_id) -> None:
+    """Take the enterprise's row lock: every change of its users takes it first, so two administrators stepping down
+    at once cannot both see the other still there."""
+    if enterprise_id is not None:
+        list(Enterprise.objects.select_for_update().filter(pk=enterprise_id).values_list("pk"))
+
+
 def _ensure_can_leave(membership: Membership) -> None:
-    """Refuse to take away the enterprise's last active administrator."""
+    """Refuse to take away the enterprise's last active administrator (the caller holds the enterprise's lock)."""
     if membership.enterprise_id is None or not membership.is_administrator:
         return
-    others = (
-        Membership.objects.select_for_update()
-        .filter(enterprise_id=membership.enterprise_id, is_administrator=True, user__is_active=True)
-        .exclude(pk=membership.pk)
-    )
-    if not list(others):
+    others = Membership.objects.filter(
+        enterprise_id=membership.enterprise_id, is_administrator=True, user__is_active=True
+    ).exclude(pk=membership.pk)
+    if not others.exists():
         raise ValidationError(
             _("%(name)s is the enterprise's last administrator: make another user an administrator first.")
             % {"name": membership.user.full_name or membership.user.email}
@@ -153,6 +158,7 @@ def accept_invitation(*, invitation: Invitation, user=None, full_name: str = "",
             raise ValidationError(_("This account is not an enterprise user's account and cannot join an enterprise."))
         current = Membership.objects.select_related("user").filter(user=user).first()
         if current is not None and current.enterprise_id != invitation.enterprise_id:
+            _lock(current.enterprise_id)
             _ensure_can_leave(current)
         if current is None or current.enterprise_id != invitation.enterprise_id:
             memberships.set_membership(user, enterprise=invitation.enterprise)
@@ -209,9 +215,22 @@ def decide_join_request(*, request: JoinRequest, by, approve: bool) -> JoinReque
 # --- roles and removal ---------------------------------------------------------------------------
 
 
+def _still_there(membership: Membership) -> Membership:
+    """The membership as it is now (under the enterprise's lock); refused if the user left meanwhile."""
+    current = (
+        Membership.objects.select_related("user", "enterprise")
+        .filter(pk=membership.pk, enterprise_id=membership.enterprise_id)
+        .first()
+    )
+    if current is None:
+        raise ValidationError(_("This user no longer belongs to the enterprise."))
+    return current
+
+
 @transaction.atomic
 def set_administrator(*, membership: Membership, by, is_administrator: bool) -> Membership:
-    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    _lock(membership.enterprise_id)
+    membership = _still_there(membership)
     if membership.is_administrator == is_administrator:
         return membership
     if not is_administrator:
@@ -232,7 +251,8 @@ def set_administrator(*, membership: Membership, by, is_administrator: bool) -> 
 def remove_user(*, membership: Membership, by) -> None:
     """The user no longer belongs to the enterprise (its account stays, belonging to nothing, so another
     enterprise can invite it); by the user itself, it left."""
-    membership = Membership.objects.select_for_update().select_related("user", "enterprise").get(pk=membership.pk)
+    _lock(membership.enterprise_id)
+    membership = _still_there(membership)
     _ensure_can_leave(membership)
     enterprise, user = membership.enterprise, membership.user
     memberships.set_membership(user)

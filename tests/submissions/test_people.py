@@ -1,11 +1,13 @@
 """An enterprise's users (submissions/people.py): invitations, join requests, the administrator role, removal and
 the last administrator."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -14,6 +16,7 @@ from submissions import people
 from submissions.memberships import enterprise_of, membership_of
 from submissions.models import Invitation, JoinRequest, Membership, PeopleEvent
 from tests import factories
+from tests.conftest import need, postgres_available
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +237,37 @@ def test_an_administrator_leaves_when_another_remains(admin_a, enterprise_a):
     people.remove_user(membership=membership_of(admin_a), by=admin_a)
     assert not Membership.objects.filter(user=admin_a).exists()
     assert trail(enterprise_a) == [(PeopleEvent.Action.LEFT, admin_a.email, admin_a.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_administrators_stepping_down_at_once_leave_one(enterprise_a):
+    need("PostgreSQL", postgres_available(), "the enterprise's row lock is what this test is about")
+    admins = [factories.EnterpriseUserFactory(enterprise=enterprise_a, is_administrator=True) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def step_down(admin):
+        try:
+            barrier.wait(timeout=10)
+            people.set_administrator(membership=membership_of(admin), by=admin, is_administrator=False)
+            outcomes.append("done")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=step_down, args=(admin,)) for admin in admins]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["done", "refused"]
+    assert Membership.objects.filter(enterprise=enterprise_a, is_administrator=True).count() == 1
+
+
+def test_removing_someone_who_left_meanwhile_is_refused(admin_a, user_a):
+    membership = membership_of(user_a)
+    people.remove_user(membership=membership, by=user_a)
+    with pytest.raises(ValidationError) as error:
+        people.remove_user(membership=membership, by=admin_a)
+    assert error.value.messages == [gettext("This user no longer belongs to the enterprise.")]
