@@ -7,8 +7,10 @@ from submissions.models import (
     Entry,
     EntryFile,
     EntryTransition,
+    JoinRequest,
     Member,
     Membership,
+    PeopleEvent,
     Recommendation,
     RecommendingUnit,
 )
@@ -43,6 +45,40 @@ class DeletedDraftAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(admin.ModelAdmin):
+    """Read only: requests are decided on the enterprise's users page; the password hash is never shown."""
+
+    list_display = ["enterprise", "email", "full_name", "status", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["email", "full_name", "enterprise__name"]
+    exclude = ["password"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PeopleEvent)
+class PeopleEventAdmin(admin.ModelAdmin):
+    """The enterprises' users trail, read only."""
+
+    list_display = ["at", "enterprise", "action", "email", "by"]
+    list_filter = ["action"]
+    search_fields = ["email", "enterprise__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
