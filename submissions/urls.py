@@ -10,8 +10,10 @@ urlpatterns = [
     path("signup/confirm/<uidb64>/<token>/", views.signup_confirm, name="signup_confirm"),
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
     path("enterprises/<int:pk>/review/", views.enterprise_review, name="enterprise_review"),
+    path("enterprises/<int:pk>/extend/", views.enterprise_extend, name="enterprise_extend"),
     # the enterprise's side
     path("mine/", views.dashboard, name="dashboard"),
+    path("mine/export/", views.enterprise_export, name="enterprise_export"),
     path("new/<int:category_pk>/", views.entry_create, name="entry_create"),
     path("<int:pk>/", views.entry_detail, name="entry_detail"),
     path("<int:pk>/edit/", views.entry_edit, name="entry_edit"),
@@ -19,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/files/remove/", views.file_remove, name="file_remove"),
     path("<int:pk>/submit/", views.entry_submit, name="entry_submit"),
     path("<int:pk>/delete/", views.entry_delete, name="entry_delete"),
+    path("<int:pk>/withdraw/", views.entry_withdraw, name="entry_withdraw"),
     path("files/<int:pk>/", views.file_download, name="file_download"),
     # the organiser's format review
     path("review/", views.review_list, name="review_list"),
