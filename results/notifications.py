@@ -8,7 +8,7 @@ from django.conf import settings
 from portal.mail import queue_email
 from results.models import PublishedResult
 from submissions.models import Enterprise
-from submissions.services import enterprise_emails
+from submissions.services import emails_by_enterprise
 
 
 def notify_enterprises(publication) -> int:
@@ -21,9 +21,10 @@ def notify_enterprises(publication) -> int:
     ):
         rows[row.enterprise_id].append(row)
     enterprises = Enterprise.objects.in_bulk(list(rows))
+    addresses = emails_by_enterprise(list(rows))
     for enterprise_id, enterprise_rows in rows.items():
         queue_email(
-            to=enterprise_emails(enterprises[enterprise_id]),
+            to=addresses.get(enterprise_id, []),
             template="results/email/results_published",
             context={
                 "publication": publication,

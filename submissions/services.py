@@ -203,11 +203,18 @@ def review_enterprise(*, enterprise: Enterprise, by, approve: bool, note: str = 
 
 
 def enterprise_emails(enterprise) -> list[str]:
-    return list(
-        User.objects.filter(membership__enterprise=enterprise, role=User.Role.ENTERPRISE, is_active=True).values_list(
-            "email", flat=True
-        )
-    )
+    return emails_by_enterprise([enterprise.pk]).get(enterprise.pk, [])
+
+
+def emails_by_enterprise(enterprise_ids) -> dict[int, list[str]]:
+    """The addresses of the active users of each enterprise, by enterprise id, in one query."""
+    found: dict[int, list[str]] = {}
+    rows = User.objects.filter(
+        membership__enterprise_id__in=list(enterprise_ids), role=User.Role.ENTERPRISE, is_active=True
+    ).values_list("membership__enterprise_id", "email")
+    for enterprise_id, email in rows.order_by("pk"):
+        found.setdefault(enterprise_id, []).append(email)
+    return found
 
 
 # --- deadlines and quotas ------------------------------------------------------------------------
