@@ -248,13 +248,12 @@ def accepts_entries(edition: Edition, *, enterprise: Enterprise | None = None, n
 
 
 def editions_accepting(*, now=None):
-    """The editions accepting entries now by their own deadline (a recommending unit's list is for many
-    enterprises, so one enterprise's extension does not open it): accepts_entries as a queryset."""
+    """The open editions whose own deadline has not passed, as a queryset: where a recommending unit may upload its
+    list (already before submissions open, so enterprises find the drafts on the first day). A list is for many
+    enterprises, so one enterprise's extension does not keep it open."""
     now = now or timezone.now()
-    return (
-        Edition.objects.filter(status=Edition.Status.OPEN)
-        .filter(Q(submissions_open_at__isnull=True) | Q(submissions_open_at__lte=now))
-        .filter(Q(submission_deadline__isnull=True) | Q(submission_deadline__gt=now))
+    return Edition.objects.filter(status=Edition.Status.OPEN).filter(
+        Q(submission_deadline__isnull=True) | Q(submission_deadline__gt=now)
     )
 
 
