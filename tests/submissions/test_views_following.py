@@ -13,8 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from results.publication import publish_results
+from submissions import services
 from submissions.models import DeadlineExtension, Entry
 from tests import factories
+from tests.submissions.conftest import upload
 
 
 def messages_of(response):
@@ -248,3 +250,16 @@ def test_only_an_enterprise_user_downloads_its_data(db, client_for, request, who
     user = request.getfixturevalue(who) if who else None
     response = client_for(user).get(reverse("submissions:enterprise_export"))
     assert response.status_code == (302 if who is None else 403)
+
+
+def test_the_review_page_says_the_entry_changed_during_its_review(client_for, user_a, organiser, submitted):
+    services.start_review(entry=submitted, by=organiser)
+    client_for(user_a).post(
+        reverse("submissions:file_upload", args=[submitted.pk]),
+        {"kind": "report_form", "file": upload()},
+    )
+    response = client_for(organiser).get(reverse("submissions:review_entry", args=[submitted.pk]))
+    assert response.context["changed_during_review"].by == user_a
+    assert 'id="changed-during-review"' in response.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.status == Entry.Status.SUBMITTED
