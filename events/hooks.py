@@ -67,6 +67,14 @@ def collect(question: str, **kwargs) -> list:
     return items
 
 
+def merged(question: str, **kwargs) -> dict:
+    """Every registered function's dict, joined (a later registration's key wins)."""
+    found = {}
+    for fn in _answers.get(question, []):
+        found.update(fn(**kwargs))
+    return found
+
+
 def notify(question: str, **kwargs) -> None:
     for fn in _answers.get(question, []):
         fn(**kwargs)
@@ -75,3 +83,7 @@ def notify(question: str, **kwargs) -> None:
 # What submissions asks about judging (answered by scoring):
 ENTRY_JUDGED = "entry_judged"  # (entry) -> bool: a judge has put points or a comment on it (not an empty draft)
 JUDGE_RECUSED = "judge_recused"  # (entry, judge) -> bool: the judge stands recused from it
+# (entry_ids) -> {entry_id: dict}: the outcome of each entry whose edition's results are published, as the newest
+# publication froze it: final_score, rank, rank_scope ("venue" or "category"), scope_name, scope_ranked, grade,
+# counted_sheets, sheets (totals highest first, each with "dropped"), published_at, version (answered by results)
+ENTRY_OUTCOMES = "entry_outcomes"

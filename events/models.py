@@ -343,6 +343,15 @@ class Venue(models.Model):
         end = datetime.combine(date.min, self.start_time) + timedelta(minutes=minutes)
         return end.time() if end.date() == date.min else time.max
 
+    def slot(self, position: int) -> tuple[datetime | None, datetime | None]:
+        """When the entry at `position` (1 first) of the running order presents: (starts, ends) as naive datetimes,
+        each presentation followed by its comments; (None, None) when the date or start time is not set."""
+        if self.date is None or self.start_time is None:
+            return None, None
+        step = timedelta(minutes=self.minutes_per_entry + self.minutes_for_comments)
+        begins = datetime.combine(self.date, self.start_time) + step * (position - 1)
+        return begins, begins + timedelta(minutes=self.minutes_per_entry)
+
     def time_span(self) -> tuple[datetime, datetime] | None:
         """When the panel sits, as naive datetimes; None when the date or start time is not set.
 
@@ -421,6 +430,7 @@ class AuditEvent(models.Model):
         RUBRIC_SWITCHED = "rubric_switched", _("Rubric switched on a category with score sheets")
         RECUSAL_DECLARED = "recusal_declared", _("Recusal declared by an organiser")
         RECUSAL_LIFTED = "recusal_lifted", _("Recusal lifted")
+        DEADLINE_EXTENDED = "deadline_extended", _("Submission deadline extended for an enterprise")
 
     edition = models.ForeignKey(
         Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="audit_events"

@@ -2,7 +2,9 @@
 results section with the way to the publication (the only route to "results published")."""
 
 from events import hooks
-from results.models import Publication, Result
+from events.models import Edition
+from results.engine import SCOPE_VENUE
+from results.models import Publication, PublishedResult, Result
 from results.runs import latest_run
 
 
@@ -18,3 +20,33 @@ def results_section(*, edition) -> list:
         "publication": Publication.objects.filter(edition=edition).order_by("-version").first(),
     }
     return [hooks.Section(order=30, template="results/_dashboard_results.html", context=context)]
+
+
+@hooks.register(hooks.ENTRY_OUTCOMES)
+def published_outcomes(*, entry_ids) -> dict:
+    """Each entry's row in its edition's newest publication, while the edition stands published (one query)."""
+    rows = (
+        PublishedResult.objects.current()
+        .filter(entry_id__in=list(entry_ids), edition__status=Edition.Status.PUBLISHED)
+        .select_related("publication", "category")
+    )
+    outcomes = {}
+    for row in rows:
+        protocol = row.protocol or {}
+        scope = protocol.get("scope") or SCOPE_VENUE
+        outcomes[row.entry_id] = {
+            "final_score": row.final_score,
+            "rank": row.rank,
+            "rank_scope": scope,
+            "scope_name": (row.venue_name or row.category.name) if scope == SCOPE_VENUE else row.category.name,
+            "scope_ranked": protocol.get("scope_ranked"),
+            "grade": row.grade,
+            "counted_sheets": protocol.get("counted_sheets"),
+            "sheets": [
+                {"total": sheet.get("total"), "dropped": bool(sheet.get("dropped"))}
+                for sheet in protocol.get("sheets") or []
+            ],
+            "published_at": row.publication.published_at,
+            "version": row.publication.version,
+        }
+    return outcomes

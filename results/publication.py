@@ -27,6 +27,7 @@ from events.services import record_published
 from results.award_lists import queue_award_lists
 from results.computation import WRITE_BATCH, considered_entries, current_outcomes
 from results.models import ACTIVE, Publication, PublishedResult, Result, ResultRun
+from results.notifications import notify_enterprises
 from results.protocols import protocols
 from results.runs import latest_done_run
 from scoring.models import ScoreSheet
@@ -261,4 +262,5 @@ def _publish(*, edition, by, reason: str) -> Publication:
     )
     # The public pages' cache moves on when the Publication is saved (public.queries connects to it).
     queue_award_lists(edition=edition, publication=publication, by=by)
+    notify_enterprises(publication)
     return publication

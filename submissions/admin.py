@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 
 from submissions.models import (
+    DeadlineExtension,
     DeletedDraft,
     Enterprise,
     Entry,
@@ -32,6 +33,20 @@ class RecommendationAdmin(admin.ModelAdmin):
     list_filter = ["status", "proposed_by_side"]
     search_fields = ["enterprise__name", "unit__name"]
     raw_id_fields = ["enterprise", "proposed_by", "decided_by"]
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(admin.ModelAdmin):
+    """Read only: an extension is given on the enterprise's review page, where it is audited and e-mailed."""
+
+    list_display = ["edition", "enterprise", "until", "reason", "by", "at"]
+    search_fields = ["enterprise__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(DeletedDraft)

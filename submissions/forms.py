@@ -293,3 +293,32 @@ class RecommendationConfirmForm(forms.Form):
     def __init__(self, *args, editions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["edition"].queryset = editions
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the entry is withdrawn"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "The organisers read it; the entry's history keeps it. A withdrawn entry cannot be submitted again."
+        ),
+    )
+
+
+class DeadlineExtensionForm(forms.Form):
+    edition = forms.ModelChoiceField(label=_("Edition"), queryset=Edition.objects.none())
+    until = forms.DateTimeField(
+        label=_("Extended until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The enterprise is told by e-mail; the audit trail keeps it."),
+    )
+
+    def __init__(self, *args, editions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["edition"].queryset = editions

@@ -171,9 +171,12 @@ class Membership(models.Model):
 
 class EntryQuerySet(models.QuerySet):
     def counting_for_quota(self):
-        """Entries that take one of an enterprise's places in a category: all but rejected and deferred ones, and
-        but the drafts a recommending unit's list created that the enterprise has not submitted (adopted) yet."""
-        return self.exclude(status__in=[Entry.Status.REJECTED, Entry.Status.DEFERRED]).exclude(recommended_draft=True)
+        """Entries that take one of an enterprise's places in a category: all but rejected, deferred and withdrawn
+        ones, and but the drafts a recommending unit's list created that the enterprise has not submitted (adopted)
+        yet. (A deleted draft is gone, so it takes none either.)"""
+        return self.exclude(status__in=[Entry.Status.REJECTED, Entry.Status.DEFERRED, Entry.Status.WITHDRAWN]).exclude(
+            recommended_draft=True
+        )
 
 
 class Entry(models.Model):
@@ -187,6 +190,7 @@ class Entry(models.Model):
         RETURNED = "returned", _("Returned for revision")
         REJECTED = "rejected", _("Rejected")
         DEFERRED = "deferred", _("Deferred")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     # Defined with the categories (events), which venues share with entries.
     TopicType = TopicType
@@ -257,7 +261,11 @@ class Entry(models.Model):
 
     objects = EntryQuerySet.as_manager()
 
-    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+    # Until submissions close (services.accepts_entries) the enterprise may change these; a submitted entry, even
+    # one whose format review has started, is re-submitted by the change (services.update_entry).
+    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.UNDER_REVIEW)
+    # The enterprise may withdraw these (with a reason) until submissions close.
+    WITHDRAWABLE_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RETURNED, Status.ACCEPTED)
 
     class Meta:
         verbose_name = _("entry")
@@ -362,6 +370,34 @@ class EntryTransition(models.Model):
 
     def __str__(self):
         return f"{self.entry}: {self.from_status} -> {self.to_status}"
+
+
+class DeadlineExtension(models.Model):
+    """An organiser gave one enterprise more time to submit and change its entries in an edition."""
+
+    edition = models.ForeignKey(
+        "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="deadline_extensions"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="deadline_extensions"
+    )
+    until = models.DateTimeField(_("extended until"))
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        ordering = ["edition", "enterprise"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "enterprise"], name="deadline_extension_one_per_enterprise")
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.edition_id} -> {self.until}"
 
 
 class Recommendation(models.Model):

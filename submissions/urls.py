@@ -18,8 +18,10 @@ urlpatterns = [
     path("join-requests/<int:pk>/decide/", people_views.join_request_decide, name="join_request_decide"),
     path("enterprises/<int:pk>/people/", people_views.enterprise_people, name="enterprise_people"),
     path("invitations/<str:token>/", people_views.invitation_accept, name="invitation_accept"),
+    path("enterprises/<int:pk>/extend/", views.enterprise_extend, name="enterprise_extend"),
     # the enterprise's side
     path("mine/", views.dashboard, name="dashboard"),
+    path("mine/export/", views.enterprise_export, name="enterprise_export"),
     path("new/<int:category_pk>/", views.entry_create, name="entry_create"),
     path("<int:pk>/", views.entry_detail, name="entry_detail"),
     path("<int:pk>/edit/", views.entry_edit, name="entry_edit"),
@@ -27,6 +29,7 @@ urlpatterns = [
     path("<int:pk>/files/remove/", views.file_remove, name="file_remove"),
     path("<int:pk>/submit/", views.entry_submit, name="entry_submit"),
     path("<int:pk>/delete/", views.entry_delete, name="entry_delete"),
+    path("<int:pk>/withdraw/", views.entry_withdraw, name="entry_withdraw"),
     path("files/<int:pk>/", views.file_download, name="file_download"),
     # the organiser's format review
     path("review/", views.review_list, name="review_list"),

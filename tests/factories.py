@@ -25,6 +25,7 @@ from results.models import AwardList, Publication, PublishedResult, Result, Resu
 from scoring.models import CriterionScore, Recusal, ScoreSheet, SheetAudit
 from submissions import memberships
 from submissions.models import (
+    DeadlineExtension,
     DeletedDraft,
     Enterprise,
     Entry,
@@ -415,6 +416,18 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
     enterprise = factory.SubFactory(EnterpriseFactory)
     unit = factory.SubFactory(RecommendingUnitFactory)
     proposed_by_side = Recommendation.Side.UNIT
+
+
+class DeadlineExtensionFactory(factory.django.DjangoModelFactory):
+    """A week past the edition's deadline (or from now, when the edition has none)."""
+
+    class Meta:
+        model = DeadlineExtension
+
+    edition = factory.SubFactory(EditionFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    until = factory.LazyAttribute(lambda o: (o.edition.submission_deadline or timezone.now()) + timedelta(days=7))
+    reason = "补交材料"
 
 
 class DeletedDraftFactory(factory.django.DjangoModelFactory):

@@ -246,6 +246,10 @@ EXPECTED = {
     "submissions:enterprise_people": {
         "GET":  "login 403   403   403   403   403   403   404   200",
     },
+    "submissions:enterprise_extend": {
+        "GET":  "login 403   403   403   403   403   403   404   200",
+        "POST": "login 403   403   403   403   403   403   404   200",
+    },
     "submissions:entry_create": {
         "GET":  "login 302   302   403   403   403   403   403   403",
         "POST": "login 302   302   403   403   403   403   403   403",
@@ -262,6 +266,10 @@ EXPECTED = {
         "POST": "login 302   404   404   404   404   404   404   403",
     },
     "submissions:entry_submit": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 302   404   404   404   404   404   404   403",
+    },
+    "submissions:entry_withdraw": {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 302   404   404   404   404   404   404   403",
     },

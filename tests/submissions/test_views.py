@@ -107,10 +107,10 @@ def test_dashboard_makes_a_fixed_number_of_queries(client_for, user_a, qc, enter
             factories.EntryTransitionFactory(entry=entry)
 
     add(3)
-    with django_assert_num_queries(11) as small:
+    with django_assert_num_queries(14) as small:
         client.get(reverse("submissions:dashboard"))
     add(27)
-    with django_assert_num_queries(11) as large:
+    with django_assert_num_queries(14) as large:
         response = client.get(reverse("submissions:dashboard"))
     assert len(response.context["blocks"][0]["entries"]) == 30
     assert len(response.context["proposals"]) == 30
@@ -258,13 +258,13 @@ def test_edit_posted_after_the_deadline_changes_nothing(client_for, user_a, draf
     assert messages_of(response)[0].startswith("The submission deadline (")
 
 
-def test_edit_of_a_submitted_entry_is_refused(client_for, user_a, draft):
-    draft.status = "submitted"
+def test_edit_of_an_accepted_entry_is_refused(client_for, user_a, draft):
+    draft.status = "accepted"
     draft.save()
     response = client_for(user_a).post(
         reverse("submissions:entry_edit", args=[draft.pk]), entry_post(title="改"), follow=True
     )
-    assert messages_of(response) == ["This entry is Submitted and can no longer be changed."]
+    assert messages_of(response) == ["This entry is Accepted and can no longer be changed."]
 
 
 # --- detail, files, submission -------------------------------------------------------------------
@@ -361,7 +361,7 @@ def test_submit_posted_twice_keeps_one_submission(client_for, user_a, draft):
     client = client_for(user_a)
     client.post(reverse("submissions:entry_submit", args=[draft.pk]))
     response = client.post(reverse("submissions:entry_submit", args=[draft.pk]), follow=True)
-    assert messages_of(response)[-1] == "This entry is Submitted and can no longer be changed."
+    assert messages_of(response)[-1] == "This entry is already submitted; a change you save submits it again."
     assert draft.transitions.filter(to_status="submitted").count() == 1
 
 

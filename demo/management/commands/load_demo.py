@@ -52,6 +52,7 @@ class Command(BaseCommand):
             load_demo_scores(
                 edition=Edition.objects.get(name=EDITION_NAME, year=2021),
                 organiser=User.objects.get(email="organiser@demo.qc"),
+                demo_enterprise=memberships.enterprise_of(User.objects.get(email="clerk@demo.qc")),
             )
         self.stdout.write(self.style.SUCCESS("Demo edition created." if created else "Demo edition already there."))
         self.print_accounts()
