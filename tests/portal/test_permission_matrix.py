@@ -212,7 +212,7 @@ EXPECTED = {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
     "results:publish": {
-        "GET":  "login 405   405   405   405   405   405   405   405",
+        "GET":  "login 403   403   403   403   403   403   403   200",
         "POST": "login 403   403   403   403   403   403   403   302",
     },
     "results:status": {
