@@ -111,3 +111,11 @@ def test_the_panel_page_links_the_sheets_of_every_judge(client_for):
     assert reverse("scoring:score_sheets", args=[judged.venue.pk]) in body
     for judge in judged.judges:
         assert reverse("scoring:judge_score_sheets", args=[judged.venue.pk, judge.pk]) in body
+
+
+def test_the_organisers_venue_page_links_each_venues_sheets(client_for):
+    judged = scenarios.judged_venue(judges=1, entries=1)
+
+    body = client_for(judged.organiser).get(reverse("scoring:category_venues", args=[judged.category.pk])).content
+
+    assert f'href="{reverse("scoring:score_sheets", args=[judged.venue.pk])}"'.encode() in body
