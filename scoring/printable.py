@@ -69,7 +69,8 @@ def score_sheets_pdf(*, venue, seats: list[PanelMember]) -> bytes:
 
 def _heading(document, venue, seat) -> None:
     document.set_font(pdf.SERIF, size=16)
-    document.cell(0, 9, text=f"{venue.edition.name} · {_('Score sheet')}", align="C", new_x="LMARGIN", new_y="NEXT")
+    title = _("%(edition)s · Score sheet") % {"edition": venue.edition.name}
+    document.cell(0, 9, text=title, align="C", new_x="LMARGIN", new_y="NEXT")
     document.set_font(pdf.SANS, size=10.5)
     where = [_("Venue: %(venue)s") % {"venue": venue.name}]
     if venue.room:
@@ -122,7 +123,7 @@ def _rubric_block(document, rubric, slots, *, judge, recused) -> None:
             _("Entry code"),
             _("Entry and enterprise"),
             *(f"{c.name}\n({_points(c.max_points)})" for c in criteria),
-            f"{_('Total')}\n({_points(rubric.total)})",
+            "{}\n({})".format(_("Total"), _points(rubric.total)),
         ):
             row.cell(text)
         for slot in slots:
