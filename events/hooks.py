@@ -21,6 +21,8 @@ CATEGORY_HAS_RESULTS = "category_has_results"  # (category) -> bool: results wer
 JUDGES_WITH_SHEETS = "judges_with_sheets"  # (venue, judge_ids) -> set of ids: who submitted sheets there
 DASHBOARD_SECTIONS = "dashboard_sections"  # (edition) -> list[Section]: parts of the edition's dashboard
 DASHBOARD_WARNINGS = "dashboard_warnings"  # (edition) -> list[str]: things an organiser should look at
+# (venue) -> list[RankedEntry]: the venue's provisional ranking from the sheets submitted so far (results' engine)
+VENUE_RANKING = "venue_ranking"
 
 
 @dataclass
@@ -30,6 +32,20 @@ class Section:
     order: int
     template: str
     context: dict
+
+
+@dataclass(frozen=True)
+class RankedEntry:
+    """One entry of a venue's provisional ranking: its score from the counted sheets, its rank and grade (the
+    grade empty where it depends on other venues); an entry with fewer counted sheets than the minimum is not
+    ranked."""
+
+    entry_id: int
+    counted_sheets: int
+    final_score: object  # Decimal, or None below the minimum of sheets
+    ranked: bool
+    rank: int | None
+    grade: str
 
 
 def register(question: str):

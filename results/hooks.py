@@ -1,8 +1,10 @@
-"""The results' answers to what events asks (events.hooks): whether a category has results, and the dashboard's
-results section with the way to the publication (the only route to "results published")."""
+"""The results' answers to what events asks (events.hooks): whether a category has results, the dashboard's
+results section with the way to the publication (the only route to "results published"), and a venue's
+provisional ranking for its panel leader."""
 
 from events import hooks
 from events.models import Edition
+from results import computation
 from results.engine import SCOPE_VENUE
 from results.models import Publication, PublishedResult, Result
 from results.runs import latest_run
@@ -50,3 +52,18 @@ def published_outcomes(*, entry_ids) -> dict:
             "version": row.publication.version,
         }
     return outcomes
+
+
+@hooks.register(hooks.VENUE_RANKING)
+def venue_ranking(*, venue) -> list:
+    return [
+        hooks.RankedEntry(
+            entry_id=result.entry_id,
+            counted_sheets=result.counted_sheets,
+            final_score=result.final_score,
+            ranked=result.ranked,
+            rank=result.rank,
+            grade=result.grade,
+        )
+        for result in computation.venue_ranking(venue)
+    ]

@@ -23,7 +23,7 @@ from results import award_lists as exports
 from results import engine, runs
 from results.models import ACTIVE, AwardList, ExclusionReason, ProtocolFlag, Publication, Result, ResultRun
 from results.protocols import protocols
-from results.publication import publish_results, unsigned_venues
+from results.publication import publication_summary, publish_results, unsigned_venues
 from scoring.rules import leads_panel
 
 EXCLUSION_REASONS = dict(ExclusionReason.choices)
@@ -38,6 +38,8 @@ class PublishForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
+    # The computation whose summary the organiser confirms (its fingerprint): publishing needs the summary seen.
+    fingerprint = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
 
 class AwardListForm(forms.Form):
@@ -144,7 +146,6 @@ def dashboard(request, edition_pk):
         "publications": publications,
         "award_lists": award_lists,
         "lists_active": any(a.status in ACTIVE for a in award_lists),
-        "publish_form": PublishForm(),
         "award_form": AwardListForm(),
     }
     return render(request, "results/dashboard.html", context)
@@ -194,24 +195,46 @@ def cancel_run(request, pk):
 
 
 @login_required
-@require_POST
 def publish(request, edition_pk):
+    """GET: what publishing would publish (entries, ranked and each grade per category) and the confirmation.
+    POST: publish the computation whose summary was confirmed (its fingerprint), or say why not."""
     edition = _organised_edition(request, edition_pk)
-    form = PublishForm(request.POST)
-    if form.is_valid():
+    if request.method == "POST":
+        form = PublishForm(request.POST)
+        if not form.is_valid():
+            if "fingerprint" in form.errors:
+                messages.error(request, _("Check the summary of the results, then confirm the publication."))
+            else:
+                messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+            return redirect("results:publish", edition.pk)
         try:
-            publication = publish_results(edition=edition, by=request.user, reason=form.cleaned_data["reason"])
+            publication = publish_results(
+                edition=edition,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                seen=form.cleaned_data["fingerprint"],
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+            return redirect("results:publish", edition.pk)
         except PermissionDenied:
             messages.error(request, _("You may not change this edition's status."))
-        else:
-            messages.success(
-                request, _("The results are published (version %(version)s).") % {"version": publication.version}
-            )
-    else:
-        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
-    return redirect("results:dashboard", edition.pk)
+            return redirect("results:publish", edition.pk)
+        messages.success(
+            request, _("The results are published (version %(version)s).") % {"version": publication.version}
+        )
+        return redirect("results:dashboard", edition.pk)
+    run = runs.latest_done_run(edition)
+    publications = list(edition.publications.order_by("-version")[:1])
+    context = {
+        "edition": edition,
+        "run": run,
+        "summary": publication_summary(edition) if run else [],
+        "unsigned": unsigned_venues(edition),
+        "republish": bool(publications),
+        "form": PublishForm(initial={"fingerprint": run.fingerprint if run else ""}),
+    }
+    return render(request, "results/publish.html", context)
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from events import hooks
 from events.models import PanelMember, Venue
 from scoring import assignment, progress, recusals, sheets
 from scoring.forms import (
@@ -247,6 +248,7 @@ def score_entry(request, venue_pk, entry_pk):
             "locked": sheet.status == ScoreSheet.Status.SUBMITTED or venue.is_signed_off,
             "order": _order_with_state(venue, judge),
             "comment_max_length": sheets.COMMENT_MAX_LENGTH,
+            "reopened": sheets.reopening_to_show(sheet),
         }
     )
     return render(request, "scoring/judging/score.html", context, status=400 if form.errors else 200)
@@ -343,19 +345,33 @@ def panel(request, venue_pk):
     venue = load_venue(venue_pk)
     check_perm(request, "scoring.view_panel", venue)
     grid = progress.venue_progress(venue)
+    can_sign_off = request.user.has_perm("scoring.sign_off_venue", venue)
     return render(
         request,
         "scoring/judging/panel.html",
         {
             "venue": venue,
             "progress": grid,
+            "ranking": _provisional_ranking(venue, grid) if can_sign_off else None,
             "states": CellState,
             "limit": progress.deviation_limit(),
-            "can_sign_off": request.user.has_perm("scoring.sign_off_venue", venue),
+            "can_sign_off": can_sign_off,
             "is_organiser": request.user.has_perm("scoring.manage_venue", venue),
+            "can_print": request.user.has_perm("scoring.print_sheets", venue),
             "reopen_form": ReasonForm(prefix="reopen"),
         },
     )
+
+
+def _provisional_ranking(venue, grid):
+    """The venue's ranking from the sheets submitted so far (results answers, with its engine), each with its entry:
+    what the leader and the panel look at before signing off (合议)."""
+    entries = {row.entry.pk: row.entry for row in grid.rows}
+    return [
+        (entries[ranked.entry_id], ranked)
+        for ranked in hooks.collect(hooks.VENUE_RANKING, venue=venue)
+        if ranked.entry_id in entries
+    ]
 
 
 @login_required

@@ -473,6 +473,7 @@ def build_world(**texts) -> World:
         "rubric": rubric,
         "venue": venue,
         "other_venue": other_venue,
+        "panel_judge": judge,
         "entry": entry,
         "result_run": result_run,
         "report": report,

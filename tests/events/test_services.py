@@ -56,6 +56,22 @@ def test_every_builtin_rubric_template_sums_to_100():
         assert sum(maximum for _n, maximum, _t in template["criteria"]) == 100, key
 
 
+def test_every_builtin_criterion_carries_short_scoring_guidance():
+    for key, template in RUBRIC_TEMPLATES.items():
+        names = [name for name, _m, _t in template["criteria"]]
+        assert list(template["guidance"]) == names, key
+        assert all(0 < len(text) <= 60 for text in template["guidance"].values()), key
+
+
+def test_a_rubric_from_a_template_gives_judges_its_guidance_per_criterion(edition):
+    rubric = rubrics.create_rubric_from_template(edition=edition, key="qc_problem_solving")
+
+    described = dict(rubric.criteria.values_list("name", "description"))
+
+    assert described["选题"].startswith("课题来自实际问题，选题理由简洁并有数据")
+    assert described == RUBRIC_TEMPLATES["qc_problem_solving"]["guidance"]
+
+
 def test_create_rubric_from_template_refuses_a_name_already_used(edition):
     rubrics.create_rubric_from_template(edition=edition, key="qc_on_site")
 

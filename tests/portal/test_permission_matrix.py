@@ -168,6 +168,12 @@ EXPECTED = {
     "scoring:paper_sheet_template": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
+    "scoring:score_sheets": {
+        "GET":  "login 403   403   403   403   403   200   403   200",
+    },
+    "scoring:judge_score_sheets": {
+        "GET":  "login 403   403   403   403   403   200   403   200",
+    },
     "scoring:lift_recusal": {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 403   403   403   403   403   403   403   302",
@@ -206,7 +212,7 @@ EXPECTED = {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
     "results:publish": {
-        "GET":  "login 405   405   405   405   405   405   405   405",
+        "GET":  "login 403   403   403   403   403   403   403   200",
         "POST": "login 403   403   403   403   403   403   403   302",
     },
     "results:status": {

@@ -48,6 +48,8 @@ ARGUMENTS = {
     "scoring:draw": {"venue_pk": "venue"},
     "scoring:import_sheets": {"edition_pk": "edition"},
     "scoring:paper_sheet_template": {"edition_pk": "edition"},
+    "scoring:score_sheets": {"venue_pk": "venue"},
+    "scoring:judge_score_sheets": {"venue_pk": "venue", "judge_pk": "panel_judge"},
     "scoring:lift_recusal": {"recusal_pk": "recusal"},
     "scoring:move": {"entry_pk": "entry"},
     "scoring:panel": {"venue_pk": "venue"},

@@ -35,6 +35,10 @@ def test_organiser_computes_publishes_and_downloads_the_award_list(page, organis
 
     page.goto(f"{page.base_url}/scoring/results/editions/{edition.pk}/")
     page.click("#publish-results")
+    summary = page.locator(f'#publish-summary tr[data-category="{category.pk}"]')
+    assert (summary.get_attribute("data-entries"), summary.get_attribute("data-ranked")) == ("2", "2")
+    assert summary.locator('[data-grade="标杆"]').get_attribute("data-count") == "1"
+    page.click("#confirm-publication")
     page.wait_for_selector('#publications tr[data-version="1"]')
     assert page.locator("[data-edition-status]").get_attribute("data-edition-status") == "published"
     done = page.locator('#award-lists li[data-status="done"]')

@@ -97,10 +97,12 @@ def test_publish_publishes_and_a_second_time_needs_a_reason(
     client = client_for(organiser)
     url = reverse("results:publish", args=[edition.pk])
 
+    seen = runs.latest_done_run(edition).fingerprint
+
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"reason": ""})
+        client.post(url, {"reason": "", "fingerprint": seen})
         with translation.override("en"):
-            response = client.post(url, {"reason": ""}, follow=True)
+            response = client.post(url, {"reason": "", "fingerprint": seen}, follow=True)
             expected = gettext("The results are already published: give the reason for publishing them again.")
 
     assert list(Publication.objects.filter(edition=edition).values_list("version", flat=True)) == [1]
@@ -115,7 +117,9 @@ def test_publish_before_computing_shows_the_reason(client_for, organiser):
     category.edition.organisers.add(organiser)
 
     with translation.override("en"):
-        response = client_for(organiser).post(reverse("results:publish", args=[category.edition.pk]), follow=True)
+        response = client_for(organiser).post(
+            reverse("results:publish", args=[category.edition.pk]), {"fingerprint": "0" * 64}, follow=True
+        )
         expected = gettext("Compute the results before publishing them.")
 
     assert expected in [str(m) for m in response.context["messages"]]
@@ -126,6 +130,56 @@ def test_publish_refuses_other_users(client_for, judge, edition_with_results):
     response = client_for(judge).post(reverse("results:publish", args=[edition_with_results["edition"].pk]))
 
     assert response.status_code == 403
+    assert not Publication.objects.exists()
+    assert (
+        client_for(judge).get(reverse("results:publish", args=[edition_with_results["edition"].pk])).status_code == 403
+    )
+
+
+def test_publishing_shows_the_entries_and_grades_per_category_before_the_confirmation(
+    client_for, organiser, edition_with_results
+):
+    edition = edition_with_results["edition"]
+    category = edition.categories.get()
+
+    body = client_for(organiser).get(reverse("results:publish", args=[edition.pk])).content.decode()
+
+    # 4 entries, 3 ranked (one has 2 sheets), 标杆 for the best half of 3: round-half-up(1.5) = 2
+    assert f'<tr data-category="{category.pk}" data-entries="4" data-ranked="3">' in body
+    assert '<span class="me-3 text-nowrap" data-grade="标杆" data-count="2">标杆: 2</span>' in body
+    fingerprint = runs.latest_done_run(edition).fingerprint
+    assert f'<input type="hidden" name="fingerprint" value="{fingerprint}"' in body
+    assert not Publication.objects.exists()  # looking publishes nothing
+
+
+def test_publishing_without_the_summary_seen_publishes_nothing(client_for, organiser, edition_with_results):
+    edition = edition_with_results["edition"]
+    url = reverse("results:publish", args=[edition.pk])
+
+    with translation.override("en"):
+        response = client_for(organiser).post(url, {"reason": ""}, follow=True)
+
+    assert response.redirect_chain == [(url, 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Check the summary of the results, then confirm the publication."
+    ]
+    assert not Publication.objects.exists()
+
+
+def test_publishing_refuses_a_summary_of_an_older_computation(client_for, organiser, edition_with_results):
+    edition = edition_with_results["edition"]
+    seen = runs.latest_done_run(edition).fingerprint
+    scenarios.scored_entry(edition_with_results["venue"], edition_with_results["judges"], [60, 60, 60, 60, 60])
+    runs.execute_run(run=factories.ResultRunFactory(edition=edition))
+
+    with translation.override("en"):
+        response = client_for(organiser).post(
+            reverse("results:publish", args=[edition.pk]), {"reason": "", "fingerprint": seen}, follow=True
+        )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "The results were computed again after you saw their summary: check the new summary and confirm it."
+    ]
     assert not Publication.objects.exists()
 
 
