@@ -50,10 +50,12 @@ def test_xlsx_has_a_sheet_per_category_in_rank_order_and_a_summary(computed, tmp
     book = load_workbook(path)
     assert book.sheetnames == ["汇总", "QC小组成果", "质量品牌故事"]
     sheet = book["QC小组成果"]
-    assert sheet["A1"].value == f"{edition.name}(未发布) QC小组成果获奖名单"
-    assert [c.value for c in sheet[2]] == exports.COLUMNS
+    assert sheet["A1"].value == f"{edition.name}(未发布) QC小组成果全部成果排名"
+    assert sheet["A2"].value == "暂定结果，未发布"
+    assert [c.value for c in sheet[3]] == exports.COLUMNS
+    assert sheet["A4"].value == "分会场：第1分会场"  # ranks are per venue
     first = qc_entries[0]
-    assert [c.value for c in sheet[3]] == [
+    assert [c.value for c in sheet[5]] == [
         1,
         "QC-2021-0001",
         "课题1",
@@ -63,17 +65,18 @@ def test_xlsx_has_a_sheet_per_category_in_rank_order_and_a_summary(computed, tmp
         90,
         "标杆",
     ]
-    assert sheet["G3"].number_format == "0.00"
-    assert [sheet.cell(row=r, column=1).value for r in range(3, 7)] == [1, 2, 3, 4]
-    assert [sheet.cell(row=r, column=8).value for r in range(3, 7)] == ["标杆", "标杆", None, None]
-    assert sheet.freeze_panes == "A3"
-    assert sheet.print_title_rows == "$1:$2"
+    assert sheet["G5"].number_format == "0.00"
+    assert [sheet.cell(row=r, column=1).value for r in range(5, 9)] == [1, 2, 3, 4]
+    assert [sheet.cell(row=r, column=8).value for r in range(5, 9)] == ["标杆", "标杆", None, None]
+    assert (sheet["A1"].font.name, sheet["A3"].font.name, sheet["B5"].font.name) == ("宋体", "宋体", "仿宋")
+    assert sheet.freeze_panes == "A4"
+    assert sheet.print_title_rows == "$1:$3"
     assert (sheet.page_setup.paperSize, sheet.page_setup.orientation) == (9, "landscape")  # 9 is A4
     assert sheet.column_dimensions["C"].width == 40
-    assert "A1:H1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert {"A1:H1", "A2:H2", "A4:H4"} <= {str(r) for r in sheet.merged_cells.ranges}
     summary = book["汇总"]
-    assert [c.value for c in summary[2]] == exports.SUMMARY_COLUMNS
-    assert [[c.value for c in row] for row in summary.iter_rows(min_row=3)] == [
+    assert [c.value for c in summary[3]] == exports.SUMMARY_COLUMNS
+    assert [[c.value for c in row] for row in summary.iter_rows(min_row=4)] == [
         ["QC小组成果", 4, 4, "标杆", 2, 0.5],
         ["质量品牌故事", 2, 1, "标杆", 0, 0],  # 0.15 x 1 = 0.15 -> 0 benchmarks
     ]
@@ -199,7 +202,7 @@ def test_export_awards_command_writes_xlsx_and_csv(computed, tmp_path):
     call_command("export_awards", edition.pk, "--output", str(tmp_path / "list.xlsx"), stdout=out)
     call_command("export_awards", edition.pk, "--output", str(tmp_path / "list.csv"), stdout=out)
 
-    assert load_workbook(tmp_path / "list.xlsx")["QC小组成果"]["B3"].value == "QC-2021-0001"
+    assert load_workbook(tmp_path / "list.xlsx")["QC小组成果"]["B5"].value == "QC-2021-0001"
     assert (tmp_path / "list.csv").read_text(encoding="utf-8").count("\n") == 6
     assert "5 ranked entries from the provisional results" in out.getvalue()
 
@@ -251,8 +254,8 @@ def test_titles_that_look_like_formulas_stay_text(organiser, tmp_path):
     exports.write_csv(edition=category.edition, target=handle)
 
     sheet = load_workbook(tmp_path / "list.xlsx")[category.name[:28]]
-    assert (sheet["C3"].value, sheet["C3"].data_type) == ('=HYPERLINK("http://evil","点我")', "s")
-    assert sheet["C4"].data_type == "s"
+    assert (sheet["C5"].value, sheet["C5"].data_type) == ('=HYPERLINK("http://evil","点我")', "s")
+    assert sheet["C6"].data_type == "s"
     lines = list(csv.reader(io.StringIO(handle.getvalue()[1:])))
     assert lines[1][3] == '\'=HYPERLINK("http://evil","点我")'
     assert (lines[2][3], lines[2][4]) == ("'-2+3", "'@SUM(A1)")
@@ -267,6 +270,7 @@ def test_publication_queues_the_public_awarded_only_lists(computed, organiser, d
     assert sorted(lists.values_list("format", "awarded_only", "status")) == [
         ("csv", False, "done"),
         ("csv", True, "done"),
+        ("pdf", True, "done"),
         ("xlsx", False, "done"),
         ("xlsx", True, "done"),
     ]

@@ -1,6 +1,7 @@
 """Results pages: dashboard, computation, publication, award lists, provisional results per category and venue."""
 
 from decimal import Decimal as D
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -212,13 +213,24 @@ def test_award_list_is_generated_and_downloaded_by_the_organiser(
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("results:award_list_request", args=[edition.pk]), {"format": "csv", "source": "provisional"}
+            reverse("results:award_list_request", args=[edition.pk]),
+            {"kind": "ranking", "format": "csv", "source": "provisional"},
         )
 
     award_list = AwardList.objects.get()
-    assert (award_list.status, award_list.rows, award_list.publication) == ("done", 3, None)
+    assert (award_list.status, award_list.rows, award_list.publication, award_list.awarded_only) == (
+        "done",
+        3,
+        None,
+        False,
+    )
     response = client.get(reverse("results:award_list_download", args=[award_list.pk]))
     assert response.status_code == 200
+    # named as what it is, the full ranking, in Chinese after an ASCII fallback
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="award-list-{edition.year}-{edition.pk}-provisional-{award_list.pk}.csv"; '
+        f"filename*=utf-8''{quote(edition.name + '全部成果排名(暂定)')}.csv"
+    )
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff类别,排名,成果编号")
     assert edition_with_results["entries"][0].code in body
@@ -232,9 +244,13 @@ def test_published_award_list_is_public_until_a_newer_publication(
     edition = edition_with_results["edition"]
     with django_capture_on_commit_callbacks(execute=True):
         first = publishing.publish_results(edition=edition, by=organiser)
-    xlsx = AwardList.objects.get(publication=first, format="xlsx", awarded_only=False)
+    xlsx = AwardList.objects.get(publication=first, format="xlsx", awarded_only=True)
+    ranking = AwardList.objects.get(publication=first, format="xlsx", awarded_only=False)
 
     assert client_for(None).get(reverse("results:award_list_download", args=[xlsx.pk])).status_code == 200
+    # the full ranking of every entry stays the organisers'
+    assert client_for(None).get(reverse("results:award_list_download", args=[ranking.pk])).status_code == 404
+    assert client_for(organiser).get(reverse("results:award_list_download", args=[ranking.pk])).status_code == 200
 
     edition_with_results["entries"][0].title = "更正后的课题名称"  # a publication again needs a change
     edition_with_results["entries"][0].save(update_fields=["title"])
