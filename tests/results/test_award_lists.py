@@ -210,10 +210,21 @@ def test_export_awards_command_writes_xlsx_and_csv(computed, tmp_path):
     assert "5 ranked entries from the provisional results" in out.getvalue()
 
 
+def test_export_awards_command_writes_the_award_list_as_pdf(computed, tmp_path):
+    edition, _ = computed
+    out = io.StringIO()
+
+    call_command("export_awards", edition.pk, "--awarded", "--output", str(tmp_path / "list.pdf"), stdout=out)
+
+    text = text_of((tmp_path / "list.pdf").read_bytes(), 0)
+    assert "QC小组成果获奖名单" in text and "QC-2021-0002" in text and "QC-2021-0003" not in text
+    assert "2 awarded entries from the provisional results" in out.getvalue()
+
+
 def test_export_awards_command_refuses_bad_input(computed, tmp_path):
     edition, _ = computed
     with pytest.raises(CommandError):
-        call_command("export_awards", edition.pk, "--output", str(tmp_path / "list.pdf"))
+        call_command("export_awards", edition.pk, "--output", str(tmp_path / "list.docx"))
     with pytest.raises(CommandError):
         call_command("export_awards", 999999, "--output", str(tmp_path / "list.csv"))
 
