@@ -276,7 +276,7 @@ def write_pdf(*, edition, publication=None, target, awarded_only: bool = False) 
     page number and count at the foot of each page. Returns the number of entry rows."""
     from fpdf.fonts import FontFace
 
-    title = _title(edition, publication)
+    title = clean_text(_title(edition, publication))
     name = list_name(awarded_only)
     document = pdf.document(orientation="landscape", title=f"{title} {name}")
     document.set_margins(12, 12, 12)
@@ -299,7 +299,8 @@ def write_pdf(*, edition, publication=None, target, awarded_only: bool = False) 
     for item in category_lists(edition=edition, publication=publication, awarded_only=awarded_only):
         document.add_page()
         document.set_font(pdf.SERIF, size=16)
-        document.cell(0, 10, text=f"{title} {item.category.name}{name}", align="C", new_x="LMARGIN", new_y="NEXT")
+        heading = f"{title} {clean_text(item.category.name)}{name}"
+        document.cell(0, 10, text=heading, align="C", new_x="LMARGIN", new_y="NEXT")
         document.set_font(pdf.SERIF, size=10)
         document.cell(0, 7, text=document_text, align="C", new_x="LMARGIN", new_y="NEXT")
         document.set_font(pdf.SERIF, size=9)
