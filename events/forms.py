@@ -207,6 +207,8 @@ class CategoryForm(forms.ModelForm):
             "aggregation",
             "min_sheets",
             "ranking_scope",
+            "published_entries",
+            "publish_protocol",
         ]
         labels = {"kind": _("Entry form")}
         help_texts = {

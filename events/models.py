@@ -173,6 +173,12 @@ class Category(models.Model):
         VENUE = "venue", _("Within each venue")
         CATEGORY = "category", _("Across the whole category")
 
+    class Published(models.TextChoices):
+        """Which entries of a publication the public sees (DOMAIN.md section 7: only the awarded is the usual)."""
+
+        GRADED = "graded", _("Only the entries with a grade")
+        SCORED = "scored", _("Every scored entry")
+
     edition = models.ForeignKey(Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="categories")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.QC)
     name = models.CharField(_("name"), max_length=100)
@@ -207,6 +213,20 @@ class Category(models.Model):
     )
     min_sheets = models.PositiveSmallIntegerField(_("minimum sheets"), default=3)
     ranking_scope = models.CharField(_("ranking scope"), max_length=20, choices=Scope.choices, default=Scope.VENUE)
+    # The publication policy: read by the public pages, the search, the open-data API and the public downloads
+    # (public.queries.published_rows), so a change shows at once, for every publication of the edition.
+    published_entries = models.CharField(
+        _("entries the public sees"),
+        max_length=20,
+        choices=Published.choices,
+        default=Published.GRADED,
+        help_text=_("Once the results are published: every scored entry, or only those with a grade."),
+    )
+    publish_protocol = models.BooleanField(
+        _("show each entry's protocol"),
+        default=True,
+        help_text=_("The public sees how each published score was reached: sheet totals, drops, tie-break values."),
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -427,6 +447,7 @@ class AuditEvent(models.Model):
         RESULTS_CANCELLED = "results_cancelled", _("Computation of the results cancelled")
         RULES_CHANGED = "rules_changed", _("Grade rules or scoring rules changed")
         PUBLISHED = "published", _("Results published")
+        DOCUMENT_SET = "document_set", _("Document number or date of a publication's award list set")
         RUBRIC_SWITCHED = "rubric_switched", _("Rubric switched on a category with score sheets")
         RECUSAL_DECLARED = "recusal_declared", _("Recusal declared by an organiser")
         RECUSAL_LIFTED = "recusal_lifted", _("Recusal lifted")

@@ -136,6 +136,11 @@ class Publication(models.Model):
     # again is refused, so concurrent clicks make one version.
     content_fingerprint = models.CharField(_("content's fingerprint"), max_length=64, blank=True)
     snapshot = models.JSONField(_("snapshot"), default=dict)
+    # The notice the award list is issued under (DOMAIN.md section 7), printed in the award list's header.
+    document_number = models.CharField(
+        _("document number"), max_length=100, blank=True, help_text=_("As on the notice, e.g. 中机质协〔2021〕25号.")
+    )
+    document_date = models.DateField(_("document date"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("publication")
@@ -211,6 +216,7 @@ class AwardList(models.Model):
     class Format(models.TextChoices):
         XLSX = "xlsx", _("Excel workbook (.xlsx)")
         CSV = "csv", _("CSV (.csv)")
+        PDF = "pdf", _("PDF (.pdf)")
 
     Status = JobStatus
 
@@ -227,6 +233,9 @@ class AwardList(models.Model):
         help_text=_("Empty: the provisional results at the time of the export."),
     )
     format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.XLSX)
+    # With awarded_only the award list as the association issues it (获奖名单, also what the public downloads):
+    # the graded entries by category, grade and rank. Without, the full ranking of every entry (全部成果排名), for
+    # the organisers.
     awarded_only = models.BooleanField(
         _("awarded entries only"),
         default=False,

@@ -130,7 +130,9 @@ def publication_summary(edition) -> list[dict]:
     return grade_counts(list(publishable_results(edition).values("category_id", "ranked", "grade")))
 
 
-def publish_results(*, edition, by, reason: str = "", seen: str | None = None) -> Publication:
+def publish_results(
+    *, edition, by, reason: str = "", seen: str | None = None, document_number: str = "", document_date=None
+) -> Publication:
     """Freeze the edition's current results into a new publication and make them public.
 
     The first publication needs no reason; a re-publication does, and every earlier version stays.
@@ -144,11 +146,20 @@ def publish_results(*, edition, by, reason: str = "", seen: str | None = None) -
         logger.error(
             "Edition %s: %s score sheet totals differed from their points and were corrected.", edition.pk, repaired
         )
-    return _publish(edition=edition, by=by, reason=reason, seen=seen)
+    return _publish(
+        edition=edition,
+        by=by,
+        reason=reason,
+        seen=seen,
+        document_number=document_number,
+        document_date=document_date,
+    )
 
 
 @transaction.atomic
-def _publish(*, edition, by, reason: str, seen: str | None) -> Publication:
+def _publish(
+    *, edition, by, reason: str, seen: str | None, document_number: str = "", document_date=None
+) -> Publication:
     edition = Edition.objects.select_for_update().get(pk=edition.pk)
     reason = (reason or "").strip()
     previous = edition.publications.order_by("-version").first()
@@ -256,6 +267,8 @@ def _publish(*, edition, by, reason: str, seen: str | None) -> Publication:
         fingerprint=fingerprint,
         content_fingerprint=content,
         snapshot={"run": run.pk, "computed_at": run.finished_at.isoformat(), "categories": grade_counts(results)},
+        document_number=(document_number or "").strip(),
+        document_date=document_date,
     )
     audit.record(
         edition=edition,
@@ -278,4 +291,28 @@ def _publish(*, edition, by, reason: str, seen: str | None) -> Publication:
     # The public pages' cache moves on when the Publication is saved (public.queries connects to it).
     queue_award_lists(edition=edition, publication=publication, by=by)
     notify_enterprises(publication)
+    return publication
+
+
+@transaction.atomic
+def set_document(*, publication, by, document_number: str, document_date) -> Publication:
+    """Set the notice's document number and date of a publication (often known only after it is published); its
+    award lists are made again with them in their header. Nothing else of the publication changes."""
+    publication = Publication.objects.select_for_update().get(pk=publication.pk)
+    old = {"document_number": publication.document_number, "document_date": publication.document_date}
+    publication.document_number = (document_number or "").strip()
+    publication.document_date = document_date
+    new = {"document_number": publication.document_number, "document_date": publication.document_date}
+    if new == old:
+        return publication
+    publication.save(update_fields=["document_number", "document_date"])
+    audit.record(
+        edition=publication.edition,
+        user=by,
+        action=audit.Action.DOCUMENT_SET,
+        target=f"v{publication.version}",
+        old={key: str(value or "") for key, value in old.items()},
+        new={key: str(value or "") for key, value in new.items()},
+    )
+    queue_award_lists(edition=publication.edition, publication=publication, by=by)
     return publication

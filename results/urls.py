@@ -12,6 +12,7 @@ urlpatterns = [
     path("results/editions/<int:edition_pk>/compute/", views.compute, name="compute"),
     path("results/editions/<int:edition_pk>/publish/", views.publish, name="publish"),
     path("results/runs/<int:pk>/cancel/", views.cancel_run, name="cancel_run"),
+    path("results/publications/<int:pk>/document/", views.publication_document, name="publication_document"),
     path("results/editions/<int:edition_pk>/award-lists/", views.request_award_list, name="award_list_request"),
     path("results/award-lists/<int:pk>/download/", views.award_list_download, name="award_list_download"),
     path("results/categories/<int:category_pk>/", views.category_results, name="category"),

@@ -212,6 +212,13 @@ def published_edition(*, status=Edition.Status.PUBLISHED, version=1, **kwargs):
     return edition, publication
 
 
+def publish_every_scored(*categories):
+    """Make the categories publish every scored entry, not only the graded ones (the default policy)."""
+    for item in categories:
+        item.published_entries = "scored"
+        item.save(update_fields=["published_entries"])
+
+
 def published_row(
     publication,
     *,
@@ -491,6 +498,7 @@ def build_world(**texts) -> World:
         "signup_uidb64": urlsafe_base64_encode(force_bytes(newcomer.pk)),
         "signup_token": signup_tokens.make_token(newcomer),
         "published_entry": published_entry,
+        "publication": publication,
         "export_format": "csv",
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),

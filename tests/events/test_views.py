@@ -466,6 +466,8 @@ def category_post(edition, rubric, grades, **changes):
         "aggregation": "trimmed_mean",
         "min_sheets": "3",
         "ranking_scope": "venue",
+        "published_entries": "graded",
+        "publish_protocol": "on",
         "grades-TOTAL_FORMS": str(len(grades)),
         "grades-INITIAL_FORMS": "0",
         "grades-MIN_NUM_FORMS": "0",
@@ -498,6 +500,21 @@ def test_category_create_saves_the_category_with_its_grades(client_for, organise
         ("一等奖", Decimal("0.1000"), None),
         ("二等奖", Decimal("0.4000"), Decimal("70.00")),
     ]
+
+
+def test_category_form_sets_the_publication_policy(client_for, organiser, edition):
+    rubric = factories.rubric_with_criteria(edition)
+    url = reverse("events:category_create", args=[edition.pk])
+    page = client_for(organiser).get(url).content.decode()
+    assert 'name="published_entries"' in page and 'name="publish_protocol"' in page
+
+    data = category_post(edition, rubric, [], published_entries="scored")
+    del data["publish_protocol"]  # an unticked box is not sent
+    response = client_for(organiser).post(url, data)
+
+    assert response.status_code == 302
+    category = edition.categories.get()
+    assert (category.published_entries, category.publish_protocol) == ("scored", False)
 
 
 def test_category_edit_refuses_a_share_above_1(client_for, organiser, edition, category):

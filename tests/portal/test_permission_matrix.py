@@ -115,6 +115,9 @@ EXPECTED = {
     "public:award_list_xlsx": {
         "GET":  "200   200   200   200   200   200   200   200   200",
     },
+    "public:award_list_pdf": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
     "public:edition": {
         "GET":  "200   200   200   200   200   200   200   200   200",
     },
@@ -146,6 +149,10 @@ EXPECTED = {
     "results:award_list_request": {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    "results:publication_document": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   302   403",
     },
     "results:category": {
         "GET":  "login 403   403   403   403   403   403   403   200",
@@ -387,6 +394,7 @@ def test_each_role_gets_the_expected_outcome(db, name):
         ("public:edition", "edition"),
         ("public:award_list_csv", "edition"),
         ("public:award_list_xlsx", "edition"),
+        ("public:award_list_pdf", "edition"),
         ("api:result", "entry"),
         ("api:edition", "edition"),
     ],

@@ -1,6 +1,8 @@
 """Results pages: dashboard, computation, publication, award lists, provisional results per category and venue."""
 
+from datetime import date
 from decimal import Decimal as D
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -8,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
+from openpyxl import load_workbook
 
 from events.models import AuditEvent
 from results import computation, runs
@@ -110,6 +113,72 @@ def test_publish_publishes_and_a_second_time_needs_a_reason(
     edition.refresh_from_db()
     assert edition.status == "published"
     assert AwardList.objects.filter(publication__edition=edition, status="done", awarded_only=False).count() == 2
+
+
+def test_publish_records_the_document_number_and_date_of_the_award_list(
+    client_for, organiser, edition_with_results, django_capture_on_commit_callbacks
+):
+    edition = edition_with_results["edition"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(organiser).post(
+            reverse("results:publish", args=[edition.pk]),
+            {"reason": "", "document_number": " 中机质协〔2021〕25号 ", "document_date": "2021-10-08"},
+        )
+
+    publication = Publication.objects.get(edition=edition)
+    assert (publication.document_number, publication.document_date) == ("中机质协〔2021〕25号", date(2021, 10, 8))
+    awards = AwardList.objects.get(publication=publication, format="xlsx", awarded_only=True)
+    with awards.file.open("rb") as handle:
+        sheet = load_workbook(handle).worksheets[1]
+    assert sheet["A2"].value == "文号：中机质协〔2021〕25号　日期：2021年10月8日"
+
+
+def test_document_number_set_after_publishing_makes_the_lists_again(
+    client_for, organiser, edition_with_results, django_capture_on_commit_callbacks
+):
+    edition = edition_with_results["edition"]
+    with django_capture_on_commit_callbacks(execute=True):
+        publication = publishing.publish_results(edition=edition, by=organiser)
+    client = client_for(organiser)
+    assert (
+        f'data-document-form="{publication.pk}"'
+        in client.get(reverse("results:dashboard", args=[edition.pk])).content.decode()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("results:publication_document", args=[publication.pk]),
+            {"document_number": "中机质协〔2021〕26号", "document_date": "2021-10-09"},
+        )
+
+    assert response.status_code == 302
+    publication.refresh_from_db()
+    assert (publication.document_number, publication.document_date) == ("中机质协〔2021〕26号", date(2021, 10, 9))
+    newest = AwardList.objects.filter(publication=publication, format="xlsx", awarded_only=True).order_by("-pk")
+    assert newest.count() == 2
+    with newest.first().file.open("rb") as handle:
+        assert load_workbook(handle).worksheets[1]["A2"].value == "文号：中机质协〔2021〕26号　日期：2021年10月9日"
+    event = AuditEvent.objects.get(edition=edition, action=AuditEvent.Action.DOCUMENT_SET)
+    assert (event.old_values, event.new_values) == (
+        {"document_number": "", "document_date": ""},
+        {"document_number": "中机质协〔2021〕26号", "document_date": "2021-10-09"},
+    )
+
+
+def test_document_number_refuses_other_organisers(
+    client_for, organiser, edition_with_results, django_capture_on_commit_callbacks
+):
+    edition = edition_with_results["edition"]
+    with django_capture_on_commit_callbacks(execute=True):
+        publication = publishing.publish_results(edition=edition, by=organiser)
+
+    response = client_for(factories.OrganiserFactory()).post(
+        reverse("results:publication_document", args=[publication.pk]), {"document_number": "伪造〔2021〕1号"}
+    )
+
+    assert response.status_code == 403
+    publication.refresh_from_db()
+    assert publication.document_number == ""
 
 
 def test_publish_before_computing_shows_the_reason(client_for, organiser):
@@ -266,13 +335,24 @@ def test_award_list_is_generated_and_downloaded_by_the_organiser(
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("results:award_list_request", args=[edition.pk]), {"format": "csv", "source": "provisional"}
+            reverse("results:award_list_request", args=[edition.pk]),
+            {"kind": "ranking", "format": "csv", "source": "provisional"},
         )
 
     award_list = AwardList.objects.get()
-    assert (award_list.status, award_list.rows, award_list.publication) == ("done", 3, None)
+    assert (award_list.status, award_list.rows, award_list.publication, award_list.awarded_only) == (
+        "done",
+        3,
+        None,
+        False,
+    )
     response = client.get(reverse("results:award_list_download", args=[award_list.pk]))
     assert response.status_code == 200
+    # named as what it is, the full ranking, in Chinese after an ASCII fallback
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="award-list-{edition.year}-{edition.pk}-provisional-{award_list.pk}.csv"; '
+        f"filename*=utf-8''{quote(edition.name + '全部成果排名(暂定)')}.csv"
+    )
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff类别,排名,成果编号")
     assert edition_with_results["entries"][0].code in body
@@ -286,9 +366,13 @@ def test_published_award_list_is_public_until_a_newer_publication(
     edition = edition_with_results["edition"]
     with django_capture_on_commit_callbacks(execute=True):
         first = publishing.publish_results(edition=edition, by=organiser)
-    xlsx = AwardList.objects.get(publication=first, format="xlsx", awarded_only=False)
+    xlsx = AwardList.objects.get(publication=first, format="xlsx", awarded_only=True)
+    ranking = AwardList.objects.get(publication=first, format="xlsx", awarded_only=False)
 
     assert client_for(None).get(reverse("results:award_list_download", args=[xlsx.pk])).status_code == 200
+    # the full ranking of every entry stays the organisers'
+    assert client_for(None).get(reverse("results:award_list_download", args=[ranking.pk])).status_code == 404
+    assert client_for(organiser).get(reverse("results:award_list_download", args=[ranking.pk])).status_code == 200
 
     edition_with_results["entries"][0].title = "更正后的课题名称"  # a publication again needs a change
     edition_with_results["entries"][0].save(update_fields=["title"])

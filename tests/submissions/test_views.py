@@ -475,7 +475,10 @@ def test_download_of_a_pdf_named_exe_opens_in_the_browser_of_a_judge_on_the_pane
 def test_download_of_a_pdf_with_a_chinese_name_opens_in_the_organisers_browser(client_for, organiser, placed):
     _named(placed, "成果报告.pdf")
     response = _download(client_for(organiser), placed)
-    assert response["Content-Disposition"] == "inline; filename*=utf-8''%E6%88%90%E6%9E%9C%E6%8A%A5%E5%91%8A.pdf"
+    assert (
+        response["Content-Disposition"]
+        == "inline; filename=\"file.pdf\"; filename*=utf-8''%E6%88%90%E6%9E%9C%E6%8A%A5%E5%91%8A.pdf"
+    )
 
 
 def test_download_of_a_presentation_is_saved_even_by_a_judge(client_for, judge, placed):
@@ -484,7 +487,10 @@ def test_download_of_a_presentation_is_saved_even_by_a_judge(client_for, judge, 
     _named(placed, "汇报.pdf", data=data, content_type=files.PPTX)
     response = _download(client_for(judge), placed)
     assert _downloaded(response) == data
-    assert response["Content-Disposition"] == "attachment; filename*=utf-8''%E6%B1%87%E6%8A%A5.pptx"
+    assert (
+        response["Content-Disposition"]
+        == "attachment; filename=\"file.pptx\"; filename*=utf-8''%E6%B1%87%E6%8A%A5.pptx"
+    )
     assert response["Content-Type"] == files.PPTX
 
 
