@@ -122,7 +122,12 @@ def test_publish_records_the_document_number_and_date_of_the_award_list(
     with django_capture_on_commit_callbacks(execute=True):
         client_for(organiser).post(
             reverse("results:publish", args=[edition.pk]),
-            {"reason": "", "document_number": " 中机质协〔2021〕25号 ", "document_date": "2021-10-08"},
+            {
+                "reason": "",
+                "document_number": " 中机质协〔2021〕25号 ",
+                "document_date": "2021-10-08",
+                "fingerprint": runs.latest_done_run(edition).fingerprint,
+            },
         )
 
     publication = Publication.objects.get(edition=edition)
