@@ -21,6 +21,9 @@ CATEGORY_HAS_RESULTS = "category_has_results"  # (category) -> bool: results wer
 JUDGES_WITH_SHEETS = "judges_with_sheets"  # (venue, judge_ids) -> set of ids: who submitted sheets there
 DASHBOARD_SECTIONS = "dashboard_sections"  # (edition) -> list[Section]: parts of the edition's dashboard
 DASHBOARD_WARNINGS = "dashboard_warnings"  # (edition) -> list[str]: things an organiser should look at
+# (edition) -> list[Todo]: work waiting in the edition, each a count with the page where it is done. The organiser's
+# to-do list (events:todo) shows them for every edition the organiser runs, the edition dashboard for its edition.
+TODO = "todo"
 
 
 @dataclass
@@ -30,6 +33,17 @@ class Section:
     order: int
     template: str
     context: dict
+
+
+@dataclass
+class Todo:
+    """Work waiting for an organiser: `count` things described by `label` (a sentence with the count in it), done
+    at `url`; `order` places it in the course of an edition (entries 10-19, judging 20-29, results 30-39)."""
+
+    order: int
+    label: str
+    count: int
+    url: str
 
 
 def register(question: str):
