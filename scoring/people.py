@@ -120,7 +120,7 @@ def add_judge(**data) -> User:
     if existing is not None and not existing.is_judge:
         errors.append(_not_a_judge(details["email"]))
     if errors:
-        raise ValidationError([error[:1].upper() + error[1:] + "." for error in errors])
+        raise ValidationError(errors)
     return _write(details)[0]
 
 
