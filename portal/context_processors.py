@@ -10,6 +10,7 @@ NAVIGATION = {
         ("submissions:review_list", _("Entries")),
         ("submissions:enterprise_list", _("Enterprises")),
         ("scoring:judges", _("Judges")),
+        ("submissions:units", _("Recommending units")),
         ("scoring:live_board", _("Live board")),
         ("results:home", _("Provisional results")),
     ],

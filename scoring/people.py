@@ -7,25 +7,22 @@ the invitation's link sets one: that is "accepted"."""
 
 import io
 
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from events.models import PanelMember
-from portal import mail, spreadsheets
+from portal import invitations, spreadsheets
 from portal.models import User
 from portal.spreadsheets import ImportReport
 from scoring.models import Declaration, JudgeProfile
+from submissions import memberships
+from submissions.models import Enterprise
 from submissions.validators import normalise_credit_code, validate_credit_code
 
 # The columns of the judge list, as associations keep it (data, not UI text). 姓名 and 电子邮箱 are required.
@@ -50,9 +47,7 @@ def judges():
     return User.objects.filter(role=User.Role.JUDGE).select_related("judge_profile").order_by("full_name", "email")
 
 
-def has_accepted(user) -> bool:
-    """The judge has set a password (through the invitation, or was given one)."""
-    return user.has_usable_password()
+has_accepted = invitations.has_accepted
 
 
 # --- adding --------------------------------------------------------------------------------------
@@ -109,6 +104,10 @@ def _write(details: dict) -> tuple[User, bool]:
     profile.employer_credit_code = details["credit_code"] or profile.employer_credit_code
     profile.speciality = details["speciality"] or profile.speciality
     profile.save()
+    # The employer registered on the portal is the judge's enterprise: recusals match on it (scoring.recusals).
+    employer = Enterprise.objects.filter(credit_code=details["credit_code"]).first() if details["credit_code"] else None
+    if employer is not None:
+        memberships.set_membership(user, enterprise=employer)
     return user, created
 
 
@@ -207,33 +206,16 @@ def import_judges(*, file, dry_run: bool = False) -> ImportReport:
 # --- invitations ---------------------------------------------------------------------------------
 
 
-def invitation_link(user) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return settings.SITE_URL + reverse("portal:accept_invitation", kwargs={"uidb64": uid, "token": token})
-
-
 @transaction.atomic
 def invite(*, users, by) -> int:
-    """E-mail each judge who has not accepted yet a link to set the password (valid PASSWORD_RESET_TIMEOUT seconds,
-    spent once used), and note when. Returns how many were invited; an accepted judge is left out."""
+    """E-mail each judge who has not accepted yet a link to set the password (portal.invitations), and note when.
+    Returns how many were invited; an accepted judge is left out."""
     invited = 0
     now = timezone.now()
     for user in users:
-        if not user.is_active or has_accepted(user):
-            continue
-        mail.queue_email(
-            to=[user.email],
-            template="scoring/email/judge_invitation",
-            context={
-                "user": user,
-                "link": invitation_link(user),
-                "by": by,
-                "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
-            },
-        )
-        JudgeProfile.objects.update_or_create(judge=user, defaults={"invited_at": now, "invited_by": by})
-        invited += 1
+        if invitations.send(user=user, by=by, template="scoring/email/judge_invitation"):
+            JudgeProfile.objects.update_or_create(judge=user, defaults={"invited_at": now, "invited_by": by})
+            invited += 1
     return invited
 
 

@@ -293,3 +293,18 @@ class RecommendationConfirmForm(forms.Form):
     def __init__(self, *args, editions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["edition"].queryset = editions
+
+
+class UnitUserForm(forms.Form):
+    """A recommending unit's user, added by an organiser (submissions.units.add_unit_user)."""
+
+    unit_name = forms.CharField(label=_("Recommending unit"), max_length=200)
+    full_name = forms.CharField(label=_("Name"), max_length=100)
+    email = forms.EmailField(label=_("E-mail"))
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+
+
+class UnitInviteForm(forms.Form):
+    users = forms.ModelMultipleChoiceField(
+        label=_("Users"), queryset=User.objects.filter(role="recommender", is_active=True)
+    )

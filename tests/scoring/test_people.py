@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from portal.models import User
 from scoring import people
 from scoring.models import Declaration, JudgeProfile
+from submissions import memberships
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +154,10 @@ def test_panel_declarations_lists_every_seated_judge_with_the_confirmation():
     rows = people.panel_declarations(venue.edition)
     assert [(judge.full_name, declaration is not None) for judge, declaration in rows] == [("乙", False), ("甲", True)]
     assert {judge.pk for judge, _d in rows} == {declared.pk, waiting.judge.pk}
+
+
+def test_a_judge_whose_employer_is_registered_belongs_to_it_for_recusals():
+    employer = factories.EnterpriseFactory(credit_code=CODE)
+    people.import_judges(file=filled_list([WANG]))
+    wang = User.objects.get(email="wang@judges.example")
+    assert memberships.enterprise_of(wang) == employer
