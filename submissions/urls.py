@@ -31,6 +31,8 @@ urlpatterns = [
     path("recommendations/", views.recommendation_upload, name="recommendation_upload"),
     path("units/", unit_views.unit_list, name="units"),
     path("units/invite/", unit_views.unit_invite, name="unit_invite"),
+    path("units/import/", unit_views.unit_import, name="unit_import"),
+    path("units/template.xlsx", unit_views.unit_template, name="unit_template"),
     path("recommendations/template/", views.recommendation_template, name="recommendation_template"),
     path("recommendations/<int:pk>/decide/", views.recommendation_decide, name="recommendation_decide"),
 ]

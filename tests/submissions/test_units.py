@@ -1,6 +1,10 @@
+import io
+
+import openpyxl
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -76,3 +80,47 @@ def test_the_units_page_refuses_a_recommender_and_a_judge(client_for, recommende
     assert client_for(recommender).get(reverse("submissions:units")).status_code == 403
     assert client_for(judge).get(reverse("submissions:units")).status_code == 403
     assert client_for(judge).post(reverse("submissions:unit_invite"), {"users": [recommender.pk]}).status_code == 403
+
+
+def filled_units(rows) -> SimpleUploadedFile:
+    workbook = openpyxl.load_workbook(io.BytesIO(units.template_workbook()))
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("推荐单位用户.xlsx", buffer.getvalue())
+
+
+def test_unit_users_import_round_trip_template_filled_preview_confirm(client_for, organiser):
+    client = client_for(organiser)
+    assert client.get(reverse("submissions:unit_template"))["Content-Disposition"] == (
+        'attachment; filename="recommending-unit-users-template.xlsx"'
+    )
+    upload = filled_units(
+        [["浙江省质量协会", "周推荐", "zhou@unit.example", "0571"], ["江苏省质量协会", "吴推荐", "wu@unit.example", ""]]
+    )
+    preview = client.post(reverse("submissions:unit_import"), {"file": upload})
+    assert (preview.status_code, preview.context["preview"]) == (200, True)
+    assert not User.objects.filter(role=User.Role.RECOMMENDER).exists()
+    done = client.post(reverse("submissions:unit_import"), {"token": preview.context["confirm"].initial["token"]})
+    assert (done.status_code, done.url) == (302, reverse("submissions:units"))
+    assert sorted(
+        (memberships.recommending_unit_of(user).name, user.email)
+        for user in User.objects.filter(role=User.Role.RECOMMENDER)
+    ) == [("江苏省质量协会", "wu@unit.example"), ("浙江省质量协会", "zhou@unit.example")]
+
+
+def test_a_unit_list_with_a_bad_row_writes_nothing(user_a):
+    report = units.import_unit_users(
+        file=filled_units([["浙江省质量协会", "周推荐", "zhou@unit.example"], ["", "甲", user_a.email]])
+    )
+    assert report.messages == [
+        (3, _("Give the unit's name and the person's name.")),
+        (3, _("%(email)s belongs to an account of another role; use another address.") % {"email": user_a.email}),
+    ]
+    assert not RecommendingUnit.objects.exists()
+
+
+def test_the_unit_import_refuses_a_recommender(client_for, recommender):
+    assert client_for(recommender).get(reverse("submissions:unit_import")).status_code == 403
+    assert client_for(recommender).get(reverse("submissions:unit_template")).status_code == 403
