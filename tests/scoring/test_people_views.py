@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -211,3 +212,17 @@ def test_a_judge_with_no_venue_today_lands_on_the_list_of_venues(client_for):
 
 def test_judge_today_refuses_an_organiser(client_for, organiser):
     assert client_for(organiser).get(reverse("scoring:judge_today")).status_code == 403
+
+
+def test_the_import_page_offers_the_template(client_for, organiser):
+    response = client_for(organiser).get(reverse("scoring:import_judges"))
+    assert response.status_code == 200
+    assert f'href="{reverse("scoring:judge_template")}"' in response.content.decode()
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_with_the_reason(client_for, organiser):
+    upload = SimpleUploadedFile("名单.pdf", b"%PDF-1.7\n%%EOF\n")
+    response = client_for(organiser).post(reverse("scoring:import_judges"), {"file": upload})
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"]
+    assert not User.objects.filter(role=User.Role.JUDGE).exists()
