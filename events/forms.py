@@ -326,3 +326,17 @@ class PanelForm(forms.Form):
         if leader is not None and judges is not None and leader not in judges:
             self.add_error("leader", _("The panel leader must be one of the panel's judges."))
         return data
+
+
+class OrganiserForm(forms.Form):
+    """Add a colleague to an edition's organisers, or take one off."""
+
+    action = forms.ChoiceField(choices=[("add", _("Add")), ("remove", _("Remove"))], widget=forms.HiddenInput)
+    user = forms.ModelChoiceField(label=_("Colleague"), queryset=User.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(role=User.Role.ORGANISER, is_active=True).order_by(
+            "full_name", "email"
+        )
+        self.fields["user"].label_from_instance = lambda user: f"{user.get_full_name()} <{user.email}>"

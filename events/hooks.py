@@ -23,6 +23,9 @@ DASHBOARD_SECTIONS = "dashboard_sections"  # (edition) -> list[Section]: parts o
 DASHBOARD_WARNINGS = "dashboard_warnings"  # (edition) -> list[str]: things an organiser should look at
 # (venue) -> list[RankedEntry]: the venue's provisional ranking from the sheets submitted so far (results' engine)
 VENUE_RANKING = "venue_ranking"
+# (edition) -> list[Todo]: work waiting in the edition, each a count with the page where it is done. The organiser's
+# to-do list (events:todo) shows them for every edition the organiser runs, the edition dashboard for its edition.
+TODO = "todo"
 
 
 @dataclass
@@ -46,6 +49,17 @@ class RankedEntry:
     ranked: bool
     rank: int | None
     grade: str
+
+
+@dataclass
+class Todo:
+    """Work waiting for an organiser: `count` things described by `label` (a sentence with the count in it), done
+    at `url`; `order` places it in the course of an edition (entries 10-19, judging 20-29, results 30-39)."""
+
+    order: int
+    label: str
+    count: int
+    url: str
 
 
 def register(question: str):

@@ -452,6 +452,8 @@ class AuditEvent(models.Model):
         RECUSAL_DECLARED = "recusal_declared", _("Recusal declared by an organiser")
         RECUSAL_LIFTED = "recusal_lifted", _("Recusal lifted")
         DEADLINE_EXTENDED = "deadline_extended", _("Submission deadline extended for an enterprise")
+        ORGANISER_ADDED = "organiser_added", _("Organiser added to the edition")
+        ORGANISER_REMOVED = "organiser_removed", _("Organiser removed from the edition")
 
     edition = models.ForeignKey(
         Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="audit_events"

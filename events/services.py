@@ -66,8 +66,9 @@ def create_edition(*, by, edition: Edition, categories=()) -> Edition:
 
 
 @transaction.atomic
-def update_edition(*, edition: Edition, organisers=None) -> Edition:
-    """Save the edition's details and, when given, its organisers (at least one, all with the organiser role)."""
+def update_edition(*, edition: Edition, organisers=None, by=None) -> Edition:
+    """Save the edition's details and, when given, its organisers (at least one, all with the organiser role); each
+    organiser added or removed is audited."""
     _check_edition_dates(edition)
     if organisers is not None:
         organisers = list(organisers)
@@ -77,8 +78,42 @@ def update_edition(*, edition: Edition, organisers=None) -> Edition:
             raise ValidationError(_("Only users with the organiser role can organise an edition."))
     edition.save()
     if organisers is not None:
+        before = set(edition.organisers.all())
         edition.organisers.set(organisers)
+        for user in sorted(set(organisers) - before, key=lambda u: u.pk):
+            _audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_ADDED)
+        for user in sorted(before - set(organisers), key=lambda u: u.pk):
+            _audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_REMOVED)
     return edition
+
+
+def _audit_team(*, edition: Edition, user, by, action: str) -> None:
+    audit.record(
+        edition=edition, user=by, action=action, target=user.get_full_name(), new={"user": user.pk, "email": user.email}
+    )
+
+
+@transaction.atomic
+def add_organiser(*, edition: Edition, user, by) -> None:
+    """Make a colleague with the organiser role an organiser of the edition (audited)."""
+    if not user.is_organiser:
+        raise ValidationError(_("Only users with the organiser role can organise an edition."))
+    if edition.organisers.filter(pk=user.pk).exists():
+        raise ValidationError(_("%(name)s already organises this edition.") % {"name": user.get_full_name()})
+    edition.organisers.add(user)
+    _audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_ADDED)
+
+
+@transaction.atomic
+def remove_organiser(*, edition: Edition, user, by) -> None:
+    """Take a colleague off the edition's organisers (audited); the last organiser stays."""
+    locked = list(Edition.objects.select_for_update().filter(pk=edition.pk).values_list("pk", flat=True))
+    if not locked or not edition.organisers.filter(pk=user.pk).exists():
+        raise ValidationError(_("%(name)s does not organise this edition.") % {"name": user.get_full_name()})
+    if edition.organisers.count() == 1:
+        raise ValidationError(_("An edition needs at least one organiser."))
+    edition.organisers.remove(user)
+    _audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_REMOVED)
 
 
 @transaction.atomic

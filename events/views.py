@@ -20,6 +20,7 @@ from events.forms import (
     EditionCreateForm,
     EditionEditForm,
     GradeFormSet,
+    OrganiserForm,
     PanelForm,
     RubricForm,
     RubricTemplateForm,
@@ -82,10 +83,44 @@ def dashboard(request, pk):
         ],
         "readiness": queries.readiness(edition),
         "warnings": queries.warnings(edition),
+        "todo": queries.todo(edition),
         "history": edition.status_changes.select_related("by"),
         "section": "dashboard",
     }
     return render(request, "events/dashboard.html", context)
+
+
+@permission_required("events.view_edition_list", raise_exception=True)
+def todo(request):
+    """Where an organiser starts: what waits in each edition the organiser runs, each a count with its page."""
+    editions = Edition.objects.organised_by(request.user).exclude(status=Edition.Status.PUBLISHED)
+    rows = [(edition, queries.todo(edition)) for edition in editions.order_by("-year", "-number", "-pk")]
+    return render(request, "events/todo.html", {"rows": rows})
+
+
+@login_required
+def team(request, pk):
+    """The edition's organiser team: add a colleague with the organiser role, or take one off (audited)."""
+    edition = _edition(request, pk)
+    form = OrganiserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        service = services.add_organiser if form.cleaned_data["action"] == "add" else services.remove_organiser
+        try:
+            service(edition=edition, user=form.cleaned_data["user"], by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The organiser team is saved."))
+            if not request.user.has_perm("events.change_edition", edition):
+                return redirect("events:edition_list")
+            return redirect("events:team", edition.pk)
+    context = {
+        "edition": edition,
+        "form": form,
+        "organisers": edition.organisers.order_by("full_name", "email"),
+        "section": "team",
+    }
+    return render(request, "events/team.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -94,7 +129,7 @@ def edition_edit(request, pk):
     form = EditionEditForm(request.POST or None, instance=edition)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_edition(edition=form.instance, organisers=form.cleaned_data["organisers"])
+            services.update_edition(edition=form.instance, organisers=form.cleaned_data["organisers"], by=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -5,9 +5,12 @@ from django.utils.translation import gettext_lazy as _
 # this only decides which links a person is shown.
 NAVIGATION = {
     "organiser": [
+        ("events:todo", _("To do")),
         ("events:edition_list", _("Editions")),
         ("submissions:review_list", _("Entries")),
         ("submissions:enterprise_list", _("Enterprises")),
+        ("scoring:judges", _("Judges")),
+        ("submissions:units", _("Recommending units")),
         ("scoring:live_board", _("Live board")),
         ("results:home", _("Provisional results")),
     ],

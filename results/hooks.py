@@ -2,6 +2,9 @@
 results section with the way to the publication (the only route to "results published"), and a venue's
 provisional ranking for its panel leader."""
 
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
 from events import hooks
 from events.models import Edition
 from results import computation
@@ -66,4 +69,22 @@ def venue_ranking(*, venue) -> list:
             grade=result.grade,
         )
         for result in computation.venue_ranking(venue)
+    ]
+
+
+@hooks.register(hooks.TODO)
+def results_todo(*, edition) -> list:
+    """An edition being judged whose venues are all signed off waits for its results to be published."""
+    if edition.status != Edition.Status.JUDGING:
+        return []
+    venues = edition.venues.all()
+    if not venues.exists() or venues.filter(signed_off_at__isnull=True).exists():
+        return []
+    return [
+        hooks.Todo(
+            order=30,
+            label=_("Every venue is signed off: the results are not published yet"),
+            count=1,
+            url=reverse("results:dashboard", args=[edition.pk]),
+        )
     ]

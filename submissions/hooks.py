@@ -1,10 +1,12 @@
 """The entries' answers to what events asks (events.hooks): the edition dashboard's entry counts and warnings."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils.translation import ngettext
 
 from events import hooks
-from submissions.models import Entry
+from submissions.models import Enterprise, Entry, Recommendation
+from submissions.services import REVIEWABLE
 
 
 def entry_counts(edition) -> dict:
@@ -23,10 +25,6 @@ def entry_counts(edition) -> dict:
     return {"statuses": statuses, "rows": rows, "totals": totals, "total": sum(totals)}
 
 
-def unassigned_accepted(edition) -> int:
-    return Entry.objects.filter(edition=edition, status=Entry.Status.ACCEPTED, venue__isnull=True).count()
-
-
 @hooks.register(hooks.DASHBOARD_SECTIONS)
 def entries_section(*, edition) -> list:
     return [
@@ -36,16 +34,35 @@ def entries_section(*, edition) -> list:
     ]
 
 
-@hooks.register(hooks.DASHBOARD_WARNINGS)
-def unassigned_warning(*, edition) -> list[str]:
-    unassigned = unassigned_accepted(edition)
-    if not unassigned:
-        return []
-    return [
-        ngettext(
-            "%(count)s accepted entry has no venue yet.",
-            "%(count)s accepted entries have no venue yet.",
-            unassigned,
+@hooks.register(hooks.TODO)
+def entries_todo(*, edition) -> list:
+    """Enterprises of the edition awaiting approval, and its entries awaiting the format review."""
+    enterprises = (
+        Enterprise.objects.filter(status=Enterprise.Status.PENDING)
+        .filter(
+            Q(editions=edition)
+            | Q(pk__in=Entry.objects.filter(edition=edition).values("enterprise"))
+            | Q(pk__in=Recommendation.objects.filter(edition=edition).values("enterprise"))
         )
-        % {"count": unassigned}
+        .distinct()
+        .count()
+    )
+    to_review = Entry.objects.filter(edition=edition, status__in=REVIEWABLE).count()
+    return [
+        hooks.Todo(
+            order=10,
+            label=ngettext("%(count)s enterprise awaits approval", "%(count)s enterprises await approval", enterprises)
+            % {"count": enterprises},
+            count=enterprises,
+            url=reverse("submissions:enterprise_list"),
+        ),
+        hooks.Todo(
+            order=12,
+            label=ngettext(
+                "%(count)s entry awaits the format review", "%(count)s entries await the format review", to_review
+            )
+            % {"count": to_review},
+            count=to_review,
+            url=f"{reverse('submissions:review_list')}?edition={edition.pk}",
+        ),
     ]

@@ -114,6 +114,7 @@ def organises_some_edition(user):
 
 
 rules.add_perm("submissions.review_enterprise", is_organiser)
+rules.add_perm("submissions.manage_units", is_organiser)
 rules.add_perm("submissions.view_dashboard", is_enterprise_user)
 rules.add_perm("submissions.create_entry", is_approved_enterprise_user)
 rules.add_perm("submissions.view_entry", owns_entry | organises_entry)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions import people_views, views
+from submissions import people_views, unit_views, views
 
 app_name = "submissions"
 
@@ -40,6 +40,10 @@ urlpatterns = [
     path("review/<int:pk>/reopen/", views.review_reopen, name="review_reopen"),
     # recommendation lists
     path("recommendations/", views.recommendation_upload, name="recommendation_upload"),
+    path("units/", unit_views.unit_list, name="units"),
+    path("units/invite/", unit_views.unit_invite, name="unit_invite"),
+    path("units/import/", unit_views.unit_import, name="unit_import"),
+    path("units/template.xlsx", unit_views.unit_template, name="unit_template"),
     path("recommendations/template/", views.recommendation_template, name="recommendation_template"),
     path("recommendations/<int:pk>/decide/", views.recommendation_decide, name="recommendation_decide"),
 ]

@@ -22,7 +22,7 @@ from events.models import (
 from portal.models import LoginAttempt, OutboxMessage, User
 from portal.spreadsheets import SCIENTIFIC
 from results.models import AwardList, Publication, PublishedResult, Result, ResultRun
-from scoring.models import CriterionScore, Recusal, ScoreSheet, SheetAudit
+from scoring.models import CriterionScore, Declaration, JudgeProfile, Recusal, ScoreSheet, SheetAudit
 from submissions import memberships
 from submissions.models import (
     DeadlineExtension,
@@ -225,9 +225,17 @@ class VenueFactory(factory.django.DjangoModelFactory):
 class PanelMemberFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PanelMember
+        skip_postgeneration_save = True
 
     venue = factory.SubFactory(VenueFactory)
     judge = factory.SubFactory(JudgeFactory)
+
+    @factory.post_generation
+    def declared(self, create, extracted, **kwargs):
+        """A seated judge has confirmed the edition's declaration (scoring.people) unless declared=False: a judge
+        scores only once it is confirmed."""
+        if create and extracted is not False:
+            Declaration.objects.get_or_create(edition_id=self.venue.edition_id, judge=self.judge)
 
 
 class EntryFactory(factory.django.DjangoModelFactory):
@@ -474,3 +482,19 @@ class PeopleEventFactory(factory.django.DjangoModelFactory):
     enterprise = factory.SubFactory(EnterpriseFactory)
     action = PeopleEvent.Action.INVITED
     email = factory.Sequence(lambda n: f"someone{n}@example.com")
+
+
+class JudgeProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JudgeProfile
+
+    judge = factory.SubFactory(JudgeFactory)
+    speciality = "质量管理"
+
+
+class DeclarationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Declaration
+
+    edition = factory.SubFactory(EditionFactory)
+    judge = factory.SubFactory(JudgeFactory)

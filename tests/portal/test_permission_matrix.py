@@ -49,6 +49,10 @@ EXPECTED = {
     "events:dashboard": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
+    "events:team": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
     "events:edition_copy": {
         "GET":  "login 403   403   403   403   403   403   403   200",
         "POST": "login 403   403   403   403   403   403   403   200",
@@ -106,6 +110,9 @@ EXPECTED = {
     "results:audit_export": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
+    "portal:accept_invitation": {
+        "GET":  "302   200   302   302   302   302   302   302   302",
+    },
     "portal:password_reset_confirm": {
         "GET":  "302   200   302   302   302   302   302   302   302",
     },
@@ -158,6 +165,13 @@ EXPECTED = {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
     "scoring:category_venues": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "scoring:declare": {
+        "GET":  "login 403   403   403   200   200   200   403   403",
+        "POST": "login 403   403   403   200   200   200   403   403",
+    },
+    "scoring:declarations": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
     "scoring:declare_recusal": {
