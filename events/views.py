@@ -126,7 +126,9 @@ def edition_status(request, pk):
 @login_required
 def edition_copy(request, pk):
     edition = _edition(request, pk)
-    initial = {"name": edition.name, "number": edition.number + 1, "year": edition.year + 1}
+    year = edition.year + 1
+    name = edition.name.replace(str(edition.year), str(year))
+    initial = {"name": name, "number": edition.number + 1, "year": year}
     form = EditionCopyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

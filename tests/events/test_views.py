@@ -303,6 +303,19 @@ def test_edition_copy_creates_next_years_edition(client_for, organiser, edition,
     assert list(copy.categories.values_list("code", flat=True)) == ["QC"]
 
 
+def test_edition_copy_proposes_the_next_year_and_number(client_for, organiser, edition):
+    edition.name = "2021年第40次质量管理小组成果交流活动"
+    edition.save()
+
+    response = client_for(organiser).get(reverse("events:edition_copy", args=[edition.pk]))
+
+    assert response.context["form"].initial == {
+        "name": "2021年第40次质量管理小组成果交流活动".replace("2021", "2022"),
+        "number": 41,
+        "year": 2022,
+    }
+
+
 def test_edition_copy_refuses_the_same_name_and_year(client_for, organiser, edition):
     with translation.override("en"):
         response = client_for(organiser).post(
