@@ -192,6 +192,7 @@ def edition_detail(request, pk: int):
             },
             "edition": edition,
             "summary": summary,
+            "plenary": list(public.plenary_rows(edition)),
             "hosts": [line for line in edition.hosts.splitlines() if line.strip()],
         }
 

@@ -20,7 +20,7 @@ from events.models import (
 )
 from portal.models import LoginAttempt, OutboxMessage, User
 from portal.spreadsheets import SCIENTIFIC
-from results.models import AwardList, Publication, PublishedResult, Result, ResultRun
+from results.models import AwardList, PlenaryEntry, Publication, PublishedResult, Result, ResultRun
 from scoring.models import CriterionScore, Recusal, ScoreSheet, SheetAudit
 from submissions import memberships
 from submissions.models import (
@@ -320,6 +320,15 @@ class SheetAuditFactory(factory.django.DjangoModelFactory):
 
     sheet = factory.SubFactory(ScoreSheetFactory)
     action = "submit"
+
+
+class PlenaryEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlenaryEntry
+
+    entry = factory.SubFactory(EntryFactory)
+    edition = factory.SelfAttribute("entry.edition")
+    position = factory.Sequence(lambda n: n + 1)
 
 
 class ResultRunFactory(factory.django.DjangoModelFactory):

@@ -106,6 +106,10 @@ EXPECTED = {
     "results:audit_export": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
+    "results:plenary": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
     "portal:password_reset_confirm": {
         "GET":  "302   200   302   302   302   302   302   302   302",
     },

@@ -29,6 +29,7 @@ ARGUMENTS = {
     "events:venue_list": {"pk": "edition"},
     "results:audit": {"edition_pk": "edition"},
     "results:audit_export": {"edition_pk": "edition", "fmt": "export_format"},
+    "results:plenary": {"edition_pk": "edition"},
     "portal:password_reset_confirm": {"uidb64": "uidb64", "token": "token"},
     "public:award_list_csv": {"pk": "published_edition"},
     "public:award_list_xlsx": {"pk": "published_edition"},

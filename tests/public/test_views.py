@@ -683,3 +683,39 @@ def test_award_list_stored_file_not_served_once_an_entry_was_withdrawn(client):
     text = response.content.decode("utf-8")
     assert withdrawn.code not in text
     assert text.count("\n") == 1 + 2  # the heading and the two awarded entries left
+
+
+def test_edition_page_lists_the_plenary_entries_in_their_order(client):
+    edition, publication = published_edition()
+    first = published_row(publication, title="降低焊缝缺陷率")
+    second = published_row(publication, title="提高一次交检合格率")
+    published_row(publication, title="不在大会交流")
+    factories.PlenaryEntryFactory(entry=second.entry, position=1)
+    factories.PlenaryEntryFactory(entry=first.entry, position=2)
+
+    html = client.get(reverse("public:edition", args=[edition.pk])).content.decode()
+
+    assert re.findall(r'data-plenary-entry="(\d+)"><a [^>]*>([^<]+)<', html) == [
+        (str(second.entry_id), "提高一次交检合格率"),
+        (str(first.entry_id), "降低焊缝缺陷率"),
+    ]
+
+
+def test_edition_page_shows_the_plenary_chosen_after_the_page_was_cached(client, django_capture_on_commit_callbacks):
+    edition, publication = published_edition()
+    row = published_row(publication, title="降低焊缝缺陷率")
+    assert "data-plenary-entry" not in client.get(reverse("public:edition", args=[edition.pk])).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.PlenaryEntryFactory(entry=row.entry, position=1)
+
+    html = client.get(reverse("public:edition", args=[edition.pk])).content.decode()
+    assert f'data-plenary-entry="{row.entry_id}"' in html
+
+
+def test_edition_page_leaves_out_a_plenary_entry_no_longer_accepted(client):
+    edition, publication = published_edition()
+    row = published_row(publication, title="降低焊缝缺陷率", entry_status=Entry.Status.REJECTED)
+    factories.PlenaryEntryFactory(entry=row.entry, position=1)
+
+    assert "data-plenary-entry" not in client.get(reverse("public:edition", args=[edition.pk])).content.decode()
