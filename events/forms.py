@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from events.builtins import CATEGORY_TEMPLATES, RUBRIC_TEMPLATES
-from events.models import Category, Edition, GradeRule, Rubric, TopicType, Venue
+from events.models import Announcement, Category, Edition, GradeRule, Rubric, TopicType, Venue
 
 User = get_user_model()
 
@@ -324,3 +324,14 @@ class PanelForm(forms.Form):
         if leader is not None and judges is not None and leader not in judges:
             self.add_error("leader", _("The panel leader must be one of the panel's judges."))
         return data
+
+
+# --- announcements ---------------------------------------------------------------------------------
+
+
+class AnnouncementForm(forms.Form):
+    audience = forms.ChoiceField(
+        label=_("To"), choices=Announcement.Audience.choices, widget=forms.RadioSelect, initial="enterprises"
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Text"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))

@@ -443,3 +443,35 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.edition_id} {self.action} {self.target}"
+
+
+class Announcement(models.Model):
+    """A notice an organiser sends to one audience of an edition: its enterprises, its judges or its recommending
+    units. Each recipient, fixed when it is sent, gets it by e-mail and sees it on their own pages."""
+
+    class Audience(models.TextChoices):
+        ENTERPRISES = "enterprises", _("Enterprises with entries in the edition")
+        JUDGES = "judges", _("Judges on the edition's panels")
+        UNITS = "units", _("Recommending units of the edition")
+
+    edition = models.ForeignKey(
+        Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="announcements"
+    )
+    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"), max_length=5000)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipients"), related_name="announcements", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self):
+        return self.subject

@@ -1,10 +1,12 @@
 """The entries' answers to what events asks (events.hooks): the edition dashboard's entry counts and warnings."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import ngettext
 
 from events import hooks
-from submissions.models import Entry
+from events.models import Announcement
+from portal.models import User
+from submissions.models import Enterprise, Entry, Membership, RecommendingUnit
 
 
 def entry_counts(edition) -> dict:
@@ -49,3 +51,24 @@ def unassigned_warning(*, edition) -> list[str]:
         )
         % {"count": unassigned}
     ]
+
+
+@hooks.register(hooks.ANNOUNCEMENT_RECIPIENTS)
+def announcement_recipients(*, edition, audience) -> set[int]:
+    """The users of the enterprises taking part in the edition (an entry in it, or registered for it), or of the
+    recommending units taking part (an entry or a recommendation in it)."""
+    if audience == Announcement.Audience.ENTERPRISES:
+        enterprises = Enterprise.objects.filter(Q(entries__edition=edition) | Q(editions=edition))
+        return set(
+            Membership.objects.filter(
+                enterprise__in=enterprises.values("pk"), user__role=User.Role.ENTERPRISE
+            ).values_list("user_id", flat=True)
+        )
+    if audience == Announcement.Audience.UNITS:
+        units = RecommendingUnit.objects.filter(Q(entries__edition=edition) | Q(recommendations__edition=edition))
+        return set(
+            Membership.objects.filter(
+                recommending_unit__in=units.values("pk"), user__role=User.Role.RECOMMENDER
+            ).values_list("user_id", flat=True)
+        )
+    return set()

@@ -8,6 +8,7 @@ import factory
 from django.utils import timezone
 
 from events.models import (
+    Announcement,
     AuditEvent,
     Category,
     Criterion,
@@ -384,6 +385,16 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
 
     edition = factory.SubFactory(EditionFactory)
     action = AuditEvent.Action.RESULTS_REQUESTED
+
+
+class AnnouncementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Announcement
+
+    edition = factory.SubFactory(EditionFactory)
+    audience = Announcement.Audience.JUDGES
+    subject = factory.Sequence(lambda n: f"评审安排通知{n}")
+    body = "请于开幕前半小时到达分会场。"
 
 
 class AwardListFactory(factory.django.DjangoModelFactory):

@@ -31,6 +31,10 @@ EXPECTED = {
     "api:result": {
         "GET":  "200   200   200   200   200   200   200   200   200",
     },
+    "events:announcements": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
     "events:category_create": {
         "GET":  "login 403   403   403   403   403   403   403   200",
         "POST": "login 403   403   403   403   403   403   403   200",

@@ -9,6 +9,7 @@ ARGUMENTS = {
     "api:edition": {"pk": "published_edition"},
     "api:enterprise": {"pk": "enterprise"},
     "api:result": {"entry_id": "published_entry"},
+    "events:announcements": {"pk": "edition"},
     "events:category_create": {"pk": "edition"},
     "events:category_delete": {"pk": "category"},
     "events:category_edit": {"pk": "category"},

@@ -107,10 +107,10 @@ def test_dashboard_makes_a_fixed_number_of_queries(client_for, user_a, qc, enter
             factories.EntryTransitionFactory(entry=entry)
 
     add(3)
-    with django_assert_num_queries(11) as small:
+    with django_assert_num_queries(12) as small:
         client.get(reverse("submissions:dashboard"))
     add(27)
-    with django_assert_num_queries(11) as large:
+    with django_assert_num_queries(12) as large:
         response = client.get(reverse("submissions:dashboard"))
     assert len(response.context["blocks"][0]["entries"]) == 30
     assert len(response.context["proposals"]) == 30
