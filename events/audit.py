@@ -3,13 +3,12 @@ event. The organiser's audit page merges these events with the other trails (res
 
 import re
 from datetime import datetime
-from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from events.models import AuditEvent, Category, GradeRule
+from events.models import AuditEvent, Category, GradeRule, grade_value_text
 
 Action = AuditEvent.Action
 
@@ -67,9 +66,9 @@ def _grade_rule(value: str) -> str:
     match = GRADE_RULE.match(value)
     if not match:
         return value
-    rule, number = match["rule"], Decimal(match["value"])
+    rule = match["rule"]
     label = str(dict(GradeRule.Rule.choices).get(rule, rule))
-    amount = f"{(number * 100).normalize():f}%" if rule == GradeRule.Rule.SHARE else f"{number.normalize():f}"
+    amount = grade_value_text(rule, match["value"])
     said = _("%(position)s. %(rule)s %(value)s") % {"position": match["position"], "rule": label, "value": amount}
     if match["floor"]:
         said += _(", final score at least %(floor)s") % {"floor": match["floor"]}

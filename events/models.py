@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events import hooks
@@ -31,6 +32,11 @@ class SubType(models.TextChoices):
 class EditionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Edition.Status.PUBLISHED)
+
+    def current(self):
+        """The edition being run now: the newest not yet published, else the newest."""
+        ordered = self.order_by("-year", "-number", "-pk")
+        return ordered.exclude(status=Edition.Status.PUBLISHED).first() or ordered.first()
 
     def organised_by(self, user):
         """The editions the user organises: the queryset form of events.rules.organises (a superuser organises
@@ -87,6 +93,14 @@ class Edition(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def days_left(self) -> int | None:
+        """Whole days until the submission deadline (0 on its last day), None without a deadline. Said in days: a
+        duration in months ("9 月") reads like a month of the year in Chinese."""
+        if self.submission_deadline is None:
+            return None
+        return max((self.submission_deadline - timezone.now()).days, 0)
 
 
 class Rubric(models.Model):
@@ -273,6 +287,19 @@ class GradeRule(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def value_text(self) -> str:
+        """The rule's value as a reader says it: a share as a percentage (50%, not 0.5000)."""
+        return grade_value_text(self.rule, self.value)
+
+
+def grade_value_text(rule: str, value) -> str:
+    """A grade rule's value in words: a share as a percentage ("50%"), a count or a score without trailing zeros."""
+    number = Decimal(value)
+    if rule == GradeRule.Rule.SHARE:
+        return f"{(number * 100).normalize():f}%"
+    return f"{number.normalize():f}"
 
 
 class Venue(models.Model):

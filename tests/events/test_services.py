@@ -1,4 +1,4 @@
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -773,3 +773,12 @@ def test_change_status_lets_a_superuser_change_any_edition(edition):
     services.change_status(edition=edition, to=Edition.Status.CLOSED, by=admin)
 
     assert Edition.objects.get(pk=edition.pk).status == Edition.Status.CLOSED
+
+
+def test_days_left_counts_whole_days_to_the_deadline_never_below_zero():
+    edition = Edition(submission_deadline=timezone.now() + timedelta(days=270, hours=5))
+    assert edition.days_left == 270
+    edition.submission_deadline = timezone.now() - timedelta(days=2)
+    assert edition.days_left == 0
+    edition.submission_deadline = None
+    assert edition.days_left is None

@@ -1,3 +1,4 @@
+import re
 from datetime import time
 from decimal import Decimal
 
@@ -829,3 +830,13 @@ def test_the_dashboard_status_form_cannot_publish(client_for, organiser, edition
         False,
         True,
     )
+
+
+def test_category_list_shows_a_share_as_a_percentage(client_for, organiser, edition):
+    category = factories.CategoryFactory(edition=edition)
+    factories.GradeRuleFactory(category=category, position=1, name="一等奖", rule="share", value=Decimal("0.15"))
+    factories.GradeRuleFactory(category=category, position=2, name="二等奖", rule="top_n", value=Decimal("10"))
+
+    html = client_for(organiser).get(reverse("events:category_list", args=[edition.pk])).content.decode()
+
+    assert re.findall(r'data-grade="[^"]+">[^:]+: [^<]*? ([^ <]+)<', html) == ["15%", "10"]
