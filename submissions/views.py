@@ -18,6 +18,7 @@ from rules.contrib.views import permission_required
 from events.models import Category, Edition
 from portal import import_jobs, throttle, uploads
 from portal.spreadsheets import XLSX_MIME
+from portal.text import clean_text
 from submissions import exports, files, imports, services
 from submissions.forms import (
     EnterpriseReviewForm,
@@ -97,11 +98,20 @@ def enterprise_list(request):
     if status not in Enterprise.Status.values:
         status = Enterprise.Status.PENDING
     enterprises = Enterprise.objects.reviewable_by(request.user).filter(status=status).order_by("-created_at", "name")
+    q = clean_text(request.GET.get("q", ""))[:100]
+    if q:
+        enterprises = enterprises.filter(Q(name__icontains=q) | Q(credit_code__icontains=q.upper()))
     page = Paginator(enterprises, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "submissions/enterprise_list.html",
-        {"page": page, "status": status, "statuses": Enterprise.Status.choices, "review_form": EnterpriseReviewForm()},
+        {
+            "page": page,
+            "status": status,
+            "q": q,
+            "statuses": Enterprise.Status.choices,
+            "review_form": EnterpriseReviewForm(),
+        },
     )
 
 
@@ -428,7 +438,11 @@ def _organised(user):
 
 def _filtered_entries(request):
     editions = _organised(request.user)
-    form = EntryFilterForm(request.GET or None, editions=editions)
+    data = request.GET
+    if not data:  # a list that grows every year opens on the edition being run now; "All" shows every edition
+        current = editions.current()
+        data = {"edition": str(current.pk)} if current else None
+    form = EntryFilterForm(data, editions=editions)
     entries = (
         Entry.objects.filter(edition__in=editions)
         .select_related("edition", "category", "enterprise", "recommending_unit")

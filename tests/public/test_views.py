@@ -719,3 +719,64 @@ def test_edition_page_leaves_out_a_plenary_entry_no_longer_accepted(client):
     factories.PlenaryEntryFactory(entry=row.entry, position=1)
 
     assert "data-plenary-entry" not in client.get(reverse("public:edition", args=[edition.pk])).content.decode()
+
+
+# --- words -------------------------------------------------------------------------------------------
+
+
+def test_entry_page_names_the_group_leader_once(client, edition_2021):
+    _edition, publication = edition_2021
+    members = [
+        {"name": "吴超", "group_role": "组长", "post": "高级工程师", "is_leader": True},
+        {"name": "王芳", "group_role": "组员", "post": "技师", "is_leader": False},
+    ]
+    row = published_row(publication, members=members)
+
+    html = client.get(reverse("public:entry", args=[row.entry_id])).content.decode()
+
+    assert '<li>吴超 <span class="badge text-bg-secondary" data-leader>组长</span> · 高级工程师</li>' in html
+    assert "<li>王芳 · 组员 · 技师</li>" in html
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [(Category.Scope.VENUE, "Rank 3 in 第2分会场"), (Category.Scope.CATEGORY, "Rank 3 in QC小组成果")],
+)
+def test_a_rank_says_within_what(client, edition_2021, scope, expected):
+    _edition, publication = edition_2021
+    category = factories.CategoryFactory(edition=publication.edition, name="QC小组成果", ranking_scope=scope)
+    venue = factories.VenueFactory(category=category, name="第2分会场")
+    row = published_row(publication, venue=venue, rank=3)
+
+    with translation.override("en"):
+        entry_page = client.get(reverse("public:entry", args=[row.entry_id]), HTTP_ACCEPT_LANGUAGE="en")
+        results_page = client.get(reverse("public:results"), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert expected in " ".join(entry_page.content.decode().split())
+    assert expected in " ".join(results_page.content.decode().split())
+
+
+def test_results_offer_every_page_number_and_the_last_page(client, edition_2021):
+    _edition, publication = edition_2021
+    category = factories.CategoryFactory(edition=publication.edition)
+    PublishedResult.objects.bulk_create(
+        factories.PublishedResultFactory.build(
+            publication=publication,
+            edition=publication.edition,
+            category=category,
+            entry=factories.EntryFactory(category=category, status=Entry.Status.ACCEPTED),
+            rank=rank,
+        )
+        for rank in range(1, 25 * 9 + 2)
+    )
+
+    html = client.get(reverse("public:results"), {"page": 5}).content.decode()
+
+    assert re.findall(r'data-page="(\d+)"', html) == ["1", "2", "3", "4", "5", "6", "7", "10"]
+    assert re.search(r'href="\?page=10" data-page="10" data-last-page', html)
+    assert 'aria-current="page"><span class="page-link" data-page="5">5<' in html
+
+
+def test_every_page_names_its_icon(client):
+    html = client.get(reverse("public:home")).content.decode()
+    assert re.search(r'<link rel="icon" type="image/svg\+xml" href="/static/portal/favicon\.svg">', html)
