@@ -136,9 +136,10 @@ def describe(old, new, *, statuses=None) -> str:
             return str(words.get(value, value)) if words else value
 
         if key in before and key in after:
-            lines.append(f"{label}: {said(before[key])} → {said(after[key])}")
+            line = _("%(what)s changed from %(old)s to %(new)s.")
         elif key in after:
-            lines.append(f"{label}: {said(after[key])}")
+            line = _("%(what)s: %(new)s.")
         else:
-            lines.append(f"{label}: {said(before[key])} → {said('')}")
+            line = _("%(what)s removed (was %(old)s).")
+        lines.append(line % {"what": label, "old": said(before.get(key, "")), "new": said(after.get(key, ""))})
     return "\n".join(lines)

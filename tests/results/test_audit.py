@@ -92,16 +92,19 @@ def test_the_trail_tells_who_changed_a_score_the_results_a_grade_rule_and_a_publ
         f"{venue.name} signed off by {leader.full_name}",
     )
     # 90/95/80 -> 88.33 instead of 85.00; the first entry stays first and 标杆.
-    assert by_action["Results computed"].change.splitlines()[0] == f"{code}: 85.00 / 1 / 标杆 → 88.33 / 1 / 标杆"
+    assert (
+        by_action["Results computed"].change.splitlines()[0]
+        == f"{code} changed from 85.00 / 1 / 标杆 to 88.33 / 1 / 标杆."
+    )
     rules = by_action["Grade rules or scoring rules changed"]
     assert (rules.user, rules.reason) == (f"{organiser.full_name} <{organiser.email}>", "组委会决定")
     assert (
-        "Grade 标杆: 1. Share of ranked entries 50% → 1. Share of ranked entries 40%, final score at least 80.00"
-        in rules.change.splitlines()
+        "Grade 标杆 changed from 1. Share of ranked entries 50% to 1. Share of ranked entries 40%, "
+        "final score at least 80.00." in rules.change.splitlines()
     )
     published = by_action["Results published"]
     assert (published.user, published.reason) == (f"{organiser.full_name} <{organiser.email}>", "")
-    assert "Entries: 2" in published.change.splitlines()
+    assert "Entries: 2." in published.change.splitlines()
     scores = [row for row in rows if row.kind == "score"]
     assert scores[0].action == "submitted"
     # reopening a sheet of a signed-off venue reopens the venue: noted on each of its 6 sheets
@@ -109,7 +112,7 @@ def test_the_trail_tells_who_changed_a_score_the_results_a_grade_rule_and_a_publ
     reopened = next(row for row in scores if row.action == "reopened")
     assert (reopened.reason, reopened.user) == ("评委录入错误", f"{organiser.full_name} <{organiser.email}>")
     submitted = scores[0]
-    assert "Status: Draft → Submitted" in submitted.change.splitlines()
+    assert "Status changed from Draft to Submitted." in submitted.change.splitlines()
 
 
 def test_a_failed_computation_is_in_the_trail_with_its_error(computed_edition, organiser, monkeypatch):
@@ -266,21 +269,21 @@ def test_describe_says_a_sheet_change_in_words():
     change = factories.SheetAuditFactory(old_values=old, new_values=new)
 
     assert change.change_text.splitlines() == [
-        "选题 points: 10 → 12",
-        "Comment: (none) → 数据清楚",
-        "Status: Draft → Submitted",
+        "选题 points changed from 10 to 12.",
+        "Comment changed from (none) to 数据清楚.",
+        "Status changed from Draft to Submitted.",
     ]
 
 
 def test_describe_leaves_the_fingerprint_out_and_labels_the_results_keys():
-    assert describe({}, {"new results": "3", "fingerprint": "0123456789ab"}) == "New results: 3"
+    assert describe({}, {"new results": "3", "fingerprint": "0123456789ab"}) == "New results: 3."
     assert describe({"version": 1}, {"version": 2, "run": 7, "entries": 12}).splitlines() == [
-        "Version: 1 → 2",
-        "Computation run: 7",
-        "Entries: 12",
+        "Version changed from 1 to 2.",
+        "Computation run: 7.",
+        "Entries: 12.",
     ]
-    assert describe({"aggregation": "mean"}, {"aggregation": "median"}) == "Aggregation: Mean → Median"
-    assert describe({"QC-001": "85.00 / 1 / 一等奖"}, {}) == "QC-001: 85.00 / 1 / 一等奖 → (none)"
+    assert describe({"aggregation": "mean"}, {"aggregation": "median"}) == "Aggregation changed from Mean to Median."
+    assert describe({"QC-001": "85.00 / 1 / 一等奖"}, {}) == "QC-001 removed (was 85.00 / 1 / 一等奖)."
 
 
 def test_the_xlsx_export_wraps_its_cells_and_prints_landscape_with_the_header_on_every_page(
@@ -307,7 +310,7 @@ def test_the_xlsx_export_wraps_its_cells_and_prints_landscape_with_the_header_on
     assert [sheet.column_dimensions[c].width for c in "ABCDEFG"] == [19, 12, 20, 26, 28, 48, 30]
     change = next(row[5] for row in sheet.iter_rows(min_row=2) if "\n" in (row[5].value or ""))
     assert change.alignment.wrap_text is True
-    assert "Status: Draft → Submitted" in change.value.splitlines()
+    assert "Status changed from Draft to Submitted." in change.value.splitlines()
 
 
 # --- no raw key in the Chinese trail --------------------------------------------------------------------------------
