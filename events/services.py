@@ -80,7 +80,7 @@ def update_edition(*, edition: Edition, organisers=None) -> Edition:
     years = edition.year - stored["year"] if stored else 0
     if years:
         for field in EDITION_DATES:
-            if getattr(edition, field) == stored[field]:
+            if _same_minute(getattr(edition, field), stored[field]):
                 setattr(edition, field, _shift(stored[field], years))
     _check_edition_dates(edition)
     if organisers is not None:
@@ -423,6 +423,13 @@ def _shift(value, years: int):
         return value.replace(year=value.year + years)
     except ValueError:
         return value.replace(year=value.year + years, day=28)
+
+
+def _same_minute(a, b) -> bool:
+    """Whether a date or time posted back by a form (to the minute) is the stored one."""
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)
+    return a == b
 
 
 def _shift_venues(*, edition: Edition, years: int) -> None:

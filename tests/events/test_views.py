@@ -1,12 +1,12 @@
 import re
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from events import rubrics, services
@@ -185,6 +185,24 @@ def test_edition_edit_saves_the_details(client_for, organiser, edition):
     edition.refresh_from_db()
     assert response.status_code == 302
     assert (edition.name, edition.city, edition.hosts) == ("第40次交流活动", "成都", "中国机械工业质量管理协会")
+
+
+def test_edition_edit_correcting_the_year_moves_the_dates_left_as_they_were(client_for, organiser, edition, venue):
+    client = client_for(organiser)
+    client.post(reverse("events:edition_edit", args=[edition.pk]), edition_data(organisers=[organiser.pk]))
+    venue.date = date(2022, 9, 21)
+    venue.save()
+
+    client.post(
+        reverse("events:edition_edit", args=[edition.pk]),
+        edition_data(year="2023", organisers=[organiser.pk]),
+    )
+
+    edition.refresh_from_db()
+    venue.refresh_from_db()
+    assert (edition.year, edition.starts_on, edition.ends_on) == (2023, date(2023, 9, 20), date(2023, 9, 22))
+    assert timezone.localtime(edition.submission_deadline).strftime("%Y-%m-%d %H:%M") == "2023-07-31 23:59"
+    assert venue.date == date(2023, 9, 21)
 
 
 def test_dashboard_counts_entries_by_category_and_status(client_for, organiser, edition, category):
