@@ -156,3 +156,19 @@ def test_the_announcements_page_refuses_an_organiser_of_another_edition(client_f
 
     assert response.status_code == 403
     assert Announcement.objects.count() == 0
+
+
+def test_the_announcements_page_makes_a_fixed_number_of_queries(
+    client_for, edition, organiser, django_assert_num_queries
+):
+    client = client_for(organiser)
+
+    def page_with(count):
+        for _n in range(count):
+            factories.AnnouncementFactory(edition=edition, sent_by=organiser).recipients.add(organiser)
+        with django_assert_num_queries(5) as queries:
+            response = client.get(reverse("events:announcements", args=[edition.pk]))
+        assert len(response.context["sent"]) == Announcement.objects.count()
+        return len(queries.captured_queries)
+
+    assert page_with(2) == page_with(20)

@@ -91,3 +91,22 @@ def test_the_plenary_page_refuses_an_organiser_of_another_edition(client_for, co
 
     assert response.status_code == 403
     assert PlenaryEntry.objects.count() == 0
+
+
+def test_the_plenary_page_makes_a_fixed_number_of_queries(client_for, organiser, django_assert_num_queries):
+    category = factories.CategoryFactory()
+    category.edition.organisers.add(organiser)
+    client = client_for(organiser)
+
+    def page_with(count):
+        for _n in range(count):
+            entry = factories.EntryFactory(category=category)
+            factories.ResultFactory(entry=entry, category=category)
+            factories.PlenaryEntryFactory(entry=entry, position=entry.pk)
+        # session, user, edition, its organisers, the chosen entries, the results
+        with django_assert_num_queries(6) as queries:
+            response = client.get(reverse("results:plenary", args=[category.edition_id]))
+        assert len(response.context["chosen"]) == PlenaryEntry.objects.count()
+        return len(queries.captured_queries)
+
+    assert page_with(2) == page_with(20)
