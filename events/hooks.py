@@ -26,6 +26,9 @@ VENUE_RANKING = "venue_ranking"
 # (edition) -> list[Todo]: work waiting in the edition, each a count with the page where it is done. The organiser's
 # to-do list (events:todo) shows them for every edition the organiser runs, the edition dashboard for its edition.
 TODO = "todo"
+# (edition, audience) -> set of user ids: who of an announcement's audience (events.Announcement.Audience) takes
+# part in the edition
+ANNOUNCEMENT_RECIPIENTS = "announcement_recipients"
 
 
 @dataclass

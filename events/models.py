@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events import hooks
@@ -31,6 +32,11 @@ class SubType(models.TextChoices):
 class EditionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Edition.Status.PUBLISHED)
+
+    def current(self):
+        """The edition being run now: the newest not yet published, else the newest."""
+        ordered = self.order_by("-year", "-number", "-pk")
+        return ordered.exclude(status=Edition.Status.PUBLISHED).first() or ordered.first()
 
     def organised_by(self, user):
         """The editions the user organises: the queryset form of events.rules.organises (a superuser organises
@@ -87,6 +93,19 @@ class Edition(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def days_left(self) -> int | None:
+        """Whole days until the submission deadline (days_until)."""
+        return days_until(self.submission_deadline)
+
+
+def days_until(moment) -> int | None:
+    """Whole days until `moment` (0 on its last day), None without one. Said in days: a duration in months ("9 月")
+    reads like a month of the year in Chinese."""
+    if moment is None:
+        return None
+    return max((moment - timezone.now()).days, 0)
 
 
 class Rubric(models.Model):
@@ -294,6 +313,19 @@ class GradeRule(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def value_text(self) -> str:
+        """The rule's value as a reader says it: a share as a percentage (50%, not 0.5000)."""
+        return grade_value_text(self.rule, self.value)
+
+
+def grade_value_text(rule: str, value) -> str:
+    """A grade rule's value in words: a share as a percentage ("50%"), a count or a score without trailing zeros."""
+    number = Decimal(value)
+    if rule == GradeRule.Rule.SHARE:
+        return f"{(number * 100).normalize():f}%"
+    return f"{number.normalize():f}"
+
 
 class Venue(models.Model):
     """A sub-venue (分会场): one room where one panel hears and scores the entries of one category."""
@@ -476,3 +508,35 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.edition_id} {self.action} {self.target}"
+
+
+class Announcement(models.Model):
+    """A notice an organiser sends to one audience of an edition: its enterprises, its judges or its recommending
+    units. Each recipient, fixed when it is sent, gets it by e-mail and sees it on their own pages."""
+
+    class Audience(models.TextChoices):
+        ENTERPRISES = "enterprises", _("Enterprises with entries in the edition")
+        JUDGES = "judges", _("Judges on the edition's panels")
+        UNITS = "units", _("Recommending units of the edition")
+
+    edition = models.ForeignKey(
+        Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="announcements"
+    )
+    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"), max_length=5000)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipients"), related_name="announcements", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self):
+        return self.subject

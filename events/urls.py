@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edition_edit, name="edition_edit"),
     path("<int:pk>/status/", views.edition_status, name="edition_status"),
     path("<int:pk>/copy/", views.edition_copy, name="edition_copy"),
+    path("<int:pk>/announcements/", views.announcement_list, name="announcements"),
     path("<int:pk>/rubrics/", views.rubric_list, name="rubric_list"),
     path("<int:pk>/rubrics/new/", views.rubric_create, name="rubric_create"),
     path("rubrics/<int:pk>/", views.rubric_edit, name="rubric_edit"),

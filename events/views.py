@@ -6,14 +6,17 @@ Every page loads its object, then checks that the user organises the object's ed
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from events import queries, rubrics, services
+from events import announcements, queries, rubrics, services
 from events.forms import (
+    AnnouncementForm,
     CategoryForm,
     CriterionFormSet,
     EditionCopyForm,
@@ -161,7 +164,9 @@ def edition_status(request, pk):
 @login_required
 def edition_copy(request, pk):
     edition = _edition(request, pk)
-    initial = {"name": edition.name, "number": edition.number + 1, "year": edition.year + 1}
+    year = edition.year + 1
+    name = edition.name.replace(str(edition.year), str(year))
+    initial = {"name": name, "number": edition.number + 1, "year": year}
     form = EditionCopyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -424,4 +429,37 @@ def panel(request, pk):
             return redirect("events:venue_list", edition.pk)
     return render(
         request, "events/panel_form.html", {"edition": edition, "venue": venue, "form": form, "section": "venues"}
+    )
+
+
+# --- announcements ---------------------------------------------------------------------------------
+
+
+@login_required
+def announcement_list(request, pk):
+    """Send an announcement to one audience of the edition; the ones sent, newest first."""
+    edition = _edition(request, pk)
+    form = AnnouncementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = announcements.send_announcement(edition=edition, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            count = sent.recipients.count()
+            messages.success(
+                request,
+                ngettext(
+                    "The announcement is sent to %(count)s person.",
+                    "The announcement is sent to %(count)s people.",
+                    count,
+                )
+                % {"count": count},
+            )
+            return redirect("events:announcements", edition.pk)
+    sent = edition.announcements.select_related("sent_by").annotate(recipient_count=Count("recipients"))
+    return render(
+        request,
+        "events/announcements.html",
+        {"edition": edition, "form": form, "sent": sent, "section": "announcements"},
     )

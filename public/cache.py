@@ -19,7 +19,7 @@ from django.dispatch import receiver
 from django.utils import translation
 
 from events.models import Category, Edition
-from results.models import Publication
+from results.models import PlenaryEntry, Publication
 
 VERSION_KEY = "public:version"
 # A safety net for changes that do not bump the version (an entry withdrawn after publication, a consent
@@ -171,6 +171,8 @@ def cache_key(kind: str, path: str) -> str:
 
 @receiver(post_save, sender=Publication, dispatch_uid="public_cache_publication_saved")
 @receiver(post_delete, sender=Publication, dispatch_uid="public_cache_publication_deleted")
+@receiver(post_save, sender=PlenaryEntry, dispatch_uid="public_cache_plenary_saved")
+@receiver(post_delete, sender=PlenaryEntry, dispatch_uid="public_cache_plenary_deleted")
 @receiver(post_save, sender=Edition, dispatch_uid="public_cache_edition_saved")
 @receiver(post_delete, sender=Edition, dispatch_uid="public_cache_edition_deleted")
 # A category's publication policy decides which published rows and protocols the public sees.

@@ -76,6 +76,16 @@ def published_editions():
     )
 
 
+def plenary_rows(edition):
+    """The published rows of the entries chosen for the edition's closing session (大会交流), in running order."""
+    return (
+        published_rows()
+        .filter(edition=edition, entry__plenary__edition=edition)
+        .select_related("category")
+        .order_by("entry__plenary__position")
+    )
+
+
 def search(rows, text: str):
     """Each whitespace-separated term must occur in the title, the group, the enterprise or the code."""
     for term in text.split()[:SEARCH_MAX_TERMS]:

@@ -90,6 +90,8 @@ def results(request):
             "form": form,
             "filters": filters,
             "page": page,
+            # Every page number near this one, the first and the last (1 2 … 7 8 9 … 40): a reader reaches any page.
+            "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
             "querystring": urlencode(keep),
             "edition_chosen": bool(filters.get("edition")),
         }
@@ -193,6 +195,7 @@ def edition_detail(request, pk: int):
             },
             "edition": edition,
             "summary": summary,
+            "plenary": list(public.plenary_rows(edition)),
             "hosts": [line for line in edition.hosts.splitlines() if line.strip()],
         }
 

@@ -263,3 +263,36 @@ class AwardList(models.Model):
 
     def __str__(self):
         return f"{self.edition} {self.format} #{self.pk}"
+
+
+class PlenaryEntry(models.Model):
+    """An entry the organisers chose to present again at the closing session (大会交流), in running order. The
+    public edition page lists those whose results are published (public.queries.plenary_rows)."""
+
+    edition = models.ForeignKey(
+        "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="plenary_entries"
+    )
+    entry = models.OneToOneField(
+        "submissions.Entry", verbose_name=_("entry"), on_delete=models.CASCADE, related_name="plenary"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chosen by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    chosen_at = models.DateTimeField(_("chosen"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("plenary entry")
+        verbose_name_plural = _("plenary entries")
+        ordering = ["edition", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "position"], name="plenary_unique_position"),
+        ]
+
+    def __str__(self):
+        return f"{self.edition_id} {self.position}. {self.entry_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from results import audit_views, views
+from results import audit_views, plenary_views, views
 
 app_name = "results"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("results/award-lists/<int:pk>/download/", views.award_list_download, name="award_list_download"),
     path("results/categories/<int:category_pk>/", views.category_results, name="category"),
     path("results/venues/<int:venue_pk>/", views.venue_results, name="venue"),
+    path("results/editions/<int:edition_pk>/plenary/", plenary_views.choose, name="plenary"),
     path("editions/<int:edition_pk>/audit/", audit_views.edition_audit, name="audit"),
     path("editions/<int:edition_pk>/audit/export.<str:fmt>", audit_views.edition_audit_export, name="audit_export"),
 ]

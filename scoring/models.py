@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from events import audit
 from events.models import POINTS_STEP
 
 
@@ -221,6 +222,11 @@ class SheetAudit(models.Model):
 
     def __str__(self):
         return f"{self.sheet}: {self.action}"
+
+    @property
+    def change_text(self) -> str:
+        """The change in words, as the organiser's audit page says it (events.audit.describe)."""
+        return audit.describe(self.old_values, self.new_values, statuses=dict(ScoreSheet.Status.choices))
 
 
 class JudgeProfile(models.Model):

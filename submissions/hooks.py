@@ -5,7 +5,9 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from events import hooks
-from submissions.models import Enterprise, Entry, Recommendation
+from events.models import Announcement
+from portal.models import User
+from submissions.models import Enterprise, Entry, Membership, Recommendation, RecommendingUnit
 from submissions.services import REVIEWABLE
 
 
@@ -66,3 +68,24 @@ def entries_todo(*, edition) -> list:
             url=f"{reverse('submissions:review_list')}?edition={edition.pk}",
         ),
     ]
+
+
+@hooks.register(hooks.ANNOUNCEMENT_RECIPIENTS)
+def announcement_recipients(*, edition, audience) -> set[int]:
+    """The users of the enterprises taking part in the edition (an entry in it, or registered for it), or of the
+    recommending units taking part (an entry or a recommendation in it)."""
+    if audience == Announcement.Audience.ENTERPRISES:
+        enterprises = Enterprise.objects.filter(Q(entries__edition=edition) | Q(editions=edition))
+        return set(
+            Membership.objects.filter(
+                enterprise__in=enterprises.values("pk"), user__role=User.Role.ENTERPRISE
+            ).values_list("user_id", flat=True)
+        )
+    if audience == Announcement.Audience.UNITS:
+        units = RecommendingUnit.objects.filter(Q(entries__edition=edition) | Q(recommendations__edition=edition))
+        return set(
+            Membership.objects.filter(
+                recommending_unit__in=units.values("pk"), user__role=User.Role.RECOMMENDER
+            ).values_list("user_id", flat=True)
+        )
+    return set()

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from events.models import Edition, SubType, TopicType
 from submissions.validators import validate_credit_code
@@ -188,7 +189,8 @@ class Entry(models.Model):
         UNDER_REVIEW = "under_review", _("Under format review")
         ACCEPTED = "accepted", _("Accepted")
         RETURNED = "returned", _("Returned for revision")
-        REJECTED = "rejected", _("Rejected")
+        # 不评: the entry is not judged (an enterprise's registration that is refused is 未通过).
+        REJECTED = "rejected", pgettext_lazy("entry", "Rejected")
         DEFERRED = "deferred", _("Deferred")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
@@ -301,7 +303,7 @@ class Entry(models.Model):
 class Member(models.Model):
     entry = models.ForeignKey(Entry, verbose_name=_("entry"), on_delete=models.CASCADE, related_name="members")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     group_role = models.CharField(_("role in the group"), max_length=50, blank=True)
     post = models.CharField(_("title or post"), max_length=100, blank=True)
     is_leader = models.BooleanField(_("group leader"), default=False)

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from events.models import Category, Edition
+from events.models import Category, Edition, days_until
 from portal import import_jobs, throttle, uploads
 from portal.spreadsheets import XLSX_MIME
+from portal.text import clean_text
 from submissions import exports, files, imports, services, takeout
 from submissions.forms import (
     DeadlineExtensionForm,
@@ -99,11 +100,20 @@ def enterprise_list(request):
     if status not in Enterprise.Status.values:
         status = Enterprise.Status.PENDING
     enterprises = Enterprise.objects.reviewable_by(request.user).filter(status=status).order_by("-created_at", "name")
+    q = clean_text(request.GET.get("q", ""))[:100]
+    if q:
+        enterprises = enterprises.filter(Q(name__icontains=q) | Q(credit_code__icontains=q.upper()))
     page = Paginator(enterprises, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "submissions/enterprise_list.html",
-        {"page": page, "status": status, "statuses": Enterprise.Status.choices, "review_form": EnterpriseReviewForm()},
+        {
+            "page": page,
+            "status": status,
+            "q": q,
+            "statuses": Enterprise.Status.choices,
+            "review_form": EnterpriseReviewForm(),
+        },
     )
 
 
@@ -253,6 +263,7 @@ def dashboard(request):
             {"category": category, "quota": category.quota_per_enterprise, "left": left[category.pk]}
             for category in edition.categories.all()
         ]
+        deadline = services.deadline_for(edition, enterprise)
         for entry in edition_entries:
             entry.can_edit = is_open and enterprise.is_approved and entry.is_editable_status
             entry.can_delete = enterprise.is_approved and entry.status == Entry.Status.DRAFT
@@ -261,7 +272,8 @@ def dashboard(request):
                 "edition": edition,
                 "entries": edition_entries,
                 "is_open": is_open,
-                "deadline": services.deadline_for(edition, enterprise),
+                "deadline": deadline,
+                "days_left": days_until(deadline),
                 "closed_message": "" if is_open else services.closed_message(edition, enterprise),
                 "categories": categories,
             }
@@ -503,7 +515,11 @@ def _organised(user):
 
 def _filtered_entries(request):
     editions = _organised(request.user)
-    form = EntryFilterForm(request.GET or None, editions=editions)
+    data = request.GET
+    if not data:  # a list that grows every year opens on the edition being run now; "All" shows every edition
+        current = editions.current()
+        data = {"edition": str(current.pk)} if current else None
+    form = EntryFilterForm(data, editions=editions)
     entries = (
         Entry.objects.filter(edition__in=editions)
         .select_related("edition", "category", "enterprise", "recommending_unit")

@@ -9,6 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from events.models import (
+    Announcement,
     AuditEvent,
     Category,
     Criterion,
@@ -21,7 +22,7 @@ from events.models import (
 )
 from portal.models import LoginAttempt, OutboxMessage, User
 from portal.spreadsheets import SCIENTIFIC
-from results.models import AwardList, Publication, PublishedResult, Result, ResultRun
+from results.models import AwardList, PlenaryEntry, Publication, PublishedResult, Result, ResultRun
 from scoring.models import CriterionScore, Declaration, JudgeProfile, Recusal, ScoreSheet, SheetAudit
 from submissions import memberships
 from submissions.models import (
@@ -335,6 +336,15 @@ class SheetAuditFactory(factory.django.DjangoModelFactory):
     action = "submit"
 
 
+class PlenaryEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlenaryEntry
+
+    entry = factory.SubFactory(EntryFactory)
+    edition = factory.SelfAttribute("entry.edition")
+    position = factory.Sequence(lambda n: n + 1)
+
+
 class ResultRunFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ResultRun
@@ -388,6 +398,16 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
 
     edition = factory.SubFactory(EditionFactory)
     action = AuditEvent.Action.RESULTS_REQUESTED
+
+
+class AnnouncementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Announcement
+
+    edition = factory.SubFactory(EditionFactory)
+    audience = Announcement.Audience.JUDGES
+    subject = factory.Sequence(lambda n: f"评审安排通知{n}")
+    body = "请于开幕前半小时到达分会场。"
 
 
 class AwardListFactory(factory.django.DjangoModelFactory):

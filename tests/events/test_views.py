@@ -1,4 +1,5 @@
-from datetime import time
+import re
+from datetime import date, time
 from decimal import Decimal
 
 import pytest
@@ -186,6 +187,24 @@ def test_edition_edit_saves_the_details(client_for, organiser, edition):
     assert (edition.name, edition.city, edition.hosts) == ("第40次交流活动", "成都", "中国机械工业质量管理协会")
 
 
+def test_edition_edit_correcting_the_year_moves_the_dates_left_as_they_were(client_for, organiser, edition, venue):
+    client = client_for(organiser)
+    client.post(reverse("events:edition_edit", args=[edition.pk]), edition_data(organisers=[organiser.pk]))
+    venue.date = date(2022, 9, 21)
+    venue.save()
+
+    client.post(
+        reverse("events:edition_edit", args=[edition.pk]),
+        edition_data(year="2023", organisers=[organiser.pk]),
+    )
+
+    edition.refresh_from_db()
+    venue.refresh_from_db()
+    assert (edition.year, edition.starts_on, edition.ends_on) == (2023, date(2023, 9, 20), date(2023, 9, 22))
+    assert timezone.localtime(edition.submission_deadline).strftime("%Y-%m-%d %H:%M") == "2023-07-31 23:59"
+    assert venue.date == date(2023, 9, 21)
+
+
 def test_dashboard_counts_entries_by_category_and_status(client_for, organiser, edition, category):
     factories.EntryFactory.create_batch(2, category=category, status=Entry.Status.SUBMITTED)
     factories.EntryFactory(category=category, status=Entry.Status.ACCEPTED)
@@ -304,6 +323,19 @@ def test_edition_copy_creates_next_years_edition(client_for, organiser, edition,
     assert response["Location"] == reverse("events:dashboard", args=[copy.pk])
     assert list(copy.venues.values_list("name", flat=True)) == ["第1分会场"]
     assert list(copy.categories.values_list("code", flat=True)) == ["QC"]
+
+
+def test_edition_copy_proposes_the_next_year_and_number(client_for, organiser, edition):
+    edition.name = "2021年第40次质量管理小组成果交流活动"
+    edition.save()
+
+    response = client_for(organiser).get(reverse("events:edition_copy", args=[edition.pk]))
+
+    assert response.context["form"].initial == {
+        "name": "2021年第40次质量管理小组成果交流活动".replace("2021", "2022"),
+        "number": 41,
+        "year": 2022,
+    }
 
 
 def test_edition_copy_refuses_the_same_name_and_year(client_for, organiser, edition):
@@ -945,3 +977,13 @@ def test_editing_the_edition_s_organisers_is_audited(client_for, organiser, edit
         ("organiser_added", "同事"),
         ("organiser_removed", organiser.full_name),
     ]
+
+
+def test_category_list_shows_a_share_as_a_percentage(client_for, organiser, edition):
+    category = factories.CategoryFactory(edition=edition)
+    factories.GradeRuleFactory(category=category, position=1, name="一等奖", rule="share", value=Decimal("0.15"))
+    factories.GradeRuleFactory(category=category, position=2, name="二等奖", rule="top_n", value=Decimal("10"))
+
+    html = client_for(organiser).get(reverse("events:category_list", args=[edition.pk])).content.decode()
+
+    assert re.findall(r'data-grade="[^"]+">[^:]+: [^<]*? ([^ <]+)<', html) == ["15%", "10"]

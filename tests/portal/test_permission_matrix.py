@@ -31,6 +31,10 @@ EXPECTED = {
     "api:result": {
         "GET":  "200   200   200   200   200   200   200   200   200",
     },
+    "events:announcements": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
     "events:category_create": {
         "GET":  "login 403   403   403   403   403   403   403   200",
         "POST": "login 403   403   403   403   403   403   403   200",
@@ -112,6 +116,10 @@ EXPECTED = {
     },
     "portal:accept_invitation": {
         "GET":  "302   200   302   302   302   302   302   302   302",
+    },
+    "results:plenary": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   302",
     },
     "portal:password_reset_confirm": {
         "GET":  "302   200   302   302   302   302   302   302   302",

@@ -697,3 +697,100 @@ def test_award_list_stored_file_not_served_once_an_entry_was_withdrawn(client):
     text = response.content.decode("utf-8")
     assert withdrawn.code not in text
     assert text.count("\n") == 1 + 2  # the heading and the two awarded entries left
+
+
+def test_edition_page_lists_the_plenary_entries_in_their_order(client):
+    edition, publication = published_edition()
+    first = published_row(publication, title="降低焊缝缺陷率")
+    second = published_row(publication, title="提高一次交检合格率")
+    published_row(publication, title="不在大会交流")
+    factories.PlenaryEntryFactory(entry=second.entry, position=1)
+    factories.PlenaryEntryFactory(entry=first.entry, position=2)
+
+    html = client.get(reverse("public:edition", args=[edition.pk])).content.decode()
+
+    assert re.findall(r'data-plenary-entry="(\d+)"><a [^>]*>([^<]+)<', html) == [
+        (str(second.entry_id), "提高一次交检合格率"),
+        (str(first.entry_id), "降低焊缝缺陷率"),
+    ]
+
+
+def test_edition_page_shows_the_plenary_chosen_after_the_page_was_cached(client, django_capture_on_commit_callbacks):
+    edition, publication = published_edition()
+    row = published_row(publication, title="降低焊缝缺陷率")
+    assert "data-plenary-entry" not in client.get(reverse("public:edition", args=[edition.pk])).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.PlenaryEntryFactory(entry=row.entry, position=1)
+
+    html = client.get(reverse("public:edition", args=[edition.pk])).content.decode()
+    assert f'data-plenary-entry="{row.entry_id}"' in html
+
+
+def test_edition_page_leaves_out_a_plenary_entry_no_longer_accepted(client):
+    edition, publication = published_edition()
+    row = published_row(publication, title="降低焊缝缺陷率", entry_status=Entry.Status.REJECTED)
+    factories.PlenaryEntryFactory(entry=row.entry, position=1)
+
+    assert "data-plenary-entry" not in client.get(reverse("public:edition", args=[edition.pk])).content.decode()
+
+
+# --- words -------------------------------------------------------------------------------------------
+
+
+def test_entry_page_names_the_group_leader_once(client, edition_2021):
+    _edition, publication = edition_2021
+    members = [
+        {"name": "吴超", "group_role": "组长", "post": "高级工程师", "is_leader": True},
+        {"name": "王芳", "group_role": "组员", "post": "技师", "is_leader": False},
+    ]
+    row = published_row(publication, members=members)
+
+    html = client.get(reverse("public:entry", args=[row.entry_id])).content.decode()
+
+    assert '<li>吴超 <span class="badge text-bg-secondary" data-leader>组长</span> · 高级工程师</li>' in html
+    assert "<li>王芳 · 组员 · 技师</li>" in html
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [(Category.Scope.VENUE, "Rank 3 in 第2分会场"), (Category.Scope.CATEGORY, "Rank 3 in QC小组成果")],
+)
+def test_a_rank_says_within_what(client, edition_2021, scope, expected):
+    _edition, publication = edition_2021
+    category = factories.CategoryFactory(edition=publication.edition, name="QC小组成果", ranking_scope=scope)
+    venue = factories.VenueFactory(category=category, name="第2分会场")
+    row = published_row(publication, venue=venue, rank=3)
+
+    with translation.override("en"):
+        entry_page = client.get(reverse("public:entry", args=[row.entry_id]), HTTP_ACCEPT_LANGUAGE="en")
+        results_page = client.get(reverse("public:results"), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert expected in " ".join(entry_page.content.decode().split())
+    assert expected in " ".join(results_page.content.decode().split())
+
+
+def test_results_offer_every_page_number_and_the_last_page(client, edition_2021):
+    _edition, publication = edition_2021
+    category = factories.CategoryFactory(edition=publication.edition)
+    PublishedResult.objects.bulk_create(
+        factories.PublishedResultFactory.build(
+            publication=publication,
+            edition=publication.edition,
+            category=category,
+            entry=factories.EntryFactory(category=category, status=Entry.Status.ACCEPTED),
+            rank=rank,
+        )
+        for rank in range(1, 25 * 9 + 2)
+    )
+
+    html = client.get(reverse("public:results"), {"page": 5}).content.decode()
+
+    assert re.findall(r'data-page="(\d+)"', html) == ["1", "2", "3", "4", "5", "6", "7", "10"]
+    assert re.search(r'href="\?page=10" data-page="10" data-last-page', html)
+    assert 'aria-current="page"><span class="page-link" data-page="5">5<' in html
+
+
+def test_every_page_names_its_icon(client):
+    html = client.get(reverse("public:home")).content.decode()
+    assert re.search(r'<link rel="icon" type="image/svg\+xml" href="/static/portal/favicon\.svg">', html)

@@ -38,12 +38,13 @@ def test_judge_home_lists_the_judges_venues(client_for, django_assert_num_querie
     for _n in range(3):
         factories.PanelMemberFactory(judge=judge)
     client = client_for(judge)
-    with django_assert_num_queries(3):
+    # session, user, seats, announcements
+    with django_assert_num_queries(4):
         response = client.get(reverse("scoring:judge_home"))
     assert response.content.count(b"data-venue=") == 3
     for _n in range(27):
         factories.PanelMemberFactory(judge=judge)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get(reverse("scoring:judge_home"))
     assert response.content.count(b"data-venue=") == 30
 
