@@ -31,7 +31,9 @@ def record(*, edition, user=None, action: str, target: str = "", old=None, new=N
 # --- the trail in words -------------------------------------------------------------------------------------------
 
 # Keys of the stored values that mean nothing to a reader (a hash of the computation's inputs): left out.
-HIDDEN_KEYS = {"fingerprint"}
+# Technical keys kept for the record but not shown: a fingerprint, and the ids of a user or an enterprise (the
+# event's target names them).
+HIDDEN_KEYS = {"fingerprint", "user", "enterprise"}
 
 # A grade rule as _scoring_rules (events.services) stores it: "1. share 0.15 ≥ 80".
 GRADE_RULE = re.compile(r"^(?P<position>\d+)\. (?P<rule>[a-z_]+) (?P<value>[-0-9.]+)(?: ≥ (?P<floor>[-0-9.]+))?$")
@@ -97,6 +99,10 @@ def _labels(statuses: dict) -> dict:
         "excluded_sheets": (_("Score sheets left out"), None),
         "source": (_("Source"), None),
         "recusal_reason": (_("Reason for the recusal"), None),
+        "email": (_("E-mail"), None),
+        "until": (_("Submission deadline"), _moment),
+        "document_number": (_("Document number"), None),
+        "document_date": (_("Document date"), None),
     }
 
 

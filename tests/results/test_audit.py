@@ -345,6 +345,16 @@ STORED = {
     ),
     AuditEvent.Action.RECUSAL_DECLARED: ({}, {"source": "组织者登记", "recusal_reason": "同一单位"}),
     AuditEvent.Action.RECUSAL_LIFTED: ({"source": "组织者登记", "recusal_reason": "同一单位"}, {}),
+    AuditEvent.Action.DEADLINE_EXTENDED: (
+        {"until": "2021-08-31T23:59:00+08:00"},
+        {"until": "2021-09-07T23:59:00+08:00", "enterprise": 12},
+    ),
+    AuditEvent.Action.DOCUMENT_SET: (
+        {"document_number": "", "document_date": ""},
+        {"document_number": "中机质协〔2021〕25号", "document_date": "2021-10-08"},
+    ),
+    AuditEvent.Action.ORGANISER_ADDED: ({}, {"user": 31, "email": "colleague@example.com"}),
+    AuditEvent.Action.ORGANISER_REMOVED: ({}, {"user": 31, "email": "colleague@example.com"}),
 }
 SHEET_STORED = {
     SheetAudit.Action.DRAFT: (
@@ -376,7 +386,7 @@ def raw_words() -> set[str]:
             words.add(key)
             if isinstance(value, dict):
                 walk(value)
-            elif isinstance(value, str):
+            elif isinstance(value, str) and key != "email":  # an address is what a reader should see
                 words.update(re.findall(r"[a-z_]{2,}", value))
 
     for old, new in [*STORED.values(), *SHEET_STORED.values()]:
