@@ -86,6 +86,10 @@ def check_wording(text: str) -> str:
             _("Unknown placeholders: %(unknown)s. The wording may use %(known)s.")
             % {"unknown": braced(unknown), "known": braced(WORDING_FIELDS)}
         )
+    try:
+        text.format(**dict.fromkeys(WORDING_FIELDS, "文字"))
+    except (ValueError, IndexError, KeyError, AttributeError):  # "{group:d}": a format only numbers take
+        raise ValidationError(_("The wording cannot be read: write each placeholder as {name}, without a format."))
     return text
 
 

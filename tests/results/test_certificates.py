@@ -213,6 +213,12 @@ def test_the_wording_refuses_an_unknown_placeholder():
     ]
 
 
+def test_the_wording_refuses_a_format_its_text_cannot_take():
+    with pytest.raises(ValidationError) as refused:
+        certificates.check_wording("{group:d}")
+    assert refused.value.messages == ["The wording cannot be read: write each placeholder as {name}, without a format."]
+
+
 def test_the_number_scheme_needs_the_sequence_number():
     with pytest.raises(ValidationError) as refused:
         certificates.check_number_pattern("〔{year}〕{category_code}")
