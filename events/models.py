@@ -421,6 +421,8 @@ class AuditEvent(models.Model):
         RUBRIC_SWITCHED = "rubric_switched", _("Rubric switched on a category with score sheets")
         RECUSAL_DECLARED = "recusal_declared", _("Recusal declared by an organiser")
         RECUSAL_LIFTED = "recusal_lifted", _("Recusal lifted")
+        CERTIFICATE_TEMPLATE_CHANGED = "certificate_template", _("Certificate template changed")
+        CERTIFICATES_REQUESTED = "certificates_requested", _("Certificates generated again")
 
     edition = models.ForeignKey(
         Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="audit_events"

@@ -472,6 +472,7 @@ def certificate_template(request, edition_pk):
                 background=data.get("background_file"),
                 seal=data.get("seal_file"),
                 remove=[name for name in ("background", "seal") if data.get(f"remove_{name}")],
+                by=request.user,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -500,11 +501,11 @@ def certificate_template(request, edition_pk):
 def certificates_generate(request, edition_pk):
     """Issue and print the certificates of the newest publication again (after the template changed)."""
     edition = _organised_edition(request, edition_pk)
-    publication = edition.publications.order_by("-version").first()
-    if publication is None:
-        messages.error(request, _("The results are not published yet: certificates follow the publication."))
+    try:
+        certificates.regenerate_certificates(edition=edition, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     else:
-        certificates.queue_certificates(publication=publication, by=request.user)
         messages.success(request, _("The certificates are being generated; the page shows their progress."))
     return redirect("results:certificates", edition.pk)
 

@@ -17,7 +17,7 @@ from PIL import Image
 from events.models import AuditEvent
 from results import computation, runs
 from results import publication as publishing
-from results.models import AwardList, Publication, Result, ResultRun
+from results.models import DEFAULT_WORDING, AwardList, Publication, Result, ResultRun
 from tests import factories, scenarios
 from tests.portal.test_pdf import text_of
 
@@ -421,6 +421,22 @@ def test_an_organiser_saves_the_certificate_template_with_a_seal(client_for, org
         True,
     )
     assert template.seal.name.endswith(".png") and not template.background
+    event = AuditEvent.objects.get(edition=edition)
+    assert (event.action, event.user) == ("certificate_template", organiser)
+    assert event.old_values == {  # the defaults
+        "issued_on": "",
+        "issuing_body": "",
+        "per_member": False,
+        "seal": False,
+        "wording": DEFAULT_WORDING,
+    }
+    assert event.new_values == {
+        "issued_on": "2021-11-20",
+        "issuing_body": "中国质量协会",
+        "per_member": True,
+        "seal": True,
+        "wording": "{enterprise}{group}荣获{grade}",
+    }
 
 
 def test_a_template_with_an_unknown_placeholder_or_a_pdf_as_seal_is_not_saved(client_for, organiser):
@@ -472,7 +488,15 @@ def test_the_organiser_generates_and_downloads_a_category_s_zip(
         client.post(reverse("results:certificates_generate", args=[edition.pk]))
 
     page = client.get(reverse("results:certificates", args=[edition.pk])).content.decode()
-    archive = edition.certificate_runs.get().archives.get()
+    run = edition.certificate_runs.get()
+    event = AuditEvent.objects.get(edition=edition)
+    assert (event.action, event.user, event.target, event.new_values) == (
+        "certificates_requested",
+        organiser,
+        "v1",
+        {"run": run.pk, "version": 1},
+    )
+    archive = run.archives.get()
     assert f'data-archive="{archive.pk}"' in page
     response = client.get(reverse("results:certificate_archive_download", args=[archive.pk]))
     assert response.status_code == 200
