@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 STANDARD = "T/CAQ 10201-2020《质量管理小组活动准则》"
 
-# key -> (name, kind, standard, [(criterion, maximum, breaks ties)])
+# key -> (name, kind, standard, [(criterion, maximum, breaks ties)], guidance: criterion -> the short scoring guidance
+# shown to judges beside the score box and printed on the paper sheets, after T/CAQ 10201-2020's assessment points)
 RUBRIC_TEMPLATES = {
     "qc_problem_solving": {
         "label": _("QC result, problem-solving: presentation review"),
@@ -21,6 +22,14 @@ RUBRIC_TEMPLATES = {
             ("成果报告", 5, False),
             ("特点", 10, False),
         ],
+        "guidance": {
+            "选题": "课题来自实际问题，选题理由简洁并有数据；现状调查找到症结；目标具体、可测量，有设定依据。",
+            "原因分析": "针对症结分析，因果关系清楚、逻辑正确，分析到可直接采取对策的末端；逐条用数据确认要因。",
+            "对策与实施": "针对要因制定对策，对策表要素（5W1H）齐全；按对策逐条实施，并用数据确认每条对策的效果。",
+            "效果": "与目标和活动前的现状对比，用数据说明目标达成；效益计算实事求是；有效措施纳入标准并巩固。",
+            "成果报告": "按PDCA程序完整、条理清楚、前后呼应；以图表和数据为主，文字简练、通俗易懂。",
+            "特点": "统计方法应用正确、恰当；活动体现小组特色，成果有借鉴和推广价值。",
+        },
     },
     "qc_innovation": {
         "label": _("QC result, innovation: presentation review"),
@@ -35,6 +44,14 @@ RUBRIC_TEMPLATES = {
             ("成果报告", 5, False),
             ("特点", 10, False),
         ],
+        "guidance": {
+            "选题": "课题新颖，需求明确、有必要性；查新与借鉴充分；目标可测量，并经过可行性论证。",
+            "提出方案并确定最佳方案": "提出多个总体方案并逐层展开到可实施的方案；用试验和数据对比评价选定最佳方案。",
+            "对策与实施": "按最佳方案制定对策表，要素（5W1H）齐全；逐条实施，并用数据确认每条对策达到目标。",
+            "效果": "检查课题目标的达成，确认经济与社会效益；创新成果形成标准、图纸、专利等并推广。",
+            "成果报告": "按程序完整、条理清楚、前后呼应；以图表和数据为主，文字简练、通俗易懂。",
+            "特点": "统计方法应用正确、恰当；成果的创新程度高，有推广价值。",
+        },
     },
     "qc_on_site": {
         "label": _("QC result: on-site review"),
@@ -48,6 +65,13 @@ RUBRIC_TEMPLATES = {
             ("成果的维持与巩固", 20, False),
             ("小组教育", 10, False),
         ],
+        "guidance": {
+            "小组活动的组织": "小组和课题按规定注册登记；成员分工明确，活动按计划定期开展。",
+            "活动情况与活动记录": "活动记录完整、真实，原始数据齐全；活动按程序开展，与成果报告一致。",
+            "活动真实性与有效性": "现场查验对策实施的实物和记录；效益有财务等部门确认；问询成员，了解活动过程。",
+            "成果的维持与巩固": "对策已纳入标准和制度并在现场执行；现场数据显示效果稳定保持。",
+            "小组教育": "成员掌握质量管理知识和统计方法，能讲清活动过程；活动提高了成员素质和团队意识。",
+        },
     },
     "trusted_team": {
         "label": _("Quality-trusted team (organiser's default)"),
@@ -60,6 +84,12 @@ RUBRIC_TEMPLATES = {
             ("质量绩效", 25, True),
             ("发表与材料", 20, False),
         ],
+        "guidance": {
+            "班组建设与基础管理": "班组组织健全、职责清楚；制度、标准、记录等基础管理完善并得到执行。",
+            "质量改进与创新": "持续开展质量改进和创新活动，方法正确，有数据支撑的改进成果。",
+            "质量绩效": "质量指标先进并持续提升，用连续数据和对比说明；顾客或下道工序评价良好。",
+            "发表与材料": "材料真实、完整、条理清楚；发表简明，用数据和事实说话，在规定时间内完成。",
+        },
     },
     "brand_story": {
         "label": _("Quality brand story (sensible default)"),
@@ -72,6 +102,12 @@ RUBRIC_TEMPLATES = {
             ("表达", 25, True),
             ("时间与台风", 15, False),
         ],
+        "guidance": {
+            "内容": "故事真实、具体、有细节，围绕品牌或产品的质量实践展开，有感染力。",
+            "主题与质量关联": "主题鲜明，讲清质量管理如何成就品牌和信誉。",
+            "表达": "讲述生动流畅、层次清楚；图片、视频等辅助恰当。",
+            "时间与台风": "在规定时间内完成；仪态大方自然，与听众有交流。",
+        },
     },
 }
 

@@ -3,9 +3,10 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from events.builtins import CATEGORY_TEMPLATES, RUBRIC_TEMPLATES
-from events.models import Category, Edition, GradeRule, Rubric, TopicType, Venue
+from events.models import Announcement, Category, Edition, GradeRule, Rubric, TopicType, Venue
 
 User = get_user_model()
 
@@ -80,7 +81,7 @@ class EditionCreateForm(EditionForm):
 
 
 class EditionCopyForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("edition, rubric", "Name"), max_length=200)
     number = forms.IntegerField(label=_("Number"), min_value=1, help_text=_("The 40 in 第40次."))
     year = forms.IntegerField(label=_("Year"), min_value=1978, max_value=2200)
     include_panels = forms.BooleanField(
@@ -108,7 +109,12 @@ class RubricTemplateForm(forms.Form):
         label=_("Built-in template"),
         choices=[(key, template["label"]) for key, template in RUBRIC_TEMPLATES.items()],
     )
-    name = forms.CharField(label=_("Name"), max_length=200, required=False, help_text=_("Empty: the template's name."))
+    name = forms.CharField(
+        label=pgettext_lazy("edition, rubric", "Name"),
+        max_length=200,
+        required=False,
+        help_text=_("Empty: the template's name."),
+    )
 
 
 class RubricForm(forms.ModelForm):
@@ -207,6 +213,8 @@ class CategoryForm(forms.ModelForm):
             "aggregation",
             "min_sheets",
             "ranking_scope",
+            "published_entries",
+            "publish_protocol",
         ]
         labels = {"kind": _("Entry form")}
         help_texts = {
@@ -324,3 +332,28 @@ class PanelForm(forms.Form):
         if leader is not None and judges is not None and leader not in judges:
             self.add_error("leader", _("The panel leader must be one of the panel's judges."))
         return data
+
+
+class OrganiserForm(forms.Form):
+    """Add a colleague to an edition's organisers, or take one off."""
+
+    action = forms.ChoiceField(choices=[("add", _("Add")), ("remove", _("Remove"))], widget=forms.HiddenInput)
+    user = forms.ModelChoiceField(label=_("Colleague"), queryset=User.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(role=User.Role.ORGANISER, is_active=True).order_by(
+            "full_name", "email"
+        )
+        self.fields["user"].label_from_instance = lambda user: f"{user.get_full_name()} <{user.email}>"
+
+
+# --- announcements ---------------------------------------------------------------------------------
+
+
+class AnnouncementForm(forms.Form):
+    audience = forms.ChoiceField(
+        label=_("To"), choices=Announcement.Audience.choices, widget=forms.RadioSelect, initial="enterprises"
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Text"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))

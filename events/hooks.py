@@ -22,6 +22,14 @@ JUDGES_WITH_SHEETS = "judges_with_sheets"  # (venue, judge_ids) -> set of ids: w
 DASHBOARD_SECTIONS = "dashboard_sections"  # (edition) -> list[Section]: parts of the edition's dashboard
 DASHBOARD_WARNINGS = "dashboard_warnings"  # (edition) -> list[str]: things an organiser should look at
 ENTRY_SECTIONS = "entry_sections"  # (entry, user) -> list[Section]: parts of an entry's page (its certificates)
+# (venue) -> list[RankedEntry]: the venue's provisional ranking from the sheets submitted so far (results' engine)
+VENUE_RANKING = "venue_ranking"
+# (edition) -> list[Todo]: work waiting in the edition, each a count with the page where it is done. The organiser's
+# to-do list (events:todo) shows them for every edition the organiser runs, the edition dashboard for its edition.
+TODO = "todo"
+# (edition, audience) -> set of user ids: who of an announcement's audience (events.Announcement.Audience) takes
+# part in the edition
+ANNOUNCEMENT_RECIPIENTS = "announcement_recipients"
 
 
 @dataclass
@@ -31,6 +39,31 @@ class Section:
     order: int
     template: str
     context: dict
+
+
+@dataclass(frozen=True)
+class RankedEntry:
+    """One entry of a venue's provisional ranking: its score from the counted sheets, its rank and grade (the
+    grade empty where it depends on other venues); an entry with fewer counted sheets than the minimum is not
+    ranked."""
+
+    entry_id: int
+    counted_sheets: int
+    final_score: object  # Decimal, or None below the minimum of sheets
+    ranked: bool
+    rank: int | None
+    grade: str
+
+
+@dataclass
+class Todo:
+    """Work waiting for an organiser: `count` things described by `label` (a sentence with the count in it), done
+    at `url`; `order` places it in the course of an edition (entries 10-19, judging 20-29, results 30-39)."""
+
+    order: int
+    label: str
+    count: int
+    url: str
 
 
 def register(question: str):
@@ -68,6 +101,14 @@ def collect(question: str, **kwargs) -> list:
     return items
 
 
+def merged(question: str, **kwargs) -> dict:
+    """Every registered function's dict, joined (a later registration's key wins)."""
+    found = {}
+    for fn in _answers.get(question, []):
+        found.update(fn(**kwargs))
+    return found
+
+
 def notify(question: str, **kwargs) -> None:
     for fn in _answers.get(question, []):
         fn(**kwargs)
@@ -76,3 +117,7 @@ def notify(question: str, **kwargs) -> None:
 # What submissions asks about judging (answered by scoring):
 ENTRY_JUDGED = "entry_judged"  # (entry) -> bool: a judge has put points or a comment on it (not an empty draft)
 JUDGE_RECUSED = "judge_recused"  # (entry, judge) -> bool: the judge stands recused from it
+# (entry_ids) -> {entry_id: dict}: the outcome of each entry whose edition's results are published, as the newest
+# publication froze it: final_score, rank, rank_scope ("venue" or "category"), scope_name, scope_ranked, grade,
+# counted_sheets, sheets (totals highest first, each with "dropped"), published_at, version (answered by results)
+ENTRY_OUTCOMES = "entry_outcomes"

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events import hooks
@@ -31,6 +32,11 @@ class SubType(models.TextChoices):
 class EditionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Edition.Status.PUBLISHED)
+
+    def current(self):
+        """The edition being run now: the newest not yet published, else the newest."""
+        ordered = self.order_by("-year", "-number", "-pk")
+        return ordered.exclude(status=Edition.Status.PUBLISHED).first() or ordered.first()
 
     def organised_by(self, user):
         """The editions the user organises: the queryset form of events.rules.organises (a superuser organises
@@ -87,6 +93,19 @@ class Edition(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def days_left(self) -> int | None:
+        """Whole days until the submission deadline (days_until)."""
+        return days_until(self.submission_deadline)
+
+
+def days_until(moment) -> int | None:
+    """Whole days until `moment` (0 on its last day), None without one. Said in days: a duration in months ("9 月")
+    reads like a month of the year in Chinese."""
+    if moment is None:
+        return None
+    return max((moment - timezone.now()).days, 0)
 
 
 class Rubric(models.Model):
@@ -173,6 +192,12 @@ class Category(models.Model):
         VENUE = "venue", _("Within each venue")
         CATEGORY = "category", _("Across the whole category")
 
+    class Published(models.TextChoices):
+        """Which entries of a publication the public sees (DOMAIN.md section 7: only the awarded is the usual)."""
+
+        GRADED = "graded", _("Only the entries with a grade")
+        SCORED = "scored", _("Every scored entry")
+
     edition = models.ForeignKey(Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="categories")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.QC)
     name = models.CharField(_("name"), max_length=100)
@@ -207,6 +232,20 @@ class Category(models.Model):
     )
     min_sheets = models.PositiveSmallIntegerField(_("minimum sheets"), default=3)
     ranking_scope = models.CharField(_("ranking scope"), max_length=20, choices=Scope.choices, default=Scope.VENUE)
+    # The publication policy: read by the public pages, the search, the open-data API and the public downloads
+    # (public.queries.published_rows), so a change shows at once, for every publication of the edition.
+    published_entries = models.CharField(
+        _("entries the public sees"),
+        max_length=20,
+        choices=Published.choices,
+        default=Published.GRADED,
+        help_text=_("Once the results are published: every scored entry, or only those with a grade."),
+    )
+    publish_protocol = models.BooleanField(
+        _("show each entry's protocol"),
+        default=True,
+        help_text=_("The public sees how each published score was reached: sheet totals, drops, tie-break values."),
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -273,6 +312,19 @@ class GradeRule(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def value_text(self) -> str:
+        """The rule's value as a reader says it: a share as a percentage (50%, not 0.5000)."""
+        return grade_value_text(self.rule, self.value)
+
+
+def grade_value_text(rule: str, value) -> str:
+    """A grade rule's value in words: a share as a percentage ("50%"), a count or a score without trailing zeros."""
+    number = Decimal(value)
+    if rule == GradeRule.Rule.SHARE:
+        return f"{(number * 100).normalize():f}%"
+    return f"{number.normalize():f}"
 
 
 class Venue(models.Model):
@@ -342,6 +394,15 @@ class Venue(models.Model):
         minutes = self.planned_entries * (self.minutes_per_entry + self.minutes_for_comments)
         end = datetime.combine(date.min, self.start_time) + timedelta(minutes=minutes)
         return end.time() if end.date() == date.min else time.max
+
+    def slot(self, position: int) -> tuple[datetime | None, datetime | None]:
+        """When the entry at `position` (1 first) of the running order presents: (starts, ends) as naive datetimes,
+        each presentation followed by its comments; (None, None) when the date or start time is not set."""
+        if self.date is None or self.start_time is None:
+            return None, None
+        step = timedelta(minutes=self.minutes_per_entry + self.minutes_for_comments)
+        begins = datetime.combine(self.date, self.start_time) + step * (position - 1)
+        return begins, begins + timedelta(minutes=self.minutes_per_entry)
 
     def time_span(self) -> tuple[datetime, datetime] | None:
         """When the panel sits, as naive datetimes; None when the date or start time is not set.
@@ -418,11 +479,15 @@ class AuditEvent(models.Model):
         RESULTS_CANCELLED = "results_cancelled", _("Computation of the results cancelled")
         RULES_CHANGED = "rules_changed", _("Grade rules or scoring rules changed")
         PUBLISHED = "published", _("Results published")
+        DOCUMENT_SET = "document_set", _("Document number or date of a publication's award list set")
         RUBRIC_SWITCHED = "rubric_switched", _("Rubric switched on a category with score sheets")
         RECUSAL_DECLARED = "recusal_declared", _("Recusal declared by an organiser")
         RECUSAL_LIFTED = "recusal_lifted", _("Recusal lifted")
         CERTIFICATE_TEMPLATE_CHANGED = "certificate_template", _("Certificate template changed")
         CERTIFICATES_REQUESTED = "certificates_requested", _("Certificates generated again")
+        DEADLINE_EXTENDED = "deadline_extended", _("Submission deadline extended for an enterprise")
+        ORGANISER_ADDED = "organiser_added", _("Organiser added to the edition")
+        ORGANISER_REMOVED = "organiser_removed", _("Organiser removed from the edition")
 
     edition = models.ForeignKey(
         Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="audit_events"
@@ -445,3 +510,35 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.edition_id} {self.action} {self.target}"
+
+
+class Announcement(models.Model):
+    """A notice an organiser sends to one audience of an edition: its enterprises, its judges or its recommending
+    units. Each recipient, fixed when it is sent, gets it by e-mail and sees it on their own pages."""
+
+    class Audience(models.TextChoices):
+        ENTERPRISES = "enterprises", _("Enterprises with entries in the edition")
+        JUDGES = "judges", _("Judges on the edition's panels")
+        UNITS = "units", _("Recommending units of the edition")
+
+    edition = models.ForeignKey(
+        Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="announcements"
+    )
+    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"), max_length=5000)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipients"), related_name="announcements", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self):
+        return self.subject

@@ -63,3 +63,9 @@ def readiness(edition) -> list[dict]:
 def sections(edition) -> list:
     """The parts of the edition dashboard that the apps above contribute (entries, judging, results), in order."""
     return sorted(hooks.collect(hooks.DASHBOARD_SECTIONS, edition=edition), key=lambda section: section.order)
+
+
+def todo(edition) -> list:
+    """The work waiting in the edition (events.hooks.TODO), in the course of an edition; nothing waiting, no item."""
+    items = [item for item in hooks.collect(hooks.TODO, edition=edition) if item.count]
+    return sorted(items, key=lambda item: item.order)

@@ -24,13 +24,20 @@ def create_rubric_from_template(*, edition, key: str, name: str | None = None) -
             _("This edition already has a rubric named “%(name)s”. Rename it first or edit it.") % {"name": name}
         )
     return create_rubric(
-        edition=edition, name=name, kind=template["kind"], standard=template["standard"], criteria=template["criteria"]
+        edition=edition,
+        name=name,
+        kind=template["kind"],
+        standard=template["standard"],
+        criteria=template["criteria"],
+        guidance=template["guidance"],
     )
 
 
 @transaction.atomic
-def create_rubric(*, edition, name: str, kind: str, criteria, standard: str = "") -> Rubric:
-    """A rubric from (criterion, maximum, breaks ties) triples, in order; its total is their sum."""
+def create_rubric(*, edition, name: str, kind: str, criteria, standard: str = "", guidance=None) -> Rubric:
+    """A rubric from (criterion, maximum, breaks ties) triples, in order; its total is their sum. `guidance`
+    (criterion name -> text) becomes the criteria's descriptions, which judges read beside the score box."""
+    guidance = guidance or {}
     rubric = Rubric.objects.create(
         edition=edition,
         name=name,
@@ -39,7 +46,14 @@ def create_rubric(*, edition, name: str, kind: str, criteria, standard: str = ""
         total=sum((Decimal(maximum) for _n, maximum, _t in criteria), Decimal("0")),
     )
     Criterion.objects.bulk_create(
-        Criterion(rubric=rubric, position=position, name=crit, max_points=Decimal(maximum), breaks_ties=ties)
+        Criterion(
+            rubric=rubric,
+            position=position,
+            name=crit,
+            description=guidance.get(crit, ""),
+            max_points=Decimal(maximum),
+            breaks_ties=ties,
+        )
         for position, (crit, maximum, ties) in enumerate(criteria, start=1)
     )
     return rubric

@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -65,9 +67,22 @@ def create_edition(*, by, edition: Edition, categories=()) -> Edition:
     return edition
 
 
+EDITION_DATES = ("starts_on", "ends_on", "submissions_open_at", "submission_deadline")
+
+
 @transaction.atomic
-def update_edition(*, edition: Edition, organisers=None) -> Edition:
-    """Save the edition's details and, when given, its organisers (at least one, all with the organiser role)."""
+def update_edition(*, edition: Edition, organisers=None, by=None) -> Edition:
+    """Save the edition's details and, when given, its organisers (at least one, all with the organiser role); each
+    organiser added or removed is audited.
+
+    When the year changes, every date left as it was (the edition's and its venues') moves by the same number of
+    years, so a copy whose year is corrected does not keep last year's deadline or venue days."""
+    stored = Edition.objects.filter(pk=edition.pk).values("year", *EDITION_DATES).first() if edition.pk else None
+    years = edition.year - stored["year"] if stored else 0
+    if years:
+        for field in EDITION_DATES:
+            if _same_minute(getattr(edition, field), stored[field]):
+                setattr(edition, field, _shift(stored[field], years))
     _check_edition_dates(edition)
     if organisers is not None:
         organisers = list(organisers)
@@ -76,9 +91,45 @@ def update_edition(*, edition: Edition, organisers=None) -> Edition:
         if any(not user.is_organiser for user in organisers):
             raise ValidationError(_("Only users with the organiser role can organise an edition."))
     edition.save()
+    if years:
+        _shift_venues(edition=edition, years=years)
     if organisers is not None:
+        before = set(edition.organisers.all())
         edition.organisers.set(organisers)
+        for user in sorted(set(organisers) - before, key=lambda u: u.pk):
+            _audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_ADDED)
+        for user in sorted(before - set(organisers), key=lambda u: u.pk):
+            _audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_REMOVED)
     return edition
+
+
+def _audit_team(*, edition: Edition, user, by, action: str) -> None:
+    audit.record(
+        edition=edition, user=by, action=action, target=user.get_full_name(), new={"user": user.pk, "email": user.email}
+    )
+
+
+@transaction.atomic
+def add_organiser(*, edition: Edition, user, by) -> None:
+    """Make a colleague with the organiser role an organiser of the edition (audited)."""
+    if not user.is_organiser:
+        raise ValidationError(_("Only users with the organiser role can organise an edition."))
+    if edition.organisers.filter(pk=user.pk).exists():
+        raise ValidationError(_("%(name)s already organises this edition.") % {"name": user.get_full_name()})
+    edition.organisers.add(user)
+    _audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_ADDED)
+
+
+@transaction.atomic
+def remove_organiser(*, edition: Edition, user, by) -> None:
+    """Take a colleague off the edition's organisers (audited); the last organiser stays."""
+    locked = list(Edition.objects.select_for_update().filter(pk=edition.pk).values_list("pk", flat=True))
+    if not locked or not edition.organisers.filter(pk=user.pk).exists():
+        raise ValidationError(_("%(name)s does not organise this edition.") % {"name": user.get_full_name()})
+    if edition.organisers.count() == 1:
+        raise ValidationError(_("An edition needs at least one organiser."))
+    edition.organisers.remove(user)
+    _audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_REMOVED)
 
 
 @transaction.atomic
@@ -409,6 +460,20 @@ def _shift(value, years: int):
         return value.replace(year=value.year + years, day=28)
 
 
+def _same_minute(a, b) -> bool:
+    """Whether a date or time posted back by a form (to the minute) is the stored one."""
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)
+    return a == b
+
+
+def _shift_venues(*, edition: Edition, years: int) -> None:
+    venues = list(edition.venues.exclude(date=None))
+    for venue in venues:
+        venue.date = _shift(venue.date, years)
+    Venue.objects.bulk_update(venues, ["date"])
+
+
 @transaction.atomic
 def copy_edition(*, edition: Edition, by, name: str, year: int, number: int, include_panels: bool = False) -> Edition:
     """Start a new edition from this one's configuration: rubrics, categories, grades, venues, and optionally
@@ -487,6 +552,11 @@ def missing_for(*, edition: Edition, to: str) -> list[str]:
         ]
         if not (edition.submissions_open_at and edition.submission_deadline):
             missing.append(_("Set when submissions open and the submission deadline."))
+        elif edition.submission_deadline <= timezone.now():
+            missing.append(
+                _("The submission deadline (%(deadline)s) has passed: set a deadline in the future.")
+                % {"deadline": date_format(timezone.localtime(edition.submission_deadline), "Y-m-d H:i")}
+            )
     elif to == Status.JUDGING:
         missing += [
             _("Choose a rubric for the category “%(name)s”.") % {"name": c.name} for c in categories if not c.rubric_id

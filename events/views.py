@@ -6,20 +6,24 @@ Every page loads its object, then checks that the user organises the object's ed
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from events import queries, rubrics, services
+from events import announcements, queries, rubrics, services
 from events.forms import (
+    AnnouncementForm,
     CategoryForm,
     CriterionFormSet,
     EditionCopyForm,
     EditionCreateForm,
     EditionEditForm,
     GradeFormSet,
+    OrganiserForm,
     PanelForm,
     RubricForm,
     RubricTemplateForm,
@@ -82,10 +86,44 @@ def dashboard(request, pk):
         ],
         "readiness": queries.readiness(edition),
         "warnings": queries.warnings(edition),
+        "todo": queries.todo(edition),
         "history": edition.status_changes.select_related("by"),
         "section": "dashboard",
     }
     return render(request, "events/dashboard.html", context)
+
+
+@permission_required("events.view_edition_list", raise_exception=True)
+def todo(request):
+    """Where an organiser starts: what waits in each edition the organiser runs, each a count with its page."""
+    editions = Edition.objects.organised_by(request.user).exclude(status=Edition.Status.PUBLISHED)
+    rows = [(edition, queries.todo(edition)) for edition in editions.order_by("-year", "-number", "-pk")]
+    return render(request, "events/todo.html", {"rows": rows})
+
+
+@login_required
+def team(request, pk):
+    """The edition's organiser team: add a colleague with the organiser role, or take one off (audited)."""
+    edition = _edition(request, pk)
+    form = OrganiserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        service = services.add_organiser if form.cleaned_data["action"] == "add" else services.remove_organiser
+        try:
+            service(edition=edition, user=form.cleaned_data["user"], by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The organiser team is saved."))
+            if not request.user.has_perm("events.change_edition", edition):
+                return redirect("events:edition_list")
+            return redirect("events:team", edition.pk)
+    context = {
+        "edition": edition,
+        "form": form,
+        "organisers": edition.organisers.order_by("full_name", "email"),
+        "section": "team",
+    }
+    return render(request, "events/team.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -94,7 +132,7 @@ def edition_edit(request, pk):
     form = EditionEditForm(request.POST or None, instance=edition)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_edition(edition=form.instance, organisers=form.cleaned_data["organisers"])
+            services.update_edition(edition=form.instance, organisers=form.cleaned_data["organisers"], by=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -126,7 +164,9 @@ def edition_status(request, pk):
 @login_required
 def edition_copy(request, pk):
     edition = _edition(request, pk)
-    initial = {"name": edition.name, "number": edition.number + 1, "year": edition.year + 1}
+    year = edition.year + 1
+    name = edition.name.replace(str(edition.year), str(year))
+    initial = {"name": name, "number": edition.number + 1, "year": year}
     form = EditionCopyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -389,4 +429,37 @@ def panel(request, pk):
             return redirect("events:venue_list", edition.pk)
     return render(
         request, "events/panel_form.html", {"edition": edition, "venue": venue, "form": form, "section": "venues"}
+    )
+
+
+# --- announcements ---------------------------------------------------------------------------------
+
+
+@login_required
+def announcement_list(request, pk):
+    """Send an announcement to one audience of the edition; the ones sent, newest first."""
+    edition = _edition(request, pk)
+    form = AnnouncementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = announcements.send_announcement(edition=edition, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            count = sent.recipients.count()
+            messages.success(
+                request,
+                ngettext(
+                    "The announcement is sent to %(count)s person.",
+                    "The announcement is sent to %(count)s people.",
+                    count,
+                )
+                % {"count": count},
+            )
+            return redirect("events:announcements", edition.pk)
+    sent = edition.announcements.select_related("sent_by").annotate(recipient_count=Count("recipients"))
+    return render(
+        request,
+        "events/announcements.html",
+        {"edition": edition, "form": form, "sent": sent, "section": "announcements"},
     )

@@ -5,13 +5,16 @@ from django.utils.translation import gettext_lazy as _
 # this only decides which links a person is shown.
 NAVIGATION = {
     "organiser": [
+        ("events:todo", _("To do")),
         ("events:edition_list", _("Editions")),
         ("submissions:review_list", _("Entries")),
         ("submissions:enterprise_list", _("Enterprises")),
+        ("scoring:judges", _("Judges")),
+        ("submissions:units", _("Recommending units")),
         ("scoring:live_board", _("Live board")),
         ("results:home", _("Provisional results")),
     ],
-    "enterprise": [("submissions:dashboard", _("My entries"))],
+    "enterprise": [("submissions:dashboard", _("My entries")), ("submissions:people", _("Our users"))],
     "recommender": [("submissions:recommendation_upload", _("Recommendation lists"))],
     "judge": [("scoring:judge_home", _("My venues")), ("results:home", _("Provisional results"))],
 }

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import health, throttle
 from portal.forms import EmailLoginForm, ProfileForm, QueuedPasswordResetForm
+from portal.models import User
 
 
 class LoginView(auth_views.LoginView):
@@ -38,6 +39,42 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("portal:password_reset_complete")
+
+
+class AcceptInvitationView(auth_views.PasswordResetConfirmView):
+    """An invited person (a judge, a recommending unit's user) sets the account's password through the link of the
+    invitation (Django's password-reset token: valid for PASSWORD_RESET_TIMEOUT, and spent once a password is set),
+    is logged in and lands where the role's work is."""
+
+    template_name = "registration/invitation_accept.html"
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = reverse_lazy("portal:landing")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Welcome: your password is set and you are logged in."))
+        return super().form_valid(form)
+
+
+# Where each role's work is: a URL name of the app that owns it (portal names no app above it).
+LANDINGS = {
+    User.Role.ORGANISER: "events:todo",
+    User.Role.JUDGE: "scoring:judge_today",
+    User.Role.ENTERPRISE: "submissions:dashboard",
+    User.Role.RECOMMENDER: "submissions:recommendation_upload",
+}
+
+
+@login_required
+def landing(request):
+    """After log-in: a judge to today's venue and sheets, an organiser to the to-do list, an enterprise to its
+    entries, a recommending unit to its recommendation lists. A role whose page is not installed goes to the public
+    home."""
+    role = User.Role.ORGANISER if request.user.is_organiser else request.user.role
+    try:
+        return redirect(reverse(LANDINGS[role]))
+    except (KeyError, NoReverseMatch):
+        return redirect("public:home")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -218,11 +218,14 @@ def result(request, entry_id: int):
         row = public.current_row_for_entry(entry_id)
         if row is None:
             return {"error": _("No published result with this number.")}, 404
-        protocol = public.public_protocol(row.protocol)
+        protocol = public.shown_protocol(row)
         return {
             **_row(request, row),
             "members": public.public_members(row),
-            "protocol": {
+            # null where the category does not publish its protocols (Category.publish_protocol)
+            "protocol": None
+            if protocol is None
+            else {
                 "counted_sheets": protocol["counted_sheets"],
                 "aggregation": protocol["aggregation"],
                 "recused_judges": protocol["recused_count"],

@@ -1,7 +1,8 @@
 """The public pages' cache: two tiers (this process, then the shared cache) under a version number.
 
 Public pages are cached per URL and language under a version number; `bump_public_cache()` moves to a new
-version, so a (re)publication, or an edition or publication changing, makes every cached page stale at once.
+version, so a (re)publication, or an edition, publication or category (its publication policy) changing, makes every
+cached page stale at once.
 """
 
 import hashlib
@@ -17,8 +18,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import translation
 
-from events.models import Edition
-from results.models import Publication
+from events.models import Category, Edition
+from results.models import PlenaryEntry, Publication
 
 VERSION_KEY = "public:version"
 # A safety net for changes that do not bump the version (an entry withdrawn after publication, a consent
@@ -170,8 +171,12 @@ def cache_key(kind: str, path: str) -> str:
 
 @receiver(post_save, sender=Publication, dispatch_uid="public_cache_publication_saved")
 @receiver(post_delete, sender=Publication, dispatch_uid="public_cache_publication_deleted")
+@receiver(post_save, sender=PlenaryEntry, dispatch_uid="public_cache_plenary_saved")
+@receiver(post_delete, sender=PlenaryEntry, dispatch_uid="public_cache_plenary_deleted")
 @receiver(post_save, sender=Edition, dispatch_uid="public_cache_edition_saved")
 @receiver(post_delete, sender=Edition, dispatch_uid="public_cache_edition_deleted")
+# A category's publication policy decides which published rows and protocols the public sees.
+@receiver(post_save, sender=Category, dispatch_uid="public_cache_category_saved")
 def _bump_on_change(sender, **kwargs):
     # After the commit: a page rendered between the bump and the commit would otherwise cache the old rows
     # under the new version.

@@ -57,9 +57,13 @@ _ORDERINGS = {
 
 
 def published_rows():
-    """Rows the public may see: newest publication of each published edition, entries still accepted."""
+    """Rows the public may see: newest publication of each published edition, entries still accepted, and of each
+    category what its publication policy shows (Category.published_entries): only the graded entries, unless it
+    publishes every scored one."""
     return PublishedResult.objects.current().filter(
-        edition__status=Edition.Status.PUBLISHED, entry__status=Entry.Status.ACCEPTED
+        Q(category__published_entries=Category.Published.SCORED) | ~Q(grade=""),
+        edition__status=Edition.Status.PUBLISHED,
+        entry__status=Entry.Status.ACCEPTED,
     )
 
 
@@ -69,6 +73,16 @@ def published_editions():
         Edition.objects.published()
         .filter(pk__in=Publication.objects.values("edition_id"))
         .order_by("-year", "-number", "-pk")
+    )
+
+
+def plenary_rows(edition):
+    """The published rows of the entries chosen for the edition's closing session (大会交流), in running order."""
+    return (
+        published_rows()
+        .filter(edition=edition, entry__plenary__edition=edition)
+        .select_related("category")
+        .order_by("entry__plenary__position")
     )
 
 
@@ -146,6 +160,12 @@ def province_label(value: str) -> str:
 
 def topic_type_label(value: str) -> str:
     return str(Entry.TopicType(value).label) if value in Entry.TopicType.values else value
+
+
+def shown_protocol(row) -> dict | None:
+    """The row's public protocol (public_protocol), or None when its category hides protocols
+    (Category.publish_protocol). The row's category must be loaded with it (select_related)."""
+    return public_protocol(row.protocol) if row.category.publish_protocol else None
 
 
 def public_protocol(protocol: dict | None) -> dict:

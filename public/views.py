@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from events.models import Edition
 from portal.compression import PreparedBody, prepared_response
+from portal.pdf import PDF_MIME
 from portal.spreadsheets import CSV_MIME, XLSX_MIME
 from public import cache as page_cache
 from public import queries as public
@@ -89,6 +90,8 @@ def results(request):
             "form": form,
             "filters": filters,
             "page": page,
+            # Every page number near this one, the first and the last (1 2 … 7 8 9 … 40): a reader reaches any page.
+            "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
             "querystring": urlencode(keep),
             "edition_chosen": bool(filters.get("edition")),
         }
@@ -102,7 +105,7 @@ def entry_detail(request, entry_id: int):
         row = public.current_row_for_entry(entry_id)
         if row is None:
             raise Http404(_("No published result with this number."))
-        protocol = public.public_protocol(row.protocol)
+        protocol = public.shown_protocol(row)
         grade = row.grade or _("No grade")
         return {
             "page_title": row.title,
@@ -192,6 +195,7 @@ def edition_detail(request, pk: int):
             },
             "edition": edition,
             "summary": summary,
+            "plenary": list(public.plenary_rows(edition)),
             "hosts": [line for line in edition.hosts.splitlines() if line.strip()],
         }
 
@@ -231,27 +235,27 @@ def statistics(request):
 
 
 def _award_filename(edition: Edition, extension: str) -> str:
+    """The ASCII name of a public award list, for clients that cannot read its Chinese name."""
     return f"awards-{edition.year}-{edition.number}.{extension}"
 
 
 def _award_list(request, pk: int, *, extension: str, content_type: str, render):
-    """The award list of the edition's current publication: its awarded entries (results.award_lists)."""
+    """The award list of the edition's current publication: its awarded entries (results.award_lists), named in
+    Chinese (第四十次交流活动获奖名单.xlsx) with an ASCII fallback."""
     edition = _published_edition(pk)
     publication = public.newest_publication_of(edition)
+    name = award_lists.download_name(edition=edition, publication=publication, awarded_only=True, extension=extension)
+    disposition = files.content_disposition(name, fallback=_award_filename(edition, extension))
     stored = award_lists.stored_public_list(publication, extension)
     if stored is not None:  # written once by the publication's task
-        return FileResponse(
-            stored.file.open("rb"),
-            as_attachment=True,
-            filename=_award_filename(edition, extension),
-            content_type=content_type,
+        response = FileResponse(stored.file.open("rb"), content_type=content_type)
+    else:
+        # Not written yet (the task is queued, or failed): written once here and cached for every visitor meanwhile.
+        content = remembered(
+            cache_key(f"awards-{extension}", str(pk)), lambda: render(edition=edition, publication=publication)
         )
-    # Not written yet (the task is queued, or failed): written once here and cached for every visitor meanwhile.
-    content = remembered(
-        cache_key(f"awards-{extension}", str(pk)), lambda: render(edition=edition, publication=publication)
-    )
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{_award_filename(edition, extension)}"'
+        response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = disposition
     return response
 
 
@@ -263,6 +267,11 @@ def award_list_csv(request, pk: int):
 @require_safe
 def award_list_xlsx(request, pk: int):
     return _award_list(request, pk, extension="xlsx", content_type=XLSX_MIME, render=award_lists.public_xlsx)
+
+
+@require_safe
+def award_list_pdf(request, pk: int):
+    return _award_list(request, pk, extension="pdf", content_type=PDF_MIME, render=award_lists.public_pdf)
 
 
 def home(request):

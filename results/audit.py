@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
-from events.models import AuditEvent, Category, Edition
+from events import audit
+from events.models import AuditEvent, Edition
 from portal.spreadsheets import csv_bytes, print_layout, text_cell
-from scoring.models import ScoreSheet, SheetAudit
+from results.models import ResultRun
+from scoring.models import SheetAudit
 
 Action = AuditEvent.Action
 
@@ -35,90 +37,24 @@ class Row:
     reason: str
 
 
-def _flatten(values, prefix="") -> dict[str, str]:
-    flat = {}
-    for key, value in (values or {}).items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, prefix=f"{name}."))
-        elif isinstance(value, list):
-            flat[name] = "; ".join(str(item) for item in value)
-        else:
-            flat[name] = "" if value is None else str(value)
-    return flat
-
-
-# Keys of the stored values that mean nothing to a reader (a hash of the computation's inputs): left out.
-HIDDEN_KEYS = {"fingerprint"}
-
-
-def _labels() -> dict:
-    """The stored values' keys in words, and how to say each one's values (None: as stored)."""
-    return {
-        "status": (_("Status"), dict(ScoreSheet.Status.choices)),
-        "comment": (_("Comment"), None),
-        "signed_off_at": (_("Signed off at"), None),
-        "signed_off_by": (_("Signed off by"), None),
-        "aggregation": (_("Aggregation"), dict(Category.Aggregation.choices)),
-        "min_sheets": (_("Minimum sheets"), None),
-        "ranking_scope": (_("Ranking scope"), dict(Category.Scope.choices)),
-        "version": (_("Version"), None),
-        "run": (_("Computation run"), None),
-        "entries": (_("Entries"), None),
-        "new results": (_("New results"), None),
-        "error": (_("Error"), None),
-        "…": (_("More changed entries"), None),
-        "rubric": (_("Rubric"), None),
-        "innovation_rubric": (_("Rubric for innovation results"), None),
-        "excluded_sheets": (_("Score sheets left out"), None),
-        "source": (_("Source"), None),
-        "recusal_reason": (_("Reason for the recusal"), None),
-    }
-
-
-def _label(key: str, labels: dict) -> tuple[str, dict | None]:
-    """(the key in words, the words of its values) for a stored key such as "status", "points.选题" or
-    "grades.一等奖"; any other key (an entry's code, a category's name) is already words."""
-    if key in labels:
-        return labels[key]
-    group, _dot, name = key.partition(".")
-    if group == "points" and name:
-        return _("%(criterion)s points") % {"criterion": name}, None
-    if group == "grades" and name:
-        return _("Grade %(grade)s") % {"grade": name}, None
-    return key, None
-
-
 def describe(old, new) -> str:
-    """The change between two value dicts in words, one "label: old → new" per changed key: keys as labels
-    ("status" → "Status", "points.选题" → "选题 points"), codes as their labels ("draft" → "Draft"), technical keys
-    (HIDDEN_KEYS) left out. The page and the exports show this same text."""
-    before, after = _flatten(old), _flatten(new)
-    labels = _labels()
-    lines = []
-    for key in list(before) + [k for k in after if k not in before]:
-        if key.split(".")[0] in HIDDEN_KEYS or before.get(key) == after.get(key):
-            continue
-        label, words = _label(key, labels)
-
-        def said(value, words=words):
-            if value == "":
-                return str(_("(none)"))
-            return str(words.get(value, value)) if words else value
-
-        if key in before and key in after:
-            lines.append(f"{label}: {said(before[key])} → {said(after[key])}")
-        elif key in after:
-            lines.append(f"{label}: {said(after[key])}")
-        else:
-            lines.append(f"{label}: {said(before[key])} → {said('')}")
-    return "\n".join(lines)
+    """An audit event's change in words (events.audit.describe), a computation run's statuses as their labels."""
+    return audit.describe(old, new, statuses=dict(ResultRun.Status.choices))
 
 
 def _name(user) -> str:
     if user is None:
         return _("the portal")
     return f"{user.get_full_name()} <{user.email}>"
+
+
+def _target(event) -> str:
+    """What an event is about in words: "#12" of a computation is run 12, "v2" of a publication version 2."""
+    if event.target.startswith("#") and event.target[1:].isdigit():
+        return f"{_('Computation run')} {event.target[1:]}"
+    if event.action == Action.PUBLISHED and event.target.startswith("v") and event.target[1:].isdigit():
+        return f"{_('Version')} {event.target[1:]}"
+    return event.target
 
 
 def trail(edition) -> list[Row]:
@@ -137,7 +73,7 @@ def trail(edition) -> list[Row]:
                 action=str(change.get_action_display()),
                 target=_("%(code)s, sheet of %(judge)s") % {"code": sheet.entry.code, "judge": sheet.judge.full_name},
                 user=_name(change.user),
-                change=describe(change.old_values, change.new_values),
+                change=change.change_text,
                 reason=change.reason,
             )
         )
@@ -165,6 +101,8 @@ def trail(edition) -> list[Row]:
         Action.RUBRIC_SWITCHED: "rules",
         Action.RECUSAL_DECLARED: "score",
         Action.RECUSAL_LIFTED: "score",
+        Action.CERTIFICATE_TEMPLATE_CHANGED: "publication",
+        Action.CERTIFICATES_REQUESTED: "publication",
     }
     for event in AuditEvent.objects.filter(edition=edition).select_related("user").order_by():
         rows.append(
@@ -172,7 +110,7 @@ def trail(edition) -> list[Row]:
                 at=event.at,
                 kind=kinds.get(event.action, "results"),
                 action=str(event.get_action_display()),
-                target=event.target,
+                target=_target(event),
                 user=_name(event.user),
                 change=describe(event.old_values, event.new_values),
                 reason=event.reason,

@@ -1,7 +1,16 @@
-"""Award lists (获奖名单): an .xlsx workbook (a sheet per category and a summary) and the same list as CSV.
+"""Award lists: an .xlsx workbook (a sheet per category and a summary), the same list as a PDF and as CSV.
+
+Two lists, from the same rows in all three formats:
+- the award list as the association issues it (获奖名单, `awarded_only`), also what the public downloads: the graded
+  entries only, by category, then grade (best first), then rank, under a heading per grade and, where ranks are per
+  venue, per venue; the edition's title, the notice's document number and date above;
+- the full ranking of every ranked entry (全部成果排名), for the organisers, by category, venue and rank.
 
 The rows come either from the provisional results (results.Result) or from a publication's frozen rows.
 openpyxl's write-only mode streams the rows, so a national list of 20,000 entries stays light in memory.
+The workbook is set in 宋体 (titles, headings) and 仿宋 (rows), as an association's documents are, and prints on A4
+with the title rows on every page and page numbers in the footer; the PDF (portal.pdf, Noto Serif SC, a Song-class
+face) repeats the table's heading on every page and numbers its pages.
 """
 
 from __future__ import annotations
@@ -19,10 +28,11 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from events.models import Category
-from portal import outbox
+from portal import outbox, pdf
 from portal.spreadsheets import csv_writer, print_layout, text_cell
 from portal.text import clean_text
 from results.models import AwardList, PublishedResult, Result
+from submissions.files import UNSAFE_IN_NAME
 from submissions.models import Entry
 
 logger = logging.getLogger(__name__)
@@ -30,7 +40,14 @@ logger = logging.getLogger(__name__)
 # The column headings are those of the printed award lists (domain data, kept in Chinese).
 COLUMNS = ["排名", "成果编号", "课题名称", "小组名称", "申报单位", "分会场", "最终得分", "等级"]
 WIDTHS = [6, 15, 40, 22, 28, 12, 9, 8]
+# The PDF's columns in millimetres, across an A4 landscape page within 12 mm margins (273 mm).
+PDF_WIDTHS = [12, 30, 76, 42, 52, 24, 19, 18]
 CSV_COLUMNS = ["类别", *COLUMNS]
+AWARDS = "获奖名单"
+RANKING = "全部成果排名"
+# Fonts of the workbook by name, as Excel and WPS know them on a Chinese system (宋体 and 仿宋 class).
+TITLE_FONT = "宋体"
+BODY_FONT = "仿宋"
 SUMMARY_COLUMNS = ["类别", "参评成果", "排名成果", "等级", "数量", "占排名成果比例"]
 SUMMARY_WIDTHS = [22, 10, 10, 10, 8, 16]
 CHUNK = 2000
@@ -40,13 +57,18 @@ CHUNK = 2000
 class CategoryList:
     category: Category
     entries: int  # results in the category, ranked or not
-    rows: object  # an iterator of tuples in COLUMNS order, in rank order
+    ranked: int  # ranked results in the category
+    rows: object  # an iterator of tuples in COLUMNS order, in the list's order (see sections)
+
+
+def _ordering(category, awarded_only: bool, *, grade: str, venue: str, code: str) -> list[str]:
+    """The list's order within a category: (grade, for the award list,) venue where ranks are per venue, rank."""
+    ordering = [venue, "rank", code] if category.ranking_scope == Category.Scope.VENUE else ["rank", code]
+    return [grade, *ordering] if awarded_only else ordering
 
 
 def _result_rows(category, awarded_only: bool):
-    ordering = ["rank", "entry__code"]
-    if category.ranking_scope == Category.Scope.VENUE:
-        ordering = ["venue__name", *ordering]
+    ordering = _ordering(category, awarded_only, grade="grade_position", venue="venue__name", code="entry__code")
     results = Result.objects.filter(category=category, ranked=True, entry__status=Entry.Status.ACCEPTED)
     if awarded_only:
         results = results.exclude(grade="")
@@ -67,9 +89,7 @@ def _result_rows(category, awarded_only: bool):
 
 
 def _published_rows(category, publication, awarded_only: bool):
-    ordering = ["rank", "code"]
-    if category.ranking_scope == Category.Scope.VENUE:
-        ordering = ["venue_name", *ordering]
+    ordering = _ordering(category, awarded_only, grade="grade_position", venue="venue_name", code="code")
     rows = PublishedResult.objects.filter(publication=publication, category=category, rank__isnull=False)
     if awarded_only:  # what the public sees: graded, and not withdrawn since the publication
         rows = rows.exclude(grade="").filter(entry__status=Entry.Status.ACCEPTED)
@@ -81,26 +101,68 @@ def _published_rows(category, publication, awarded_only: bool):
 
 
 def category_lists(*, edition, publication=None, awarded_only: bool = False) -> list[CategoryList]:
-    """The award list of each category of the edition, from a publication or from the provisional results: every
-    ranked entry, or with awarded_only only the graded ones."""
+    """The list of each category of the edition, from a publication or from the provisional results: every
+    ranked entry by venue and rank, or with awarded_only only the graded ones by grade, venue and rank."""
     categories = list(
         Category.objects.filter(edition=edition).prefetch_related("grade_rules").order_by("position", "pk")
     )
     if publication is not None:
-        counts = Counter(PublishedResult.objects.filter(publication=publication).values_list("category_id", flat=True))
-        return [CategoryList(c, counts[c.pk], _published_rows(c, publication, awarded_only)) for c in categories]
-    counts = Counter(
-        Result.objects.filter(category__edition=edition, entry__status=Entry.Status.ACCEPTED).values_list(
-            "category_id", flat=True
-        )
-    )
-    return [CategoryList(c, counts[c.pk], _result_rows(c, awarded_only)) for c in categories]
+        counts = Counter()
+        ranked = Counter()
+        for category_id, rank in PublishedResult.objects.filter(publication=publication).values_list(
+            "category_id", "rank"
+        ):
+            counts[category_id] += 1
+            ranked[category_id] += rank is not None
+        return [
+            CategoryList(c, counts[c.pk], ranked[c.pk], _published_rows(c, publication, awarded_only))
+            for c in categories
+        ]
+    counts = Counter()
+    ranked = Counter()
+    for category_id, is_ranked in Result.objects.filter(
+        category__edition=edition, entry__status=Entry.Status.ACCEPTED
+    ).values_list("category_id", "ranked"):
+        counts[category_id] += 1
+        ranked[category_id] += is_ranked
+    return [CategoryList(c, counts[c.pk], ranked[c.pk], _result_rows(c, awarded_only)) for c in categories]
 
 
 def _title(edition, publication) -> str:
     suffix = f"(第{publication.version}版)" if publication is not None and publication.version > 1 else ""
     status = "" if publication is not None else "(未发布)"
     return f"{edition.name}{status}{suffix}"
+
+
+def list_name(awarded_only: bool) -> str:
+    return AWARDS if awarded_only else RANKING
+
+
+def document_line(publication) -> str:
+    """The notice's document number and date, as the list's second title line (domain text, in Chinese): the
+    publication's date when no document date is given; the provisional results have neither."""
+    if publication is None:
+        return "暂定结果，未发布"
+    day = publication.document_date or timezone.localdate(publication.published_at)
+    parts = [f"文号：{publication.document_number}"] if publication.document_number else []
+    parts.append(f"日期：{day.year}年{day.month}月{day.day}日")
+    return "　".join(parts)
+
+
+def sections(category, rows, *, awarded_only: bool):
+    """The rows of one category with their headings, in order: ("grade", name) before each grade of the award
+    list, ("venue", name) before each venue where ranks are per venue, ("row", row) for each entry."""
+    by_venue = category.ranking_scope == Category.Scope.VENUE
+    start = object()
+    grade = venue = start
+    for row in rows:
+        if awarded_only and row[7] != grade:
+            grade, venue = row[7], start
+            yield "grade", grade
+        if by_venue and row[5] != venue:
+            venue = row[5]
+            yield "venue", venue or "—"
+        yield "row", row
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
@@ -112,74 +174,161 @@ def _sheet_title(name: str, used: set[str]) -> str:
     return candidate
 
 
+def _heading_name(kind: str, value: str) -> str:
+    return value if kind == "grade" else f"分会场：{value}"
+
+
 def write_xlsx(*, edition, publication=None, target, awarded_only: bool = False) -> int:
-    """Write the award list workbook to a path or binary file; returns the number of entry rows."""
+    """Write the award list workbook (with awarded_only the 获奖名单, else the full ranking) to a path or binary
+    file; returns the number of entry rows."""
     workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    title_font = Font(bold=True, size=14)
+    bold = Font(name=TITLE_FONT, bold=True, size=11)
+    body = Font(name=BODY_FONT, size=11)
+    title_font = Font(name=TITLE_FONT, bold=True, size=16)
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="center")
     centre = Alignment(horizontal="center", vertical="center")
+    left = Alignment(horizontal="left", vertical="center")
     used: set[str] = set()
     summary_lines = []
     total_rows = 0
     title = _title(edition, publication)
+    name = list_name(awarded_only)
+    document = document_line(publication)
+    last = get_column_letter(len(COLUMNS))
+
+    def layout(sheet, *, landscape=True, widths=WIDTHS, columns=None):
+        columns = columns or len(COLUMNS)
+        print_layout(sheet, title=edition.name, landscape=landscape, repeat_rows="1:3", widths=widths)
+        sheet.oddHeader.center.font = f"{TITLE_FONT},Bold"
+        sheet.oddFooter.center.font = TITLE_FONT
+        sheet.print_options.horizontalCentered = True
+        sheet.freeze_panes = "A4"
+        end = get_column_letter(columns)
+        sheet.merged_cells.add(f"A1:{end}1")
+        sheet.merged_cells.add(f"A2:{end}2")
 
     cell = text_cell  # text stays text: a title such as "=HYPERLINK(...)" is never a formula
     summary = workbook.create_sheet(_sheet_title("汇总", used))
     for item in category_lists(edition=edition, publication=publication, awarded_only=awarded_only):
         sheet = workbook.create_sheet(_sheet_title(item.category.name, used))
-        print_layout(sheet, title=edition.name, repeat_rows="1:2", widths=WIDTHS)
-        sheet.print_options.horizontalCentered = True
-        sheet.freeze_panes = "A3"
-        sheet.merged_cells.add(f"A1:{get_column_letter(len(COLUMNS))}1")
-        sheet.append([cell(sheet, f"{title} {item.category.name}获奖名单", font=title_font, alignment=centre)])
-        sheet.append([cell(sheet, name, font=bold, border=border, alignment=centre) for name in COLUMNS])
+        layout(sheet)
+        sheet.append([cell(sheet, f"{title} {item.category.name}{name}", font=title_font, alignment=centre)])
+        sheet.append([cell(sheet, document, font=body, alignment=centre)])
+        sheet.append([cell(sheet, column, font=bold, border=border, alignment=centre) for column in COLUMNS])
         grades = Counter()
         ranked = 0
-        for rank, code, name, group, enterprise, venue, score, grade in item.rows:
+        row_number = 3
+        for kind, value in sections(item.category, item.rows, awarded_only=awarded_only):
+            row_number += 1
+            if kind != "row":
+                sheet.merged_cells.add(f"A{row_number}:{last}{row_number}")
+                heading = cell(sheet, _heading_name(kind, value), font=bold, border=border, alignment=left)
+                sheet.append([heading, *(cell(sheet, None, border=border) for _column in COLUMNS[1:])])
+                continue
+            rank, code, title_, group, enterprise, venue, score, grade = value
             ranked += 1
             if grade:
                 grades[grade] += 1
             sheet.append(
                 [
-                    cell(sheet, rank, border=border, alignment=centre),
-                    cell(sheet, code, border=border),
-                    cell(sheet, name, border=border, alignment=wrap),
-                    cell(sheet, group, border=border, alignment=wrap),
-                    cell(sheet, enterprise, border=border, alignment=wrap),
-                    cell(sheet, venue, border=border),
-                    cell(sheet, score, border=border, number_format="0.00"),
-                    cell(sheet, grade, border=border, alignment=centre),
+                    cell(sheet, rank, font=body, border=border, alignment=centre),
+                    cell(sheet, code, font=body, border=border),
+                    cell(sheet, title_, font=body, border=border, alignment=wrap),
+                    cell(sheet, group, font=body, border=border, alignment=wrap),
+                    cell(sheet, enterprise, font=body, border=border, alignment=wrap),
+                    cell(sheet, venue, font=body, border=border),
+                    cell(sheet, score, font=body, border=border, number_format="0.00"),
+                    cell(sheet, grade, font=body, border=border, alignment=centre),
                 ]
             )
         total_rows += ranked
         summary_lines.append((item, ranked, grades))
 
-    print_layout(summary, title=edition.name, landscape=False, repeat_rows="1:2", widths=SUMMARY_WIDTHS)
-    summary.print_options.horizontalCentered = True
-    summary.freeze_panes = "A3"
-    summary.merged_cells.add(f"A1:{get_column_letter(len(SUMMARY_COLUMNS))}1")
-    summary.append([cell(summary, f"{title} 获奖情况汇总", font=title_font, alignment=centre)])
-    summary.append([cell(summary, name, font=bold, border=border) for name in SUMMARY_COLUMNS])
+    layout(summary, landscape=False, widths=SUMMARY_WIDTHS, columns=len(SUMMARY_COLUMNS))
+    summary.append([cell(summary, f"{title} {name}汇总", font=title_font, alignment=centre)])
+    summary.append([cell(summary, document, font=body, alignment=centre)])
+    summary.append([cell(summary, column, font=bold, border=border) for column in SUMMARY_COLUMNS])
     for item, ranked, grades in summary_lines:
         names = [g.name for g in item.category.grade_rules.all()] or [""]
-        for name in names:
-            count = grades.get(name, 0) if name else 0
-            share = count / ranked if ranked else 0
+        for grade_name in names:
+            count = grades.get(grade_name, 0) if grade_name else 0
+            ranked_entries = item.ranked if awarded_only else ranked
+            share = count / ranked_entries if ranked_entries else 0
             summary.append(
                 [
-                    cell(summary, item.category.name, border=border),
-                    cell(summary, item.entries, border=border),
-                    cell(summary, ranked, border=border),
-                    cell(summary, name, border=border),
-                    cell(summary, count, border=border),
-                    cell(summary, share, border=border, number_format="0.0%"),
+                    cell(summary, item.category.name, font=body, border=border),
+                    cell(summary, item.entries, font=body, border=border),
+                    cell(summary, ranked_entries, font=body, border=border),
+                    cell(summary, grade_name, font=body, border=border),
+                    cell(summary, count, font=body, border=border),
+                    cell(summary, share, font=body, border=border, number_format="0.0%"),
                 ]
             )
     workbook.save(target)
     return total_rows
+
+
+def write_pdf(*, edition, publication=None, target, awarded_only: bool = False) -> int:
+    """Write the same list as write_xlsx as a PDF (A4 landscape, Noto Serif SC) to a binary file: a category per
+    page run under its title, the table's heading repeated on every page, grade and venue headings as rows, the
+    page number and count at the foot of each page. Returns the number of entry rows."""
+    from fpdf.fonts import FontFace
+
+    title = clean_text(_title(edition, publication))
+    name = list_name(awarded_only)
+    document = pdf.document(orientation="landscape", title=f"{title} {name}")
+    document.set_margins(12, 12, 12)
+    document.set_auto_page_break(auto=True, margin=14)
+    document_text = document_line(publication)
+
+    def header():
+        document.set_font(pdf.SERIF, size=8)
+        document.cell(0, 5, text=f"{title}　{document_text}", align="R", new_x="LMARGIN", new_y="NEXT")
+
+    def footer():
+        document.set_y(-11)
+        document.set_font(pdf.SERIF, size=9)
+        document.cell(0, 5, text=f"第 {document.page_no()} 页　共 {{nb}} 页", align="C")
+
+    document.header = header
+    document.footer = footer
+    heading_style = FontFace(fill_color=(230, 230, 230))
+    rows = 0
+    for item in category_lists(edition=edition, publication=publication, awarded_only=awarded_only):
+        document.add_page()
+        document.set_font(pdf.SERIF, size=16)
+        heading = f"{title} {clean_text(item.category.name)}{name}"
+        document.cell(0, 10, text=heading, align="C", new_x="LMARGIN", new_y="NEXT")
+        document.set_font(pdf.SERIF, size=10)
+        document.cell(0, 7, text=document_text, align="C", new_x="LMARGIN", new_y="NEXT")
+        document.set_font(pdf.SERIF, size=9)
+        with document.table(
+            col_widths=PDF_WIDTHS,
+            width=sum(PDF_WIDTHS),
+            line_height=5.5,
+            repeat_headings=1,
+            headings_style=heading_style,
+            text_align="LEFT",
+        ) as table:
+            heading = table.row()
+            for column in COLUMNS:
+                heading.cell(column, align="C")
+            for kind, value in sections(item.category, item.rows, awarded_only=awarded_only):
+                line = table.row()
+                if kind != "row":
+                    line.cell(_heading_name(kind, value), colspan=len(COLUMNS), style=heading_style)
+                    continue
+                rows += 1
+                rank, code, title_, group, enterprise, venue, score, grade = value
+                line.cell(str(rank), align="C")
+                for text in (code, title_, group, enterprise, venue):
+                    line.cell(clean_text(text or ""))
+                line.cell(f"{score:.2f}" if score is not None else "", align="R")
+                line.cell(grade or "", align="C")
+    target.write(pdf.to_bytes(document))
+    return rows
 
 
 def csv_row(category, row) -> list:
@@ -225,6 +374,13 @@ def public_xlsx(*, edition, publication) -> bytes:
     return out.getvalue()
 
 
+def public_pdf(*, edition, publication) -> bytes:
+    """The same list as the public workbook, as a PDF."""
+    out = io.BytesIO()
+    write_pdf(edition=edition, publication=publication, target=out, awarded_only=True)
+    return out.getvalue()
+
+
 def public_rows(publication) -> int:
     """How many rows the public list of the publication holds now (an entry withdrawn since leaves it)."""
     return (
@@ -250,6 +406,7 @@ def stored_public_list(publication, format: str) -> AwardList | None:
 
 
 def file_name(award_list: AwardList) -> str:
+    """The stored file's name, and the ASCII name of its download for clients that read no other."""
     edition = award_list.edition
     label = f"v{award_list.publication.version}" if award_list.publication_id else "provisional"
     if award_list.awarded_only:
@@ -257,12 +414,26 @@ def file_name(award_list: AwardList) -> str:
     return f"award-list-{edition.year}-{edition.pk}-{label}-{award_list.pk}.{award_list.format}"
 
 
+def download_name(*, edition, publication, awarded_only: bool, extension: str) -> str:
+    """The Chinese name a list is downloaded under: 第四十次交流活动获奖名单(第2版).xlsx, …全部成果排名(暂定).csv."""
+    suffix = "(暂定)" if publication is None else (f"(第{publication.version}版)" if publication.version > 1 else "")
+    stem = UNSAFE_IN_NAME.sub("_", clean_text(edition.name))[:80]
+    return f"{stem}{list_name(awarded_only)}{suffix}.{extension}"
+
+
 def generate_award_list(*, award_list: AwardList) -> AwardList:
     """Produce the file of a queued award list (called by the export task)."""
     AwardList.objects.filter(pk=award_list.pk).update(status=AwardList.Status.RUNNING, error="")
     try:
         with tempfile.TemporaryFile() as handle:
-            if award_list.format == AwardList.Format.CSV:
+            if award_list.format == AwardList.Format.PDF:
+                rows = write_pdf(
+                    edition=award_list.edition,
+                    publication=award_list.publication,
+                    target=handle,
+                    awarded_only=award_list.awarded_only,
+                )
+            elif award_list.format == AwardList.Format.CSV:
                 text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
                 rows = write_csv(
                     edition=award_list.edition,
@@ -306,11 +477,16 @@ def queue_award_list(*, edition, format: str, publication=None, by=None, awarded
 
 
 def queue_award_lists(*, edition, publication=None, by=None) -> list[AwardList]:
-    """The organisers' lists (every ranked entry) and, for a publication, the public's (the awarded entries), which
-    the public pages serve as stored files instead of writing a workbook per visitor."""
-    kinds = [False, True] if publication is not None else [False]
-    return [
-        queue_award_list(edition=edition, format=fmt, publication=publication, by=by, awarded_only=awarded_only)
-        for awarded_only in kinds
+    """The organisers' full ranking (every ranked entry, .xlsx and .csv) and, for a publication, the award list
+    (the awarded entries, .xlsx, .pdf and .csv), which the public pages serve as stored files instead of writing
+    one per visitor."""
+    lists = [
+        queue_award_list(edition=edition, format=fmt, publication=publication, by=by)
         for fmt in (AwardList.Format.XLSX, AwardList.Format.CSV)
     ]
+    if publication is not None:
+        lists += [
+            queue_award_list(edition=edition, format=fmt, publication=publication, by=by, awarded_only=True)
+            for fmt in (AwardList.Format.XLSX, AwardList.Format.PDF, AwardList.Format.CSV)
+        ]
+    return lists

@@ -15,7 +15,7 @@ import io
 import logging
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -98,7 +98,7 @@ def _in_tenths(field: str):
     return Cast(Round(F(field) * 10), IntegerField())
 
 
-def _counted_totals(categories) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+def _counted_totals(categories, entry_ids=None) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """Per entry, its counted sheets' totals in whole tenths, sorted ascending, and those sheets' ids.
     PostgreSQL groups them into arrays, SQLite's rows are grouped here; either way they are sorted here (20,000
     short lists cost less to sort here than in the query)."""
@@ -106,7 +106,7 @@ def _counted_totals(categories) -> tuple[dict[int, list[int]], dict[int, list[in
     # The rubric check filters the aggregate rather than the rows: PostgreSQL cannot estimate how many rows
     # its CASE keeps, and planned the whole query for a handful (bench/README.md).
     on_rubric = Q(rubric_id=F("entry_rubric"))
-    sheets = submitted_sheets(categories).filter(on_panel=True, recused=False)
+    sheets = submitted_sheets(categories, entry_ids).filter(on_panel=True, recused=False)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.aggregates import ArrayAgg
 
@@ -238,6 +238,32 @@ def score_categories(categories: list[Category]) -> list[CategoryScores]:
             )
         )
     return scored
+
+
+def venue_ranking(venue) -> list[engine.EntryResult]:
+    """A venue's provisional ranking from the sheets submitted so far, for its panel leader before the sign-off
+    (合议): the engine's aggregation, tie-breaks and ranking as score_categories does, within the venue. Grades
+    only where the venue is the category's ranking scope (elsewhere they depend on the other venues). Stores
+    nothing. Ranked entries by rank, then the unranked."""
+    category = venue.category
+    rules = category_rules(category)
+    if rules.scope != engine.SCOPE_VENUE:
+        rules = replace(rules, scope=engine.SCOPE_VENUE, grades=())
+    category_rows = considered_rows([category])
+    rows = [row for row in category_rows if row[2] == venue.pk]
+    tie_criteria = rubric_tie_criteria({rubric for *_, rubric in category_rows})
+    totals, sheet_ids = _counted_totals([category], [row[0] for row in rows])
+    results = [
+        engine.score_totals(entry_id, venue_id, totals.get(entry_id, []), rules) for entry_id, _c, venue_id, _r in rows
+    ]
+    engine.break_ties(
+        rules,
+        results,
+        max((len(tie_criteria.get(rubric, ())) for *_, rubric in category_rows), default=0),
+        _TieValues(rules, rows, sheet_ids, tie_criteria),
+    )
+    engine.rank_and_grade(rules, results)
+    return sorted(results, key=lambda r: (not r.ranked, r.rank or 0, r.entry_id))
 
 
 class _TieValues:

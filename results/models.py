@@ -136,6 +136,11 @@ class Publication(models.Model):
     # again is refused, so concurrent clicks make one version.
     content_fingerprint = models.CharField(_("content's fingerprint"), max_length=64, blank=True)
     snapshot = models.JSONField(_("snapshot"), default=dict)
+    # The notice the award list is issued under (DOMAIN.md section 7), printed in the award list's header.
+    document_number = models.CharField(
+        _("document number"), max_length=100, blank=True, help_text=_("As on the notice, e.g. 中机质协〔2021〕25号.")
+    )
+    document_date = models.DateField(_("document date"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("publication")
@@ -211,6 +216,7 @@ class AwardList(models.Model):
     class Format(models.TextChoices):
         XLSX = "xlsx", _("Excel workbook (.xlsx)")
         CSV = "csv", _("CSV (.csv)")
+        PDF = "pdf", _("PDF (.pdf)")
 
     Status = JobStatus
 
@@ -227,6 +233,9 @@ class AwardList(models.Model):
         help_text=_("Empty: the provisional results at the time of the export."),
     )
     format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.XLSX)
+    # With awarded_only the award list as the association issues it (获奖名单, also what the public downloads):
+    # the graded entries by category, grade and rank. Without, the full ranking of every entry (全部成果排名), for
+    # the organisers.
     awarded_only = models.BooleanField(
         _("awarded entries only"),
         default=False,
@@ -254,6 +263,39 @@ class AwardList(models.Model):
 
     def __str__(self):
         return f"{self.edition} {self.format} #{self.pk}"
+
+
+class PlenaryEntry(models.Model):
+    """An entry the organisers chose to present again at the closing session (大会交流), in running order. The
+    public edition page lists those whose results are published (public.queries.plenary_rows)."""
+
+    edition = models.ForeignKey(
+        "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="plenary_entries"
+    )
+    entry = models.OneToOneField(
+        "submissions.Entry", verbose_name=_("entry"), on_delete=models.CASCADE, related_name="plenary"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chosen by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    chosen_at = models.DateTimeField(_("chosen"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("plenary entry")
+        verbose_name_plural = _("plenary entries")
+        ordering = ["edition", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "position"], name="plenary_unique_position"),
+        ]
+
+    def __str__(self):
+        return f"{self.edition_id} {self.position}. {self.entry_id}"
 
 
 DEFAULT_WORDING = (

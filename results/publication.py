@@ -28,6 +28,7 @@ from results.award_lists import queue_award_lists
 from results.certificates import queue_certificates
 from results.computation import WRITE_BATCH, considered_entries, current_outcomes
 from results.models import ACTIVE, Publication, PublishedResult, Result, ResultRun
+from results.notifications import notify_enterprises
 from results.protocols import protocols
 from results.runs import latest_done_run
 from scoring.models import ScoreSheet
@@ -120,24 +121,46 @@ def set_edition_published(*, edition, by) -> None:
     record_published(edition=edition, by=by)
 
 
-def publish_results(*, edition, by, reason: str = "") -> Publication:
+def publishable_results(edition):
+    """The results a publication freezes: those of the edition's accepted entries."""
+    return Result.objects.filter(category__edition=edition, entry__status=Entry.Status.ACCEPTED)
+
+
+def publication_summary(edition) -> list[dict]:
+    """What publishing now would publish, per category (grade_counts): for the organiser to confirm."""
+    return grade_counts(list(publishable_results(edition).values("category_id", "ranked", "grade")))
+
+
+def publish_results(
+    *, edition, by, reason: str = "", seen: str | None = None, document_number: str = "", document_date=None
+) -> Publication:
     """Freeze the edition's current results into a new publication and make them public.
 
     The first publication needs no reason; a re-publication does, and every earlier version stays.
     First every sheet's stored total is checked against its points and put right where it differs (a total out
     of step would be a defect of whatever wrote the points): the results were computed from those totals, so
     the fingerprint then differs and the publication is refused until the results are computed again.
+    `seen`: the fingerprint of the run whose summary the organiser confirmed; other results are not published.
     """
     repaired = ScoreSheet.objects.filter(entry__edition=edition).refresh_totals()
     if repaired:
         logger.error(
             "Edition %s: %s score sheet totals differed from their points and were corrected.", edition.pk, repaired
         )
-    return _publish(edition=edition, by=by, reason=reason)
+    return _publish(
+        edition=edition,
+        by=by,
+        reason=reason,
+        seen=seen,
+        document_number=document_number,
+        document_date=document_date,
+    )
 
 
 @transaction.atomic
-def _publish(*, edition, by, reason: str) -> Publication:
+def _publish(
+    *, edition, by, reason: str, seen: str | None, document_number: str = "", document_date=None
+) -> Publication:
     edition = Edition.objects.select_for_update().get(pk=edition.pk)
     reason = (reason or "").strip()
     previous = edition.publications.order_by("-version").first()
@@ -148,6 +171,10 @@ def _publish(*, edition, by, reason: str) -> Publication:
         raise ValidationError(_("A computation of the results is under way: wait for it to finish."))
     if run is None:
         raise ValidationError(_("Compute the results before publishing them."))
+    if seen is not None and seen != run.fingerprint:
+        raise ValidationError(
+            _("The results were computed again after you saw their summary: check the new summary and confirm it.")
+        )
     unsigned = unsigned_venues(edition)
     if unsigned:
         raise ValidationError(_("These venues are not signed off yet: %(venues)s.") % {"venues": ", ".join(unsigned)})
@@ -156,7 +183,7 @@ def _publish(*, edition, by, reason: str) -> Publication:
         raise ValidationError(
             _("Scores changed after the results were computed: compute them again and review them first.")
         )
-    accepted = Result.objects.filter(category__edition=edition, entry__status=Entry.Status.ACCEPTED)
+    accepted = publishable_results(edition)
     results = list(
         accepted.order_by("category__position", "category_id", "rank", "entry__code").values(
             "category_id",
@@ -241,6 +268,8 @@ def _publish(*, edition, by, reason: str) -> Publication:
         fingerprint=fingerprint,
         content_fingerprint=content,
         snapshot={"run": run.pk, "computed_at": run.finished_at.isoformat(), "categories": grade_counts(results)},
+        document_number=(document_number or "").strip(),
+        document_date=document_date,
     )
     audit.record(
         edition=edition,
@@ -264,4 +293,29 @@ def _publish(*, edition, by, reason: str) -> Publication:
     queue_award_lists(edition=edition, publication=publication, by=by)
     # Certificates follow every publication; the enterprises are told where to download theirs once printed.
     queue_certificates(publication=publication, by=by, notify=True)
+    notify_enterprises(publication)
+    return publication
+
+
+@transaction.atomic
+def set_document(*, publication, by, document_number: str, document_date) -> Publication:
+    """Set the notice's document number and date of a publication (often known only after it is published); its
+    award lists are made again with them in their header. Nothing else of the publication changes."""
+    publication = Publication.objects.select_for_update().get(pk=publication.pk)
+    old = {"document_number": publication.document_number, "document_date": publication.document_date}
+    publication.document_number = (document_number or "").strip()
+    publication.document_date = document_date
+    new = {"document_number": publication.document_number, "document_date": publication.document_date}
+    if new == old:
+        return publication
+    publication.save(update_fields=["document_number", "document_date"])
+    audit.record(
+        edition=publication.edition,
+        user=by,
+        action=audit.Action.DOCUMENT_SET,
+        target=f"v{publication.version}",
+        old={key: str(value or "") for key, value in old.items()},
+        new={key: str(value or "") for key, value in new.items()},
+    )
+    queue_award_lists(edition=publication.edition, publication=publication, by=by)
     return publication

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from events.models import Category, Edition, PanelMember, Venue
 from events.rules import organises
 from portal.models import User
+from portal.pdf import PDF_MIME
+from portal.spreadsheets import CSV_MIME, XLSX_MIME
 from results import award_lists as exports
 from results import certificates, engine, runs
 from results.models import (
@@ -35,24 +37,54 @@ from results.models import (
     ResultRun,
 )
 from results.protocols import protocols
-from results.publication import publish_results, unsigned_venues
+from results.publication import publication_summary, publish_results, set_document, unsigned_venues
 from scoring.rules import leads_panel
+from submissions.files import content_disposition
 
 EXCLUSION_REASONS = dict(ExclusionReason.choices)
 CATEGORY_PAGE_SIZE = 100
 AGGREGATION_LABELS = dict(Category.Aggregation.choices)
+DOWNLOAD_TYPES = {AwardList.Format.XLSX: XLSX_MIME, AwardList.Format.CSV: CSV_MIME, AwardList.Format.PDF: PDF_MIME}
 
 
-class PublishForm(forms.Form):
+class DocumentForm(forms.Form):
+    """The notice the award list is issued under: printed in the award list's header."""
+
+    document_number = forms.CharField(
+        label=gettext_lazy("Document number"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("As on the notice, e.g. 中机质协〔2021〕25号."),
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    document_date = forms.DateField(
+        label=gettext_lazy("Document date"),
+        required=False,
+        help_text=gettext_lazy("Empty: the day of the publication."),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+
+
+class PublishForm(DocumentForm):
     reason = forms.CharField(
         label=gettext_lazy("Reason (required to publish again)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
+    # The computation whose summary the organiser confirms (its fingerprint): publishing needs the summary seen.
+    fingerprint = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
 
 class AwardListForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("List"),
+        choices=[
+            ("awards", gettext_lazy("Award list (awarded entries only)")),
+            ("ranking", gettext_lazy("Full ranking of every entry")),
+        ],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     format = forms.ChoiceField(
         label=gettext_lazy("Format"),
         choices=AwardList.Format.choices,
@@ -180,9 +212,14 @@ def dashboard(request, edition_pk):
     edition = _organised_edition(request, edition_pk)
     run = runs.latest_run(edition)
     publications = list(edition.publications.select_related("published_by").order_by("-version"))
-    award_lists = list(
-        edition.award_lists.filter(awarded_only=False).select_related("publication", "requested_by")[:10]
-    )
+    for publication in publications:
+        publication.document_form = DocumentForm(
+            initial={"document_number": publication.document_number, "document_date": publication.document_date},
+            auto_id=f"id_%s_{publication.pk}",
+        )
+    award_lists = list(edition.award_lists.select_related("publication", "requested_by")[:10])
+    for award_list in award_lists:
+        award_list.list_name = exports.list_name(award_list.awarded_only)
     unranked = (
         Result.objects.filter(category__edition=edition, ranked=False)
         .select_related("entry", "venue")
@@ -199,7 +236,6 @@ def dashboard(request, edition_pk):
         "publications": publications,
         "award_lists": award_lists,
         "lists_active": any(a.status in ACTIVE for a in award_lists),
-        "publish_form": PublishForm(),
         "award_form": AwardListForm(),
     }
     return render(request, "results/dashboard.html", context)
@@ -216,8 +252,7 @@ def status(request, edition_pk):
             if run is None
             else {"id": run.pk, "status": run.status, "progress": run.progress, "error": run.error},
             "award_lists": [
-                {"id": a.pk, "status": a.status}
-                for a in edition.award_lists.filter(awarded_only=False).order_by("-created_at", "-id")[:10]
+                {"id": a.pk, "status": a.status} for a in edition.award_lists.order_by("-created_at", "-id")[:10]
             ],
         }
     )
@@ -249,24 +284,68 @@ def cancel_run(request, pk):
 
 
 @login_required
-@require_POST
 def publish(request, edition_pk):
+    """GET: what publishing would publish (entries, ranked and each grade per category) and the confirmation.
+    POST: publish the computation whose summary was confirmed (its fingerprint), or say why not."""
     edition = _organised_edition(request, edition_pk)
-    form = PublishForm(request.POST)
-    if form.is_valid():
+    if request.method == "POST":
+        form = PublishForm(request.POST)
+        if not form.is_valid():
+            if "fingerprint" in form.errors:
+                messages.error(request, _("Check the summary of the results, then confirm the publication."))
+            else:
+                messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+            return redirect("results:publish", edition.pk)
         try:
-            publication = publish_results(edition=edition, by=request.user, reason=form.cleaned_data["reason"])
+            publication = publish_results(
+                edition=edition,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                seen=form.cleaned_data["fingerprint"],
+                document_number=form.cleaned_data["document_number"],
+                document_date=form.cleaned_data["document_date"],
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+            return redirect("results:publish", edition.pk)
         except PermissionDenied:
             messages.error(request, _("You may not change this edition's status."))
-        else:
-            messages.success(
-                request, _("The results are published (version %(version)s).") % {"version": publication.version}
-            )
+            return redirect("results:publish", edition.pk)
+        messages.success(
+            request, _("The results are published (version %(version)s).") % {"version": publication.version}
+        )
+        return redirect("results:dashboard", edition.pk)
+    run = runs.latest_done_run(edition)
+    publications = list(edition.publications.order_by("-version")[:1])
+    context = {
+        "edition": edition,
+        "run": run,
+        "summary": publication_summary(edition) if run else [],
+        "unsigned": unsigned_venues(edition),
+        "republish": bool(publications),
+        "form": PublishForm(initial={"fingerprint": run.fingerprint if run else ""}),
+    }
+    return render(request, "results/publish.html", context)
+
+
+@login_required
+@require_POST
+def publication_document(request, pk):
+    """Set the document number and date of a publication's award list; its lists are made again."""
+    publication = get_object_or_404(Publication.objects.select_related("edition"), pk=pk)
+    if not organises(request.user, publication.edition):
+        raise PermissionDenied
+    form = DocumentForm(request.POST)
+    if form.is_valid():
+        set_document(publication=publication, by=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            _("The document number and date of version %(version)s are saved; its award lists are made again.")
+            % {"version": publication.version},
+        )
     else:
         messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
-    return redirect("results:dashboard", edition.pk)
+    return redirect("results:dashboard", publication.edition_id)
 
 
 @login_required
@@ -284,13 +363,20 @@ def request_award_list(request, edition_pk):
             messages.error(request, _("The results are not published yet."))
             return redirect("results:dashboard", edition.pk)
     exports.queue_award_list(
-        edition=edition, format=form.cleaned_data["format"], publication=publication, by=request.user
+        edition=edition,
+        format=form.cleaned_data["format"],
+        publication=publication,
+        by=request.user,
+        awarded_only=form.cleaned_data["kind"] == "awards",
     )
     messages.success(request, _("The award list is being generated; it appears below when it is ready."))
     return redirect("results:dashboard", edition.pk)
 
 
 def _is_public(award_list) -> bool:
+    """An award list (the awarded entries) of the edition's current publication; the full ranking never is."""
+    if not award_list.awarded_only:
+        return False
     if award_list.publication_id is None or award_list.edition.status != Edition.Status.PUBLISHED:
         return False
     newest = Publication.objects.filter(edition_id=award_list.edition_id).order_by("-version").first()
@@ -299,8 +385,9 @@ def _is_public(award_list) -> bool:
 
 @require_GET
 def award_list_download(request, pk):
-    """An award list file: organisers get every one; anyone gets those of an edition's current publication."""
-    award_list = get_object_or_404(AwardList.objects.select_related("edition"), pk=pk)
+    """An award list file: organisers get every one; anyone gets the award lists (not the full ranking) of an
+    edition's current publication. Named in Chinese (第四十次交流活动获奖名单.xlsx) with an ASCII fallback."""
+    award_list = get_object_or_404(AwardList.objects.select_related("edition", "publication"), pk=pk)
     if not (organises(request.user, award_list) or _is_public(award_list)):
         raise Http404
     if award_list.status != AwardList.Status.DONE or not award_list.file:
@@ -309,7 +396,15 @@ def award_list_download(request, pk):
         handle = award_list.file.open("rb")
     except FileNotFoundError:
         raise Http404
-    return FileResponse(handle, as_attachment=True, filename=exports.file_name(award_list))
+    response = FileResponse(handle, content_type=DOWNLOAD_TYPES[award_list.format])
+    name = exports.download_name(
+        edition=award_list.edition,
+        publication=award_list.publication,
+        awarded_only=award_list.awarded_only,
+        extension=award_list.format,
+    )
+    response["Content-Disposition"] = content_disposition(name, fallback=exports.file_name(award_list))
+    return response
 
 
 # --- provisional results -----------------------------------------------------------------------------

@@ -4,17 +4,20 @@ import random
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from events.models import PanelMember, Venue
+from portal.mail import queue_email
 from scoring.models import Recusal, ScoreSheet
 from scoring.recusals import conflict_reason, ensure_open, sync_automatic_recusals
 from submissions.models import Entry
+from submissions.services import enterprise_emails
 
 
 def _venue_conflicts(venues, entries) -> set[tuple[int, int]]:
@@ -168,7 +171,24 @@ def draw_running_order(*, venue, seed: str = "") -> list[Entry]:
     venue.draw_seed = seed
     venue.save(update_fields=["draw_seed"])
     sync_automatic_recusals(venue=venue)
+    tell_enterprises_their_slots(venue=venue)
     return list(venue.entries.order_by("running_order"))
+
+
+def tell_enterprises_their_slots(*, venue) -> int:
+    """Once the venue's running order is drawn: one e-mail to each enterprise with entries there, listing each
+    entry's venue, room, time and place in the order (a new draw sends the new order). Returns the e-mails queued."""
+    by_enterprise = defaultdict(list)
+    for entry in venue.entries.select_related("enterprise").order_by("running_order", "code", "pk"):
+        entry.starts, entry.ends = venue.slot(entry.running_order) if entry.running_order else (None, None)
+        by_enterprise[entry.enterprise].append(entry)
+    for enterprise, entries in by_enterprise.items():
+        queue_email(
+            to=enterprise_emails(enterprise),
+            template="scoring/email/entries_assigned",
+            context={"venue": venue, "enterprise": enterprise, "entries": entries, "site_url": settings.SITE_URL},
+        )
+    return len(by_enterprise)
 
 
 @dataclass
@@ -188,13 +208,8 @@ def venue_schedule(*, venue, entries=None) -> list[Slot]:
         entries = list(venue.entries.select_related("enterprise"))
     # Undrawn entries (no running order yet) come last, in code order.
     entries = sorted(entries, key=lambda e: (e.running_order is None, e.running_order or 0, e.code, e.pk))
-    step = timedelta(minutes=venue.minutes_per_entry + venue.minutes_for_comments)
-    start = None
-    if venue.date and venue.start_time:
-        start = datetime.combine(venue.date, venue.start_time)
     slots = []
     for index, entry in enumerate(entries):
-        begins = start + step * index if start else None
-        ends = begins + timedelta(minutes=venue.minutes_per_entry) if begins else None
+        begins, ends = venue.slot(index + 1)
         slots.append(Slot(entry=entry, position=entry.running_order or index + 1, starts=begins, ends=ends))
     return slots

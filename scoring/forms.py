@@ -155,3 +155,58 @@ class PaperSheetConfirmForm(forms.Form):
     """The second step of the import: the checked file, named by its token, is written."""
 
     token = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+
+
+class JudgeForm(forms.Form):
+    """One judge, added by an organiser (scoring.people.add_judge checks and writes it)."""
+
+    full_name = forms.CharField(label=_("Name"), max_length=100)
+    email = forms.EmailField(label=_("E-mail"), help_text=_("The judge logs in with it; the invitation goes there."))
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    organisation = forms.CharField(label=_("Employer"), max_length=200, required=False)
+    credit_code = forms.CharField(
+        label=_("Employer's unified social credit code"),
+        max_length=30,
+        required=False,
+        help_text=_("Where known: recusals match on it."),
+    )
+    title = forms.CharField(label=_("Title or post"), max_length=100, required=False)
+    speciality = forms.CharField(label=_("Speciality"), max_length=200, required=False)
+
+
+class JudgeImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Excel file (.xlsx) or CSV"),
+        help_text=_("Columns: 姓名, 电子邮箱 (required), 手机, 工作单位, 统一社会信用代码, 职称或职务, 专业特长."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        spreadsheets.check_upload_size(upload)
+        spreadsheets.file_kind(upload)  # .xlsx or CSV; any other file is told what it is and how to save it
+        return upload
+
+
+class InviteForm(forms.Form):
+    """The judges to invite (those not accepted yet are sent the link)."""
+
+    judges = forms.ModelMultipleChoiceField(
+        label=_("Judges"), queryset=get_user_model().objects.filter(role="judge", is_active=True)
+    )
+
+
+class DeclarationForm(forms.Form):
+    conflicts = forms.CharField(
+        label=_("Conflicts of interest I declare"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example an entrant you worked for or with in the last three years. Leave empty if none."),
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "I have no conflict of interest with the entries I score beyond those declared above, and I keep the "
+            "entries' reports, the scores and the deliberations confidential."
+        ),
+        required=True,
+    )

@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from events import audit
 from events.models import POINTS_STEP
 
 
@@ -221,3 +222,60 @@ class SheetAudit(models.Model):
 
     def __str__(self):
         return f"{self.sheet}: {self.action}"
+
+    @property
+    def change_text(self) -> str:
+        """The change in words, as the organiser's audit page says it (events.audit.describe)."""
+        return audit.describe(self.old_values, self.new_values, statuses=dict(ScoreSheet.Status.choices))
+
+
+class JudgeProfile(models.Model):
+    """What the association keeps on a judge beyond the account (portal.User holds name, e-mail, phone, employer
+    and title): the employer's credit code where known (recusals match on it), the speciality, and the invitation
+    last sent. The judge has accepted once the account has a password (set through the invitation's link)."""
+
+    judge = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("judge"), on_delete=models.CASCADE, related_name="judge_profile"
+    )
+    employer_credit_code = models.CharField(_("employer's credit code"), max_length=18, blank=True)
+    speciality = models.CharField(_("speciality"), max_length=200, blank=True)
+    invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("judge profile")
+        verbose_name_plural = _("judge profiles")
+        ordering = ["judge__full_name"]
+
+    def __str__(self):
+        return str(self.judge)
+
+
+class Declaration(models.Model):
+    """A judge's declaration for one edition, confirmed before the first score sheet (保密承诺): no conflict of
+    interest beyond those declared here, and the reports and scores kept confidential."""
+
+    edition = models.ForeignKey(
+        "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="declarations"
+    )
+    judge = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("judge"), on_delete=models.PROTECT, related_name="declarations"
+    )
+    conflicts = models.TextField(_("conflicts of interest declared"), blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("judge's declaration")
+        verbose_name_plural = _("judges' declarations")
+        ordering = ["edition", "confirmed_at"]
+        constraints = [models.UniqueConstraint(fields=["edition", "judge"], name="declaration_one_per_judge")]
+
+    def __str__(self):
+        return f"{self.judge} / {self.edition_id}"

@@ -46,6 +46,7 @@ class Cell:
     sheet_id: int | None = None
     total: Decimal | None = None
     flagged: bool = False
+    judge_name: str = ""  # the column's heading, repeated in the cell where the grid stacks on a phone
 
 
 @dataclass
@@ -137,16 +138,23 @@ def venues_progress(venues) -> list[VenueProgress]:
             for seat in progress.panel:
                 key = (entry.pk, seat.judge_id)
                 sheet = sheets.get(key)
+                name = seat.judge.get_full_name()
                 if key in recused:
                     cells.append(
-                        Cell(judge_id=seat.judge_id, status=CellState.RECUSED, sheet_id=sheet.pk if sheet else None)
+                        Cell(
+                            judge_id=seat.judge_id,
+                            judge_name=name,
+                            status=CellState.RECUSED,
+                            sheet_id=sheet.pk if sheet else None,
+                        )
                     )
                 elif sheet is None:
-                    cells.append(Cell(judge_id=seat.judge_id, status=CellState.MISSING))
+                    cells.append(Cell(judge_id=seat.judge_id, judge_name=name, status=CellState.MISSING))
                 else:
                     cells.append(
                         Cell(
                             judge_id=seat.judge_id,
+                            judge_name=name,
                             status=CellState(sheet.status),
                             sheet_id=sheet.pk,
                             total=sheet.total if sheet.status == ScoreSheet.Status.SUBMITTED else None,

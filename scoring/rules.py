@@ -54,5 +54,9 @@ rules.add_perm("scoring.view_schedule", organises | sits_on_panel)
 rules.add_perm("scoring.view_panel", organises | leads_panel | (sits_on_panel & venue_signed_off))
 rules.add_perm("scoring.sign_off_venue", organises | leads_panel)
 rules.add_perm("scoring.reopen_sheet", organises | leads_panel)
+# The printable score sheets of a venue, the paper fallback when a device fails.
+rules.add_perm("scoring.print_sheets", organises | leads_panel)
 rules.add_perm("scoring.view_sheet", owns_sheet | organises | leads_panel | (sits_on_panel & venue_signed_off))
 rules.add_perm("scoring.view_board", is_organiser)
+# Judges are the association's, not one edition's: every organiser manages the list and the invitations.
+rules.add_perm("scoring.manage_judges", is_organiser)

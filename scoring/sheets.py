@@ -4,6 +4,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from events.models import POINTS_STEP, PanelMember, Venue
 from events.rules import organises
+from portal.mail import queue_email
 from scoring.models import CriterionScore, ScoreSheet, SheetAudit
 from scoring.progress import reopen_signed_off_venue
 from scoring.recusals import ensure_open, is_recused
@@ -263,7 +265,7 @@ def reopen_sheet(*, sheet, by, reason: str) -> ScoreSheet:
     if not reason:
         raise ValidationError(_("Please give the reason for reopening the sheet."))
     sheet = ScoreSheet.objects.select_for_update().get(pk=sheet.pk)
-    sheet = ScoreSheet.objects.select_related("entry__venue").get(pk=sheet.pk)
+    sheet = ScoreSheet.objects.select_related("entry__venue", "judge").get(pk=sheet.pk)
     venue = Venue.objects.select_for_update().get(pk=sheet.entry.venue_id)
     organiser = organises(by, venue)
     if not organiser and not leads_panel(by, venue):
@@ -289,4 +291,30 @@ def reopen_sheet(*, sheet, by, reason: str) -> ScoreSheet:
         new_values=sheet_values(sheet),
         reason=reason,
     )
+    queue_email(
+        to=[sheet.judge.email],
+        template="scoring/email/sheet_reopened",
+        context={
+            "sheet": sheet,
+            "entry": sheet.entry,
+            "venue": venue,
+            "by": by,
+            "reason": reason,
+            "site_url": settings.SITE_URL,
+        },
+    )
     return sheet
+
+
+def reopening_to_show(sheet) -> SheetAudit | None:
+    """The reopening a judge is to read on its sheet: the last one, while the sheet has not been submitted again
+    since (then it is history, in the sheet's audit)."""
+    if sheet.pk is None or sheet.status != ScoreSheet.Status.DRAFT:
+        return None
+    last = (
+        sheet.audit.filter(action__in=[SheetAudit.Action.REOPEN, SheetAudit.Action.SUBMIT, SheetAudit.Action.IMPORT])
+        .select_related("user")
+        .order_by("-at", "-id")
+        .first()
+    )
+    return last if last is not None and last.action == SheetAudit.Action.REOPEN else None

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from scoring import venue_views, views
+from scoring import people_views, venue_views, views
 
 app_name = "scoring"
 
 urlpatterns: list = [
     # judging (judges and panel leaders)
     path("judging/", views.judge_home, name="judge_home"),
+    path("judging/today/", views.judge_today, name="judge_today"),
+    path("judging/editions/<int:edition_pk>/declaration/", people_views.declare, name="declare"),
     path("judging/venues/<int:venue_pk>/", views.workspace, name="workspace"),
     path("judging/venues/<int:venue_pk>/entries/<int:entry_pk>/", views.score_entry, name="score_entry"),
     path("judging/sheets/<int:sheet_pk>/autosave/", views.autosave, name="autosave"),
@@ -22,6 +24,8 @@ urlpatterns: list = [
     path("venues/entries/<int:entry_pk>/move/", venue_views.move, name="move"),
     path("venues/<int:venue_pk>/draw/", venue_views.draw, name="draw"),
     path("venues/<int:venue_pk>/schedule/", venue_views.schedule, name="schedule"),
+    path("venues/<int:venue_pk>/score-sheets.pdf", venue_views.score_sheets, name="score_sheets"),
+    path("venues/<int:venue_pk>/score-sheets/<int:judge_pk>.pdf", venue_views.score_sheets, name="judge_score_sheets"),
     path("venues/<int:venue_pk>/audit/", venue_views.venue_audit, name="venue_audit"),
     path("venues/<int:venue_pk>/reopen/", venue_views.reopen_venue, name="reopen_venue"),
     path("editions/<int:edition_pk>/recusals/", venue_views.recusal_list, name="recusals"),
@@ -35,5 +39,11 @@ urlpatterns: list = [
         name="paper_sheet_template",
     ),
     path("board/", venue_views.live_board, name="live_board"),
+    # organisers: judges, invitations, declarations
+    path("judges/", people_views.judges, name="judges"),
+    path("judges/invite/", people_views.invite, name="invite_judges"),
+    path("judges/import/", people_views.import_judges, name="import_judges"),
+    path("judges/template.xlsx", people_views.judge_template, name="judge_template"),
+    path("editions/<int:edition_pk>/declarations/", people_views.declarations, name="declarations"),
     path("board/data/", venue_views.live_board_data, name="live_board_data"),
 ]

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from events.models import Category, Edition, Venue
-from portal import import_jobs, uploads
+from portal import import_jobs, pdf, uploads
 from portal.spreadsheets import XLSX_MIME
-from scoring import assignment, paper_sheets, progress, recusals
+from scoring import assignment, paper_sheets, printable, progress, recusals
 from scoring.forms import (
     AssignForm,
     DeclareRecusalForm,
@@ -134,6 +134,20 @@ def schedule(request, venue_pk):
             "panel": venue.panel.select_related("judge"),
         },
     )
+
+
+@login_required
+def score_sheets(request, venue_pk, judge_pk=None):
+    """The venue's printable score sheets (PDF), a page per judge of its panel, or only the sheets of one judge."""
+    venue = load_venue(venue_pk)
+    check_perm(request, "scoring.print_sheets", venue)
+    seats = printable.panel_of(venue, judge_id=judge_pk)
+    if judge_pk is not None and not seats:
+        raise Http404(_("This judge does not sit on this venue's panel."))
+    response = HttpResponse(printable.score_sheets_pdf(venue=venue, seats=seats), content_type=pdf.PDF_MIME)
+    suffix = f"-{judge_pk}" if judge_pk is not None else ""
+    response["Content-Disposition"] = f'inline; filename="score-sheets-{venue.pk}{suffix}.pdf"'
+    return response
 
 
 def _recusal_rows(edition):

@@ -12,11 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from events import hooks
 from events.models import PanelMember, Venue
-from scoring import assignment, progress, recusals, sheets
+from scoring import assignment, people, progress, recusals, sheets
 from scoring.forms import (
     ReasonForm,
     ScoreSheetForm,
@@ -137,10 +139,40 @@ def _current_entry(venue, judge, order):
     return order[0].entry if order else None
 
 
+def declaration_missing(request, venue):
+    """Before a judge's first sheet of an edition, the declaration: a redirect to it (a 409 with its address for
+    the sheet's script) while the judge has not confirmed it; None once confirmed."""
+    if people.has_declared(judge=request.user, edition_id=venue.edition_id):
+        return None
+    url = f"{reverse('scoring:declare', args=[venue.edition_id])}?{urlencode({'next': request.get_full_path()})}"
+    if from_script(request):
+        message = _("Confirm your declaration before you score.")
+        return JsonResponse({"ok": False, "redirect": url, "errors": {"__all__": [message]}}, status=409)
+    return redirect(url)
+
+
+@login_required
+def judge_today(request):
+    """Where a judge lands after log-in: the venue the judge sits on today (its sheets), or the list of venues
+    when there is none today or several."""
+    if not request.user.is_judge:
+        raise PermissionDenied
+    today = list(
+        PanelMember.objects.filter(
+            judge=request.user, venue__date=timezone.localdate(), venue__signed_off_at__isnull=True
+        ).values_list("venue_id", flat=True)[:2]
+    )
+    if len(today) == 1:
+        return redirect("scoring:workspace", venue_pk=today[0])
+    return redirect("scoring:judge_home")
+
+
 @login_required
 def workspace(request, venue_pk):
     venue = load_venue(venue_pk)
     check_perm(request, "scoring.judge_venue", venue)
+    if (missing := declaration_missing(request, venue)) is not None:
+        return missing
     order = assignment.venue_schedule(venue=venue)
     current = _current_entry(venue, request.user, order)
     if current is None:
@@ -183,6 +215,8 @@ def score_entry(request, venue_pk, entry_pk):
     )
     if entry.venue_id != venue.pk:
         raise Http404(_("This entry is not heard in this venue."))
+    if (missing := declaration_missing(request, venue)) is not None:
+        return missing
     judge = request.user
     context = {
         "venue": venue,
@@ -247,6 +281,7 @@ def score_entry(request, venue_pk, entry_pk):
             "locked": sheet.status == ScoreSheet.Status.SUBMITTED or venue.is_signed_off,
             "order": _order_with_state(venue, judge),
             "comment_max_length": sheets.COMMENT_MAX_LENGTH,
+            "reopened": sheets.reopening_to_show(sheet),
         }
     )
     return render(request, "scoring/judging/score.html", context, status=400 if form.errors else 200)
@@ -268,6 +303,8 @@ def autosave_entry(request, entry_pk):
     """The first autosave of an entry the judge has no sheet for yet: the sheet is created with it."""
     entry = get_object_or_404(Entry.objects.select_related("venue"), pk=entry_pk, venue__isnull=False)
     check_perm(request, "scoring.judge_venue", entry.venue)
+    if (missing := declaration_missing(request, entry.venue)) is not None:
+        return missing
     try:
         sheet = sheets.sheet_to_show(entry=entry, judge=request.user)
     except ValidationError as error:
@@ -343,19 +380,33 @@ def panel(request, venue_pk):
     venue = load_venue(venue_pk)
     check_perm(request, "scoring.view_panel", venue)
     grid = progress.venue_progress(venue)
+    can_sign_off = request.user.has_perm("scoring.sign_off_venue", venue)
     return render(
         request,
         "scoring/judging/panel.html",
         {
             "venue": venue,
             "progress": grid,
+            "ranking": _provisional_ranking(venue, grid) if can_sign_off else None,
             "states": CellState,
             "limit": progress.deviation_limit(),
-            "can_sign_off": request.user.has_perm("scoring.sign_off_venue", venue),
+            "can_sign_off": can_sign_off,
             "is_organiser": request.user.has_perm("scoring.manage_venue", venue),
+            "can_print": request.user.has_perm("scoring.print_sheets", venue),
             "reopen_form": ReasonForm(prefix="reopen"),
         },
     )
+
+
+def _provisional_ranking(venue, grid):
+    """The venue's ranking from the sheets submitted so far (results answers, with its engine), each with its entry:
+    what the leader and the panel look at before signing off (合议)."""
+    entries = {row.entry.pk: row.entry for row in grid.rows}
+    return [
+        (entries[ranked.entry_id], ranked)
+        for ranked in hooks.collect(hooks.VENUE_RANKING, venue=venue)
+        if ranked.entry_id in entries
+    ]
 
 
 @login_required

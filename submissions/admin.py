@@ -2,13 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 
 from submissions.models import (
+    DeadlineExtension,
     DeletedDraft,
     Enterprise,
     Entry,
     EntryFile,
     EntryTransition,
+    JoinRequest,
     Member,
     Membership,
+    PeopleEvent,
     Recommendation,
     RecommendingUnit,
 )
@@ -32,6 +35,20 @@ class RecommendationAdmin(admin.ModelAdmin):
     raw_id_fields = ["enterprise", "proposed_by", "decided_by"]
 
 
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(admin.ModelAdmin):
+    """Read only: an extension is given on the enterprise's review page, where it is audited and e-mailed."""
+
+    list_display = ["edition", "enterprise", "until", "reason", "by", "at"]
+    search_fields = ["enterprise__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(DeletedDraft)
 class DeletedDraftAdmin(admin.ModelAdmin):
     """The trail of deleted drafts: read only."""
@@ -43,6 +60,40 @@ class DeletedDraftAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(admin.ModelAdmin):
+    """Read only: requests are decided on the enterprise's users page; the password hash is never shown."""
+
+    list_display = ["enterprise", "email", "full_name", "status", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["email", "full_name", "enterprise__name"]
+    exclude = ["password"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PeopleEvent)
+class PeopleEventAdmin(admin.ModelAdmin):
+    """The enterprises' users trail, read only."""
+
+    list_display = ["at", "enterprise", "action", "email", "by"]
+    list_filter = ["action"]
+    search_fields = ["email", "enterprise__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -2,7 +2,8 @@
 
 The name a browser sends is never trusted: the type comes from the first bytes (PDF) or the zip's
 table of contents (PPTX, XLSX), and the stored name is random. A download is named after the uploaded name, with
-the sniffed type's extension (`download_name`) and that type (`file_response`).
+the sniffed type's extension (`download_name`) and that type (`file_response`); every download's
+Content-Disposition header comes from `content_disposition` (a Chinese name with an ASCII fallback).
 """
 
 import hashlib
@@ -31,6 +32,7 @@ ORIGINAL_NAME_MAX = 255
 DOWNLOAD_STEM_MAX = 100
 UNSAFE_IN_NAME = re.compile(r'[<>:"/\\|?*;]+')
 EXTENSION_LIKE = re.compile(r"[A-Za-z0-9]{1,10}")
+ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 OTHER_TYPE = "application/octet-stream"
 max_upload_bytes = spreadsheets.max_upload_bytes  # the upload form shows the limit
 
@@ -152,15 +154,37 @@ def download_name(original_name: str, content_type: str) -> str:
     return f"{name}.{extension}"
 
 
+def ascii_name(name: str, *, default: str = "file") -> str:
+    """The name in ASCII letters, digits, dots, dashes and underscores (what is left of it; `default` and the
+    extension when nothing is): the fallback of a Chinese file name for clients that do not read RFC 5987."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not EXTENSION_LIKE.fullmatch(extension):
+        stem, extension = name, ""
+    stem = ASCII_UNSAFE.sub("_", stem).strip("._-") if stem.isascii() else ""
+    stem = stem or default
+    return f"{stem}.{extension}" if extension else stem
+
+
+def content_disposition(filename: str, *, as_attachment: bool = True, fallback: str = "") -> str:
+    """A Content-Disposition header for a download named `filename`, which may be Chinese: the name as RFC 5987
+    `filename*` (UTF-8) after an ASCII `filename` (`fallback`, else what ascii_name makes of it) that older clients
+    read instead. An ASCII name is given once, as `filename`."""
+    if filename.isascii():
+        return content_disposition_header(as_attachment, filename)
+    fallback = ascii_name(fallback or filename)
+    encoded = content_disposition_header(as_attachment, filename)  # "attachment; filename*=utf-8''..."
+    disposition, _separator, star = encoded.partition("; ")
+    return f'{disposition}; filename="{fallback}"; {star}'
+
+
 def file_response(stored, *, inline: bool) -> FileResponse:
     """A stored file (EntryFile) as a download of its sniffed type, named by download_name. Only a PDF opens in the
     browser, and only when `inline`; every other type is saved. FileNotFoundError when the file is gone."""
     handle = stored.file.open("rb")
     content_type = stored.content_type if stored.content_type in EXTENSIONS else OTHER_TYPE
     response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=not (inline and content_type == PDF),
-        filename=download_name(stored.original_name, content_type),
+    response["Content-Disposition"] = content_disposition(
+        download_name(stored.original_name, content_type), as_attachment=not (inline and content_type == PDF)
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

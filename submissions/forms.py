@@ -293,3 +293,65 @@ class RecommendationConfirmForm(forms.Form):
     def __init__(self, *args, editions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["edition"].queryset = editions
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the entry is withdrawn"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "The organisers read it; the entry's history keeps it. A withdrawn entry cannot be submitted again."
+        ),
+    )
+
+
+class DeadlineExtensionForm(forms.Form):
+    edition = forms.ModelChoiceField(label=_("Edition"), queryset=Edition.objects.none())
+    until = forms.DateTimeField(
+        label=_("Extended until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The enterprise is told by e-mail; the audit trail keeps it."),
+    )
+
+    def __init__(self, *args, editions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["edition"].queryset = editions
+
+
+class UnitUserForm(forms.Form):
+    """A recommending unit's user, added by an organiser (submissions.units.add_unit_user)."""
+
+    unit_name = forms.CharField(label=_("Recommending unit"), max_length=200)
+    full_name = forms.CharField(label=_("Name"), max_length=100)
+    email = forms.EmailField(label=_("E-mail"))
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+
+
+class UnitInviteForm(forms.Form):
+    users = forms.ModelMultipleChoiceField(
+        label=_("Users"), queryset=User.objects.filter(role="recommender", is_active=True)
+    )
+
+
+class UnitImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Excel file (.xlsx) or CSV"), help_text=_("Columns: 推荐单位, 姓名, 电子邮箱 (required), 手机.")
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        spreadsheets.check_upload_size(upload)
+        spreadsheets.file_kind(upload)  # .xlsx or CSV; any other file is told what it is and how to save it
+        return upload
+
+
+class ImportConfirmForm(forms.Form):
+    """The second step of an import without options: the checked file, named by its token, is written."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=2000)

@@ -1,10 +1,14 @@
 """The entries' answers to what events asks (events.hooks): the edition dashboard's entry counts and warnings."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils.translation import ngettext
 
 from events import hooks
-from submissions.models import Entry
+from events.models import Announcement
+from portal.models import User
+from submissions.models import Enterprise, Entry, Membership, Recommendation, RecommendingUnit
+from submissions.services import REVIEWABLE
 
 
 def entry_counts(edition) -> dict:
@@ -23,10 +27,6 @@ def entry_counts(edition) -> dict:
     return {"statuses": statuses, "rows": rows, "totals": totals, "total": sum(totals)}
 
 
-def unassigned_accepted(edition) -> int:
-    return Entry.objects.filter(edition=edition, status=Entry.Status.ACCEPTED, venue__isnull=True).count()
-
-
 @hooks.register(hooks.DASHBOARD_SECTIONS)
 def entries_section(*, edition) -> list:
     return [
@@ -36,16 +36,56 @@ def entries_section(*, edition) -> list:
     ]
 
 
-@hooks.register(hooks.DASHBOARD_WARNINGS)
-def unassigned_warning(*, edition) -> list[str]:
-    unassigned = unassigned_accepted(edition)
-    if not unassigned:
-        return []
-    return [
-        ngettext(
-            "%(count)s accepted entry has no venue yet.",
-            "%(count)s accepted entries have no venue yet.",
-            unassigned,
+@hooks.register(hooks.TODO)
+def entries_todo(*, edition) -> list:
+    """Enterprises of the edition awaiting approval, and its entries awaiting the format review."""
+    enterprises = (
+        Enterprise.objects.filter(status=Enterprise.Status.PENDING)
+        .filter(
+            Q(editions=edition)
+            | Q(pk__in=Entry.objects.filter(edition=edition).values("enterprise"))
+            | Q(pk__in=Recommendation.objects.filter(edition=edition).values("enterprise"))
         )
-        % {"count": unassigned}
+        .distinct()
+        .count()
+    )
+    to_review = Entry.objects.filter(edition=edition, status__in=REVIEWABLE).count()
+    return [
+        hooks.Todo(
+            order=10,
+            label=ngettext("%(count)s enterprise awaits approval", "%(count)s enterprises await approval", enterprises)
+            % {"count": enterprises},
+            count=enterprises,
+            url=reverse("submissions:enterprise_list"),
+        ),
+        hooks.Todo(
+            order=12,
+            label=ngettext(
+                "%(count)s entry awaits the format review", "%(count)s entries await the format review", to_review
+            )
+            % {"count": to_review},
+            count=to_review,
+            url=f"{reverse('submissions:review_list')}?edition={edition.pk}",
+        ),
     ]
+
+
+@hooks.register(hooks.ANNOUNCEMENT_RECIPIENTS)
+def announcement_recipients(*, edition, audience) -> set[int]:
+    """The users of the enterprises taking part in the edition (an entry in it, or registered for it), or of the
+    recommending units taking part (an entry or a recommendation in it)."""
+    if audience == Announcement.Audience.ENTERPRISES:
+        enterprises = Enterprise.objects.filter(Q(entries__edition=edition) | Q(editions=edition))
+        return set(
+            Membership.objects.filter(
+                enterprise__in=enterprises.values("pk"), user__role=User.Role.ENTERPRISE
+            ).values_list("user_id", flat=True)
+        )
+    if audience == Announcement.Audience.UNITS:
+        units = RecommendingUnit.objects.filter(Q(entries__edition=edition) | Q(recommendations__edition=edition))
+        return set(
+            Membership.objects.filter(
+                recommending_unit__in=units.values("pk"), user__role=User.Role.RECOMMENDER
+            ).values_list("user_id", flat=True)
+        )
+    return set()

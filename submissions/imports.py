@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import openpyxl
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count
@@ -24,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from events.models import Category
 from portal import import_jobs, spreadsheets, uploads
+from portal.mail import queue_email
 from portal.spreadsheets import ImportReport
 from submissions import files, memberships, services
 from submissions.models import (
@@ -51,6 +53,10 @@ COLUMNS = [
     "发表人",
     "成员",
 ]
+# Optional columns, read when the list has them (older lists do not): 组长 is the group leader, the first member.
+LEADER = "组长"
+# The template's columns: the group leader before the members.
+TEMPLATE_COLUMNS = [*COLUMNS[:-1], LEADER, COLUMNS[-1]]
 TOPIC_TYPES = {"问题解决型": Entry.TopicType.PROBLEM_SOLVING, "创新型": Entry.TopicType.INNOVATION}
 SUB_TYPES = {
     "现场型": Entry.SubType.SITE,
@@ -65,7 +71,7 @@ logger = logging.getLogger(__name__)
 MEMBER_SEPARATORS = re.compile(r"[、,，;；\s\u3000]+")
 MAX_ROWS = 10_000
 # The template's column widths in characters, wide enough for what goes in them (an 18-character credit code whole).
-TEMPLATE_WIDTHS = (6, 16, 30, 20, 12, 14, 30, 22, 24, 10, 30)
+TEMPLATE_WIDTHS = (6, 16, 30, 20, 12, 14, 30, 22, 24, 10, 10, 30)
 MAX_MEMBERS = 50
 
 
@@ -82,6 +88,7 @@ class PlannedEntry:
     recommending_unit_id: int | None
     members: list[str]
     enterprise_name: str = ""  # for the import's preview
+    leader: str = ""  # the group leader (组长), if the list names one
 
 
 # --- template ------------------------------------------------------------------------------------
@@ -94,13 +101,13 @@ def template_workbook(*, edition=None) -> bytes:
     sheet.title = "推荐汇总表"
     title = edition.name if edition else sheet.title
     spreadsheets.print_layout(sheet, title=title, widths=TEMPLATE_WIDTHS)
-    sheet.append(COLUMNS)
-    for number, _name in enumerate(COLUMNS, start=1):
+    sheet.append(TEMPLATE_COLUMNS)
+    for number, _name in enumerate(TEMPLATE_COLUMNS, start=1):
         cell = sheet.cell(row=1, column=number)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     # The credit-code column is text: a code typed of digits only stays as typed instead of becoming a number.
-    sheet.column_dimensions[get_column_letter(COLUMNS.index("统一社会信用代码") + 1)].number_format = "@"
+    sheet.column_dimensions[get_column_letter(TEMPLATE_COLUMNS.index("统一社会信用代码") + 1)].number_format = "@"
     sheet.freeze_panes = "A2"
     for column, values in (("E", TOPIC_TYPES), ("F", SUB_TYPES)):
         validation = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
@@ -116,7 +123,8 @@ def template_workbook(*, edition=None) -> bytes:
         ("问题解决型子类", "问题解决型必填:" + "、".join(SUB_TYPES)),
         ("统一社会信用代码", "必填;申报单位须已在平台注册并通过审核"),
         ("推荐单位", "推荐单位的全称;推荐单位用户可留空"),
-        ("成员", "姓名之间用顿号(、)、逗号、分号、空格或换行(Alt+Enter)分隔"),
+        ("组长", "小组组长(发表成果的小组的组长)姓名;可留空,提交前在成果页补填"),
+        ("成员", "组长以外的成员;姓名之间用顿号(、)、逗号、分号、空格或换行(Alt+Enter)分隔"),
         ("注意", f"不要合并单元格;每次最多 {MAX_ROWS} 行"),
     ]
     spreadsheets.print_layout(notes, title=title, landscape=False, repeat_rows=None, widths=(18, 80), one_page=True)
@@ -255,8 +263,11 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, by, refused: dict | Non
         presenter = data.get("发表人", "")
         if len(presenter) > 100:
             errors.append(_("the presenter's name is longer than 100 characters"))
-        members = split_members(data.get("成员", ""))
-        if len(members) > MAX_MEMBERS:
+        leader = data.get(LEADER, "")
+        if len(leader) > 100:
+            errors.append(_("the group leader's name is longer than 100 characters"))
+        members = [name for name in split_members(data.get("成员", "")) if name != leader]
+        if len(members) + bool(leader) > MAX_MEMBERS:
             errors.append(_("more than %(max)s members") % {"max": MAX_MEMBERS})
         if any(len(name) > 100 for name in members):
             errors.append(_("a member's name is longer than 100 characters"))
@@ -303,6 +314,7 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, by, refused: dict | Non
                 recommending_unit_id=unit_id,
                 members=members,
                 enterprise_name=enterprise.name,
+                leader=leader,
             )
         )
     return report
@@ -323,6 +335,39 @@ def _propose(*, edition, planned: list[PlannedEntry], by) -> None:
             unit=RecommendingUnit(pk=unit_id),
             side=side,
             by=by,
+        )
+
+
+def _members(entry: Entry, planned: PlannedEntry) -> list[Member]:
+    """The entry's members: the group leader (组长) first, when the list names one, then the 成员 cell's names."""
+    members = []
+    if planned.leader:
+        members.append(Member(entry=entry, position=0, name=planned.leader, group_role=LEADER, is_leader=True))
+    members += [Member(entry=entry, position=n, name=name) for n, name in enumerate(planned.members, start=1)]
+    return members
+
+
+def _tell_enterprises(*, edition, entries: list[Entry]) -> None:
+    """One e-mail to each enterprise the list created drafts for, listing them (sent after the import commits)."""
+    by_enterprise: dict[int, list[Entry]] = {}
+    for entry in entries:
+        by_enterprise.setdefault(entry.enterprise_id, []).append(entry)
+    units = dict(
+        RecommendingUnit.objects.filter(pk__in={e.recommending_unit_id for e in entries}).values_list("pk", "name")
+    )
+    for enterprise in Enterprise.objects.filter(pk__in=by_enterprise):
+        drafts = by_enterprise[enterprise.pk]
+        names = sorted({units[e.recommending_unit_id] for e in drafts if e.recommending_unit_id in units})
+        queue_email(
+            to=services.enterprise_emails(enterprise),
+            template="submissions/email/recommended_drafts",
+            context={
+                "edition": edition,
+                "enterprise": enterprise,
+                "entries": drafts,
+                "unit_names": "、".join(names),
+                "site_url": settings.SITE_URL,
+            },
         )
 
 
@@ -367,15 +412,16 @@ def import_recommendations(
                 for planned in report.valid
             )
             Member.objects.bulk_create(
-                Member(entry=entry, position=position, name=name)
+                member
                 for entry, planned in zip(entries, report.valid, strict=True)
-                for position, name in enumerate(planned.members, start=1)
+                for member in _members(entry, planned)
             )
             EntryTransition.objects.bulk_create(
                 EntryTransition(entry=entry, from_status="", to_status=Entry.Status.DRAFT, by=by, reason=reason)
                 for entry in entries
             )
             _propose(edition=edition, planned=report.valid, by=by)
+            _tell_enterprises(edition=edition, entries=entries)
     except IntegrityError:
         raise ValidationError(_("Some of these entries were created by someone else meanwhile. Upload the list again."))
     except DatabaseError:

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from events.models import Edition, SubType, TopicType
 from submissions.validators import validate_credit_code
@@ -171,9 +172,12 @@ class Membership(models.Model):
 
 class EntryQuerySet(models.QuerySet):
     def counting_for_quota(self):
-        """Entries that take one of an enterprise's places in a category: all but rejected and deferred ones, and
-        but the drafts a recommending unit's list created that the enterprise has not submitted (adopted) yet."""
-        return self.exclude(status__in=[Entry.Status.REJECTED, Entry.Status.DEFERRED]).exclude(recommended_draft=True)
+        """Entries that take one of an enterprise's places in a category: all but rejected, deferred and withdrawn
+        ones, and but the drafts a recommending unit's list created that the enterprise has not submitted (adopted)
+        yet. (A deleted draft is gone, so it takes none either.)"""
+        return self.exclude(status__in=[Entry.Status.REJECTED, Entry.Status.DEFERRED, Entry.Status.WITHDRAWN]).exclude(
+            recommended_draft=True
+        )
 
 
 class Entry(models.Model):
@@ -185,8 +189,10 @@ class Entry(models.Model):
         UNDER_REVIEW = "under_review", _("Under format review")
         ACCEPTED = "accepted", _("Accepted")
         RETURNED = "returned", _("Returned for revision")
-        REJECTED = "rejected", _("Rejected")
+        # 不评: the entry is not judged (an enterprise's registration that is refused is 未通过).
+        REJECTED = "rejected", pgettext_lazy("entry", "Rejected")
         DEFERRED = "deferred", _("Deferred")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     # Defined with the categories (events), which venues share with entries.
     TopicType = TopicType
@@ -257,7 +263,11 @@ class Entry(models.Model):
 
     objects = EntryQuerySet.as_manager()
 
-    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+    # Until submissions close (services.accepts_entries) the enterprise may change these; a submitted entry, even
+    # one whose format review has started, is re-submitted by the change (services.update_entry).
+    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.UNDER_REVIEW)
+    # The enterprise may withdraw these (with a reason) until submissions close.
+    WITHDRAWABLE_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RETURNED, Status.ACCEPTED)
 
     class Meta:
         verbose_name = _("entry")
@@ -293,7 +303,7 @@ class Entry(models.Model):
 class Member(models.Model):
     entry = models.ForeignKey(Entry, verbose_name=_("entry"), on_delete=models.CASCADE, related_name="members")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     group_role = models.CharField(_("role in the group"), max_length=50, blank=True)
     post = models.CharField(_("title or post"), max_length=100, blank=True)
     is_leader = models.BooleanField(_("group leader"), default=False)
@@ -362,6 +372,34 @@ class EntryTransition(models.Model):
 
     def __str__(self):
         return f"{self.entry}: {self.from_status} -> {self.to_status}"
+
+
+class DeadlineExtension(models.Model):
+    """An organiser gave one enterprise more time to submit and change its entries in an edition."""
+
+    edition = models.ForeignKey(
+        "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="deadline_extensions"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="deadline_extensions"
+    )
+    until = models.DateTimeField(_("extended until"))
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        ordering = ["edition", "enterprise"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "enterprise"], name="deadline_extension_one_per_enterprise")
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.edition_id} -> {self.until}"
 
 
 class Recommendation(models.Model):
@@ -455,3 +493,116 @@ class DeletedDraft(models.Model):
 
     def __str__(self):
         return f"{self.enterprise}: {self.title}"
+
+
+class Invitation(models.Model):
+    """An enterprise administrator's invitation of a colleague by e-mail. The link carries a random token; only its
+    SHA-256 is stored, so the table does not hold working links. Valid until `expires_at`, once."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail"))
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.enterprise}: {self.email}"
+
+
+class JoinRequest(models.Model):
+    """Someone who signed up with the credit code of a registered enterprise asks to join it. No account exists until
+    the enterprise's administrator (or an organiser) approves: then the account is made, inactive, with the password
+    given at sign-up (kept here as a hash), and the link that confirms the e-mail address is sent."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting a decision")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="join_requests"
+    )
+    email = models.EmailField(_("e-mail"))
+    full_name = models.CharField(_("full name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    password = models.CharField(_("password"), max_length=128)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("join request")
+        verbose_name_plural = _("join requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "email"],
+                condition=models.Q(status="pending"),
+                name="join_request_one_pending_per_email",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise}: {self.email}"
+
+
+class PeopleEvent(models.Model):
+    """The trail of who joined, left or changed role in an enterprise. Kept here, not in events.AuditEvent, whose
+    events belong to an edition: an enterprise's users belong to no edition."""
+
+    class Action(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Accepted an invitation")
+        JOIN_REQUESTED = "join_requested", _("Asked to join")
+        JOIN_APPROVED = "join_approved", _("Join request approved")
+        JOIN_DECLINED = "join_declined", _("Join request declined")
+        MADE_ADMINISTRATOR = "made_administrator", _("Made an administrator")
+        ADMINISTRATOR_REMOVED = "administrator_removed", _("Administrator role removed")
+        REMOVED = "removed", _("Removed from the enterprise")
+        LEFT = "left", _("Left the enterprise")
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="people_events"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    email = models.EmailField(_("whom"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enterprise user event")
+        verbose_name_plural = _("enterprise user events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "at"])]
+
+    def __str__(self):
+        return f"{self.enterprise}: {self.action} {self.email}"

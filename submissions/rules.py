@@ -7,7 +7,8 @@ from events import hooks
 from events.models import PanelMember
 from events.rules import organises
 from portal.rules import is_judge, is_organiser
-from submissions.memberships import enterprise_id_of, enterprise_of, recommending_unit_id_of
+from submissions.memberships import enterprise_id_of, enterprise_of, membership_of, recommending_unit_id_of
+from submissions.models import Enterprise
 
 
 @rules.predicate
@@ -80,11 +81,40 @@ def decides_recommendation(user, recommendation):
 
 
 @rules.predicate
+def is_enterprise_administrator(user):
+    """An enterprise user who is an administrator of its enterprise."""
+    return bool(is_enterprise_user(user) and membership_of(user).is_administrator)
+
+
+def _enterprise_id(obj) -> int | None:
+    """The enterprise of an enterprise, or of a membership, an invitation or a join request."""
+    return obj.pk if isinstance(obj, Enterprise) else getattr(obj, "enterprise_id", None)
+
+
+@rules.predicate
+def administers_enterprise(user, obj):
+    """An administrator of the enterprise (of the membership, invitation or join request)."""
+    return obj is not None and is_enterprise_administrator(user) and _enterprise_id(obj) == enterprise_id_of(user)
+
+
+@rules.predicate
+def reviews_enterprise(user, obj):
+    """An organiser who may review the enterprise (of the join request): Enterprise.objects.reviewable_by."""
+    enterprise_id = None if obj is None else _enterprise_id(obj)
+    return bool(
+        enterprise_id
+        and is_organiser(user)
+        and Enterprise.objects.reviewable_by(user).filter(pk=enterprise_id).exists()
+    )
+
+
+@rules.predicate
 def organises_some_edition(user):
     return is_organiser(user) and (user.is_superuser or user.organised_editions.exists())
 
 
 rules.add_perm("submissions.review_enterprise", is_organiser)
+rules.add_perm("submissions.manage_units", is_organiser)
 rules.add_perm("submissions.view_dashboard", is_enterprise_user)
 rules.add_perm("submissions.create_entry", is_approved_enterprise_user)
 rules.add_perm("submissions.view_entry", owns_entry | organises_entry)
@@ -98,3 +128,9 @@ rules.add_perm("submissions.upload_recommendations", is_recommender | organises_
 rules.add_perm("submissions.view_recommendation", is_party_to_recommendation)
 rules.add_perm("submissions.decide_recommendation", decides_recommendation)
 rules.add_perm("submissions.delete_entry", owns_entry & is_approved_enterprise_user)
+# An enterprise's users: every user sees who they are; its administrators manage them; a join request is decided by
+# its administrators or by an organiser who reviews the enterprise.
+rules.add_perm("submissions.view_people", is_enterprise_user)
+rules.add_perm("submissions.manage_people", administers_enterprise)
+rules.add_perm("submissions.decide_join_request", administers_enterprise | reviews_enterprise)
+rules.add_perm("submissions.view_enterprise_people", reviews_enterprise)

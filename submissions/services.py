@@ -6,24 +6,27 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from events import hooks
+from events import audit, hooks
 from events.models import Category, Edition
 from portal.mail import queue_email
 from submissions import files, memberships
 from submissions.models import (
+    DeadlineExtension,
     DeletedDraft,
     Enterprise,
     Entry,
     EntryFile,
     EntryTransition,
+    JoinRequest,
     Member,
+    PeopleEvent,
     Recommendation,
     RecommendingUnit,
 )
@@ -83,18 +86,21 @@ def register_enterprise(
       them is opened; the organisers are told (the organiser approves the enterprise before it can submit);
     - an e-mail an account already uses: nothing is created; the account's owner is told that someone tried to
       sign up with it (with the way to reset the password);
-    - a credit code an enterprise already uses: nothing is created (there are no join requests); the person is
-      told, in words that reveal nothing, that the organiser will review the registration, and the organisers
-      get the details to sort it out.
+    - a credit code an enterprise already uses: no account and no enterprise are created, but a join request
+      (submissions.JoinRequest) for that enterprise; its administrators and the organisers are told and approve or
+      decline it (submissions.people); the person is told, in words that do not name the enterprise, that the
+      request is passed on.
 
     Returns what happened ("created", "email_taken", "email_unconfirmed", "code_taken"), for tests and logs only."""
     taken = User.objects.filter(email__iexact=email).exists()
     existing = None if taken else Enterprise.objects.filter(credit_code=enterprise_data["credit_code"]).first()
     if taken or existing is not None:
-        make_password(password)  # the slow hash a new account costs, so that the answer takes as long either way
+        hashed = make_password(password)  # the slow hash a new account costs, so the answer takes as long either way
         if taken:
             return _email_taken(email)
-        return _code_taken(existing, enterprise_data=enterprise_data, full_name=full_name, email=email, phone=phone)
+        return _code_taken(
+            existing, enterprise_data=enterprise_data, full_name=full_name, email=email, phone=phone, password=hashed
+        )
     try:
         with transaction.atomic():
             enterprise = Enterprise.objects.create(**enterprise_data)
@@ -113,7 +119,14 @@ def register_enterprise(
         if User.objects.filter(email__iexact=email).exists():
             return _email_taken(email)
         existing = Enterprise.objects.get(credit_code=enterprise_data["credit_code"])
-        return _code_taken(existing, enterprise_data=enterprise_data, full_name=full_name, email=email, phone=phone)
+        return _code_taken(
+            existing,
+            enterprise_data=enterprise_data,
+            full_name=full_name,
+            email=email,
+            phone=phone,
+            password=make_password(password),
+        )
     _send_confirmation(user, enterprise)
     queue_email(
         to=_organisers_to_tell(enterprise),
@@ -151,9 +164,22 @@ def _email_taken(email: str) -> str:
     return "email_taken"
 
 
-def _code_taken(existing: Enterprise, *, enterprise_data: dict, full_name: str, email: str, phone: str) -> str:
+def _code_taken(
+    existing: Enterprise, *, enterprise_data: dict, full_name: str, email: str, phone: str, password: str
+) -> str:
+    """A join request for the enterprise that has the credit code (a second sign-up of the same e-mail while one is
+    pending replaces its details), told to its administrators and the organisers."""
+    with transaction.atomic():
+        request, _created = JoinRequest.objects.update_or_create(
+            enterprise=existing,
+            email=email,
+            status=JoinRequest.Status.PENDING,
+            defaults={"full_name": full_name, "phone": phone, "password": password},
+        )
+        PeopleEvent.objects.create(enterprise=existing, action=PeopleEvent.Action.JOIN_REQUESTED, email=email)
     context = {
         "existing": existing,
+        "request": request,
         "name": enterprise_data.get("name", ""),
         "credit_code": enterprise_data["credit_code"],
         "full_name": full_name,
@@ -163,7 +189,9 @@ def _code_taken(existing: Enterprise, *, enterprise_data: dict, full_name: str, 
     }
     queue_email(to=[email], template="submissions/email/signup_code_taken", context=context)
     queue_email(
-        to=_organisers_to_tell(existing), template="submissions/email/signup_code_taken_organisers", context=context
+        to=administrator_emails(existing) + _organisers_to_tell(existing),
+        template="submissions/email/join_requested",
+        context=context,
     )
     return "code_taken"
 
@@ -201,39 +229,122 @@ def review_enterprise(*, enterprise: Enterprise, by, approve: bool, note: str = 
     return enterprise
 
 
-def enterprise_emails(enterprise) -> list[str]:
+def administrator_emails(enterprise) -> list[str]:
+    """The addresses of the enterprise's active administrators."""
     return list(
-        User.objects.filter(membership__enterprise=enterprise, role=User.Role.ENTERPRISE, is_active=True).values_list(
-            "email", flat=True
-        )
+        User.objects.filter(
+            membership__enterprise=enterprise, membership__is_administrator=True, is_active=True
+        ).values_list("email", flat=True)
     )
+
+
+def enterprise_emails(enterprise) -> list[str]:
+    return emails_by_enterprise([enterprise.pk]).get(enterprise.pk, [])
+
+
+def emails_by_enterprise(enterprise_ids) -> dict[int, list[str]]:
+    """The addresses of the active users of each enterprise, by enterprise id, in one query."""
+    found: dict[int, list[str]] = {}
+    rows = User.objects.filter(
+        membership__enterprise_id__in=list(enterprise_ids), role=User.Role.ENTERPRISE, is_active=True
+    ).values_list("membership__enterprise_id", "email")
+    for enterprise_id, email in rows.order_by("pk"):
+        found.setdefault(enterprise_id, []).append(email)
+    return found
 
 
 # --- deadlines and quotas ------------------------------------------------------------------------
 
 
-def accepts_entries(edition: Edition, *, now=None) -> bool:
-    """Whether enterprises may create, change and submit entries of this edition right now."""
+def deadline_for(edition: Edition, enterprise: Enterprise | None = None):
+    """The submission deadline that applies to the enterprise in the edition: the later of the edition's and an
+    extension an organiser gave the enterprise (None: no deadline). THE deadline rule: every check of "may entries
+    still be submitted or changed" goes through here (accepts_entries, closed_message)."""
+    deadline = edition.submission_deadline
+    if deadline is None or enterprise is None or enterprise.pk is None:
+        return deadline
+    extended = (
+        DeadlineExtension.objects.filter(edition_id=edition.pk, enterprise_id=enterprise.pk)
+        .values_list("until", flat=True)
+        .first()
+    )
+    return max(deadline, extended) if extended else deadline
+
+
+def accepts_entries(edition: Edition, *, enterprise: Enterprise | None = None, now=None) -> bool:
+    """Whether the enterprise (any enterprise, when None: the edition's own deadline) may create, change, submit
+    and withdraw entries of this edition right now."""
     now = now or timezone.now()
     if edition.status != Edition.Status.OPEN:
         return False
     if edition.submissions_open_at and now < edition.submissions_open_at:
         return False
-    return not (edition.submission_deadline and now >= edition.submission_deadline)
+    deadline = deadline_for(edition, enterprise)
+    return not (deadline and now >= deadline)
 
 
-def closed_message(edition: Edition) -> str:
+def editions_accepting(*, now=None):
+    """The open editions whose own deadline has not passed, as a queryset: where a recommending unit may upload its
+    list (already before submissions open, so enterprises find the drafts on the first day). A list is for many
+    enterprises, so one enterprise's extension does not keep it open."""
+    now = now or timezone.now()
+    return Edition.objects.filter(status=Edition.Status.OPEN).filter(
+        Q(submission_deadline__isnull=True) | Q(submission_deadline__gt=now)
+    )
+
+
+def closed_message(edition: Edition, enterprise: Enterprise | None = None) -> str:
     now = timezone.now()
-    if edition.submission_deadline and now >= edition.submission_deadline:
+    deadline = deadline_for(edition, enterprise)
+    if deadline and now >= deadline:
         return _("The submission deadline (%(deadline)s) has passed: entries of this edition can only be viewed.") % {
-            "deadline": formats.date_format(timezone.localtime(edition.submission_deadline), "DATETIME_FORMAT")
+            "deadline": formats.date_format(timezone.localtime(deadline), "DATETIME_FORMAT")
         }
     return _("This edition does not accept entries at the moment.")
 
 
-def _ensure_open(edition: Edition) -> None:
-    if not accepts_entries(edition):
-        raise ValidationError(closed_message(edition))
+def _ensure_open(edition: Edition, enterprise: Enterprise | None = None) -> None:
+    if not accepts_entries(edition, enterprise=enterprise):
+        raise ValidationError(closed_message(edition, enterprise))
+
+
+def _organiser_emails(edition: Edition) -> list[str]:
+    return list(edition.organisers.filter(is_active=True).values_list("email", flat=True))
+
+
+@transaction.atomic
+def extend_deadline(*, edition: Edition, enterprise: Enterprise, until, reason: str, by) -> DeadlineExtension:
+    """An organiser of the edition gives one enterprise until `until` to submit and change its entries (a later
+    extension replaces an earlier one). Audited; the enterprise's users are told by e-mail."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Please give the reason for extending the deadline."))
+    if edition.submission_deadline is None:
+        raise ValidationError(_("This edition has no submission deadline to extend."))
+    if until <= edition.submission_deadline:
+        raise ValidationError(_("The extension must end after the edition's submission deadline."))
+    if edition.status != Edition.Status.OPEN:
+        raise ValidationError(_("Only the deadline of an edition open for entries can be extended."))
+    previous = DeadlineExtension.objects.select_for_update().filter(edition=edition, enterprise=enterprise).first()
+    extension = previous or DeadlineExtension(edition=edition, enterprise=enterprise)
+    old = {"until": previous.until.isoformat()} if previous else {"until": edition.submission_deadline.isoformat()}
+    extension.until, extension.reason, extension.by = until, reason, by
+    extension.save()
+    audit.record(
+        edition=edition,
+        user=by,
+        action=audit.Action.DEADLINE_EXTENDED,
+        target=enterprise.name,
+        old=old,
+        new={"until": until.isoformat(), "enterprise": enterprise.pk},
+        reason=reason,
+    )
+    queue_email(
+        to=enterprise_emails(enterprise),
+        template="submissions/email/deadline_extended",
+        context={"edition": edition, "enterprise": enterprise, "extension": extension, "site_url": settings.SITE_URL},
+    )
+    return extension
 
 
 def _ensure_approved(enterprise: Enterprise) -> None:
@@ -382,7 +493,7 @@ def create_entry(*, category: Category, enterprise: Enterprise, by, data: dict, 
     """A new draft entry of the enterprise in the category, within the deadline and the quota."""
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)  # one quota check at a time
     _ensure_approved(enterprise)
-    _ensure_open(category.edition)
+    _ensure_open(category.edition, enterprise)
     if quota_left(category=category, enterprise=enterprise) == 0:
         raise ValidationError(quota_message(category))
     _check_members(members)
@@ -420,7 +531,7 @@ def _lock_editable(entry: Entry) -> Entry:
         .get(pk=entry.pk)
     )
     _ensure_approved(entry.enterprise)
-    _ensure_open(entry.edition)
+    _ensure_open(entry.edition, entry.enterprise)
     if not entry.is_editable_status:
         raise ValidationError(
             _("This entry is %(status)s and can no longer be changed.") % {"status": entry.get_status_display()}
@@ -441,6 +552,74 @@ def update_entry(*, entry: Entry, by, data: dict, members: list[dict]) -> Entry:
         raise ValidationError(_("Your enterprise already has an entry with this title in this edition."))
     _set_members(entry, members)
     _propose_for(entry, by=by)
+    _resubmit_changed(entry, by=by)
+    return entry
+
+
+SUBMITTED_STATUSES = (Entry.Status.SUBMITTED, Entry.Status.UNDER_REVIEW)
+
+
+def _resubmit_changed(entry: Entry, *, by) -> None:
+    """A submitted entry the enterprise changed (its fields, members or files) before the deadline is submitted
+    again as it is now: it must still be complete; its format review starts over, and if the review had started,
+    the edition's organisers are told and the review page shows that it changed."""
+    if entry.status not in SUBMITTED_STATUSES:
+        return
+    missing = missing_items(entry)
+    if missing:
+        raise ValidationError(
+            _("The entry is submitted, so it must stay complete; it would lack: %(items)s.")
+            % {"items": "、".join(missing)}
+        )
+    was_under_review = entry.status == Entry.Status.UNDER_REVIEW
+    _record(entry, to_status=Entry.Status.SUBMITTED, by=by, reason=_("Changed and submitted again by the enterprise."))
+    entry.submitted_at = timezone.now()
+    entry.save(update_fields=["status", "submitted_at", "updated_at"])
+    if was_under_review:
+        queue_email(
+            to=_organiser_emails(entry.edition),
+            template="submissions/email/entry_changed_in_review",
+            context={"entry": entry, "site_url": settings.SITE_URL},
+        )
+
+
+def changed_during_review(entry: Entry) -> EntryTransition | None:
+    """The enterprise's change that sent an entry back from format review, while it waits for review again."""
+    if entry.status != Entry.Status.SUBMITTED:
+        return None
+    last = entry.transitions.order_by("-at", "-id").first()
+    if last is not None and last.from_status == Entry.Status.UNDER_REVIEW and last.to_status == Entry.Status.SUBMITTED:
+        return last
+    return None
+
+
+@transaction.atomic
+def withdraw_entry(*, entry: Entry, by, reason: str) -> Entry:
+    """The enterprise withdraws a submitted (or returned, or accepted) entry before the deadline, with a reason.
+    A withdrawn entry takes none of its places (EntryQuerySet.counting_for_quota), leaves its venue and cannot be
+    submitted again; the organisers are told."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Please give the reason for withdrawing the entry."))
+    entry = (
+        Entry.objects.select_for_update(of=("self",))
+        .select_related("edition", "category", "enterprise")
+        .get(pk=entry.pk)
+    )
+    _ensure_open(entry.edition, entry.enterprise)
+    if entry.status not in Entry.WITHDRAWABLE_STATUSES:
+        raise ValidationError(
+            _("This entry is %(status)s and cannot be withdrawn.") % {"status": entry.get_status_display()}
+        )
+    _record(entry, to_status=Entry.Status.WITHDRAWN, by=by, reason=reason)
+    entry.venue = None
+    entry.running_order = None
+    entry.save(update_fields=["status", "venue", "running_order", "updated_at"])
+    queue_email(
+        to=_organiser_emails(entry.edition),
+        template="submissions/email/entry_withdrawn",
+        context={"entry": entry, "reason": reason, "site_url": settings.SITE_URL},
+    )
     return entry
 
 
@@ -464,6 +643,7 @@ def attach_file(*, entry: Entry, kind: str, upload, by) -> EntryFile:
     stored.uploaded_by = by
     try:
         stored.save()
+        _resubmit_changed(entry, by=by)
     except Exception:
         storage.delete(new_name)
         raise
@@ -479,6 +659,7 @@ def remove_file(*, entry: Entry, kind: str, by) -> str:
         raise ValidationError(_("This entry has no such file (it may have been removed already)."))
     name, storage = stored.file.name, stored.file.storage
     stored.delete()
+    _resubmit_changed(entry, by=by)
     transaction.on_commit(lambda: storage.delete(name))
     return stored.original_name
 
@@ -549,6 +730,8 @@ def submit_entry(*, entry: Entry, by) -> Entry:
     and the unit's recommendation counts as confirmed by the enterprise."""
     Enterprise.objects.select_for_update().get(pk=entry.enterprise_id)  # one quota check at a time, as create_entry
     entry = _lock_editable(entry)
+    if entry.status in SUBMITTED_STATUSES:
+        raise ValidationError(_("This entry is already submitted; a change you save submits it again."))
     if entry.recommended_draft and quota_left(category=entry.category, enterprise=entry.enterprise) == 0:
         raise ValidationError(quota_message(entry.category))
     missing = missing_items(entry)
@@ -745,3 +928,22 @@ def bulk_accept(*, entries, by) -> tuple[list[Entry], list[Entry]]:
         else:
             skipped.append(entry)
     return accepted, skipped
+
+
+# --- following entries through the year ----------------------------------------------------------
+
+
+def follow_entries(entries) -> list[Entry]:
+    """Attach to each entry what its enterprise (or its recommending unit) follows: `slot` (the venue's room, date,
+    time and the place in the running order, once assigned; None before) and `outcome` (its published result, from
+    results through events.hooks.ENTRY_OUTCOMES, only once the edition's results are published; None before).
+    Expects the entries' venues loaded (select_related("venue")); one query for all the outcomes."""
+    entries = list(entries)
+    outcomes = hooks.merged(hooks.ENTRY_OUTCOMES, entry_ids=[entry.pk for entry in entries]) if entries else {}
+    for entry in entries:
+        entry.slot = None
+        if entry.venue_id and entry.status == Entry.Status.ACCEPTED:
+            starts, ends = entry.venue.slot(entry.running_order) if entry.running_order else (None, None)
+            entry.slot = {"venue": entry.venue, "position": entry.running_order, "starts": starts, "ends": ends}
+        entry.outcome = outcomes.get(entry.pk)
+    return entries

@@ -6,22 +6,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from events import hooks
-from events.models import Category, Edition
+from events.models import Category, Edition, days_until
 from portal import import_jobs, throttle, uploads
 from portal.spreadsheets import XLSX_MIME
-from submissions import exports, files, imports, services
+from portal.text import clean_text
+from submissions import exports, files, imports, services, takeout
 from submissions.forms import (
+    DeadlineExtensionForm,
     EnterpriseReviewForm,
     EnterpriseSignupForm,
     EntryFilterForm,
@@ -33,9 +35,10 @@ from submissions.forms import (
     RecommendationUploadForm,
     ReopenReviewForm,
     ReviewForm,
+    WithdrawForm,
 )
 from submissions.memberships import enterprise_of, recommending_unit_id_of
-from submissions.models import DeletedDraft, Enterprise, Entry, EntryFile, Recommendation
+from submissions.models import DeadlineExtension, DeletedDraft, Enterprise, Entry, EntryFile, Recommendation
 
 
 def _error_text(error: ValidationError) -> str:
@@ -99,11 +102,20 @@ def enterprise_list(request):
     if status not in Enterprise.Status.values:
         status = Enterprise.Status.PENDING
     enterprises = Enterprise.objects.reviewable_by(request.user).filter(status=status).order_by("-created_at", "name")
+    q = clean_text(request.GET.get("q", ""))[:100]
+    if q:
+        enterprises = enterprises.filter(Q(name__icontains=q) | Q(credit_code__icontains=q.upper()))
     page = Paginator(enterprises, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "submissions/enterprise_list.html",
-        {"page": page, "status": status, "statuses": Enterprise.Status.choices, "review_form": EnterpriseReviewForm()},
+        {
+            "page": page,
+            "status": status,
+            "q": q,
+            "statuses": Enterprise.Status.choices,
+            "review_form": EnterpriseReviewForm(),
+        },
     )
 
 
@@ -129,9 +141,45 @@ def enterprise_review(request, pk):
                 messages.info(request, _("%(name)s is rejected.") % {"name": enterprise.name})
             return redirect("submissions:enterprise_list")
     users = [membership.user for membership in enterprise.memberships.select_related("user").order_by("user__email")]
+    extensions = DeadlineExtension.objects.filter(
+        enterprise=enterprise, edition__in=Edition.objects.organised_by(request.user)
+    ).select_related("edition", "by")
     return render(
-        request, "submissions/enterprise_review.html", {"enterprise": enterprise, "form": form, "users": users}
+        request,
+        "submissions/enterprise_review.html",
+        {"enterprise": enterprise, "form": form, "users": users, "extensions": extensions},
     )
+
+
+@login_required
+@permission_required("submissions.review_enterprise", raise_exception=True)
+def enterprise_extend(request, pk):
+    """An organiser gives one enterprise more time in an edition it organises (open for entries), with a reason."""
+    enterprise = get_object_or_404(Enterprise.objects.reviewable_by(request.user), pk=pk)
+    editions = Edition.objects.organised_by(request.user).filter(status=Edition.Status.OPEN).order_by("-year")
+    form = DeadlineExtensionForm(request.POST or None, editions=editions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            extension = services.extend_deadline(
+                edition=form.cleaned_data["edition"],
+                enterprise=enterprise,
+                until=form.cleaned_data["until"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s may submit and change its entries until %(until)s.")
+                % {
+                    "name": enterprise.name,
+                    "until": formats.date_format(timezone.localtime(extension.until), "DATETIME_FORMAT"),
+                },
+            )
+            return redirect("submissions:enterprise_review", pk=enterprise.pk)
+    return render(request, "submissions/enterprise_extend.html", {"enterprise": enterprise, "form": form})
 
 
 # --- the enterprise's side -----------------------------------------------------------------------
@@ -189,11 +237,11 @@ def dashboard(request):
     enterprise = _own_enterprise(request)
     entries = (
         Entry.objects.filter(enterprise=enterprise)
-        .select_related("edition", "category", "recommending_unit")
+        .select_related("edition", "category", "recommending_unit", "venue")
         .prefetch_related("members", "files", "transitions")
         .order_by("category__position", "created_at", "id")
     )
-    entries = list(entries)
+    entries = services.follow_entries(entries)
     links = services.recommendation_states(entries)
     by_edition = defaultdict(list)
     for entry in entries:
@@ -212,11 +260,12 @@ def dashboard(request):
     blocks = []
     for edition in editions:
         edition_entries = by_edition.get(edition.pk, [])
-        is_open = services.accepts_entries(edition)
+        is_open = services.accepts_entries(edition, enterprise=enterprise)
         categories = [
             {"category": category, "quota": category.quota_per_enterprise, "left": left[category.pk]}
             for category in edition.categories.all()
         ]
+        deadline = services.deadline_for(edition, enterprise)
         for entry in edition_entries:
             entry.can_edit = is_open and enterprise.is_approved and entry.is_editable_status
             entry.can_delete = enterprise.is_approved and entry.status == Entry.Status.DRAFT
@@ -225,7 +274,9 @@ def dashboard(request):
                 "edition": edition,
                 "entries": edition_entries,
                 "is_open": is_open,
-                "closed_message": "" if is_open else services.closed_message(edition),
+                "deadline": deadline,
+                "days_left": days_until(deadline),
+                "closed_message": "" if is_open else services.closed_message(edition, enterprise),
                 "categories": categories,
             }
         )
@@ -240,6 +291,20 @@ def dashboard(request):
         request,
         "submissions/dashboard.html",
         {"enterprise": enterprise, "blocks": blocks, "proposals": proposals},
+    )
+
+
+@login_required
+@permission_required("submissions.view_dashboard", raise_exception=True)
+def enterprise_export(request):
+    """One zip of the enterprise's data (its own only: the enterprise comes from the user, never from the URL)."""
+    enterprise = _own_enterprise(request)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(
+        takeout.enterprise_zip(enterprise),
+        as_attachment=True,
+        filename=f"enterprise-{enterprise.credit_code}-{stamp}.zip",
+        content_type="application/zip",
     )
 
 
@@ -283,8 +348,9 @@ def entry_create(request, category_pk):
     category = get_object_or_404(Category.objects.select_related("edition"), pk=category_pk)
     if category.edition.status == Edition.Status.DRAFT:
         raise Http404
-    if not services.accepts_entries(category.edition):
-        messages.error(request, services.closed_message(category.edition))
+    enterprise = enterprise_of(request.user)
+    if not services.accepts_entries(category.edition, enterprise=enterprise):
+        messages.error(request, services.closed_message(category.edition, enterprise))
         return redirect("submissions:dashboard")
     if services.quota_left(category=category, enterprise=enterprise_of(request.user)) == 0:
         messages.error(request, services.quota_message(category))
@@ -295,11 +361,12 @@ def entry_create(request, category_pk):
 @login_required
 def entry_edit(request, pk):
     entry = _entry_to_change(request, pk)
-    if not services.accepts_entries(entry.edition) or not entry.is_editable_status:
+    is_open = services.accepts_entries(entry.edition, enterprise=entry.enterprise)
+    if not is_open or not entry.is_editable_status:
         messages.error(
             request,
-            services.closed_message(entry.edition)
-            if not services.accepts_entries(entry.edition)
+            services.closed_message(entry.edition, entry.enterprise)
+            if not is_open
             else _("This entry is %(status)s and can no longer be changed.") % {"status": entry.get_status_display()},
         )
         return redirect("submissions:entry_detail", pk=entry.pk)
@@ -309,12 +376,11 @@ def entry_edit(request, pk):
 @login_required
 def entry_detail(request, pk):
     entry = _entry_or_404(request, pk)
+    services.follow_entries([entry])
     entry_files = {stored.kind: stored for stored in entry.files.all()}
-    can_change = (
-        request.user.has_perm("submissions.change_entry", entry)
-        and entry.is_editable_status
-        and services.accepts_entries(entry.edition)
-    )
+    is_open = services.accepts_entries(entry.edition, enterprise=entry.enterprise)
+    may_change = request.user.has_perm("submissions.change_entry", entry)
+    can_change = may_change and entry.is_editable_status and is_open
     labels = dict(EntryFile.Kind.choices)
     required = services.required_file_kinds(entry.category)
     slots = [
@@ -331,7 +397,10 @@ def entry_detail(request, pk):
             "transitions": entry.transitions.select_related("by"),
             "missing": services.missing_items(entry) if entry.is_editable_status else [],
             "can_change": can_change,
-            "closed_message": "" if services.accepts_entries(entry.edition) else services.closed_message(entry.edition),
+            "closed_message": "" if is_open else services.closed_message(entry.edition, entry.enterprise),
+            "can_withdraw": may_change and is_open and entry.status in Entry.WITHDRAWABLE_STATUSES,
+            "withdraw_form": WithdrawForm(),
+            "is_submitted": entry.status in services.SUBMITTED_STATUSES,
             "can_review": request.user.has_perm("submissions.review_entry", entry),
             **_recommendation_of(request, entry),
             "can_delete": entry.status == Entry.Status.DRAFT
@@ -399,6 +468,24 @@ def entry_submit(request, pk):
 
 @login_required
 @require_POST
+def entry_withdraw(request, pk):
+    """The enterprise withdraws a submitted entry, with a reason, until submissions close."""
+    entry = _entry_to_change(request, pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please give the reason for withdrawing the entry."))
+        return redirect("submissions:entry_detail", pk=entry.pk)
+    try:
+        services.withdraw_entry(entry=entry, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("The entry “%(title)s” is withdrawn.") % {"title": entry.title})
+    return redirect("submissions:entry_detail", pk=entry.pk)
+
+
+@login_required
+@require_POST
 def entry_delete(request, pk):
     """The enterprise deletes one of its drafts (one a recommending unit's list created, too)."""
     entry = _entry_or_404(request, pk)
@@ -437,7 +524,11 @@ def _organised(user):
 
 def _filtered_entries(request):
     editions = _organised(request.user)
-    form = EntryFilterForm(request.GET or None, editions=editions)
+    data = request.GET
+    if not data:  # a list that grows every year opens on the edition being run now; "All" shows every edition
+        current = editions.current()
+        data = {"edition": str(current.pk)} if current else None
+    form = EntryFilterForm(data, editions=editions)
     entries = (
         Entry.objects.filter(edition__in=editions)
         .select_related("edition", "category", "enterprise", "recommending_unit")
@@ -535,6 +626,7 @@ def review_entry(request, pk):
             "members": entry.members.all(),
             "entry_files": entry.files.all(),
             "transitions": entry.transitions.select_related("by"),
+            "changed_during_review": services.changed_during_review(entry),
             "can_decide": entry.status in services.REVIEWABLE,
             **_recommendation_of(request, entry),
             "decision_stays": services.why_decision_stays(entry) if entry.status in services.REVISABLE else "",
@@ -578,10 +670,7 @@ def review_start(request, pk):
 def _import_editions(user):
     if user.is_organiser:
         return _organised(user)
-    now = timezone.now()
-    return Edition.objects.filter(status=Edition.Status.OPEN).filter(
-        Q(submission_deadline__isnull=True) | Q(submission_deadline__gt=now)
-    )
+    return services.editions_accepting()
 
 
 MESSAGE_LEVELS = {"success": messages.SUCCESS, "info": messages.INFO, "error": messages.ERROR}
@@ -631,10 +720,11 @@ def recommendation_upload(request):
         deleted = DeletedDraft.objects.filter(unit_id=unit_id).select_related("enterprise", "edition")[:100]
         recommended = Paginator(
             Entry.objects.filter(recommending_unit_id=recommending_unit_id_of(request.user))
-            .select_related("edition", "category", "enterprise")
+            .select_related("edition", "category", "enterprise", "venue")
             .order_by("-edition__year", "category__position", "enterprise__name", "title"),
             50,
         ).get_page(request.GET.get("page"))
+        recommended.object_list = services.follow_entries(recommended.object_list)
     return render(
         request,
         "submissions/recommendation_upload.html",

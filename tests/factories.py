@@ -5,9 +5,11 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 import factory
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from events.models import (
+    Announcement,
     AuditEvent,
     Category,
     Criterion,
@@ -26,21 +28,26 @@ from results.models import (
     CertificateArchive,
     CertificateRun,
     CertificateTemplate,
+    PlenaryEntry,
     Publication,
     PublishedResult,
     Result,
     ResultRun,
 )
-from scoring.models import CriterionScore, Recusal, ScoreSheet, SheetAudit
+from scoring.models import CriterionScore, Declaration, JudgeProfile, Recusal, ScoreSheet, SheetAudit
 from submissions import memberships
 from submissions.models import (
+    DeadlineExtension,
     DeletedDraft,
     Enterprise,
     Entry,
     EntryFile,
     EntryTransition,
+    Invitation,
+    JoinRequest,
     Member,
     Membership,
+    PeopleEvent,
     Recommendation,
     RecommendingUnit,
 )
@@ -230,9 +237,17 @@ class VenueFactory(factory.django.DjangoModelFactory):
 class PanelMemberFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PanelMember
+        skip_postgeneration_save = True
 
     venue = factory.SubFactory(VenueFactory)
     judge = factory.SubFactory(JudgeFactory)
+
+    @factory.post_generation
+    def declared(self, create, extracted, **kwargs):
+        """A seated judge has confirmed the edition's declaration (scoring.people) unless declared=False: a judge
+        scores only once it is confirmed."""
+        if create and extracted is not False:
+            Declaration.objects.get_or_create(edition_id=self.venue.edition_id, judge=self.judge)
 
 
 class EntryFactory(factory.django.DjangoModelFactory):
@@ -330,6 +345,15 @@ class SheetAuditFactory(factory.django.DjangoModelFactory):
 
     sheet = factory.SubFactory(ScoreSheetFactory)
     action = "submit"
+
+
+class PlenaryEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlenaryEntry
+
+    entry = factory.SubFactory(EntryFactory)
+    edition = factory.SelfAttribute("entry.edition")
+    position = factory.Sequence(lambda n: n + 1)
 
 
 class ResultRunFactory(factory.django.DjangoModelFactory):
@@ -432,6 +456,16 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     action = AuditEvent.Action.RESULTS_REQUESTED
 
 
+class AnnouncementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Announcement
+
+    edition = factory.SubFactory(EditionFactory)
+    audience = Announcement.Audience.JUDGES
+    subject = factory.Sequence(lambda n: f"评审安排通知{n}")
+    body = "请于开幕前半小时到达分会场。"
+
+
 class AwardListFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AwardList
@@ -468,6 +502,18 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
     proposed_by_side = Recommendation.Side.UNIT
 
 
+class DeadlineExtensionFactory(factory.django.DjangoModelFactory):
+    """A week past the edition's deadline (or from now, when the edition has none)."""
+
+    class Meta:
+        model = DeadlineExtension
+
+    edition = factory.SubFactory(EditionFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    until = factory.LazyAttribute(lambda o: (o.edition.submission_deadline or timezone.now()) + timedelta(days=7))
+    reason = "补交材料"
+
+
 class DeletedDraftFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = DeletedDraft
@@ -477,3 +523,54 @@ class DeletedDraftFactory(factory.django.DjangoModelFactory):
     unit = factory.SubFactory(RecommendingUnitFactory)
     category_name = "QC小组成果"
     title = factory.Sequence(lambda n: f"删除的草稿{n}")
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation; its link's token is the `token` parameter (only its hash is stored)."""
+
+    class Meta:
+        model = Invitation
+
+    class Params:
+        token = factory.Sequence(lambda n: f"invitation-token-{n}")
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    email = factory.Sequence(lambda n: f"invited{n}@example.com")
+    token_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.token.encode()).hexdigest())
+    invited_by = None
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class JoinRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JoinRequest
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    email = factory.Sequence(lambda n: f"asking{n}@example.com")
+    full_name = factory.Sequence(lambda n: f"申请人{n}")
+    password = factory.LazyFunction(lambda: make_password("correct-horse-battery"))
+
+
+class PeopleEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PeopleEvent
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    action = PeopleEvent.Action.INVITED
+    email = factory.Sequence(lambda n: f"someone{n}@example.com")
+
+
+class JudgeProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JudgeProfile
+
+    judge = factory.SubFactory(JudgeFactory)
+    speciality = "质量管理"
+
+
+class DeclarationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Declaration
+
+    edition = factory.SubFactory(EditionFactory)
+    judge = factory.SubFactory(JudgeFactory)

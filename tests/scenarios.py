@@ -19,7 +19,7 @@ from results.models import AwardList
 from scoring import sheets
 from scoring.models import CriterionScore, ScoreSheet
 from submissions import imports
-from submissions.memberships import recommending_unit_of
+from submissions.memberships import membership_of, recommending_unit_of
 from submissions.models import Entry, Recommendation
 from submissions.services import signup_tokens
 from tests import factories
@@ -210,6 +210,13 @@ def published_edition(*, status=Edition.Status.PUBLISHED, version=1, **kwargs):
     edition = factories.EditionFactory(status=status, **kwargs)
     publication = factories.PublicationFactory(edition=edition, version=version)
     return edition, publication
+
+
+def publish_every_scored(*categories):
+    """Make the categories publish every scored entry, not only the graded ones (the default policy)."""
+    for item in categories:
+        item.published_entries = "scored"
+        item.save(update_fields=["published_entries"])
 
 
 def published_row(
@@ -474,6 +481,7 @@ def build_world(**texts) -> World:
     pending = factories.EnterpriseFactory(status="pending", name="待审企业")
     pending.editions.add(edition)
     newcomer = factories.EnterpriseUserFactory(enterprise=pending, is_active=False)
+    factories.InvitationFactory(enterprise=enterprise_a, token="world-invitation")
     world.objects = {
         "edition": edition,
         "published_edition": published,
@@ -481,6 +489,7 @@ def build_world(**texts) -> World:
         "rubric": rubric,
         "venue": venue,
         "other_venue": other_venue,
+        "panel_judge": judge,
         "entry": entry,
         "result_run": result_run,
         "report": report,
@@ -501,8 +510,13 @@ def build_world(**texts) -> World:
         "certificate": certificate,
         "certificate_archive": certificate_archive,
         "certificate_code": certificate.code,
+        "publication": publication,
         "export_format": "csv",
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
+        # Enterprise A's people: a second, plain user, a join request and a pending invitation (link token).
+        "colleague_membership": membership_of(factories.EnterpriseUserFactory(enterprise=enterprise_a)),
+        "join_request": factories.JoinRequestFactory(enterprise=enterprise_a),
+        "invitation_token": "world-invitation",
     }
     return world

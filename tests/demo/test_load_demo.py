@@ -7,6 +7,9 @@ from django.core.management import call_command
 from demo.guard import real_data
 from demo.management.commands.load_demo import DEMO_PASSWORD, EDITION_NAME
 from events.models import Category, Edition, PanelMember, Venue
+from portal.models import User
+from submissions.memberships import enterprise_of
+from submissions.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +33,17 @@ def test_load_demo_builds_the_40th_exchange_with_ten_venues():
     assert [c.max_points for c in qc.innovation_rubric.criteria.all()] == [20, 30, 20, 15, 5, 10]
     assert "organiser@demo.qc" in output and DEMO_PASSWORD in output
     assert real_data() == ""  # so load_demo and seed_scale may run again
+
+
+def test_the_demo_enterprise_has_an_administrator_and_a_plain_member():
+    load()
+    clerk = User.objects.get(email="clerk@demo.qc")
+    enterprise = enterprise_of(clerk)
+    assert sorted(Membership.objects.filter(enterprise=enterprise).values_list("user__email", "is_administrator")) == [
+        ("clerk@demo.qc", True),
+        ("member@demo.qc", False),
+    ]
+    assert authenticate(username="member@demo.qc", password=DEMO_PASSWORD) is not None
 
 
 def test_load_demo_twice_is_harmless():

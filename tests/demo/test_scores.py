@@ -3,8 +3,10 @@
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, Q
+from django.urls import reverse
 
 from demo.management.commands.load_demo import EDITION_NAME
 from events.models import Edition
@@ -12,6 +14,7 @@ from results.models import AwardList, Publication, Result
 from scoring.models import Recusal, ScoreSheet
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 
 def test_demo_edition_has_the_2021_shape_and_is_published(django_capture_on_commit_callbacks):
@@ -52,3 +55,19 @@ def test_demo_scores_load_once():
 
     assert Result.objects.count() == 548
     assert Publication.objects.count() == 1
+
+
+def test_the_demo_enterprise_s_dashboard_shows_its_published_results(client):
+    call_command("load_demo", stdout=StringIO())
+    clerk = User.objects.get(email="clerk@demo.qc")
+    client.force_login(clerk)
+    response = client.get(reverse("submissions:dashboard"))
+    outcomes = [
+        (entry.code, entry.outcome["grade"] != "" or entry.outcome["rank"] is not None)
+        for block in response.context["blocks"]
+        for entry in block["entries"]
+        if entry.outcome
+    ]
+    assert [code for code, _shown in outcomes] == ["QC-2021-0001", "QC-2021-0002", "XD-2021-0001"]
+    assert all(shown for _code, shown in outcomes)
+    assert response.content.decode().count("data-final-score") == 3

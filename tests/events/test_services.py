@@ -1,4 +1,4 @@
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -54,6 +54,22 @@ def test_create_rubric_from_template_copies_the_table_of_the_domain(edition):
 def test_every_builtin_rubric_template_sums_to_100():
     for key, template in RUBRIC_TEMPLATES.items():
         assert sum(maximum for _n, maximum, _t in template["criteria"]) == 100, key
+
+
+def test_every_builtin_criterion_carries_short_scoring_guidance():
+    for key, template in RUBRIC_TEMPLATES.items():
+        names = [name for name, _m, _t in template["criteria"]]
+        assert list(template["guidance"]) == names, key
+        assert all(0 < len(text) <= 60 for text in template["guidance"].values()), key
+
+
+def test_a_rubric_from_a_template_gives_judges_its_guidance_per_criterion(edition):
+    rubric = rubrics.create_rubric_from_template(edition=edition, key="qc_problem_solving")
+
+    described = dict(rubric.criteria.values_list("name", "description"))
+
+    assert described["选题"].startswith("课题来自实际问题，选题理由简洁并有数据")
+    assert described == RUBRIC_TEMPLATES["qc_problem_solving"]["guidance"]
 
 
 def test_create_rubric_from_template_refuses_a_name_already_used(edition):
@@ -587,6 +603,43 @@ def test_copy_edition_moves_29_february_to_28_february(edition, organiser):
     assert (copy.starts_on, copy.ends_on) == (date(2025, 2, 28), date(2025, 3, 1))
 
 
+def test_copy_edition_shifts_every_date_of_the_edition_and_its_venues_by_the_same_years(configured, organiser):
+    configured.submissions_open_at = datetime(2021, 3, 1, 9, 0, tzinfo=timezone.get_current_timezone())
+    configured.submission_deadline = datetime(2021, 6, 30, 17, 0, tzinfo=timezone.get_current_timezone())
+    configured.save()
+
+    copy = services.copy_edition(edition=configured, by=organiser, name="第43次", year=2024, number=43)
+
+    assert (copy.starts_on, copy.ends_on) == (date(2024, 9, 23), date(2024, 9, 25))
+    assert timezone.localtime(copy.submissions_open_at).replace(tzinfo=None) == datetime(2024, 3, 1, 9, 0)
+    assert timezone.localtime(copy.submission_deadline).replace(tzinfo=None) == datetime(2024, 6, 30, 17, 0)
+    assert sorted(copy.venues.values_list("date", flat=True)) == [date(2024, 9, 24), date(2024, 9, 25)]
+
+
+def test_correcting_the_year_of_a_copy_moves_its_dates_and_venue_days(configured, organiser):
+    copy = services.copy_edition(edition=configured, by=organiser, name="第41次", year=2022, number=41)
+    deadline = copy.submission_deadline
+    copy.year = 2023
+
+    services.update_edition(edition=copy)
+
+    copy.refresh_from_db()
+    assert (copy.starts_on, copy.ends_on) == (date(2023, 9, 23), date(2023, 9, 25))
+    assert copy.submission_deadline == deadline.replace(year=deadline.year + 1)
+    assert sorted(copy.venues.values_list("date", flat=True)) == [date(2023, 9, 24), date(2023, 9, 25)]
+
+
+def test_correcting_the_year_keeps_a_date_changed_in_the_same_form(configured, organiser):
+    copy = services.copy_edition(edition=configured, by=organiser, name="第41次", year=2022, number=41)
+    copy.year = 2023
+    copy.starts_on = date(2023, 9, 20)
+
+    services.update_edition(edition=copy)
+
+    copy.refresh_from_db()
+    assert (copy.starts_on, copy.ends_on) == (date(2023, 9, 20), date(2023, 9, 25))
+
+
 # --- the status machine ----------------------------------------------------------------------------
 
 
@@ -607,6 +660,24 @@ def test_change_status_opens_a_ready_edition_and_logs_it(organiser):
     assert list(EditionStatusChange.objects.values_list("from_status", "to_status", "by")) == [
         ("draft", "open", organiser.pk)
     ]
+
+
+def test_change_status_refuses_to_open_an_edition_whose_deadline_has_passed(organiser):
+    deadline = datetime(2022, 6, 30, 17, 0, tzinfo=timezone.get_current_timezone())
+    edition = draft_edition(
+        organiser, submissions_open_at=deadline.replace(month=3), submission_deadline=deadline, year=2022
+    )
+    services.add_category_from_template(edition=edition, key="qc")
+
+    with translation.override("en"), pytest.raises(ValidationError) as excinfo:
+        services.change_status(edition=edition, to=Edition.Status.OPEN, by=organiser)
+
+    assert message_of(excinfo) == [
+        _("The submission deadline (%(deadline)s) has passed: set a deadline in the future.")
+        % {"deadline": "2022-06-30 17:00"}
+    ]
+    edition.refresh_from_db()
+    assert edition.status == Edition.Status.DRAFT
 
 
 def test_change_status_refuses_to_open_without_categories(organiser):
@@ -718,3 +789,12 @@ def test_change_status_lets_a_superuser_change_any_edition(edition):
     services.change_status(edition=edition, to=Edition.Status.CLOSED, by=admin)
 
     assert Edition.objects.get(pk=edition.pk).status == Edition.Status.CLOSED
+
+
+def test_days_left_counts_whole_days_to_the_deadline_never_below_zero():
+    edition = Edition(submission_deadline=timezone.now() + timedelta(days=270, hours=5))
+    assert edition.days_left == 270
+    edition.submission_deadline = timezone.now() - timedelta(days=2)
+    assert edition.days_left == 0
+    edition.submission_deadline = None
+    assert edition.days_left is None

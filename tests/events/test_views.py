@@ -1,11 +1,12 @@
-from datetime import time
+import re
+from datetime import date, time
 from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from events import rubrics, services
@@ -186,6 +187,24 @@ def test_edition_edit_saves_the_details(client_for, organiser, edition):
     assert (edition.name, edition.city, edition.hosts) == ("第40次交流活动", "成都", "中国机械工业质量管理协会")
 
 
+def test_edition_edit_correcting_the_year_moves_the_dates_left_as_they_were(client_for, organiser, edition, venue):
+    client = client_for(organiser)
+    client.post(reverse("events:edition_edit", args=[edition.pk]), edition_data(organisers=[organiser.pk]))
+    venue.date = date(2022, 9, 21)
+    venue.save()
+
+    client.post(
+        reverse("events:edition_edit", args=[edition.pk]),
+        edition_data(year="2023", organisers=[organiser.pk]),
+    )
+
+    edition.refresh_from_db()
+    venue.refresh_from_db()
+    assert (edition.year, edition.starts_on, edition.ends_on) == (2023, date(2023, 9, 20), date(2023, 9, 22))
+    assert timezone.localtime(edition.submission_deadline).strftime("%Y-%m-%d %H:%M") == "2023-07-31 23:59"
+    assert venue.date == date(2023, 9, 21)
+
+
 def test_dashboard_counts_entries_by_category_and_status(client_for, organiser, edition, category):
     factories.EntryFactory.create_batch(2, category=category, status=Entry.Status.SUBMITTED)
     factories.EntryFactory(category=category, status=Entry.Status.ACCEPTED)
@@ -208,7 +227,10 @@ def test_dashboard_counts_entries_by_category_and_status(client_for, organiser, 
         _("“%(name)s” has no rubric for innovation results: they are scored on the problem-solving rubric.")
         % {"name": "质量品牌故事"},
         _("“%(name)s” has no grades yet.") % {"name": "质量品牌故事"},
-        "2 accepted entries have no venue yet.",
+    ]
+    assert [(item.label, item.url) for item in response.context["todo"]] == [
+        ("2 entries await the format review", f"{reverse('submissions:review_list')}?edition={edition.pk}"),
+        ("2 accepted entries are not assigned to a venue", reverse("scoring:category_venues", args=[category.pk])),
     ]
 
 
@@ -264,7 +286,7 @@ def test_dashboard_query_count_does_not_grow(client_for, organiser, edition, dja
         factories.ScoreSheetFactory(entry=entry, judge=judge, status="submitted")
     client = client_for(organiser)
 
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(23):  # with the to-do items: enterprises, reviews, unassigned, undrawn, categories
         response = client.get(reverse("events:dashboard", args=[edition.pk]))
 
     assert len(response.context["venues"]) == size
@@ -301,6 +323,19 @@ def test_edition_copy_creates_next_years_edition(client_for, organiser, edition,
     assert response["Location"] == reverse("events:dashboard", args=[copy.pk])
     assert list(copy.venues.values_list("name", flat=True)) == ["第1分会场"]
     assert list(copy.categories.values_list("code", flat=True)) == ["QC"]
+
+
+def test_edition_copy_proposes_the_next_year_and_number(client_for, organiser, edition):
+    edition.name = "2021年第40次质量管理小组成果交流活动"
+    edition.save()
+
+    response = client_for(organiser).get(reverse("events:edition_copy", args=[edition.pk]))
+
+    assert response.context["form"].initial == {
+        "name": "2021年第40次质量管理小组成果交流活动".replace("2021", "2022"),
+        "number": 41,
+        "year": 2022,
+    }
 
 
 def test_edition_copy_refuses_the_same_name_and_year(client_for, organiser, edition):
@@ -466,6 +501,8 @@ def category_post(edition, rubric, grades, **changes):
         "aggregation": "trimmed_mean",
         "min_sheets": "3",
         "ranking_scope": "venue",
+        "published_entries": "graded",
+        "publish_protocol": "on",
         "grades-TOTAL_FORMS": str(len(grades)),
         "grades-INITIAL_FORMS": "0",
         "grades-MIN_NUM_FORMS": "0",
@@ -498,6 +535,21 @@ def test_category_create_saves_the_category_with_its_grades(client_for, organise
         ("一等奖", Decimal("0.1000"), None),
         ("二等奖", Decimal("0.4000"), Decimal("70.00")),
     ]
+
+
+def test_category_form_sets_the_publication_policy(client_for, organiser, edition):
+    rubric = factories.rubric_with_criteria(edition)
+    url = reverse("events:category_create", args=[edition.pk])
+    page = client_for(organiser).get(url).content.decode()
+    assert 'name="published_entries"' in page and 'name="publish_protocol"' in page
+
+    data = category_post(edition, rubric, [], published_entries="scored")
+    del data["publish_protocol"]  # an unticked box is not sent
+    response = client_for(organiser).post(url, data)
+
+    assert response.status_code == 302
+    category = edition.categories.get()
+    assert (category.published_entries, category.publish_protocol) == ("scored", False)
 
 
 def test_category_edit_refuses_a_share_above_1(client_for, organiser, edition, category):
@@ -816,3 +868,122 @@ def test_the_dashboard_status_form_cannot_publish(client_for, organiser, edition
         False,
         True,
     )
+
+
+# --- the next step, the to-do list, the organiser team ---------------------------------------------
+
+
+def test_dashboard_links_the_unassigned_entries_to_the_assignment_page(client_for, organiser, edition, category):
+    factories.EntryFactory.create_batch(3, category=category, status=Entry.Status.ACCEPTED)
+    page = client_for(organiser).get(reverse("events:dashboard", args=[edition.pk])).content.decode()
+    assignment = reverse("scoring:category_venues", args=[category.pk])
+    assert f'href="{assignment}" data-todo="20"><span>3 accepted entries are not assigned to a venue</span>' in page
+
+
+def test_dashboard_links_the_draw_recusals_declarations_and_paper_sheets(client_for, organiser, edition, category):
+    page = client_for(organiser).get(reverse("events:dashboard", args=[edition.pk])).content.decode()
+    for url, step in (
+        (reverse("scoring:category_venues", args=[category.pk]), f"assign-{category.pk}"),
+        (reverse("scoring:recusals", args=[edition.pk]), "recusals"),
+        (reverse("scoring:declarations", args=[edition.pk]), "declarations"),
+        (reverse("scoring:import_sheets", args=[edition.pk]), "paper-sheets"),
+        (reverse("scoring:judges"), "judges"),
+    ):
+        assert f'href="{url}" data-step="{step}"' in page
+
+
+def test_dashboard_names_undrawn_venues_missing_sheets_and_venues_not_signed_off(client_for, organiser, edition, venue):
+    edition.status = Edition.Status.JUDGING
+    edition.save()
+    judges = factories.JudgeFactory.create_batch(2)
+    services.set_panel(venue=venue, judges=judges, leader=judges[0])
+    entries = factories.EntryFactory.create_batch(2, category=venue.category, venue=venue, status="accepted")
+    factories.ScoreSheetFactory(entry=entries[0], judge=judges[0], status=ScoreSheet.Status.SUBMITTED)
+    response = client_for(organiser).get(reverse("events:dashboard", args=[edition.pk]))
+    board = f"{reverse('scoring:live_board')}?edition={edition.pk}"
+    assert [(item.label, item.count, item.url) for item in response.context["todo"]] == [
+        ("1 venue has no drawn running order", 1, reverse("scoring:category_venues", args=[venue.category_id])),
+        ("3 score sheets are missing", 3, board),
+        ("1 venue is not signed off", 1, board),
+    ]
+
+
+def test_todo_lists_the_waiting_work_of_each_edition_the_organiser_runs(client_for, organiser, edition, category):
+    factories.EntryFactory(category=category, status=Entry.Status.SUBMITTED)
+    pending = factories.EnterpriseFactory(status="pending")
+    pending.editions.add(edition)
+    factories.EditionFactory(name="别人的活动")  # not the organiser's: not listed
+    response = client_for(organiser).get(reverse("events:todo"))
+    assert [edition_.pk for edition_, _items in response.context["rows"]] == [edition.pk]
+    items = response.context["rows"][0][1]
+    assert [(item.label, item.count, item.url) for item in items] == [
+        ("1 enterprise awaits approval", 1, reverse("submissions:enterprise_list")),
+        ("1 entry awaits the format review", 1, f"{reverse('submissions:review_list')}?edition={edition.pk}"),
+    ]
+    assert 'data-count="1"' in response.content.decode()
+
+
+def test_todo_names_the_results_to_publish_once_every_venue_is_signed_off(client_for, organiser, edition, venue):
+    edition.status = Edition.Status.JUDGING
+    edition.save()
+    venue.signed_off_at = timezone.now()
+    venue.save()
+    items = client_for(organiser).get(reverse("events:todo")).context["rows"][0][1]
+    assert [(item.order, item.url) for item in items] == [(30, reverse("results:dashboard", args=[edition.pk]))]
+
+
+def test_todo_refuses_a_judge_and_an_enterprise_user(client_for, judge, user_a):
+    assert client_for(judge).get(reverse("events:todo")).status_code == 403
+    assert client_for(user_a).get(reverse("events:todo")).status_code == 403
+
+
+def test_team_adds_and_removes_a_colleague_audited(client_for, organiser, edition):
+    colleague = factories.OrganiserFactory(full_name="同事")
+    client = client_for(organiser)
+    response = client.post(reverse("events:team", args=[edition.pk]), {"action": "add", "user": colleague.pk})
+    assert (response.status_code, response.url) == (302, reverse("events:team", args=[edition.pk]))
+    assert set(edition.organisers.all()) == {organiser, colleague}
+    client.post(reverse("events:team", args=[edition.pk]), {"action": "remove", "user": colleague.pk})
+    assert list(edition.organisers.all()) == [organiser]
+    events = list(AuditEvent.objects.filter(edition=edition).order_by("at", "id"))
+    assert [(e.action, e.user, e.target, e.new_values) for e in events] == [
+        ("organiser_added", organiser, "同事", {"user": colleague.pk, "email": colleague.email}),
+        ("organiser_removed", organiser, "同事", {"user": colleague.pk, "email": colleague.email}),
+    ]
+
+
+def test_team_keeps_the_last_organiser(client_for, organiser, edition):
+    response = client_for(organiser).post(
+        reverse("events:team", args=[edition.pk]), {"action": "remove", "user": organiser.pk}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == ["An edition needs at least one organiser."]
+    assert list(edition.organisers.all()) == [organiser]
+    assert not AuditEvent.objects.filter(edition=edition).exists()
+
+
+def test_team_refuses_an_organiser_of_another_edition(client_for, other_organiser, edition):
+    response = client_for(other_organiser).post(
+        reverse("events:team", args=[edition.pk]), {"action": "add", "user": other_organiser.pk}
+    )
+    assert response.status_code == 403
+    assert other_organiser not in edition.organisers.all()
+
+
+def test_editing_the_edition_s_organisers_is_audited(client_for, organiser, edition):
+    colleague = factories.OrganiserFactory(full_name="同事")
+    services.update_edition(edition=edition, organisers=[colleague], by=organiser)
+    assert list(AuditEvent.objects.filter(edition=edition).order_by("id").values_list("action", "target")) == [
+        ("organiser_added", "同事"),
+        ("organiser_removed", organiser.full_name),
+    ]
+
+
+def test_category_list_shows_a_share_as_a_percentage(client_for, organiser, edition):
+    category = factories.CategoryFactory(edition=edition)
+    factories.GradeRuleFactory(category=category, position=1, name="一等奖", rule="share", value=Decimal("0.15"))
+    factories.GradeRuleFactory(category=category, position=2, name="二等奖", rule="top_n", value=Decimal("10"))
+
+    html = client_for(organiser).get(reverse("events:category_list", args=[edition.pk])).content.decode()
+
+    assert re.findall(r'data-grade="[^"]+">[^:]+: [^<]*? ([^ <]+)<', html) == ["15%", "10"]

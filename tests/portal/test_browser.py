@@ -55,7 +55,7 @@ def test_enterprise_signs_up_is_approved_logs_in_and_switches_language(page, pas
     log_out(page)
 
     log_in(page, "sun@qiantang.example", "Qiantang-2026-ok")
-    page.wait_for_url(page.base_url + "/")
+    page.wait_for_url("**/entries/mine/")  # an enterprise lands on its entries
     assert page.locator(".alert-warning").count() == 0
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     page.click("button[name=language][value=en]")

@@ -105,7 +105,7 @@ def test_every_export_converts_to_a_pdf_of_its_pages_with_its_chinese_text(
         "recommendation-template": 2,
     }
     entry = computed_edition["entries"][0]
-    assert "获奖情况汇总" in pages["award-list text"]
+    assert "全部成果排名汇总" in pages["award-list text"]
     assert entry.title in pages["award-list text"]
     assert "评委录入错误" in pages["audit text"]
     assert "选题" in pages["audit text"]

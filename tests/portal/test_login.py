@@ -34,10 +34,10 @@ def _locked(response) -> bool:
 # --- logging in -------------------------------------------------------------------------------------
 
 
-def test_login_with_email_redirects_home(client, user_a, password):
+def test_login_with_email_redirects_to_the_role_s_landing(client, user_a, password):
     response = _login(client, user_a.email, password)
     assert response.status_code == 302
-    assert response["Location"] == reverse("public:home")
+    assert response["Location"] == reverse("portal:landing")
     assert client.session["_auth_user_id"] == str(user_a.pk)
 
 

@@ -31,6 +31,10 @@ EXPECTED = {
     "api:result": {
         "GET":  "200   200   200   200   200   200   200   200   200",
     },
+    "events:announcements": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
     "events:category_create": {
         "GET":  "login 403   403   403   403   403   403   403   200",
         "POST": "login 403   403   403   403   403   403   403   200",
@@ -48,6 +52,10 @@ EXPECTED = {
     },
     "events:dashboard": {
         "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "events:team": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
     },
     "events:edition_copy": {
         "GET":  "login 403   403   403   403   403   403   403   200",
@@ -106,6 +114,13 @@ EXPECTED = {
     "results:audit_export": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
+    "portal:accept_invitation": {
+        "GET":  "302   200   302   302   302   302   302   302   302",
+    },
+    "results:plenary": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
     "portal:password_reset_confirm": {
         "GET":  "302   200   302   302   302   302   302   302   302",
     },
@@ -113,6 +128,9 @@ EXPECTED = {
         "GET":  "200   200   200   200   200   200   200   200   200",
     },
     "public:award_list_xlsx": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:award_list_pdf": {
         "GET":  "200   200   200   200   200   200   200   200   200",
     },
     "public:edition": {
@@ -168,10 +186,21 @@ EXPECTED = {
         "GET":  "200   200   200   200   200   200   200   200   200",
         "POST": "405   405   405   405   405   405   405   405   405",
     },
+    "results:publication_document": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   302   403",
+    },
     "results:category": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
     "scoring:category_venues": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "scoring:declare": {
+        "GET":  "login 403   403   403   200   200   200   403   403",
+        "POST": "login 403   403   403   200   200   200   403   403",
+    },
+    "scoring:declarations": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
     "scoring:declare_recusal": {
@@ -188,6 +217,12 @@ EXPECTED = {
     },
     "scoring:paper_sheet_template": {
         "GET":  "login 403   403   403   403   403   403   403   200",
+    },
+    "scoring:score_sheets": {
+        "GET":  "login 403   403   403   403   403   200   403   200",
+    },
+    "scoring:judge_score_sheets": {
+        "GET":  "login 403   403   403   403   403   200   403   200",
     },
     "scoring:lift_recusal": {
         "GET":  "login 405   405   405   405   405   405   405   405",
@@ -227,7 +262,7 @@ EXPECTED = {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },
     "results:publish": {
-        "GET":  "login 405   405   405   405   405   405   405   405",
+        "GET":  "login 403   403   403   403   403   403   403   200",
         "POST": "login 403   403   403   403   403   403   403   302",
     },
     "results:status": {
@@ -264,6 +299,13 @@ EXPECTED = {
         "GET":  "login 403   403   403   403   403   403   404   200",
         "POST": "login 403   403   403   403   403   403   404   200",
     },
+    "submissions:enterprise_people": {
+        "GET":  "login 403   403   403   403   403   403   404   200",
+    },
+    "submissions:enterprise_extend": {
+        "GET":  "login 403   403   403   403   403   403   404   200",
+        "POST": "login 403   403   403   403   403   403   404   200",
+    },
     "submissions:entry_create": {
         "GET":  "login 302   302   403   403   403   403   403   403",
         "POST": "login 302   302   403   403   403   403   403   403",
@@ -283,6 +325,10 @@ EXPECTED = {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 302   404   404   404   404   404   404   403",
     },
+    "submissions:entry_withdraw": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 302   404   404   404   404   404   404   403",
+    },
     "submissions:file_download": {
         "GET":  "login 200   404   404   404   200   200   404   200",
     },
@@ -293,6 +339,22 @@ EXPECTED = {
     "submissions:file_upload": {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 302   404   404   404   404   404   404   403",
+    },
+    "submissions:invitation_accept": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+        "POST": "400   400   400   400   400   400   400   400   400",
+    },
+    "submissions:join_request_decide": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   404   404   404   404   404   302   302",
+    },
+    "submissions:member_remove": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   404   404   404   404   404   404   404",
+    },
+    "submissions:member_role": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   404   404   404   404   404   404   404",
     },
     "submissions:recommendation_decide": {
         "GET":  "login 405   405   405   405   405   405   405   405",
@@ -375,6 +437,7 @@ def test_each_role_gets_the_expected_outcome(db, name):
         ("public:edition", "edition"),
         ("public:award_list_csv", "edition"),
         ("public:award_list_xlsx", "edition"),
+        ("public:award_list_pdf", "edition"),
         ("api:result", "entry"),
         ("api:edition", "edition"),
     ],

@@ -21,6 +21,7 @@ from results.models import PublishedResult
 from submissions import imports
 from submissions.models import Entry, Member
 from tests import factories
+from tests.portal.test_pdf import text_of
 from tests.scenarios import entries_workbook, entry_row, published_edition, published_row
 from tests.submissions.test_views import entry_post
 
@@ -167,8 +168,11 @@ def test_the_public_award_lists_answer_with_control_characters_in_the_published_
     assert xlsx.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     assert workbook.sheetnames == ["汇总", "QC小组成果"]
-    data = list(workbook["QC小组成果"].values)[2]
+    data = next(values for values in workbook["QC小组成果"].values if values[1] == row.code)
     assert data[2:5] == ("提高装配合格率", "小组", "企业有限公司")
+    listed = client.get(reverse("public:award_list_pdf", args=[edition.pk]))
+    assert listed.status_code == 200
+    assert "提高装配合格率小组企业有限公司" in text_of(listed.content, 0)
     csv_response = client.get(reverse("public:award_list_csv", args=[edition.pk]))
     assert csv_response.status_code == 200
     line = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8").lstrip("\ufeff"))))[1]

@@ -11,7 +11,7 @@ from events.models import Category, Edition
 from portal import compression
 from public import cache as public
 from submissions.models import Entry
-from tests import factories
+from tests import factories, scenarios
 from tests.scenarios import published_edition, published_row
 
 pytestmark = pytest.mark.django_db
@@ -144,7 +144,7 @@ def test_result_detail_has_protocol_without_judges(client, edition_2021):
 def test_editions_list_only_published_with_counts(client, edition_2021):
     edition, publication = edition_2021
     published_row(publication, grade="标杆")
-    published_row(publication, grade="", rank=2)
+    scenarios.publish_every_scored(published_row(publication, grade="", rank=2).category)
     published_edition(status=Edition.Status.JUDGING)
     data = client.get(reverse("api:editions")).json()
     assert data == {
@@ -166,7 +166,7 @@ def test_editions_list_only_published_with_counts(client, edition_2021):
 
 def test_edition_detail_has_counts_per_category_and_grade(client, edition_2021):
     edition, publication = edition_2021
-    category = factories.CategoryFactory(edition=edition, name="QC小组成果")
+    category = factories.CategoryFactory(edition=edition, name="QC小组成果", published_entries="scored")
     published_row(publication, category=category, grade="标杆")
     published_row(publication, category=category, grade="", rank=2)
     data = client.get(reverse("api:edition", args=[edition.pk])).json()

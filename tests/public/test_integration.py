@@ -35,7 +35,8 @@ def test_published_results_appear_with_protocol_and_without_judges(
     assert Edition.objects.get(pk=edition.pk).status == Edition.Status.PUBLISHED
 
     listed = client.get(reverse("public:results")).content.decode()
-    assert len(re.findall(r"data-result-row=", listed)) == 4
+    # The category publishes its graded entries only (the default policy): the best half, 标杆.
+    assert re.findall(r'data-result-row="([^"]+)"', listed) == [entries[0].code, entries[1].code]
     html = client.get(reverse("public:entry", args=[entries[0].pk])).content.decode()
     # (88 + 86 + 84) / 3 = 86.00: 90 dropped as the highest, 80 as the lowest
     assert "data-final-score>86.00<" in html

@@ -3,6 +3,7 @@ import datetime
 import io
 import re
 from unittest import mock
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -20,10 +21,16 @@ from public.cache import bump_public_cache, cache_version
 from results import award_lists
 from results.models import AwardList, PublishedResult
 from submissions.models import Entry
-from tests import factories
+from tests import factories, scenarios
 from tests.scenarios import PROTOCOL, published_edition, published_row
 
 pytestmark = pytest.mark.django_db
+
+
+def award_disposition(extension: str) -> str:
+    """The award list's download name: in Chinese, after an ASCII fallback for older clients (RFC 5987)."""
+    name = quote("第四十次交流活动获奖名单")
+    return f"attachment; filename=\"awards-2021-40.{extension}\"; filename*=utf-8''{name}.{extension}"
 
 
 def codes(response) -> list[str]:
@@ -108,8 +115,10 @@ def test_results_search_matches_chinese_substrings(client, edition_2021, query, 
 
 def test_results_filters_each_dimension(client, edition_2021):
     edition, publication = edition_2021
-    qc = factories.CategoryFactory(edition=edition, kind=Category.Kind.QC, position=1)
-    story = factories.CategoryFactory(edition=edition, kind=Category.Kind.BRAND_STORY, position=2)
+    qc = factories.CategoryFactory(edition=edition, kind=Category.Kind.QC, position=1, published_entries="scored")
+    story = factories.CategoryFactory(
+        edition=edition, kind=Category.Kind.BRAND_STORY, position=2, published_entries="scored"
+    )
     venue_1 = factories.VenueFactory(category=qc, name="第1分会场")
     venue_2 = factories.VenueFactory(category=qc, name="第2分会场")
     hubei = factories.EnterpriseFactory(province="hubei")
@@ -292,6 +301,7 @@ def test_enterprise_page_shows_history_across_editions(client, edition_2021):
     enterprise = factories.EnterpriseFactory(name="华东重型机械有限公司")
     newest = published_row(publication_2021, enterprise=enterprise, grade="标杆")
     oldest = published_row(publication_2019, enterprise=enterprise, grade="")
+    scenarios.publish_every_scored(oldest.category)
     published_row(hidden_publication, enterprise=enterprise, grade="标杆")
     response = client.get(reverse("public:enterprise", args=[enterprise.pk]))
     html = response.content.decode()
@@ -316,7 +326,9 @@ def test_enterprise_page_404_without_published_results(client):
 
 def _headline_edition():
     edition, publication = published_edition(name="第四十次交流活动", number=40, year=2021, hosts="甲协会\n乙工会")
-    qc = factories.CategoryFactory(edition=edition, name="QC小组成果", kind=Category.Kind.QC, position=1)
+    qc = factories.CategoryFactory(
+        edition=edition, name="QC小组成果", kind=Category.Kind.QC, position=1, published_entries="scored"
+    )
     team = factories.CategoryFactory(
         edition=edition, name="质量信得过班组成果", kind=Category.Kind.TRUSTED_TEAM, position=2
     )
@@ -377,7 +389,7 @@ def test_award_list_csv_lists_graded_entries_in_order(client):
     response = client.get(reverse("public:award_list_csv", args=[edition.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="awards-2021-40.csv"'
+    assert response["Content-Disposition"] == award_disposition("csv")
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff类别,排名,成果编号,课题名称,小组名称,申报单位,分会场,最终得分,等级\r\n")
     lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
@@ -389,13 +401,14 @@ def test_award_list_xlsx_holds_the_same_rows_as_the_csv(client):
     edition, qc, _team = _headline_edition()
     response = client.get(reverse("public:award_list_xlsx", args=[edition.pk]))
     assert response.status_code == 200
-    assert response["Content-Disposition"] == 'attachment; filename="awards-2021-40.xlsx"'
+    assert response["Content-Disposition"] == award_disposition("xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["汇总", "QC小组成果", "质量信得过班组成果"]
     rows = [
         [workbook_sheet.title, *["" if v is None else str(v) for v in row]]
         for workbook_sheet in workbook.worksheets[1:]
-        for row in workbook_sheet.iter_rows(min_row=3, values_only=True)
+        for row in workbook_sheet.iter_rows(min_row=4, values_only=True)
+        if row[1] is not None  # not a grade's or a venue's heading
     ]
     assert rows == _awarded_rows(edition)
 
@@ -411,7 +424,8 @@ def test_award_list_xlsx_for_the_public_is_not_the_organisers_full_ranking(clien
     )
     response = client.get(reverse("public:award_list_xlsx", args=[edition.pk]))
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert sum(sheet.max_row - 2 for sheet in workbook.worksheets[1:]) == 3
+    entry_rows = [row for sheet in workbook.worksheets[1:] for row in sheet.iter_rows(min_row=4, values_only=True)]
+    assert sum(1 for row in entry_rows if row[1] is not None) == 3
 
 
 def test_award_list_xlsx_404_for_unpublished_edition(client):
@@ -651,7 +665,7 @@ def test_award_list_served_from_the_stored_public_file_without_writing_one(clien
         expected = handle.read()
     for response in responses:
         assert response.status_code == 200
-        assert response["Content-Disposition"] == f'attachment; filename="awards-2021-40.{format}"'
+        assert response["Content-Disposition"] == award_disposition(format)
         assert b"".join(response.streaming_content) == expected
     assert stored.rows == len(_awarded_rows(edition)) == 3
 
@@ -684,6 +698,103 @@ def test_award_list_stored_file_not_served_once_an_entry_was_withdrawn(client):
     text = response.content.decode("utf-8")
     assert withdrawn.code not in text
     assert text.count("\n") == 1 + 2  # the heading and the two awarded entries left
+
+
+def test_edition_page_lists_the_plenary_entries_in_their_order(client):
+    edition, publication = published_edition()
+    first = published_row(publication, title="降低焊缝缺陷率")
+    second = published_row(publication, title="提高一次交检合格率")
+    published_row(publication, title="不在大会交流")
+    factories.PlenaryEntryFactory(entry=second.entry, position=1)
+    factories.PlenaryEntryFactory(entry=first.entry, position=2)
+
+    html = client.get(reverse("public:edition", args=[edition.pk])).content.decode()
+
+    assert re.findall(r'data-plenary-entry="(\d+)"><a [^>]*>([^<]+)<', html) == [
+        (str(second.entry_id), "提高一次交检合格率"),
+        (str(first.entry_id), "降低焊缝缺陷率"),
+    ]
+
+
+def test_edition_page_shows_the_plenary_chosen_after_the_page_was_cached(client, django_capture_on_commit_callbacks):
+    edition, publication = published_edition()
+    row = published_row(publication, title="降低焊缝缺陷率")
+    assert "data-plenary-entry" not in client.get(reverse("public:edition", args=[edition.pk])).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.PlenaryEntryFactory(entry=row.entry, position=1)
+
+    html = client.get(reverse("public:edition", args=[edition.pk])).content.decode()
+    assert f'data-plenary-entry="{row.entry_id}"' in html
+
+
+def test_edition_page_leaves_out_a_plenary_entry_no_longer_accepted(client):
+    edition, publication = published_edition()
+    row = published_row(publication, title="降低焊缝缺陷率", entry_status=Entry.Status.REJECTED)
+    factories.PlenaryEntryFactory(entry=row.entry, position=1)
+
+    assert "data-plenary-entry" not in client.get(reverse("public:edition", args=[edition.pk])).content.decode()
+
+
+# --- words -------------------------------------------------------------------------------------------
+
+
+def test_entry_page_names_the_group_leader_once(client, edition_2021):
+    _edition, publication = edition_2021
+    members = [
+        {"name": "吴超", "group_role": "组长", "post": "高级工程师", "is_leader": True},
+        {"name": "王芳", "group_role": "组员", "post": "技师", "is_leader": False},
+    ]
+    row = published_row(publication, members=members)
+
+    html = client.get(reverse("public:entry", args=[row.entry_id])).content.decode()
+
+    assert '<li>吴超 <span class="badge text-bg-secondary" data-leader>组长</span> · 高级工程师</li>' in html
+    assert "<li>王芳 · 组员 · 技师</li>" in html
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [(Category.Scope.VENUE, "Rank 3 in 第2分会场"), (Category.Scope.CATEGORY, "Rank 3 in QC小组成果")],
+)
+def test_a_rank_says_within_what(client, edition_2021, scope, expected):
+    _edition, publication = edition_2021
+    category = factories.CategoryFactory(edition=publication.edition, name="QC小组成果", ranking_scope=scope)
+    venue = factories.VenueFactory(category=category, name="第2分会场")
+    row = published_row(publication, venue=venue, rank=3)
+
+    with translation.override("en"):
+        entry_page = client.get(reverse("public:entry", args=[row.entry_id]), HTTP_ACCEPT_LANGUAGE="en")
+        results_page = client.get(reverse("public:results"), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert expected in " ".join(entry_page.content.decode().split())
+    assert expected in " ".join(results_page.content.decode().split())
+
+
+def test_results_offer_every_page_number_and_the_last_page(client, edition_2021):
+    _edition, publication = edition_2021
+    category = factories.CategoryFactory(edition=publication.edition)
+    PublishedResult.objects.bulk_create(
+        factories.PublishedResultFactory.build(
+            publication=publication,
+            edition=publication.edition,
+            category=category,
+            entry=factories.EntryFactory(category=category, status=Entry.Status.ACCEPTED),
+            rank=rank,
+        )
+        for rank in range(1, 25 * 9 + 2)
+    )
+
+    html = client.get(reverse("public:results"), {"page": 5}).content.decode()
+
+    assert re.findall(r'data-page="(\d+)"', html) == ["1", "2", "3", "4", "5", "6", "7", "10"]
+    assert re.search(r'href="\?page=10" data-page="10" data-last-page', html)
+    assert 'aria-current="page"><span class="page-link" data-page="5">5<' in html
+
+
+def test_every_page_names_its_icon(client):
+    html = client.get(reverse("public:home")).content.decode()
+    assert re.search(r'<link rel="icon" type="image/svg\+xml" href="/static/portal/favicon\.svg">', html)
 
 
 # --- certificate verification ------------------------------------------------------------------------------

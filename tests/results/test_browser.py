@@ -35,13 +35,19 @@ def test_organiser_computes_publishes_and_downloads_the_award_list(page, organis
 
     page.goto(f"{page.base_url}/scoring/results/editions/{edition.pk}/")
     page.click("#publish-results")
+    summary = page.locator(f'#publish-summary tr[data-category="{category.pk}"]')
+    assert (summary.get_attribute("data-entries"), summary.get_attribute("data-ranked")) == ("2", "2")
+    assert summary.locator('[data-grade="标杆"]').get_attribute("data-count") == "1"
+    page.click("#confirm-publication")
     page.wait_for_selector('#publications tr[data-version="1"]')
     assert page.locator("[data-edition-status]").get_attribute("data-edition-status") == "published"
     done = page.locator('#award-lists li[data-status="done"]')
-    assert done.count() == 2  # .xlsx and .csv, generated on publication
+    # generated on publication: the award list (.xlsx, .pdf, .csv) and the full ranking (.xlsx, .csv), newest first
+    assert done.count() == 5
+    assert done.locator("[data-list-name]").all_inner_texts() == ["获奖名单"] * 3 + ["全部成果排名"] * 2
     with page.expect_download() as download:
         done.first.locator("a").click()
-    assert download.value.suggested_filename.endswith((".xlsx", ".csv"))
+    assert download.value.suggested_filename == f"{edition.name}获奖名单.csv"
 
 
 @pytest.mark.browser

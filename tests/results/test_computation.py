@@ -274,3 +274,38 @@ def test_start_run_queues_once_and_the_task_computes(django_capture_on_commit_ca
 
 
 # --- publication -----------------------------------------------------------------------------------------
+
+
+# --- a venue's provisional ranking (the leader's, before the sign-off) -----------------------------------------
+
+
+def test_venue_ranking_ranks_the_venues_entries_by_the_engines_rules_and_stores_nothing():
+    category = scenarios.category(grades=[("标杆", "top_n", 1)])
+    venue, judges = scenarios.venue(category, judges=5)
+    # trimmed mean with 5 sheets: drop 95 and 60 -> (90 + 88 + 86) / 3 = 88.00
+    best = scenarios.scored_entry(venue, judges, [95, 90, 88, 86, 60])
+    second = scenarios.scored_entry(venue, judges, [80, 80, 80])
+    short = scenarios.scored_entry(venue, judges, [99, 99])  # below the minimum of 3 sheets
+    other_venue, other_judges = scenarios.venue(category, judges=3)
+    scenarios.scored_entry(other_venue, other_judges, [100, 100, 100])
+
+    ranking = computation.venue_ranking(venue)
+
+    assert [(r.entry_id, r.counted_sheets, r.final_score, r.rank, r.grade) for r in ranking] == [
+        (best.pk, 5, D("88.00"), 1, "标杆"),
+        (second.pk, 3, D("80.00"), 2, ""),
+        (short.pk, 2, None, None, ""),
+    ]
+    assert not Result.objects.exists()
+
+
+def test_venue_ranking_ranks_within_the_venue_without_grades_where_the_category_ranks_across_venues():
+    category = scenarios.category(scope="category", grades=[("标杆", "top_n", 1)])
+    venue, judges = scenarios.venue(category, judges=3)
+    item = scenarios.scored_entry(venue, judges, [80, 80, 80])
+    other_venue, other_judges = scenarios.venue(category, judges=3)
+    scenarios.scored_entry(other_venue, other_judges, [100, 100, 100])
+
+    ranking = computation.venue_ranking(venue)
+
+    assert [(r.entry_id, r.rank, r.grade) for r in ranking] == [(item.pk, 1, "")]

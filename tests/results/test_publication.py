@@ -57,6 +57,7 @@ def test_publishing_freezes_rows_without_judge_identities(organiser, django_capt
         ("xlsx", "done", False),
         ("csv", "done", False),
         ("xlsx", "done", True),
+        ("pdf", "done", True),
         ("csv", "done", True),
     }
 

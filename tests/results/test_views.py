@@ -3,7 +3,9 @@
 import io
 import re
 import zipfile
+from datetime import date
 from decimal import Decimal as D
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
+from openpyxl import load_workbook
 from PIL import Image
 
 from events.models import AuditEvent
@@ -103,10 +106,12 @@ def test_publish_publishes_and_a_second_time_needs_a_reason(
     client = client_for(organiser)
     url = reverse("results:publish", args=[edition.pk])
 
+    seen = runs.latest_done_run(edition).fingerprint
+
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"reason": ""})
+        client.post(url, {"reason": "", "fingerprint": seen})
         with translation.override("en"):
-            response = client.post(url, {"reason": ""}, follow=True)
+            response = client.post(url, {"reason": "", "fingerprint": seen}, follow=True)
             expected = gettext("The results are already published: give the reason for publishing them again.")
 
     assert list(Publication.objects.filter(edition=edition).values_list("version", flat=True)) == [1]
@@ -116,12 +121,85 @@ def test_publish_publishes_and_a_second_time_needs_a_reason(
     assert AwardList.objects.filter(publication__edition=edition, status="done", awarded_only=False).count() == 2
 
 
+def test_publish_records_the_document_number_and_date_of_the_award_list(
+    client_for, organiser, edition_with_results, django_capture_on_commit_callbacks
+):
+    edition = edition_with_results["edition"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(organiser).post(
+            reverse("results:publish", args=[edition.pk]),
+            {
+                "reason": "",
+                "document_number": " 中机质协〔2021〕25号 ",
+                "document_date": "2021-10-08",
+                "fingerprint": runs.latest_done_run(edition).fingerprint,
+            },
+        )
+
+    publication = Publication.objects.get(edition=edition)
+    assert (publication.document_number, publication.document_date) == ("中机质协〔2021〕25号", date(2021, 10, 8))
+    awards = AwardList.objects.get(publication=publication, format="xlsx", awarded_only=True)
+    with awards.file.open("rb") as handle:
+        sheet = load_workbook(handle).worksheets[1]
+    assert sheet["A2"].value == "文号：中机质协〔2021〕25号　日期：2021年10月8日"
+
+
+def test_document_number_set_after_publishing_makes_the_lists_again(
+    client_for, organiser, edition_with_results, django_capture_on_commit_callbacks
+):
+    edition = edition_with_results["edition"]
+    with django_capture_on_commit_callbacks(execute=True):
+        publication = publishing.publish_results(edition=edition, by=organiser)
+    client = client_for(organiser)
+    assert (
+        f'data-document-form="{publication.pk}"'
+        in client.get(reverse("results:dashboard", args=[edition.pk])).content.decode()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("results:publication_document", args=[publication.pk]),
+            {"document_number": "中机质协〔2021〕26号", "document_date": "2021-10-09"},
+        )
+
+    assert response.status_code == 302
+    publication.refresh_from_db()
+    assert (publication.document_number, publication.document_date) == ("中机质协〔2021〕26号", date(2021, 10, 9))
+    newest = AwardList.objects.filter(publication=publication, format="xlsx", awarded_only=True).order_by("-pk")
+    assert newest.count() == 2
+    with newest.first().file.open("rb") as handle:
+        assert load_workbook(handle).worksheets[1]["A2"].value == "文号：中机质协〔2021〕26号　日期：2021年10月9日"
+    event = AuditEvent.objects.get(edition=edition, action=AuditEvent.Action.DOCUMENT_SET)
+    assert (event.old_values, event.new_values) == (
+        {"document_number": "", "document_date": ""},
+        {"document_number": "中机质协〔2021〕26号", "document_date": "2021-10-09"},
+    )
+
+
+def test_document_number_refuses_other_organisers(
+    client_for, organiser, edition_with_results, django_capture_on_commit_callbacks
+):
+    edition = edition_with_results["edition"]
+    with django_capture_on_commit_callbacks(execute=True):
+        publication = publishing.publish_results(edition=edition, by=organiser)
+
+    response = client_for(factories.OrganiserFactory()).post(
+        reverse("results:publication_document", args=[publication.pk]), {"document_number": "伪造〔2021〕1号"}
+    )
+
+    assert response.status_code == 403
+    publication.refresh_from_db()
+    assert publication.document_number == ""
+
+
 def test_publish_before_computing_shows_the_reason(client_for, organiser):
     category = scenarios.category()
     category.edition.organisers.add(organiser)
 
     with translation.override("en"):
-        response = client_for(organiser).post(reverse("results:publish", args=[category.edition.pk]), follow=True)
+        response = client_for(organiser).post(
+            reverse("results:publish", args=[category.edition.pk]), {"fingerprint": "0" * 64}, follow=True
+        )
         expected = gettext("Compute the results before publishing them.")
 
     assert expected in [str(m) for m in response.context["messages"]]
@@ -132,6 +210,56 @@ def test_publish_refuses_other_users(client_for, judge, edition_with_results):
     response = client_for(judge).post(reverse("results:publish", args=[edition_with_results["edition"].pk]))
 
     assert response.status_code == 403
+    assert not Publication.objects.exists()
+    assert (
+        client_for(judge).get(reverse("results:publish", args=[edition_with_results["edition"].pk])).status_code == 403
+    )
+
+
+def test_publishing_shows_the_entries_and_grades_per_category_before_the_confirmation(
+    client_for, organiser, edition_with_results
+):
+    edition = edition_with_results["edition"]
+    category = edition.categories.get()
+
+    body = client_for(organiser).get(reverse("results:publish", args=[edition.pk])).content.decode()
+
+    # 4 entries, 3 ranked (one has 2 sheets), 标杆 for the best half of 3: round-half-up(1.5) = 2
+    assert f'<tr data-category="{category.pk}" data-entries="4" data-ranked="3">' in body
+    assert '<span class="me-3 text-nowrap" data-grade="标杆" data-count="2">标杆: 2</span>' in body
+    fingerprint = runs.latest_done_run(edition).fingerprint
+    assert f'<input type="hidden" name="fingerprint" value="{fingerprint}"' in body
+    assert not Publication.objects.exists()  # looking publishes nothing
+
+
+def test_publishing_without_the_summary_seen_publishes_nothing(client_for, organiser, edition_with_results):
+    edition = edition_with_results["edition"]
+    url = reverse("results:publish", args=[edition.pk])
+
+    with translation.override("en"):
+        response = client_for(organiser).post(url, {"reason": ""}, follow=True)
+
+    assert response.redirect_chain == [(url, 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Check the summary of the results, then confirm the publication."
+    ]
+    assert not Publication.objects.exists()
+
+
+def test_publishing_refuses_a_summary_of_an_older_computation(client_for, organiser, edition_with_results):
+    edition = edition_with_results["edition"]
+    seen = runs.latest_done_run(edition).fingerprint
+    scenarios.scored_entry(edition_with_results["venue"], edition_with_results["judges"], [60, 60, 60, 60, 60])
+    runs.execute_run(run=factories.ResultRunFactory(edition=edition))
+
+    with translation.override("en"):
+        response = client_for(organiser).post(
+            reverse("results:publish", args=[edition.pk]), {"reason": "", "fingerprint": seen}, follow=True
+        )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "The results were computed again after you saw their summary: check the new summary and confirm it."
+    ]
     assert not Publication.objects.exists()
 
 
@@ -218,13 +346,24 @@ def test_award_list_is_generated_and_downloaded_by_the_organiser(
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("results:award_list_request", args=[edition.pk]), {"format": "csv", "source": "provisional"}
+            reverse("results:award_list_request", args=[edition.pk]),
+            {"kind": "ranking", "format": "csv", "source": "provisional"},
         )
 
     award_list = AwardList.objects.get()
-    assert (award_list.status, award_list.rows, award_list.publication) == ("done", 3, None)
+    assert (award_list.status, award_list.rows, award_list.publication, award_list.awarded_only) == (
+        "done",
+        3,
+        None,
+        False,
+    )
     response = client.get(reverse("results:award_list_download", args=[award_list.pk]))
     assert response.status_code == 200
+    # named as what it is, the full ranking, in Chinese after an ASCII fallback
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="award-list-{edition.year}-{edition.pk}-provisional-{award_list.pk}.csv"; '
+        f"filename*=utf-8''{quote(edition.name + '全部成果排名(暂定)')}.csv"
+    )
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff类别,排名,成果编号")
     assert edition_with_results["entries"][0].code in body
@@ -238,9 +377,13 @@ def test_published_award_list_is_public_until_a_newer_publication(
     edition = edition_with_results["edition"]
     with django_capture_on_commit_callbacks(execute=True):
         first = publishing.publish_results(edition=edition, by=organiser)
-    xlsx = AwardList.objects.get(publication=first, format="xlsx", awarded_only=False)
+    xlsx = AwardList.objects.get(publication=first, format="xlsx", awarded_only=True)
+    ranking = AwardList.objects.get(publication=first, format="xlsx", awarded_only=False)
 
     assert client_for(None).get(reverse("results:award_list_download", args=[xlsx.pk])).status_code == 200
+    # the full ranking of every entry stays the organisers'
+    assert client_for(None).get(reverse("results:award_list_download", args=[ranking.pk])).status_code == 404
+    assert client_for(organiser).get(reverse("results:award_list_download", args=[ranking.pk])).status_code == 200
 
     edition_with_results["entries"][0].title = "更正后的课题名称"  # a publication again needs a change
     edition_with_results["entries"][0].save(update_fields=["title"])

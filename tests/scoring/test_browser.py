@@ -3,6 +3,7 @@ signs the venue off."""
 
 import pytest
 
+from portal.models import OutboxMessage
 from scoring.models import Recusal, ScoreSheet
 from tests.conftest import log_in
 from tests.scenarios import judged_venue, total_of
@@ -87,17 +88,25 @@ def test_two_judges_score_one_recuses_the_leader_reopens_and_signs_off(page, pas
     assert page.locator("#sign-off[disabled]").count() == 1
     log_out(page)
 
-    # The judge corrects and submits again.
+    # The judge is told by e-mail, and reads the leader's reason on the sheet; it corrects and submits again.
+    mails = [m.payload for m in OutboxMessage.objects.filter(kind=OutboxMessage.Kind.EMAIL)]
+    assert [(m["to"], "原因分析分数记录有误" in m["body"]) for m in mails] == [([judge.email], True)]
     log_in(page, judge, password)
     page.goto(page.base_url + f"/scoring/judging/venues/{setup.venue.pk}/entries/{first.pk}/")
+    assert page.text_content("#sheet-reopened [data-reason]") == "原因分析分数记录有误"
     score(page, setup, ["12.5", "27", "17", "16", "4", "8"])
     assert page.text_content("#sheet-total") == "84.5"
     submit(page)
     log_out(page)
 
-    # Every sheet is in: the leader signs the venue off.
+    # Every sheet is in: the leader looks at the provisional ranking and signs the venue off.
     log_in(page, leader, password)
     page.goto(page.base_url + f"/scoring/judging/venues/{setup.venue.pk}/panel/")
+    ranking = page.locator("#provisional-ranking tr[data-entry]")
+    assert [ranking.nth(n).get_attribute("data-entry") for n in range(ranking.count())] == [
+        str(first.pk),
+        str(second.pk),
+    ]
     page.click("#sign-off")
     page.wait_for_selector("#signed-off")
     setup.venue.refresh_from_db()

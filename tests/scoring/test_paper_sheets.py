@@ -577,3 +577,50 @@ def test_import_view_writes_nothing_in_the_worker_when_a_row_went_bad_meanwhile(
     assert (job["state"], job["level"]) == ("failed", "error")
     assert job["messages"][0] == "Nothing was imported. Correct these rows and upload the file again:"
     assert job["messages"][1].startswith("Row 2: ")
+
+
+def test_a_venue_mixing_both_qc_rubrics_round_trips_a_template_per_rubric(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    innovation = factories.rubric_with_criteria(
+        setup.edition, criteria=[("选题", 20), ("提出方案并确定最佳方案", 30), ("对策与实施", 50)], name="创新型"
+    )
+    setup.category.innovation_rubric = innovation
+    setup.category.save()
+    solving = setup.entries[0]
+    new = factories.EntryFactory(
+        category=setup.category,
+        edition=setup.edition,
+        venue=setup.venue,
+        status="accepted",
+        code="QC-2021-9999",
+        topic_type="innovation",
+        running_order=2,
+    )
+    client = client_for(setup.organiser)
+    url = reverse("scoring:import_sheets", args=[setup.edition.pk])
+
+    for rubric, entry, points in (
+        (setup.category.rubric, solving, (12.5, 25, 17, 16, 4, 8)),
+        (innovation, new, (18, 27, 45)),
+    ):
+        book = template_of(client, setup.edition, rubric)
+        sheet = book.worksheets[0]
+        header = [cell.value for cell in sheet[1]]
+        assert header == ["分会场", "成果编号", "评委", *(c.name for c in rubric.criteria.order_by("position")), "备注"]
+        assert {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)} == {entry.code}
+        for number in range(2, sheet.max_row + 1):
+            for column, value in enumerate(points, start=4):
+                sheet.cell(row=number, column=column, value=value)
+        filled = BytesIO()
+        book.save(filled)
+        preview = client.post(url, {"file": SimpleUploadedFile("filled.xlsx", filled.getvalue())})
+        assert preview.context["new_sheets"] == 2
+        assert client.post(url, {"token": preview.context["confirm"]["token"].value()}).status_code == 302
+
+    stored = sorted(
+        (s.entry.code, s.rubric_id, s.status, str(total_of(s))) for s in ScoreSheet.objects.select_related("entry")
+    )
+    assert stored == sorted(
+        [(solving.code, setup.category.rubric_id, "submitted", "82.5")] * 2
+        + [(new.code, innovation.pk, "submitted", "90.0")] * 2
+    )

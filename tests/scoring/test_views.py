@@ -1,10 +1,12 @@
 import json
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from portal.models import OutboxMessage
 from scoring import progress, recusals, sheets
 from scoring.models import Recusal, ScoreSheet, SheetAudit
 from tests import factories, scenarios
@@ -36,12 +38,13 @@ def test_judge_home_lists_the_judges_venues(client_for, django_assert_num_querie
     for _n in range(3):
         factories.PanelMemberFactory(judge=judge)
     client = client_for(judge)
-    with django_assert_num_queries(3):
+    # session, user, seats, announcements
+    with django_assert_num_queries(4):
         response = client.get(reverse("scoring:judge_home"))
     assert response.content.count(b"data-venue=") == 3
     for _n in range(27):
         factories.PanelMemberFactory(judge=judge)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get(reverse("scoring:judge_home"))
     assert response.content.count(b"data-venue=") == 30
 
@@ -234,7 +237,8 @@ def test_panel_page_for_the_leader_shows_missing_and_flags(client_for, django_as
         submit(setup, judge, setup.entries[0], total=total)
     client = client_for(setup.leader)
     url = reverse("scoring:panel", args=[setup.venue.pk])
-    with django_assert_num_queries(9):
+    # 9 for the grid, 5 for the provisional ranking (results' engine)
+    with django_assert_num_queries(14):
         response = client.get(url)
     body = response.content.decode()
     assert response.status_code == 200
@@ -243,7 +247,7 @@ def test_panel_page_for_the_leader_shows_missing_and_flags(client_for, django_as
     assert 'id="sign-off" disabled' in body
     for _n in range(27):
         scenarios.entry(setup.venue)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert response.content.decode().count('data-status="missing"') == 6 + 27 * 3
 
@@ -284,12 +288,93 @@ def test_leader_reopens_a_sheet_through_the_panel(client_for):
     assert SheetAudit.objects.get(action="reopen").reason == "效果分填错"
 
 
+def test_the_judge_reads_each_criterions_guidance_beside_its_score_box(client_for):
+    setup = judged_venue(judges=1, entries=1)
+    first = setup.criteria[0]
+    first.description = "课题来自实际问题"
+    first.save()
+
+    body = (
+        client_for(setup.judges[0])
+        .get(reverse("scoring:score_entry", args=[setup.venue.pk, setup.entries[0].pk]))
+        .content.decode()
+    )
+
+    assert f'<small class="text-muted fw-normal" data-guidance="{first.pk}">课题来自实际问题</small>' in body
+    assert body.count("data-guidance=") == 1  # the others have none
+
+
+def test_the_judge_reads_the_reopen_reason_on_the_sheet_until_it_is_submitted_again(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    judge, entry = setup.judges[1], setup.entries[0]
+    sheet = submit(setup, judge, entry)
+    client_for(setup.leader).post(reverse("scoring:reopen_sheet", args=[sheet.pk]), {"reopen-reason": "效果分填错"})
+    url = reverse("scoring:score_entry", args=[setup.venue.pk, entry.pk])
+
+    with translation.override("en"):
+        body = client_for(judge).get(url).content.decode()
+
+    assert 'id="sheet-reopened"' in body
+    assert "<span data-reason>效果分填错</span>" in body
+    assert f"{setup.leader.full_name} reopened this sheet at " in body
+    sheet.refresh_from_db()
+    sheets.submit_sheet(sheet=sheet, by=judge, raw=raw(setup.criteria, FULL), version=sheet.version)
+    assert 'id="sheet-reopened"' not in client_for(judge).get(url).content.decode()
+
+
+def test_the_judge_is_emailed_the_reopen_reason():
+    setup = judged_venue(judges=2, entries=1)
+    judge, entry = setup.judges[1], setup.entries[0]
+    sheet = submit(setup, judge, entry)
+
+    with translation.override("en"):
+        sheets.reopen_sheet(sheet=sheet, by=setup.leader, reason="效果分填错")
+
+    message = OutboxMessage.objects.get()
+    assert message.payload["to"] == [judge.email]
+    assert entry.code in message.payload["subject"]
+    body = message.payload["body"]
+    assert "效果分填错" in body
+    assert setup.leader.full_name in body
+    assert f"/judging/venues/{setup.venue.pk}/entries/{entry.pk}/" in body
+
+
 def test_reopen_without_a_reason_changes_nothing(client_for):
     setup = judged_venue(judges=2, entries=1)
     sheet = submit(setup, setup.judges[1], setup.entries[0])
     client_for(setup.leader).post(reverse("scoring:reopen_sheet", args=[sheet.pk]), {"reopen-reason": "  "})
     sheet.refresh_from_db()
     assert sheet.status == ScoreSheet.Status.SUBMITTED
+
+
+def test_the_leader_sees_the_provisional_ranking_from_the_submitted_sheets(client_for):
+    category = scenarios.category(aggregation="mean", min_sheets=2, grades=[("标杆", "top_n", 1)])
+    category.edition.organisers.add(organiser := factories.OrganiserFactory())
+    venue, judges = scenarios.venue(category, judges=3)
+    second = scenarios.scored_entry(venue, judges, [80, 82, 84], code="QC-B")
+    first = scenarios.scored_entry(venue, judges, [90, 91], code="QC-A")
+    alone = scenarios.scored_entry(venue, judges, [99], code="QC-C")  # below the minimum of 2 sheets
+    scenarios.score(alone, judges[1], 50, status=ScoreSheet.Status.DRAFT)  # a draft does not count
+    url = reverse("scoring:panel", args=[venue.pk])
+
+    for user in (judges[0], organiser):
+        body = client_for(user).get(url).content.decode()
+        rows = re.findall(r'<tr data-entry="(\d+)" data-rank="(\d*)" data-score="([\d.]*)">', body)
+        assert rows == [(str(first.pk), "1", "90.50"), (str(second.pk), "2", "82.00"), (str(alone.pk), "", "")]
+        assert 'id="provisional-ranking"' in body
+        assert body.count("<td>标杆</td>") == 1
+
+
+def test_the_provisional_ranking_is_not_shown_to_the_other_judges(client_for):
+    setup = judged_venue(judges=2, entries=1)
+    for judge in setup.judges:
+        submit(setup, judge, setup.entries[0])
+    progress.sign_off_venue(venue=setup.venue, by=setup.leader)
+
+    body = client_for(setup.judges[1]).get(reverse("scoring:panel", args=[setup.venue.pk])).content.decode()
+
+    assert 'id="provisional-ranking"' not in body
+    assert 'id="paper-score-sheets"' not in body
 
 
 def test_sign_off_view(client_for):

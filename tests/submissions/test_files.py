@@ -131,3 +131,17 @@ def test_a_damaged_zip_is_not_a_pptx():
 )
 def test_download_name_has_the_sniffed_types_extension_and_no_unsafe_character(original, content_type, name):
     assert files.download_name(original, content_type) == name
+
+
+def test_a_chinese_download_name_comes_with_an_ascii_fallback():
+    from submissions.files import ascii_name, content_disposition
+
+    assert content_disposition("第四十次交流活动获奖名单.xlsx", fallback="awards-2021-40.xlsx") == (
+        "attachment; filename=\"awards-2021-40.xlsx\"; filename*=utf-8''"
+        "%E7%AC%AC%E5%9B%9B%E5%8D%81%E6%AC%A1%E4%BA%A4%E6%B5%81%E6%B4%BB%E5%8A%A8%E8%8E%B7%E5%A5%96%E5%90%8D%E5%8D%95.xlsx"
+    )
+    assert content_disposition("成果报告.pdf", as_attachment=False).startswith(
+        'inline; filename="file.pdf"; filename*='
+    )
+    assert content_disposition("report v2.pdf") == 'attachment; filename="report v2.pdf"'
+    assert (ascii_name("a/b;c.pdf"), ascii_name("报告.csv"), ascii_name("报告")) == ("a_b_c.pdf", "file.csv", "file")

@@ -2,6 +2,7 @@ import io
 
 import openpyxl
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -224,7 +225,16 @@ def test_import_over_the_row_limit_gets_a_clear_message(qc, edition, organiser, 
 def test_the_template_has_the_columns_and_passes_its_own_header_check(edition, qc):
     data = imports.template_workbook(edition=edition)
     workbook = openpyxl.load_workbook(io.BytesIO(data))
-    assert [cell.value for cell in workbook["推荐汇总表"][1]] == imports.COLUMNS
+    assert [cell.value for cell in workbook["推荐汇总表"][1]] == [
+        "序号", "类别", "课题名称", "小组名称", "课题类型", "问题解决型子类", "申报单位", "统一社会信用代码",
+        "推荐单位", "发表人", "组长", "成员",
+    ]  # fmt: skip
+    sheet = workbook["推荐汇总表"]
+    sheet.append(entry_row(factories.EnterpriseFactory(), members="李四")[:10] + ["张三", "李四"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    table = imports.read_list(SimpleUploadedFile("t.xlsx", buffer.getvalue()))
+    assert (table.rows[0][1]["组长"], table.rows[0][1]["成员"]) == ("张三", "李四")
     assert "QC小组成果(QC)" in workbook["填写说明"]["B1"].value
 
 
@@ -285,18 +295,19 @@ def test_a_recommending_unit_sees_the_entries_it_recommended(client_for, recomme
     assert "别的单位推荐" not in response.content.decode()
 
 
+# One query more than before: the published outcomes of the listed entries (events.hooks.ENTRY_OUTCOMES).
 def test_the_recommended_list_makes_a_fixed_number_of_queries(client_for, recommender, qc, django_assert_num_queries):
     client = client_for(recommender)
     unit = recommending_unit_of(recommender)
     factories.EntryFactory.create_batch(3, category=qc, recommending_unit=unit)
     factories.RecommendationFactory(edition=qc.edition, unit=unit, proposed_by_side="enterprise")
     factories.DeletedDraftFactory(edition=qc.edition, unit=unit)
-    with django_assert_num_queries(10) as small:
+    with django_assert_num_queries(11) as small:
         client.get(reverse("submissions:recommendation_upload"))
     factories.EntryFactory.create_batch(27, category=qc, recommending_unit=unit)
     factories.RecommendationFactory.create_batch(5, edition=qc.edition, unit=unit, proposed_by_side="enterprise")
     factories.DeletedDraftFactory.create_batch(5, edition=qc.edition, unit=unit)
-    with django_assert_num_queries(10) as large:
+    with django_assert_num_queries(11) as large:
         response = client.get(reverse("submissions:recommendation_upload"))
     assert len(response.context["page"].object_list) == 30
     assert (len(response.context["proposals"]), len(response.context["deleted_drafts"])) == (6, 6)
@@ -409,3 +420,73 @@ def test_upload_page_refuses_a_list_that_takes_more_memory_to_read_than_allowed(
         "again."
     ]
     assert Entry.objects.count() == 0
+
+
+# --- the group leader (组长) and the enterprises' notice --------------------------------------------------------
+
+
+LEADER_COLUMNS = [*imports.COLUMNS[:-1], "组长", "成员"]
+
+
+def test_the_leader_column_makes_the_first_member_the_group_leader(qc, edition, organiser, enterprise_a):
+    row = entry_row(enterprise_a, members="李四、张三、王五")
+    report = run(entries_workbook([[*row[:-1], "张三", row[-1]]], columns=LEADER_COLUMNS), edition, organiser)
+    assert (report.created, report.errors) == (1, [])
+    assert report.valid[0].leader == "张三"
+    members = Entry.objects.get().members.order_by("position")
+    assert list(members.values_list("position", "name", "group_role", "is_leader")) == [
+        (0, "张三", "组长", True),
+        (1, "李四", "", False),
+        (2, "王五", "", False),
+    ]
+
+
+def test_a_list_without_the_leader_column_still_imports(qc, edition, organiser, enterprise_a):
+    report = run(entries_workbook([entry_row(enterprise_a)]), edition, organiser)
+    assert report.created == 1
+    assert not Member.objects.filter(is_leader=True).exists()
+
+
+def test_a_too_long_leader_name_refuses_the_row(qc, edition, organiser, enterprise_a):
+    row = entry_row(enterprise_a)
+    report = run(entries_workbook([[*row[:-1], "长" * 101, row[-1]]], columns=LEADER_COLUMNS), edition, organiser)
+    assert (report.created, report.errors) == (0, [(2, ["the group leader's name is longer than 100 characters"])])
+
+
+def test_each_enterprise_gets_one_notice_per_import(
+    qc, edition, recommender, enterprise_a, enterprise_b, user_a, user_b, django_capture_on_commit_callbacks
+):
+    colleague = factories.EnterpriseUserFactory(enterprise=enterprise_a)
+    rows = [
+        entry_row(enterprise_a, "第一项"),
+        entry_row(enterprise_a, "第二项", number=2),
+        entry_row(enterprise_b, "乙的一项", number=3),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        report = run(entries_workbook(rows), edition, recommender)
+    assert report.created == 3
+    by_recipients = {tuple(sorted(message.to)): message for message in mail.outbox}
+    assert sorted(by_recipients) == sorted([tuple(sorted([user_a.email, colleague.email])), (user_b.email,)])
+    to_a = by_recipients[tuple(sorted([user_a.email, colleague.email]))]
+    unit = recommending_unit_of(recommender).name
+    assert "第一项" in to_a.body and "第二项" in to_a.body and "乙的一项" not in to_a.body
+    assert unit in to_a.body
+    assert reverse("submissions:dashboard") in to_a.body
+    assert "乙的一项" in by_recipients[(user_b.email,)].body
+
+
+def test_an_import_that_creates_nothing_tells_no_one(
+    qc, edition, organiser, enterprise_a, user_a, django_capture_on_commit_callbacks
+):
+    run(entries_workbook([entry_row(enterprise_a)]), edition, organiser)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        report = run(entries_workbook([entry_row(enterprise_a)]), edition, organiser)
+    assert (report.created, report.existing, mail.outbox) == (0, 1, [])
+
+
+def test_a_refused_list_tells_no_one(qc, edition, organiser, enterprise_a, user_a, django_capture_on_commit_callbacks):
+    rows = [entry_row(enterprise_a), entry_row(enterprise_a, "", number=2)]
+    with django_capture_on_commit_callbacks(execute=True):
+        report = run(entries_workbook(rows), edition, organiser)
+    assert (report.created, mail.outbox) == (0, [])

@@ -7,6 +7,7 @@ from django.utils import timezone
 from submissions import memberships
 from submissions.memberships import enterprise_of
 from submissions.models import Enterprise
+from submissions.rules import administers_enterprise, reviews_enterprise
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +82,25 @@ def test_a_lifted_recusal_gives_the_judge_the_files_again(world):
 
 def test_a_judge_of_an_entry_without_venue_gets_nothing(draft, judge):
     assert judge.has_perm("submissions.download_file", draft.files.get(kind="report")) is False
+
+
+# --- an enterprise's users -------------------------------------------------------------------------------
+
+
+def test_only_the_enterprises_own_administrators_manage_its_people(enterprise_a, enterprise_b, organiser):
+    admin_a = factories.EnterpriseUserFactory(enterprise=enterprise_a, is_administrator=True)
+    member_a = factories.EnterpriseUserFactory(enterprise=enterprise_a)
+    admin_b = factories.EnterpriseUserFactory(enterprise=enterprise_b, is_administrator=True)
+    join_request = factories.JoinRequestFactory(enterprise=enterprise_a)
+    edition = factories.EditionFactory()
+    edition.organisers.add(organiser)
+    enterprise_a.editions.add(edition)
+    targets = [enterprise_a, memberships.membership_of(member_a), join_request]
+    assert [administers_enterprise(admin_a, target) for target in targets] == [True, True, True]
+    assert [administers_enterprise(member_a, target) for target in targets] == [False, False, False]
+    assert [administers_enterprise(admin_b, target) for target in targets] == [False, False, False]
+    assert [administers_enterprise(organiser, target) for target in targets] == [False, False, False]
+    assert [reviews_enterprise(organiser, target) for target in targets] == [True, True, True]
+    assert [reviews_enterprise(admin_a, target) for target in targets] == [False, False, False]
+    assert reviews_enterprise(organiser, enterprise_b) is False
+    assert administers_enterprise(AnonymousUser(), enterprise_a) is False

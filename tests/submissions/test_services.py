@@ -150,12 +150,12 @@ def test_update_entry_replaces_members(draft, user_a):
     assert (draft.title, list(draft.members.values_list("name", flat=True))) == ("新标题", ["孙七"])
 
 
-def test_update_entry_refuses_a_submitted_entry(draft, user_a):
-    draft.status = Entry.Status.SUBMITTED
+def test_update_entry_refuses_an_accepted_entry(draft, user_a):
+    draft.status = Entry.Status.ACCEPTED
     draft.save()
     with pytest.raises(ValidationError) as error:
         services.update_entry(entry=draft, by=user_a, data={**QC_DATA, "title": "改"}, members=[])
-    assert error.value.messages == ["This entry is Submitted and can no longer be changed."]
+    assert error.value.messages == ["This entry is Accepted and can no longer be changed."]
     draft.refresh_from_db()
     assert draft.title == "降低焊缝气孔率"
 

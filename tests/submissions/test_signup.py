@@ -1,6 +1,7 @@
 """Enterprise sign-up and the organiser's approval (the foundation's people and roles)."""
 
 import pytest
+from django.contrib.auth.hashers import check_password
 from django.core import mail
 from django.urls import reverse
 from django.utils import translation
@@ -8,7 +9,7 @@ from django.utils import translation
 from portal import throttle
 from portal.models import User
 from submissions.memberships import enterprise_of
-from submissions.models import Enterprise
+from submissions.models import Enterprise, JoinRequest, PeopleEvent
 from submissions.validators import example_credit_code
 from tests import factories
 
@@ -140,9 +141,10 @@ def test_an_existing_email_gets_the_same_answer_and_its_owner_is_told(
     assert 'id="signup-sent"' in page.content.decode()
 
 
-def test_an_existing_credit_code_gets_the_same_answer_and_the_organisers_sort_it_out(
-    client, organiser, enterprise_a, django_capture_on_commit_callbacks
+def test_an_existing_credit_code_gets_the_same_answer_and_asks_to_join(
+    client, organiser, enterprise_a, user_a, django_capture_on_commit_callbacks
 ):
+    administrator = factories.EnterpriseUserFactory(enterprise=enterprise_a, is_administrator=True)
     new = post_signup(client, django_capture_on_commit_callbacks, email="first@qiantang.example")
     mail.outbox.clear()
     taken = post_signup(
@@ -151,13 +153,43 @@ def test_an_existing_credit_code_gets_the_same_answer_and_the_organisers_sort_it
     assert (taken.status_code, taken.url) == (new.status_code, new.url)
     assert Enterprise.objects.filter(credit_code=enterprise_a.credit_code).get() == enterprise_a
     assert not User.objects.filter(email="other@qiantang.example").exists()
+    join_request = JoinRequest.objects.get()
+    assert (join_request.enterprise, join_request.email, join_request.full_name, join_request.status) == (
+        enterprise_a,
+        "other@qiantang.example",
+        "孙质量",
+        JoinRequest.Status.PENDING,
+    )
+    assert check_password("Qiantang-2026-ok", join_request.password)
     to_person = next(m for m in mail.outbox if m.to == ["other@qiantang.example"])
-    to_organiser = next(m for m in mail.outbox if m.to == [organiser.email])
+    to_deciders = next(m for m in mail.outbox if m.to != ["other@qiantang.example"])
     assert len(mail.outbox) == 2
+    assert sorted(to_deciders.to) == sorted([administrator.email, organiser.email])  # not user_a, a plain member
     assert enterprise_a.name not in to_person.body + to_person.subject
     assert "钱塘精工有限公司" in to_person.body
-    assert enterprise_a.name in to_organiser.body
-    assert "other@qiantang.example" in to_organiser.body
+    assert enterprise_a.name in to_deciders.body
+    assert "other@qiantang.example" in to_deciders.body
+    assert reverse("submissions:people") in to_deciders.body
+    assert reverse("submissions:enterprise_people", args=[enterprise_a.pk]) in to_deciders.body
+    assert list(PeopleEvent.objects.values_list("enterprise", "action", "email", "by")) == [
+        (enterprise_a.pk, PeopleEvent.Action.JOIN_REQUESTED, "other@qiantang.example", None)
+    ]
+
+
+def test_signing_up_again_with_a_taken_credit_code_updates_the_pending_request(
+    client, enterprise_a, django_capture_on_commit_callbacks
+):
+    post_signup(
+        client, django_capture_on_commit_callbacks, email="other@qiantang.example", credit_code=enterprise_a.credit_code
+    )
+    post_signup(
+        client,
+        django_capture_on_commit_callbacks,
+        email="other@qiantang.example",
+        credit_code=enterprise_a.credit_code,
+        full_name="孙新名",
+    )
+    assert list(JoinRequest.objects.values_list("email", "full_name")) == [("other@qiantang.example", "孙新名")]
 
 
 def test_signing_up_again_before_confirming_sends_the_link_again(client, db, django_capture_on_commit_callbacks):

@@ -107,10 +107,10 @@ def test_dashboard_makes_a_fixed_number_of_queries(client_for, user_a, qc, enter
             factories.EntryTransitionFactory(entry=entry)
 
     add(3)
-    with django_assert_num_queries(11) as small:
+    with django_assert_num_queries(15) as small:
         client.get(reverse("submissions:dashboard"))
     add(27)
-    with django_assert_num_queries(11) as large:
+    with django_assert_num_queries(15) as large:
         response = client.get(reverse("submissions:dashboard"))
     assert len(response.context["blocks"][0]["entries"]) == 30
     assert len(response.context["proposals"]) == 30
@@ -258,13 +258,13 @@ def test_edit_posted_after_the_deadline_changes_nothing(client_for, user_a, draf
     assert messages_of(response)[0].startswith("The submission deadline (")
 
 
-def test_edit_of_a_submitted_entry_is_refused(client_for, user_a, draft):
-    draft.status = "submitted"
+def test_edit_of_an_accepted_entry_is_refused(client_for, user_a, draft):
+    draft.status = "accepted"
     draft.save()
     response = client_for(user_a).post(
         reverse("submissions:entry_edit", args=[draft.pk]), entry_post(title="改"), follow=True
     )
-    assert messages_of(response) == ["This entry is Submitted and can no longer be changed."]
+    assert messages_of(response) == ["This entry is Accepted and can no longer be changed."]
 
 
 # --- detail, files, submission -------------------------------------------------------------------
@@ -361,7 +361,7 @@ def test_submit_posted_twice_keeps_one_submission(client_for, user_a, draft):
     client = client_for(user_a)
     client.post(reverse("submissions:entry_submit", args=[draft.pk]))
     response = client.post(reverse("submissions:entry_submit", args=[draft.pk]), follow=True)
-    assert messages_of(response)[-1] == "This entry is Submitted and can no longer be changed."
+    assert messages_of(response)[-1] == "This entry is already submitted; a change you save submits it again."
     assert draft.transitions.filter(to_status="submitted").count() == 1
 
 
@@ -475,7 +475,10 @@ def test_download_of_a_pdf_named_exe_opens_in_the_browser_of_a_judge_on_the_pane
 def test_download_of_a_pdf_with_a_chinese_name_opens_in_the_organisers_browser(client_for, organiser, placed):
     _named(placed, "成果报告.pdf")
     response = _download(client_for(organiser), placed)
-    assert response["Content-Disposition"] == "inline; filename*=utf-8''%E6%88%90%E6%9E%9C%E6%8A%A5%E5%91%8A.pdf"
+    assert (
+        response["Content-Disposition"]
+        == "inline; filename=\"file.pdf\"; filename*=utf-8''%E6%88%90%E6%9E%9C%E6%8A%A5%E5%91%8A.pdf"
+    )
 
 
 def test_download_of_a_presentation_is_saved_even_by_a_judge(client_for, judge, placed):
@@ -484,7 +487,10 @@ def test_download_of_a_presentation_is_saved_even_by_a_judge(client_for, judge, 
     _named(placed, "汇报.pdf", data=data, content_type=files.PPTX)
     response = _download(client_for(judge), placed)
     assert _downloaded(response) == data
-    assert response["Content-Disposition"] == "attachment; filename*=utf-8''%E6%B1%87%E6%8A%A5.pptx"
+    assert (
+        response["Content-Disposition"]
+        == "attachment; filename=\"file.pptx\"; filename*=utf-8''%E6%B1%87%E6%8A%A5.pptx"
+    )
     assert response["Content-Type"] == files.PPTX
 
 
@@ -544,12 +550,13 @@ def test_review_list_makes_a_fixed_number_of_queries(client_for, organiser, qc, 
     )
     for entry in entries:
         factories.RecommendationFactory(edition=qc.edition, enterprise=entry.enterprise, unit=entry.recommending_unit)
-    with django_assert_num_queries(12) as small:
+    # 12, and 2 for the edition the list opens on (which one is being run, and the filter form's check of it)
+    with django_assert_num_queries(14) as small:
         client.get(reverse("submissions:review_list"))
     factories.EntryFactory.create_batch(
         27, category=qc, status="submitted", recommending_unit=factories.RecommendingUnitFactory()
     )
-    with django_assert_num_queries(12) as large:
+    with django_assert_num_queries(14) as large:
         response = client.get(reverse("submissions:review_list"))
     assert len(response.context["page"].object_list) == 30
     assert response.content.decode().count('data-recommendation="pending"') == 3
@@ -731,3 +738,33 @@ def test_a_superuser_has_no_enterprise_dashboard_and_creates_no_entry(client_for
     assert client.get(reverse("submissions:dashboard")).status_code == 403
     assert client.post(reverse("submissions:entry_create", args=[qc.pk]), entry_post()).status_code == 403
     assert Entry.objects.count() == 0
+
+
+def test_review_list_opens_on_the_edition_being_run(client_for, organiser, qc):
+    older = factories.EditionFactory(year=2020, number=39)
+    older.organisers.add(organiser)
+    factories.EntryFactory(category=factories.CategoryFactory(edition=older), title="去年的成果")
+    factories.EntryFactory(category=qc, title="今年的成果")
+    client = client_for(organiser)
+
+    opened = client.get(reverse("submissions:review_list"))
+    every = client.get(reverse("submissions:review_list"), {"edition": ""})
+
+    assert opened.context["form"]["edition"].value() == str(qc.edition_id)
+    assert [entry.title for entry in opened.context["page"].object_list] == ["今年的成果"]
+    assert sorted(entry.title for entry in every.context["page"].object_list) == ["今年的成果", "去年的成果"]
+
+
+def test_enterprise_list_searches_by_name_or_credit_code(client_for, organiser, edition):
+    first = factories.EnterpriseFactory(name="华东重型机械有限公司", status=Enterprise.Status.PENDING)
+    second = factories.EnterpriseFactory(name="西南电力设备有限公司", status=Enterprise.Status.PENDING)
+    for enterprise in (first, second):
+        enterprise.editions.add(edition)
+    client = client_for(organiser)
+
+    by_name = client.get(reverse("submissions:enterprise_list"), {"q": "重型"})
+    by_code = client.get(reverse("submissions:enterprise_list"), {"q": second.credit_code[-8:].lower()})
+
+    assert [e.name for e in by_name.context["page"].object_list] == ["华东重型机械有限公司"]
+    assert [e.name for e in by_code.context["page"].object_list] == ["西南电力设备有限公司"]
+    assert 'value="重型"' in by_name.content.decode()

@@ -52,11 +52,12 @@ class Command(BaseCommand):
             load_demo_scores(
                 edition=Edition.objects.get(name=EDITION_NAME, year=2021),
                 organiser=User.objects.get(email="organiser@demo.qc"),
+                demo_enterprise=memberships.enterprise_of(User.objects.get(email="clerk@demo.qc")),
             )
         self.stdout.write(self.style.SUCCESS("Demo edition created." if created else "Demo edition already there."))
         self.print_accounts()
 
-    def user(self, email, full_name, role, *, enterprise=None, recommending_unit=None, **extra):
+    def user(self, email, full_name, role, *, enterprise=None, recommending_unit=None, is_administrator=None, **extra):
         user = User.objects.filter(email=email).first()
         if user is None:
             user = memberships.create_user(
@@ -66,7 +67,7 @@ class Command(BaseCommand):
                 role=role,
                 enterprise=enterprise,
                 recommending_unit=recommending_unit,
-                is_administrator=enterprise is not None,
+                is_administrator=enterprise is not None if is_administrator is None else is_administrator,
                 **extra,
             )
         return user
@@ -89,6 +90,8 @@ class Command(BaseCommand):
             )
             enterprises.append(enterprise)
         self.user("clerk@demo.qc", "李企业", User.Role.ENTERPRISE, enterprise=enterprises[0])
+        # The demo enterprise's second user, a plain member (clerk@demo.qc is its administrator).
+        self.user("member@demo.qc", "钱企业", User.Role.ENTERPRISE, enterprise=enterprises[0], is_administrator=False)
         self.user("clerk2@demo.qc", "赵企业", User.Role.ENTERPRISE, enterprise=enterprises[1])
         units = [
             RecommendingUnit.objects.get_or_create(name=name, defaults={"province": p})[0] for name, p in RECOMMENDERS
@@ -162,7 +165,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         rows = [
             ("organiser / 组织方", "organiser@demo.qc"),
-            ("enterprise / 企业", "clerk@demo.qc"),
+            ("enterprise administrator / 企业管理员", "clerk@demo.qc"),
+            ("enterprise member / 企业成员", "member@demo.qc"),
             ("enterprise / 企业", "clerk2@demo.qc"),
             ("recommending unit / 推荐单位", "recommender@demo.qc"),
             ("panel leader / 评审组长 (第1分会场)", "judge1@demo.qc"),

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('events', '0002_audit_rubric_switch_recusal_and_cancel_actions'),
-        ('results', '0003_run_heartbeat_cancelled_and_publication_content'),
+        ('results', '0005_words17_plenary_entries'),
         ('submissions', '0002_recommendations_confirmed_and_editions_registered_for'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,105 @@
+"""The organisers' page of recommending units and their users: add a user, invite, see who has accepted."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from rules.contrib.views import permission_required
+
+from portal import invitations, uploads
+from portal.spreadsheets import XLSX_MIME
+from submissions import units
+from submissions.forms import ImportConfirmForm, UnitImportForm, UnitInviteForm, UnitUserForm
+
+
+@login_required
+@permission_required("submissions.manage_units", raise_exception=True)
+def unit_list(request):
+    form = UnitUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = units.add_unit_user(**form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s is a user of the unit.") % {"name": user.get_full_name()})
+            return redirect("submissions:units")
+    rows = [
+        (unit, [(membership.user, invitations.has_accepted(membership.user)) for membership in unit.memberships.all()])
+        for unit in units.units_with_users()
+    ]
+    return render(request, "submissions/units.html", {"form": form, "rows": rows}, status=400 if form.errors else 200)
+
+
+@login_required
+@permission_required("submissions.manage_units", raise_exception=True)
+@require_POST
+def unit_invite(request):
+    form = UnitInviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the users to invite."))
+        return redirect("submissions:units")
+    count = units.invite(users=form.cleaned_data["users"], by=request.user)
+    if count:
+        messages.success(
+            request,
+            ngettext("%(count)s invitation is sent.", "%(count)s invitations are sent.", count) % {"count": count},
+        )
+    else:
+        messages.info(request, _("Nobody was invited: the users chosen have all accepted already."))
+    return redirect("submissions:units")
+
+
+@login_required
+@permission_required("submissions.manage_units", raise_exception=True)
+def unit_template(request):
+    response = HttpResponse(units.template_workbook(), content_type=XLSX_MIME)
+    response["Content-Disposition"] = 'attachment; filename="recommending-unit-users-template.xlsx"'
+    return response
+
+
+@login_required
+@permission_required("submissions.manage_units", raise_exception=True)
+def unit_import(request):
+    """Like the other imports: the file is checked and previewed, nothing written; the confirmation writes it."""
+    confirming = request.method == "POST" and "token" in request.POST
+    form = UnitImportForm(request.POST if request.method == "POST" and not confirming else None, request.FILES or None)
+    confirm = ImportConfirmForm(request.POST if confirming else None)
+    report, preview = None, False
+    if confirming and confirm.is_valid():
+        token = confirm.cleaned_data["token"]
+        try:
+            upload = uploads.load(token, by=request.user, kind=units.UPLOAD_KIND)
+            uploads.discard(token)
+            report = units.import_unit_users(file=upload)
+        except ValidationError as error:
+            confirm.add_error(None, error)
+        else:
+            if report.ok:
+                messages.success(
+                    request,
+                    _("The list is imported: %(created)s users added, %(updated)s updated.")
+                    % {"created": report.created, "updated": report.updated},
+                )
+                return redirect("submissions:units")
+    elif request.method == "POST" and not confirming and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = units.import_unit_users(file=upload, dry_run=True)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            preview = report.ok
+            if preview:
+                token = uploads.stash(upload, by=request.user, kind=units.UPLOAD_KIND, rows=report.rows)
+                confirm = ImportConfirmForm(initial={"token": token})
+    return render(
+        request,
+        "submissions/unit_import.html",
+        {"form": form, "confirm": confirm, "report": report, "preview": preview},
+        status=400 if request.method == "POST" and not preview else 200,
+    )
