@@ -198,9 +198,11 @@ def test_publishing_generates_the_certificates_and_e_mails_the_enterprise(
     assert [(a.category_id, a.certificates) for a in run.archives.all()] == [(category.pk, 1)]
     certificate = Certificate.objects.get()
     assert certificate.entry_id == entries[0].pk
-    sent = [m for m in mail.outbox if m.to == ["qc@demo.example"]]
-    assert len(sent) == 1
+    # Two e-mails: the outcome at publication (results.notifications), the certificates once they are printed
     link = "http://testserver" + reverse("results:certificate_download", args=[certificate.pk])
+    sent = [m for m in mail.outbox if m.to == ["qc@demo.example"] and link in m.body]
+    assert len(sent) == 1
+    assert len([m for m in mail.outbox if m.to == ["qc@demo.example"]]) == 2
     assert f"{certificate.number} {certificate.title} 一等奖\n{link}\n" in sent[0].body
 
 
