@@ -4,7 +4,9 @@
 2. the public results page and the JSON API under load (gunicorn, 2 workers, wrk, loopback, Accept-Encoding: gzip)
    vs a bare Django view in the same server, measured around each page (>= 0.5x its requests per second);
 3. the award list export of 20,000 rows: time and peak RSS (< 200 MB); then the import of a 10,000-row
-   recommendation workbook in rows per second (rolled back; no budget);
+   recommendation workbook in rows per second (rolled back; no budget); then the certificates of 2,000 awarded
+   entries printed as the worker prints a category's zip vs one document per certificate (faster than it, and
+   peak RSS < 300 MB);
 4. 100 judges submitting sheets at once: p95 latency, and no sheet lost.
 
 It creates (drops first) its own PostgreSQL database, DATABASE_URL or postgres://postgres@127.0.0.1:5432/qc_bench,
@@ -40,6 +42,8 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 BUDGET_COMPUTE_RATIO = 3.0
 BUDGET_LOAD_RATIO = 0.5
 BUDGET_EXPORT_MB = 200.0
+BUDGET_CERTIFICATES_MB = 300.0
+CERTIFICATES = 2000
 
 failures: list[str] = []
 
@@ -307,6 +311,24 @@ def main():
         f"{imported['seconds']:.1f} s: {imported['rows_per_second']:.0f} rows/s"
     )
     figures["import"] = imported
+
+    say(f"\n3c. Certificates of {CERTIFICATES} awarded entries: one PDF and its list, zipped (in its own process)")
+    printed = run_script("bench/certificates.py", str(CERTIFICATES))
+    peak = printed["peak_rss_mb"]
+    ratio = printed["cpu_seconds"] / printed["baseline_one_document_each_cpu_seconds"]
+    verdict = check(
+        "certificates", peak < BUDGET_CERTIFICATES_MB and ratio < 1, f"{peak:.0f} MB, ratio {ratio:.2f} to one each"
+    )
+    megabytes = printed["zip_bytes"] / 1024**2
+    baseline = printed["baseline_one_document_each_cpu_seconds"]
+    say(
+        f"  {printed['certificates']} certificates in {printed['seconds']:.1f} s ({printed['cpu_seconds']:.1f} s CPU,"
+        f" {1000 * printed['cpu_seconds'] / printed['certificates']:.1f} ms each), {megabytes:.1f} MB zip;"
+        f" baseline, one document per certificate (measured over {printed['baseline_sample']}): {baseline:.1f} s CPU;"
+        f" ratio {ratio:.2f} (CPU time); peak RSS {peak:.0f} MB (process before: {printed['rss_before_mb']:.0f} MB;"
+        f" budget < {BUDGET_CERTIFICATES_MB:.0f} MB): {verdict}"
+    )
+    figures["certificates"] = {**printed, "ratio": ratio}
 
     encoding = f"Accept-Encoding: {ACCEPT_ENCODING}" if ACCEPT_ENCODING else "no Accept-Encoding"
     say(

@@ -77,6 +77,10 @@ def _grade_rule(value: str) -> str:
     return said
 
 
+def _yes_no(value: str) -> str:
+    return _("yes") if value == "True" else _("no")
+
+
 def _labels(statuses: dict) -> dict:
     """The stored values' keys in words, and how to say each one's values (a dict of labels, a function, or None:
     as stored)."""
@@ -103,6 +107,15 @@ def _labels(statuses: dict) -> dict:
         "until": (_("Submission deadline"), _moment),
         "document_number": (_("Document number"), None),
         "document_date": (_("Document date"), None),
+        "heading": (_("Heading"), None),
+        "wording": (_("Wording"), None),
+        "member_wording": (_("Wording of a member's certificate"), None),
+        "issuing_body": (_("Issuing body"), None),
+        "issued_on": (_("Date printed"), None),
+        "number_pattern": (_("Certificate number scheme"), None),
+        "per_member": (_("A certificate for each group member too"), _yes_no),
+        "background": (_("Background image"), _yes_no),
+        "seal": (_("Seal or signature image"), _yes_no),
     }
 
 

@@ -21,6 +21,7 @@ CATEGORY_HAS_RESULTS = "category_has_results"  # (category) -> bool: results wer
 JUDGES_WITH_SHEETS = "judges_with_sheets"  # (venue, judge_ids) -> set of ids: who submitted sheets there
 DASHBOARD_SECTIONS = "dashboard_sections"  # (edition) -> list[Section]: parts of the edition's dashboard
 DASHBOARD_WARNINGS = "dashboard_warnings"  # (edition) -> list[str]: things an organiser should look at
+ENTRY_SECTIONS = "entry_sections"  # (entry, user) -> list[Section]: parts of an entry's page (its certificates)
 # (venue) -> list[RankedEntry]: the venue's provisional ranking from the sheets submitted so far (results' engine)
 VENUE_RANKING = "venue_ranking"
 # (edition) -> list[Todo]: work waiting in the edition, each a count with the page where it is done. The organiser's

@@ -483,6 +483,8 @@ class AuditEvent(models.Model):
         RUBRIC_SWITCHED = "rubric_switched", _("Rubric switched on a category with score sheets")
         RECUSAL_DECLARED = "recusal_declared", _("Recusal declared by an organiser")
         RECUSAL_LIFTED = "recusal_lifted", _("Recusal lifted")
+        CERTIFICATE_TEMPLATE_CHANGED = "certificate_template", _("Certificate template changed")
+        CERTIFICATES_REQUESTED = "certificates_requested", _("Certificates generated again")
         DEADLINE_EXTENDED = "deadline_extended", _("Submission deadline extended for an enterprise")
         ORGANISER_ADDED = "organiser_added", _("Organiser added to the edition")
         ORGANISER_REMOVED = "organiser_removed", _("Organiser removed from the edition")

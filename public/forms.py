@@ -54,3 +54,9 @@ class ResultFilterForm(forms.Form):
         """The valid filters; an invalid one is ignored (and reported by the form)."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+class VerifyForm(forms.Form):
+    """A certificate's verification code, as printed on it."""
+
+    code = forms.CharField(label=gettext_lazy("Verification code"), max_length=30, strip=True)

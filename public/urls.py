@@ -16,4 +16,6 @@ urlpatterns = [
     path("results/editions/<int:pk>/awards.xlsx", views.award_list_xlsx, name="award_list_xlsx"),
     path("results/editions/<int:pk>/awards.pdf", views.award_list_pdf, name="award_list_pdf"),
     path("results/statistics/", views.statistics, name="statistics"),
+    path("verify/", views.verify_form, name="verify_form"),
+    path("verify/<str:code>/", views.verify, name="verify"),
 ]

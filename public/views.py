@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -22,9 +22,9 @@ from portal.spreadsheets import CSV_MIME, XLSX_MIME
 from public import cache as page_cache
 from public import queries as public
 from public.cache import CACHE_SECONDS, cache_key, remembered, request_path
-from public.forms import ResultFilterForm
+from public.forms import ResultFilterForm, VerifyForm
 from public.queries import published_editions, published_rows
-from results import award_lists
+from results import award_lists, certificates
 from submissions import files
 
 CSRF_PLACEHOLDER = "csrf-token-of-this-request"
@@ -284,3 +284,30 @@ def home(request):
         "headline": public.cached_headline(),
     }
     return render(request, "public/home.html", context)
+
+
+@require_safe
+def verify_form(request):
+    """Where a visitor types the code printed on a certificate."""
+    form = VerifyForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        code = certificates.normalise_code(form.cleaned_data["code"])
+        if code:
+            return redirect("public:verify", code=code)
+    return render(request, "public/verify.html", {"form": form, "searched": form.is_bound})
+
+
+@require_safe
+def verify(request, code: str):
+    """What the certificate with this code states, and whether it is still valid (not cached: a later publication
+    may supersede it at any time)."""
+    certificate = certificates.find_certificate(code)
+    context = {"form": VerifyForm(initial={"code": code}), "code": code, "certificate": certificate, "searched": True}
+    if certificate is not None:
+        context["valid"] = certificate.is_valid
+        context["replacement"] = certificate.superseded_by
+    response = render(request, "public/verify.html", context)
+    if certificate is None:
+        response.status_code = 404
+    response["Cache-Control"] = "no-store"
+    return response

@@ -101,6 +101,8 @@ def trail(edition) -> list[Row]:
         Action.RUBRIC_SWITCHED: "rules",
         Action.RECUSAL_DECLARED: "score",
         Action.RECUSAL_LIFTED: "score",
+        Action.CERTIFICATE_TEMPLATE_CHANGED: "publication",
+        Action.CERTIFICATES_REQUESTED: "publication",
     }
     for event in AuditEvent.objects.filter(edition=edition).select_related("user").order_by():
         rows.append(

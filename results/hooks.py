@@ -1,6 +1,6 @@
 """The results' answers to what events asks (events.hooks): whether a category has results, the dashboard's
-results section with the way to the publication (the only route to "results published"), and a venue's
-provisional ranking for its panel leader."""
+results section with the way to the publication (the only route to "results published"), a venue's
+provisional ranking for its panel leader, and an entry's certificates on its page."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from events import hooks
 from events.models import Edition
 from results import computation
+from results.certificates import entry_certificates
 from results.engine import SCOPE_VENUE
 from results.models import Publication, PublishedResult, Result
 from results.runs import latest_run
@@ -25,6 +26,16 @@ def results_section(*, edition) -> list:
         "publication": Publication.objects.filter(edition=edition).order_by("-version").first(),
     }
     return [hooks.Section(order=30, template="results/_dashboard_results.html", context=context)]
+
+
+@hooks.register(hooks.ENTRY_SECTIONS)
+def certificates_section(*, entry, user) -> list:
+    """The entry's valid certificates, to download from its page (the entry page checks who sees it)."""
+    certificates = list(entry_certificates(entry))
+    if not certificates:
+        return []
+    context = {"certificates": certificates}
+    return [hooks.Section(order=10, template="results/_entry_certificates.html", context=context)]
 
 
 @hooks.register(hooks.ENTRY_OUTCOMES)

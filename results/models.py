@@ -296,3 +296,164 @@ class PlenaryEntry(models.Model):
 
     def __str__(self):
         return f"{self.edition_id} {self.position}. {self.entry_id}"
+
+
+DEFAULT_WORDING = (
+    "{enterprise}{group}：\n你们的成果《{title}》在{edition}中荣获{category}{grade}。\n特发此证，以资鼓励。"
+)
+DEFAULT_NUMBER_PATTERN = "〔{year}〕{category_code}-{n:04d}"
+
+
+class CertificateTemplate(models.Model):
+    """How an edition's certificates (荣誉证书) read and look: the wording with placeholders (results.certificates
+    lists them), the issuing body, a background and a seal image, the number scheme, and whether each group member
+    gets a certificate of its own besides the group's."""
+
+    edition = models.OneToOneField(
+        "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="certificate_template"
+    )
+    heading = models.CharField(_("heading"), max_length=50, default="荣誉证书")
+    wording = models.TextField(_("wording"), max_length=2000, default=DEFAULT_WORDING)
+    member_wording = models.TextField(
+        _("wording of a member's certificate"),
+        max_length=2000,
+        blank=True,
+        help_text=_("Empty: the group's wording, with the member's name before it."),
+    )
+    issuing_body = models.CharField(_("issuing body"), max_length=200, blank=True)
+    issued_on = models.DateField(
+        _("date printed"), null=True, blank=True, help_text=_("Empty: the day of the publication.")
+    )
+    number_pattern = models.CharField(_("certificate number scheme"), max_length=100, default=DEFAULT_NUMBER_PATTERN)
+    per_member = models.BooleanField(_("a certificate for each group member too"), default=False)
+    background = models.FileField(_("background image"), upload_to="certificates/images/%Y/", blank=True)
+    seal = models.FileField(_("seal or signature image"), upload_to="certificates/images/%Y/", blank=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("certificate template")
+        verbose_name_plural = _("certificate templates")
+
+    def __str__(self):
+        return f"{self.edition}"
+
+
+class CertificateQuerySet(models.QuerySet):
+    def valid(self):
+        return self.filter(superseded_at__isnull=True)
+
+
+class Certificate(models.Model):
+    """A certificate issued for an awarded entry of a publication (or for one member of its group). Its number
+    and code stay across later publications while its grade stays; a publication that changes the grade (or no
+    longer awards the entry) marks it superseded, by the certificate issued instead when there is one."""
+
+    edition = models.ForeignKey(
+        "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="certificates"
+    )
+    category = models.ForeignKey(
+        "events.Category", verbose_name=_("category"), on_delete=models.CASCADE, related_name="certificates"
+    )
+    entry = models.ForeignKey(
+        "submissions.Entry", verbose_name=_("entry"), on_delete=models.CASCADE, related_name="certificates"
+    )
+    publication = models.ForeignKey(
+        Publication, verbose_name=_("publication"), on_delete=models.CASCADE, related_name="certificates"
+    )
+    member_name = models.CharField(_("member"), max_length=100, blank=True)
+    sequence = models.PositiveIntegerField(_("sequence number"))
+    number = models.CharField(_("certificate number"), max_length=120)
+    code = models.CharField(_("verification code"), max_length=12, unique=True)
+    grade = models.CharField(_("grade"), max_length=50)
+    # What the certificate states, frozen when it is issued.
+    title = models.CharField(_("title"), max_length=200)
+    group_name = models.CharField(_("group or team name"), max_length=200, blank=True)
+    enterprise_name = models.CharField(_("applicant enterprise"), max_length=200)
+    category_name = models.CharField(_("category name"), max_length=100)
+    edition_name = models.CharField(_("edition name"), max_length=200)
+    issued_on = models.DateField(_("date printed"))
+    issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", verbose_name=_("superseded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["category", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "sequence"], name="certificate_unique_sequence"),
+            models.UniqueConstraint(
+                fields=["entry", "member_name"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="certificate_one_valid_per_holder",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_valid(self) -> bool:
+        return self.superseded_at is None
+
+
+class CertificateRun(models.Model):
+    """The certificates of a publication issued and printed in the worker: one zip per category (the category's
+    certificates in one PDF, a page each, and their list as CSV)."""
+
+    Status = JobStatus
+
+    edition = models.ForeignKey(
+        "events.Edition", verbose_name=_("edition"), on_delete=models.CASCADE, related_name="certificate_runs"
+    )
+    publication = models.ForeignKey(
+        Publication, verbose_name=_("publication"), on_delete=models.CASCADE, related_name="certificate_runs"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    certificates = models.PositiveIntegerField(_("certificates"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate run")
+        verbose_name_plural = _("certificate runs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.edition} v{self.publication.version} #{self.pk} ({self.status})"
+
+
+class CertificateArchive(models.Model):
+    """A category's certificates of a run, as the zip an organiser downloads."""
+
+    run = models.ForeignKey(
+        CertificateRun, verbose_name=_("certificate run"), on_delete=models.CASCADE, related_name="archives"
+    )
+    category = models.ForeignKey(
+        "events.Category", verbose_name=_("category"), on_delete=models.CASCADE, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to="certificates/%Y/", max_length=300)
+    certificates = models.PositiveIntegerField(_("certificates"), default=0)
+
+    class Meta:
+        verbose_name = _("certificate archive")
+        verbose_name_plural = _("certificate archives")
+        ordering = ["run", "category__position", "category_id"]
+        constraints = [models.UniqueConstraint(fields=["run", "category"], name="certificate_archive_one_per_category")]
+
+    def __str__(self):
+        return self.file.name

@@ -25,6 +25,7 @@ from events import audit
 from events.models import Category, Edition, Venue
 from events.services import record_published
 from results.award_lists import queue_award_lists
+from results.certificates import queue_certificates
 from results.computation import WRITE_BATCH, considered_entries, current_outcomes
 from results.models import ACTIVE, Publication, PublishedResult, Result, ResultRun
 from results.notifications import notify_enterprises
@@ -290,6 +291,8 @@ def _publish(
     )
     # The public pages' cache moves on when the Publication is saved (public.queries connects to it).
     queue_award_lists(edition=edition, publication=publication, by=by)
+    # Certificates follow every publication; the enterprises are told where to download theirs once printed.
+    queue_certificates(publication=publication, by=by, notify=True)
     notify_enterprises(publication)
     return publication
 

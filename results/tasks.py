@@ -3,7 +3,8 @@
 from celery import shared_task
 
 from results.award_lists import generate_award_list
-from results.models import ACTIVE, AwardList, ResultRun
+from results.certificates import generate_certificates
+from results.models import ACTIVE, AwardList, CertificateRun, ResultRun
 from results.runs import dispatch_waiting_runs, execute_run
 
 
@@ -32,3 +33,12 @@ def export_awards_task(award_list_id: int) -> str:
     if award_list is None or award_list.status == AwardList.Status.DONE:
         return award_list.file.name if award_list is not None else ""
     return generate_award_list(award_list=award_list).file.name
+
+
+@shared_task(name="results.generate_certificates")
+def generate_certificates_task(run_id: int, notify: bool = False) -> int:
+    """Issue and print the certificates of a publication (a CertificateRun); returns how many."""
+    run = CertificateRun.objects.select_related("edition", "publication").filter(pk=run_id).first()
+    if run is None or run.status == CertificateRun.Status.DONE:
+        return run.certificates if run is not None else 0
+    return generate_certificates(run=run, notify=notify).certificates

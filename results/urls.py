@@ -15,6 +15,18 @@ urlpatterns = [
     path("results/publications/<int:pk>/document/", views.publication_document, name="publication_document"),
     path("results/editions/<int:edition_pk>/award-lists/", views.request_award_list, name="award_list_request"),
     path("results/award-lists/<int:pk>/download/", views.award_list_download, name="award_list_download"),
+    path("results/editions/<int:edition_pk>/certificates/", views.certificate_template, name="certificates"),
+    path(
+        "results/editions/<int:edition_pk>/certificates/generate/",
+        views.certificates_generate,
+        name="certificates_generate",
+    ),
+    path(
+        "results/certificate-archives/<int:pk>/download/",
+        views.certificate_archive_download,
+        name="certificate_archive_download",
+    ),
+    path("results/certificates/<int:pk>/download/", views.certificate_download, name="certificate_download"),
     path("results/categories/<int:category_pk>/", views.category_results, name="category"),
     path("results/venues/<int:venue_pk>/", views.venue_results, name="venue"),
     path("results/editions/<int:edition_pk>/plenary/", plenary_views.choose, name="plenary"),

@@ -10,8 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -22,8 +23,19 @@ from portal.models import User
 from portal.pdf import PDF_MIME
 from portal.spreadsheets import CSV_MIME, XLSX_MIME
 from results import award_lists as exports
-from results import engine, runs
-from results.models import ACTIVE, AwardList, ExclusionReason, ProtocolFlag, Publication, Result, ResultRun
+from results import certificates, engine, runs
+from results.models import (
+    ACTIVE,
+    AwardList,
+    Certificate,
+    CertificateArchive,
+    CertificateTemplate,
+    ExclusionReason,
+    ProtocolFlag,
+    Publication,
+    Result,
+    ResultRun,
+)
 from results.protocols import protocols
 from results.publication import publication_summary, publish_results, set_document, unsigned_venues
 from scoring.rules import leads_panel
@@ -86,6 +98,49 @@ class AwardListForm(forms.Form):
         ],
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+
+
+class CertificateTemplateForm(forms.ModelForm):
+    background_file = forms.FileField(label=gettext_lazy("Background image (PNG or JPEG)"), required=False)
+    seal_file = forms.FileField(label=gettext_lazy("Seal or signature image (PNG or JPEG)"), required=False)
+    remove_background = forms.BooleanField(label=gettext_lazy("Remove the background image"), required=False)
+    remove_seal = forms.BooleanField(label=gettext_lazy("Remove the seal image"), required=False)
+
+    class Meta:
+        model = CertificateTemplate
+        fields = ["heading", "wording", "member_wording", "issuing_body", "issued_on", "number_pattern", "per_member"]
+        widgets = {
+            "wording": forms.Textarea(attrs={"rows": 4}),
+            "member_wording": forms.Textarea(attrs={"rows": 3}),
+            "issued_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def clean_wording(self):
+        return certificates.check_wording(self.cleaned_data["wording"])
+
+    def clean_member_wording(self):
+        return certificates.check_wording(self.cleaned_data["member_wording"])
+
+    def clean_number_pattern(self):
+        return certificates.check_number_pattern(self.cleaned_data["number_pattern"])
+
+    def clean_background_file(self):
+        upload = self.cleaned_data.get("background_file")
+        if upload:
+            certificates.check_image(upload)
+        return upload
+
+    def clean_seal_file(self):
+        upload = self.cleaned_data.get("seal_file")
+        if upload:
+            certificates.check_image(upload)
+        return upload
 
 
 # --- access --------------------------------------------------------------------------------------------
@@ -492,3 +547,91 @@ def venue_results(request, venue_pk):
             "venue_scope": venue.category.ranking_scope == Category.Scope.VENUE,
         },
     )
+
+
+# --- certificates ------------------------------------------------------------------------------------------
+
+
+@login_required
+def certificate_template(request, edition_pk):
+    """The edition's certificate template, its generation and a zip per category of the newest run."""
+    edition = _organised_edition(request, edition_pk)
+    template = certificates.template_of(edition)
+    form = CertificateTemplateForm(request.POST or None, request.FILES or None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            certificates.save_template(
+                edition=edition,
+                values={name: data[name] for name in CertificateTemplateForm.Meta.fields},
+                background=data.get("background_file"),
+                seal=data.get("seal_file"),
+                remove=[name for name in ("background", "seal") if data.get(f"remove_{name}")],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The certificate template is saved."))
+            return redirect("results:certificates", edition.pk)
+    run = certificates.newest_run(edition)
+    return render(
+        request,
+        "results/certificates.html",
+        {
+            "edition": edition,
+            "form": form,
+            "template": template,
+            "run": run,
+            "run_active": run is not None and run.status in ACTIVE,
+            "archives": list(run.archives.select_related("category")) if run is not None else [],
+            "publication": edition.publications.order_by("-version").first(),
+            "placeholders": [f"{{{name}}}" for name in certificates.WORDING_FIELDS],
+        },
+    )
+
+
+@login_required
+@require_POST
+def certificates_generate(request, edition_pk):
+    """Issue and print the certificates of the newest publication again (after the template changed)."""
+    edition = _organised_edition(request, edition_pk)
+    try:
+        certificates.regenerate_certificates(edition=edition, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The certificates are being generated; the page shows their progress."))
+    return redirect("results:certificates", edition.pk)
+
+
+@login_required
+@require_GET
+def certificate_archive_download(request, pk):
+    """A category's certificates as one zip: organisers of the edition only."""
+    archive = get_object_or_404(
+        CertificateArchive.objects.select_related("run__edition", "run__publication", "category__edition"), pk=pk
+    )
+    if not organises(request.user, archive.run.edition):
+        raise PermissionDenied
+    try:
+        handle = archive.file.open("rb")
+    except FileNotFoundError:
+        raise Http404
+    return FileResponse(handle, as_attachment=True, filename=certificates.archive_name(archive))
+
+
+@login_required
+@require_GET
+def certificate_download(request, pk):
+    """One certificate as a PDF: the entry's enterprise (while it is valid) and the edition's organisers."""
+    certificate = get_object_or_404(Certificate.objects.select_related("edition", "entry"), pk=pk)
+    if not request.user.has_perm("submissions.view_entry", certificate.entry):
+        raise Http404
+    if not certificate.is_valid and not organises(request.user, certificate.edition):
+        raise Http404
+    response = HttpResponse(certificates.certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=certificates.file_name(certificate)
+    )
+    return response

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
+from events import hooks
 from events.models import Category, Edition, days_until
 from portal import import_jobs, throttle, uploads
 from portal.spreadsheets import XLSX_MIME
@@ -404,6 +406,13 @@ def entry_detail(request, pk):
             "can_delete": entry.status == Entry.Status.DRAFT
             and request.user.has_perm("submissions.delete_entry", entry),
             "upload_limit": files.max_upload_bytes() // (1024 * 1024),
+            # Parts the apps above add (results: the entry's certificates), for whoever may see the entry.
+            "sections": [
+                render_to_string(section.template, {**section.context, "entry": entry}, request=request)
+                for section in sorted(
+                    hooks.collect(hooks.ENTRY_SECTIONS, entry=entry, user=request.user), key=lambda s: s.order
+                )
+            ],
         },
     )
 

@@ -22,7 +22,18 @@ from events.models import (
 )
 from portal.models import LoginAttempt, OutboxMessage, User
 from portal.spreadsheets import SCIENTIFIC
-from results.models import AwardList, PlenaryEntry, Publication, PublishedResult, Result, ResultRun
+from results.models import (
+    AwardList,
+    Certificate,
+    CertificateArchive,
+    CertificateRun,
+    CertificateTemplate,
+    PlenaryEntry,
+    Publication,
+    PublishedResult,
+    Result,
+    ResultRun,
+)
 from scoring.models import CriterionScore, Declaration, JudgeProfile, Recusal, ScoreSheet, SheetAudit
 from submissions import memberships
 from submissions.models import (
@@ -381,6 +392,51 @@ class PublishedResultFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"QC-2021-{n:04d}")
     title = factory.SelfAttribute("entry.title")
     enterprise_name = factory.SelfAttribute("entry.enterprise.name")
+
+
+class CertificateTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CertificateTemplate
+
+    edition = factory.SubFactory(EditionFactory)
+    issuing_body = "中国质量协会"
+
+
+class CertificateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Certificate
+
+    entry = factory.SubFactory(EntryFactory)
+    edition = factory.SelfAttribute("entry.edition")
+    category = factory.SelfAttribute("entry.category")
+    publication = factory.SubFactory(PublicationFactory, edition=factory.SelfAttribute("..entry.edition"))
+    sequence = factory.Sequence(lambda n: n + 1)
+    number = factory.LazyAttribute(lambda c: f"〔2021〕QC-{c.sequence:04d}")
+    code = factory.Sequence(lambda n: f"K{n:07d}".replace("0", "Z").replace("1", "Y"))
+    grade = "一等奖"
+    title = factory.SelfAttribute("entry.title")
+    group_name = factory.SelfAttribute("entry.group_name")
+    enterprise_name = factory.SelfAttribute("entry.enterprise.name")
+    category_name = factory.SelfAttribute("entry.category.name")
+    edition_name = factory.SelfAttribute("entry.edition.name")
+    issued_on = date(2021, 11, 20)
+
+
+class CertificateRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CertificateRun
+
+    publication = factory.SubFactory(PublicationFactory)
+    edition = factory.SelfAttribute("publication.edition")
+
+
+class CertificateArchiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CertificateArchive
+
+    run = factory.SubFactory(CertificateRunFactory)
+    category = factory.SubFactory(CategoryFactory, edition=factory.SelfAttribute("..run.edition"))
+    file = factory.django.FileField(filename="certificates.zip", data=b"PK\x05\x06" + b"\x00" * 18)
 
 
 class EditionStatusChangeFactory(factory.django.DjangoModelFactory):

@@ -467,6 +467,15 @@ def build_world(**texts) -> World:
         members=[{"name": published_member, "role": "组长"}],
     )
 
+    # Enterprise A's certificate of the published entry, and its category's zip.
+    certificate = factories.CertificateFactory(
+        entry=published_entry, publication=publication, code="QCV3RT7K", number="〔2020〕QC-0001", grade="标杆"
+    )
+    certificate_archive = factories.CertificateArchiveFactory(
+        run=factories.CertificateRunFactory(publication=publication, status="done", certificates=1),
+        category=published_category,
+    )
+
     user = world.users["enterprise_a"]
     # An enterprise registered for the judged edition, awaiting approval; its first user has not confirmed the sign-up.
     pending = factories.EnterpriseFactory(status="pending", name="待审企业")
@@ -498,6 +507,9 @@ def build_world(**texts) -> World:
         "signup_uidb64": urlsafe_base64_encode(force_bytes(newcomer.pk)),
         "signup_token": signup_tokens.make_token(newcomer),
         "published_entry": published_entry,
+        "certificate": certificate,
+        "certificate_archive": certificate_archive,
+        "certificate_code": certificate.code,
         "publication": publication,
         "export_format": "csv",
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),

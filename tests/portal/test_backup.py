@@ -90,8 +90,9 @@ def test_a_backup_restored_into_an_empty_database_has_the_same_results_and_files
     before = snapshot()
     call_command("backup", output=str(tmp_path / "backup"))
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
-    # the report and the four award lists (the organisers' and the public's)
-    assert (manifest["rows"]["results.result"], manifest["media_files"]) == (4, 5)
+    # the report, the four award lists (the organisers' and the public's) and the category's certificates (a zip)
+    assert (manifest["rows"]["results.result"], manifest["media_files"]) == (4, 6)
+    assert (manifest["rows"]["results.certificate"], manifest["rows"]["results.certificatearchive"]) == (2, 1)
 
     target = empty_database(tmp_path, request)
     media = tmp_path / "restored-media"

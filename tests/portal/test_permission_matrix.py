@@ -165,6 +165,27 @@ EXPECTED = {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 403   403   403   403   403   403   403   302",
     },
+    "results:certificates": {
+        "GET":  "login 403   403   403   403   403   403   403   200",
+        "POST": "login 403   403   403   403   403   403   403   200",
+    },
+    "results:certificates_generate": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   302",
+    },
+    # Both of the published edition, which the other organiser organises.
+    "results:certificate_archive_download": {
+        "GET":  "login 403   403   403   403   403   403   200   403",
+        "POST": "login 405   405   405   405   405   405   405   405",
+    },
+    "results:certificate_download": {
+        "GET":  "login 200   404   404   404   404   404   200   404",
+        "POST": "login 405   405   405   405   405   405   405   405",
+    },
+    "public:verify": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+        "POST": "405   405   405   405   405   405   405   405   405",
+    },
     "results:publication_document": {
         "GET":  "login 405   405   405   405   405   405   405   405",
         "POST": "login 403   403   403   403   403   403   302   403",

@@ -1,4 +1,5 @@
 import csv
+import datetime
 import io
 import re
 from unittest import mock
@@ -12,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from events.models import Category, Edition
@@ -794,3 +795,68 @@ def test_results_offer_every_page_number_and_the_last_page(client, edition_2021)
 def test_every_page_names_its_icon(client):
     html = client.get(reverse("public:home")).content.decode()
     assert re.search(r'<link rel="icon" type="image/svg\+xml" href="/static/portal/favicon\.svg">', html)
+
+
+# --- certificate verification ------------------------------------------------------------------------------
+
+
+def verified(client, code):
+    response = client.get(reverse("public:verify", args=[code]))
+    body = response.content.decode()
+    status = re.search(r'id="certificate-status">(.*?)</div>', body, re.S)
+    return response.status_code, " ".join(status.group(1).split()) if status else None, body
+
+
+def test_the_verification_page_shows_what_a_valid_certificate_states(client):
+    certificate = factories.CertificateFactory(
+        code="QCV3RT7K",
+        number="〔2021〕QC-0001",
+        grade="一等奖",
+        group_name="精益QC小组",
+        enterprise_name="演示有限公司",
+    )
+    with translation.override("en"):
+        status, message, body = verified(client, "QCV3RT7K")
+    assert (status, message) == (200, "This certificate is valid.")
+    assert re.findall(r'id="certificate-(number|group|enterprise|grade)">([^<]*)<', body) == [
+        ("number", "〔2021〕QC-0001"),
+        ("group", "精益QC小组"),
+        ("enterprise", "演示有限公司"),
+        ("grade", "一等奖"),
+    ]
+    assert f'id="certificate-title">{certificate.title}<' in body
+
+
+def test_the_verification_page_says_a_superseded_certificate_was_replaced(client):
+    new = factories.CertificateFactory(code="NEW22222", number="〔2021〕QC-0009", grade="二等奖")
+    factories.CertificateFactory(
+        entry=new.entry,
+        publication=new.publication,
+        code="QLD33333",
+        superseded_at=timezone.make_aware(datetime.datetime(2021, 12, 1, 10)),
+        superseded_by=new,
+    )
+    with translation.override("en"):
+        status, message, body = verified(client, "qld3-3333")
+    assert (status, message) == (
+        200,
+        "This certificate is superseded: a later publication of the results (2021-12-01) changed it. "
+        "It was replaced by certificate 〔2021〕QC-0009 (二等奖).",
+    )
+    assert 'data-valid="0"' in body
+
+
+def test_the_verification_page_of_an_unknown_code_says_so(client):
+    factories.CertificateFactory(code="QCV3RT7K")
+    with translation.override("en"):
+        status, message, _body = verified(client, "QCV3RT7X")
+    assert (status, message) == (
+        404,
+        "No certificate has this code. Check the code printed beside the QR code (8 letters and digits).",
+    )
+
+
+def test_the_verification_form_sends_a_typed_code_to_its_page(client):
+    response = client.get(reverse("public:verify_form"), {"code": " qcv3-rt7k "})
+    assert (response.status_code, response["Location"]) == (302, reverse("public:verify", args=["QCV3RT7K"]))
+    assert client.get(reverse("public:verify_form")).status_code == 200

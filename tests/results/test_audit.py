@@ -355,6 +355,11 @@ STORED = {
     ),
     AuditEvent.Action.ORGANISER_ADDED: ({}, {"user": 31, "email": "colleague@example.com"}),
     AuditEvent.Action.ORGANISER_REMOVED: ({}, {"user": 31, "email": "colleague@example.com"}),
+    AuditEvent.Action.CERTIFICATE_TEMPLATE_CHANGED: (
+        {"heading": "荣誉证书", "issuing_body": "", "per_member": False, "seal": False},
+        {"heading": "获奖证书", "issuing_body": "中国机械工业质量管理协会", "per_member": True, "seal": True},
+    ),
+    AuditEvent.Action.CERTIFICATES_REQUESTED: ({}, {"run": 3, "version": 2}),
 }
 SHEET_STORED = {
     SheetAudit.Action.DRAFT: (

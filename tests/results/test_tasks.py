@@ -1,12 +1,15 @@
 """The results tasks: eagerly in the suite, and on a real Celery worker against Redis and PostgreSQL."""
 
+import zipfile
 from decimal import Decimal as D
 
 import pytest
+from django.utils import timezone
 
 from portal.models import OutboxMessage
-from results.models import AwardList, Result, ResultRun
-from results.tasks import compute_results_task, export_awards_task
+from results import runs
+from results.models import AwardList, Certificate, CertificateRun, Result, ResultRun
+from results.tasks import compute_results_task, export_awards_task, generate_certificates_task
 from tests import factories, scenarios
 from tests.workers import wait_for
 
@@ -97,3 +100,54 @@ def test_sign_off_queues_the_computation_after_commit(django_capture_on_commit_c
     assert (run.status, run.started_by) == (ResultRun.Status.DONE, None)
     # (90 + 85.5 + 80) / 3 = 85.1666... -> 85.17
     assert Result.objects.get(entry=item).final_score == D("85.17")
+
+
+def published_small_edition():
+    edition, first, second = small_edition()
+    runs.execute_run(run=factories.ResultRunFactory(edition=edition))
+    for venue in edition.venues.all():
+        venue.signed_off_at = timezone.now()
+        venue.save(update_fields=["signed_off_at"])
+    publication = factories.PublicationFactory(edition=edition, version=1)
+    scenarios.published_row(publication, entry=first, rank=1, grade="标杆")
+    scenarios.published_row(publication, entry=second, rank=2, grade="")
+    return publication, first
+
+
+@pytest.mark.django_db
+def test_the_certificates_task_prints_a_queued_run_once():
+    publication, first = published_small_edition()
+    run = factories.CertificateRunFactory(publication=publication)
+
+    assert generate_certificates_task.delay(run.pk).get() == 1
+    assert generate_certificates_task.delay(run.pk).get() == 1  # delivered twice: done already
+
+    run.refresh_from_db()
+    assert (run.status, run.progress, run.certificates, run.archives.count()) == (CertificateRun.Status.DONE, 100, 1, 1)
+    assert list(Certificate.objects.values_list("entry_id", "number")) == [
+        (first.pk, f"〔{first.edition.year}〕{first.category.code}-0001")
+    ]
+    assert generate_certificates_task.delay(987654).get() == 0
+
+
+@pytest.mark.services
+def test_the_certificates_are_printed_on_a_real_worker(worker):
+    publication, first = published_small_edition()
+    run = factories.CertificateRunFactory(publication=publication)
+
+    generate_certificates_task.apply_async(args=[run.pk], queue=worker["queue"])
+    wait_for(
+        lambda: (
+            CertificateRun.objects.get(pk=run.pk).status in {CertificateRun.Status.DONE, CertificateRun.Status.FAILED}
+        ),
+        seconds=90,
+        log_path=worker["log"],
+    )
+
+    run.refresh_from_db()
+    assert (run.status, run.progress, run.error, run.certificates) == (CertificateRun.Status.DONE, 100, "", 1)
+    archive = run.archives.get()
+    with archive.file.open("rb") as handle:
+        names = zipfile.ZipFile(handle).namelist()
+    assert names == [f"荣誉证书-{first.category.name}.pdf", f"荣誉证书-{first.category.name}-清单.csv"]
+    assert "Task results.generate_certificates" in worker["log"].read_text()

@@ -1,22 +1,28 @@
 """Results pages: dashboard, computation, publication, award lists, provisional results per category and venue."""
 
+import io
+import re
+import zipfile
 from datetime import date
 from decimal import Decimal as D
 from urllib.parse import quote
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
+from PIL import Image
 
 from events.models import AuditEvent
 from results import computation, runs
 from results import publication as publishing
-from results.models import AwardList, Publication, Result, ResultRun
+from results.models import DEFAULT_WORDING, AwardList, Publication, Result, ResultRun
 from tests import factories, scenarios
+from tests.portal.test_pdf import text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -521,3 +527,151 @@ def test_category_page_is_paginated(client_for, organiser, monkeypatch):
 
     assert [r["entry"].pk for r in second.context["rows"]] == [entries[2].pk, entries[3].pk]
     assert second.context["page"].paginator.num_pages == 3
+
+
+# --- certificates --------------------------------------------------------------------------------------------
+
+
+def png_upload(name="seal.png"):
+    out = io.BytesIO()
+    Image.new("RGB", (30, 30), (200, 0, 0)).save(out, "PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
+TEMPLATE_POST = {
+    "heading": "荣誉证书",
+    "wording": "{enterprise}{group}荣获{grade}",
+    "member_wording": "",
+    "issuing_body": "中国质量协会",
+    "issued_on": "2021-11-20",
+    "number_pattern": "〔{year}〕{category_code}-{n:04d}",
+}
+
+
+def test_an_organiser_saves_the_certificate_template_with_a_seal(client_for, organiser):
+    edition = factories.EditionFactory()
+    edition.organisers.add(organiser)
+    url = reverse("results:certificates", args=[edition.pk])
+
+    response = client_for(organiser).post(url, {**TEMPLATE_POST, "per_member": "on", "seal_file": png_upload()})
+
+    assert (response.status_code, response["Location"]) == (302, url)
+    template = edition.certificate_template
+    assert (template.wording, template.issuing_body, str(template.issued_on), template.per_member) == (
+        "{enterprise}{group}荣获{grade}",
+        "中国质量协会",
+        "2021-11-20",
+        True,
+    )
+    assert template.seal.name.endswith(".png") and not template.background
+    event = AuditEvent.objects.get(edition=edition)
+    assert (event.action, event.user) == ("certificate_template", organiser)
+    assert event.old_values == {  # the defaults
+        "issued_on": "",
+        "issuing_body": "",
+        "per_member": False,
+        "seal": False,
+        "wording": DEFAULT_WORDING,
+    }
+    assert event.new_values == {
+        "issued_on": "2021-11-20",
+        "issuing_body": "中国质量协会",
+        "per_member": True,
+        "seal": True,
+        "wording": "{enterprise}{group}荣获{grade}",
+    }
+
+
+def test_a_template_with_an_unknown_placeholder_or_a_pdf_as_seal_is_not_saved(client_for, organiser):
+    edition = factories.EditionFactory()
+    edition.organisers.add(organiser)
+    with translation.override("en"):
+        response = client_for(organiser).post(
+            reverse("results:certificates", args=[edition.pk]),
+            {
+                **TEMPLATE_POST,
+                "wording": "{group}{prize}",
+                "seal_file": SimpleUploadedFile("seal.png", b"%PDF-1.7"),
+            },
+        )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Unknown placeholders: {prize}." in body
+    assert "This file is not a PNG or JPEG picture (its content was checked, not its name)." in body
+    assert edition.__class__.objects.filter(pk=edition.pk, certificate_template__isnull=False).count() == 0
+
+
+def test_another_organiser_is_refused_the_certificate_pages(client_for):
+    edition = factories.EditionFactory()
+    other = factories.OrganiserFactory()
+    client = client_for(other)
+    assert client.get(reverse("results:certificates", args=[edition.pk])).status_code == 403
+    assert client.post(reverse("results:certificates_generate", args=[edition.pk])).status_code == 403
+
+
+def test_generating_before_a_publication_is_refused_with_a_message(client_for, organiser):
+    edition = factories.EditionFactory()
+    edition.organisers.add(organiser)
+    with translation.override("en"):
+        response = client_for(organiser).post(reverse("results:certificates_generate", args=[edition.pk]), follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "The results are not published yet: certificates follow the publication."
+    ]
+
+
+def test_the_organiser_generates_and_downloads_a_category_s_zip(
+    client_for, organiser, django_capture_on_commit_callbacks
+):
+    edition, publication = scenarios.published_edition(year=2021)
+    edition.organisers.add(organiser)
+    row = scenarios.published_row(publication, grade="一等奖")
+    client = client_for(organiser)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("results:certificates_generate", args=[edition.pk]))
+
+    page = client.get(reverse("results:certificates", args=[edition.pk])).content.decode()
+    run = edition.certificate_runs.get()
+    event = AuditEvent.objects.get(edition=edition)
+    assert (event.action, event.user, event.target, event.new_values) == (
+        "certificates_requested",
+        organiser,
+        "v1",
+        {"run": run.pk, "version": 1},
+    )
+    archive = run.archives.get()
+    assert f'data-archive="{archive.pk}"' in page
+    response = client.get(reverse("results:certificate_archive_download", args=[archive.pk]))
+    assert response.status_code == 200
+    assert "filename*=utf-8''" in response["Content-Disposition"]
+    names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
+    assert names == [f"荣誉证书-{row.category.name}.pdf", f"荣誉证书-{row.category.name}-清单.csv"]
+
+
+def test_the_enterprise_downloads_its_certificate_and_another_enterprise_is_refused(client_for, user_a, user_b):
+    entry = factories.EntryFactory(enterprise=user_a.membership.enterprise, status="accepted", group_name="精益QC小组")
+    certificate = factories.CertificateFactory(entry=entry)
+    url = reverse("results:certificate_download", args=[certificate.pk])
+
+    response = client_for(user_a).get(url)
+
+    assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
+    assert "精益QC小组" in text_of(response.content)
+    assert client_for(user_b).get(url).status_code == 404
+
+
+def test_a_superseded_certificate_is_no_longer_downloaded_by_the_enterprise(client_for, user_a):
+    entry = factories.EntryFactory(enterprise=user_a.membership.enterprise, status="accepted")
+    certificate = factories.CertificateFactory(entry=entry, superseded_at=timezone.now())
+    assert client_for(user_a).get(reverse("results:certificate_download", args=[certificate.pk])).status_code == 404
+
+
+def test_the_entry_page_links_its_valid_certificates(client_for, user_a):
+    entry = factories.EntryFactory(enterprise=user_a.membership.enterprise, status="accepted")
+    valid = factories.CertificateFactory(entry=entry, code="VALID234")
+    factories.CertificateFactory(entry=entry, code="QLD22222", superseded_at=timezone.now(), superseded_by=valid)
+
+    body = client_for(user_a).get(reverse("submissions:entry_detail", args=[entry.pk])).content.decode()
+
+    assert re.findall(r'data-certificate="([^"]+)"', body) == ["VALID234"]
+    assert reverse("results:certificate_download", args=[valid.pk]) in body
