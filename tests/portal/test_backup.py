@@ -40,7 +40,7 @@ def populated(organiser, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         publishing.publish_results(edition=edition, by=organiser)  # and its award lists, as files
     # the organisers' lists and the public's
-    assert Result.objects.count() == 4 and AwardList.objects.exclude(file="").count() == 4
+    assert Result.objects.count() == 4 and AwardList.objects.exclude(file="").count() == 5
     return edition
 
 
@@ -91,7 +91,7 @@ def test_a_backup_restored_into_an_empty_database_has_the_same_results_and_files
     call_command("backup", output=str(tmp_path / "backup"))
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
     # the report, the four award lists (the organisers' and the public's) and the category's certificates (a zip)
-    assert (manifest["rows"]["results.result"], manifest["media_files"]) == (4, 6)
+    assert (manifest["rows"]["results.result"], manifest["media_files"]) == (4, 7)
     assert (manifest["rows"]["results.certificate"], manifest["rows"]["results.certificatearchive"]) == (2, 1)
 
     target = empty_database(tmp_path, request)

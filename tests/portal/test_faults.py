@@ -269,7 +269,10 @@ def test_redis_stopped_while_judges_score_and_organisers_act_loses_nothing_and_f
     run = ResultRun.objects.get(edition=edition)
     waiting = sorted(OutboxMessage.objects.waiting().values_list("kind", "payload__task"), key=str)
     assert waiting == sorted(
-        [("email", None)] * 2 + [("task", "results.compute")] + [("task", "results.export_award_list")] * 4, key=str
+        [("email", None)] * 2
+        + [("task", "results.compute"), ("task", "results.generate_certificates")]
+        + [("task", "results.export_award_list")] * 5,
+        key=str,
     )
     # the sign-up's notice to the organisers and its confirmation link to the person who signed up
     notice = OutboxMessage.objects.get(kind="email", payload__to=organisers).payload
@@ -289,7 +292,7 @@ def test_redis_stopped_while_judges_score_and_organisers_act_loses_nothing_and_f
             lambda: (
                 not OutboxMessage.objects.waiting().exists()
                 and ResultRun.objects.get(pk=run.pk).status == ResultRun.Status.DONE
-                and AwardList.objects.filter(status=AwardList.Status.DONE).count() == 4
+                and AwardList.objects.filter(status=AwardList.Status.DONE).count() == 5
             ),
             seconds=120,
             log_path=worker_env["log"],
@@ -300,7 +303,7 @@ def test_redis_stopped_while_judges_score_and_organisers_act_loses_nothing_and_f
     assert sorted(read_mails(tmp_path / "mail")) == sorted(
         [(organisers, notice["subject"]), (["sun@qiantang.example"], link["subject"])]
     )  # each sent once
-    assert OutboxMessage.objects.filter(sent_at__isnull=False).count() == 7
+    assert OutboxMessage.objects.filter(sent_at__isnull=False).count() == 9
     # 90/85/80 -> 85.00; 70/72/94 -> 78.67; 94/94/94 -> 94.00
     assert dict(Result.objects.filter(category__edition=edition).values_list("entry_id", "final_score")) == {
         entries[0].pk: D("85.00"),
@@ -622,13 +625,17 @@ def test_publishing_with_the_broker_down_publishes_and_the_award_lists_are_made_
     assert response.status_code == 302
     assert Publication.objects.get(edition=edition).version == 1
     lists = sorted(AwardList.objects.values_list("pk", flat=True))
-    assert list(AwardList.objects.values_list("status", flat=True)) == [AwardList.Status.QUEUED] * 4
-    assert sorted(a for (a,) in OutboxMessage.objects.waiting().values_list("payload__args")) == [[pk] for pk in lists]
+    assert list(AwardList.objects.values_list("status", flat=True)) == [AwardList.Status.QUEUED] * 5
+    waiting = OutboxMessage.objects.waiting()
+    assert sorted(
+        a for (a,) in waiting.filter(payload__task="results.export_award_list").values_list("payload__args")
+    ) == [[pk] for pk in lists]
+    assert waiting.filter(payload__task="results.generate_certificates").count() == 1
 
     with django_capture_on_commit_callbacks(execute=True):  # the broker is back (eager Celery): the beat drains
-        assert outbox.drain() == {"sent": 4, "failed": 0}
+        assert outbox.drain() == {"sent": 6, "failed": 0}  # five lists and the certificates
 
-    assert list(AwardList.objects.values_list("status", flat=True)) == [AwardList.Status.DONE] * 4
+    assert list(AwardList.objects.values_list("status", flat=True)) == [AwardList.Status.DONE] * 5
     assert not OutboxMessage.objects.waiting().exists()
 
 

@@ -774,6 +774,7 @@ def test_a_rank_says_within_what(client, edition_2021, scope, expected):
 def test_results_offer_every_page_number_and_the_last_page(client, edition_2021):
     _edition, publication = edition_2021
     category = factories.CategoryFactory(edition=publication.edition)
+    scenarios.publish_every_scored(category)  # the rows have no grade
     PublishedResult.objects.bulk_create(
         factories.PublishedResultFactory.build(
             publication=publication,

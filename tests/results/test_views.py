@@ -237,7 +237,7 @@ def test_publishing_without_the_summary_seen_publishes_nothing(client_for, organ
     url = reverse("results:publish", args=[edition.pk])
 
     with translation.override("en"):
-        response = client_for(organiser).post(url, {"reason": ""}, follow=True)
+        response = client_for(organiser).post(url, {"reason": ""}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.redirect_chain == [(url, 302)]
     assert [str(m) for m in response.context["messages"]] == [
@@ -254,7 +254,10 @@ def test_publishing_refuses_a_summary_of_an_older_computation(client_for, organi
 
     with translation.override("en"):
         response = client_for(organiser).post(
-            reverse("results:publish", args=[edition.pk]), {"reason": "", "fingerprint": seen}, follow=True
+            reverse("results:publish", args=[edition.pk]),
+            {"reason": "", "fingerprint": seen},
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE="en",
         )
 
     assert [str(m) for m in response.context["messages"]] == [
@@ -593,6 +596,7 @@ def test_a_template_with_an_unknown_placeholder_or_a_pdf_as_seal_is_not_saved(cl
                 "wording": "{group}{prize}",
                 "seal_file": SimpleUploadedFile("seal.png", b"%PDF-1.7"),
             },
+            HTTP_ACCEPT_LANGUAGE="en",
         )
     body = response.content.decode()
     assert response.status_code == 200
@@ -613,7 +617,9 @@ def test_generating_before_a_publication_is_refused_with_a_message(client_for, o
     edition = factories.EditionFactory()
     edition.organisers.add(organiser)
     with translation.override("en"):
-        response = client_for(organiser).post(reverse("results:certificates_generate", args=[edition.pk]), follow=True)
+        response = client_for(organiser).post(
+            reverse("results:certificates_generate", args=[edition.pk]), follow=True, HTTP_ACCEPT_LANGUAGE="en"
+        )
     assert [str(m) for m in response.context["messages"]] == [
         "The results are not published yet: certificates follow the publication."
     ]

@@ -312,7 +312,7 @@ def test_the_judge_reads_the_reopen_reason_on_the_sheet_until_it_is_submitted_ag
     url = reverse("scoring:score_entry", args=[setup.venue.pk, entry.pk])
 
     with translation.override("en"):
-        body = client_for(judge).get(url).content.decode()
+        body = client_for(judge).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert 'id="sheet-reopened"' in body
     assert "<span data-reason>效果分填错</span>" in body

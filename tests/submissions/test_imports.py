@@ -302,12 +302,12 @@ def test_the_recommended_list_makes_a_fixed_number_of_queries(client_for, recomm
     factories.EntryFactory.create_batch(3, category=qc, recommending_unit=unit)
     factories.RecommendationFactory(edition=qc.edition, unit=unit, proposed_by_side="enterprise")
     factories.DeletedDraftFactory(edition=qc.edition, unit=unit)
-    with django_assert_num_queries(11) as small:
+    with django_assert_num_queries(12) as small:
         client.get(reverse("submissions:recommendation_upload"))
     factories.EntryFactory.create_batch(27, category=qc, recommending_unit=unit)
     factories.RecommendationFactory.create_batch(5, edition=qc.edition, unit=unit, proposed_by_side="enterprise")
     factories.DeletedDraftFactory.create_batch(5, edition=qc.edition, unit=unit)
-    with django_assert_num_queries(11) as large:
+    with django_assert_num_queries(12) as large:
         response = client.get(reverse("submissions:recommendation_upload"))
     assert len(response.context["page"].object_list) == 30
     assert (len(response.context["proposals"]), len(response.context["deleted_drafts"])) == (6, 6)

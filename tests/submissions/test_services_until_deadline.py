@@ -53,7 +53,7 @@ def test_a_change_during_the_format_review_tells_the_organisers_and_the_review_s
         entry = services.update_entry(entry=submitted, by=user_a, data=QC_DATA, members=MEMBERS)
     assert entry.status == Entry.Status.SUBMITTED
     assert [message.to for message in mail.outbox] == [[organiser.email]]
-    assert mail.outbox[0].subject == "Changed during its format review: 降低焊缝气孔率（修订）"
+    assert mail.outbox[0].subject == "形式审查期间被修改:降低焊缝气孔率（修订）"  # in the organisers' language, Chinese
     changed = services.changed_during_review(entry)
     assert (changed.from_status, changed.to_status, changed.by) == ("under_review", "submitted", user_a)
 
