@@ -11,8 +11,10 @@ import hashlib
 import re
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -109,3 +111,51 @@ def _payload(token: str) -> dict:
     if not isinstance(payload, dict):
         raise ValidationError(_("This confirmation is not valid. Upload the file again."))
     return payload
+
+
+class ConfirmForm(forms.Form):
+    """The second step of an import without options: the checked file, named by its token, is written."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+
+
+@dataclass
+class TwoSteps:
+    """Where an import in two steps stands after a request: the report of the file read (None before any), whether
+    it is shown as a preview awaiting confirmation, the confirmation form (its token), and whether it was written."""
+
+    report: object = None
+    preview: bool = False
+    confirm: ConfirmForm | None = None
+    written: bool = False
+
+
+def import_in_two_steps(request, *, form, kind: str, read) -> TwoSteps:
+    """The preview-then-confirm flow of an import without options. A POST with a file (`form`, bound by the caller
+    when the POST carries no token) is read with `read(file=..., dry_run=True)`, writing nothing, and stashed; a POST
+    with a token loads the stashed file and reads it again with `read(file=...)`, which writes it. Errors go on the
+    form they belong to."""
+    confirming = request.method == "POST" and "token" in request.POST
+    steps = TwoSteps(confirm=ConfirmForm(request.POST if confirming else None))
+    if confirming and steps.confirm.is_valid():
+        token = steps.confirm.cleaned_data["token"]
+        try:
+            upload = load(token, by=request.user, kind=kind)
+            discard(token)
+            steps.report = read(file=upload)
+        except ValidationError as error:
+            steps.confirm.add_error(None, error)
+        else:
+            steps.written = steps.report.ok
+    elif request.method == "POST" and not confirming and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            steps.report = read(file=upload, dry_run=True)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            steps.preview = steps.report.ok
+            if steps.preview:
+                token = stash(upload, by=request.user, kind=kind, rows=steps.report.rows)
+                steps.confirm = ConfirmForm(initial={"token": token})
+    return steps

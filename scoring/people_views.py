@@ -15,7 +15,7 @@ from events.models import Edition, PanelMember
 from portal import uploads
 from portal.spreadsheets import XLSX_MIME
 from scoring import people
-from scoring.forms import DeclarationForm, InviteForm, JudgeForm, JudgeImportForm, PaperSheetConfirmForm
+from scoring.forms import DeclarationForm, InviteForm, JudgeForm, JudgeImportForm
 
 
 def _check(request, perm, obj=None):
@@ -79,40 +79,19 @@ def import_judges(request):
     _check(request, "scoring.manage_judges")
     confirming = request.method == "POST" and "token" in request.POST
     form = JudgeImportForm(request.POST if request.method == "POST" and not confirming else None, request.FILES or None)
-    confirm = PaperSheetConfirmForm(request.POST if confirming else None)
-    report, preview = None, False
-    if confirming and confirm.is_valid():
-        token = confirm.cleaned_data["token"]
-        try:
-            upload = uploads.load(token, by=request.user, kind=people.UPLOAD_KIND)
-            uploads.discard(token)
-            report = people.import_judges(file=upload)
-        except ValidationError as error:
-            confirm.add_error(None, error)
-        else:
-            if report.ok:
-                messages.success(
-                    request,
-                    _("The list is imported: %(created)s judges added, %(updated)s updated.")
-                    % {"created": report.created, "updated": report.updated},
-                )
-                return redirect("scoring:judges")
-    elif request.method == "POST" and not confirming and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            report = people.import_judges(file=upload, dry_run=True)
-        except ValidationError as error:
-            form.add_error("file", error)
-        else:
-            preview = report.ok
-            if preview:
-                token = uploads.stash(upload, by=request.user, kind=people.UPLOAD_KIND, rows=report.rows)
-                confirm = PaperSheetConfirmForm(initial={"token": token})
+    steps = uploads.import_in_two_steps(request, form=form, kind=people.UPLOAD_KIND, read=people.import_judges)
+    if steps.written:
+        messages.success(
+            request,
+            _("The list is imported: %(created)s judges added, %(updated)s updated.")
+            % {"created": steps.report.created, "updated": steps.report.updated},
+        )
+        return redirect("scoring:judges")
     return render(
         request,
         "scoring/people/import.html",
-        {"form": form, "confirm": confirm, "report": report, "preview": preview},
-        status=400 if request.method == "POST" and not preview else 200,
+        {"form": form, "confirm": steps.confirm, "report": steps.report, "preview": steps.preview},
+        status=400 if request.method == "POST" and not steps.preview else 200,
     )
 
 

@@ -349,9 +349,3 @@ class UnitImportForm(forms.Form):
         spreadsheets.check_upload_size(upload)
         spreadsheets.file_kind(upload)  # .xlsx or CSV; any other file is told what it is and how to save it
         return upload
-
-
-class ImportConfirmForm(forms.Form):
-    """The second step of an import without options: the checked file, named by its token, is written."""
-
-    token = forms.CharField(widget=forms.HiddenInput, max_length=2000)

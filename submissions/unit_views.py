@@ -13,7 +13,7 @@ from rules.contrib.views import permission_required
 from portal import invitations, uploads
 from portal.spreadsheets import XLSX_MIME
 from submissions import units
-from submissions.forms import ImportConfirmForm, UnitImportForm, UnitInviteForm, UnitUserForm
+from submissions.forms import UnitImportForm, UnitInviteForm, UnitUserForm
 
 
 @login_required
@@ -68,38 +68,17 @@ def unit_import(request):
     """Like the other imports: the file is checked and previewed, nothing written; the confirmation writes it."""
     confirming = request.method == "POST" and "token" in request.POST
     form = UnitImportForm(request.POST if request.method == "POST" and not confirming else None, request.FILES or None)
-    confirm = ImportConfirmForm(request.POST if confirming else None)
-    report, preview = None, False
-    if confirming and confirm.is_valid():
-        token = confirm.cleaned_data["token"]
-        try:
-            upload = uploads.load(token, by=request.user, kind=units.UPLOAD_KIND)
-            uploads.discard(token)
-            report = units.import_unit_users(file=upload)
-        except ValidationError as error:
-            confirm.add_error(None, error)
-        else:
-            if report.ok:
-                messages.success(
-                    request,
-                    _("The list is imported: %(created)s users added, %(updated)s updated.")
-                    % {"created": report.created, "updated": report.updated},
-                )
-                return redirect("submissions:units")
-    elif request.method == "POST" and not confirming and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            report = units.import_unit_users(file=upload, dry_run=True)
-        except ValidationError as error:
-            form.add_error("file", error)
-        else:
-            preview = report.ok
-            if preview:
-                token = uploads.stash(upload, by=request.user, kind=units.UPLOAD_KIND, rows=report.rows)
-                confirm = ImportConfirmForm(initial={"token": token})
+    steps = uploads.import_in_two_steps(request, form=form, kind=units.UPLOAD_KIND, read=units.import_unit_users)
+    if steps.written:
+        messages.success(
+            request,
+            _("The list is imported: %(created)s users added, %(updated)s updated.")
+            % {"created": steps.report.created, "updated": steps.report.updated},
+        )
+        return redirect("submissions:units")
     return render(
         request,
         "submissions/unit_import.html",
-        {"form": form, "confirm": confirm, "report": report, "preview": preview},
-        status=400 if request.method == "POST" and not preview else 200,
+        {"form": form, "confirm": steps.confirm, "report": steps.report, "preview": steps.preview},
+        status=400 if request.method == "POST" and not steps.preview else 200,
     )
