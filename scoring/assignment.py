@@ -140,6 +140,8 @@ def move_entry(*, entry, venue) -> Entry:
     entry.save(update_fields=["venue", "running_order", "updated_at"])
     _append_to_order(venue)
     sync_automatic_recusals(venue=venue)
+    if venue.draw_seed:  # its place in a drawn order is known now; in a venue not drawn yet, the draw tells it
+        tell_enterprises_their_slots(venue=venue, entry_ids=[entry.pk])
     entry.refresh_from_db()
     return entry
 
@@ -175,11 +177,15 @@ def draw_running_order(*, venue, seed: str = "") -> list[Entry]:
     return list(venue.entries.order_by("running_order"))
 
 
-def tell_enterprises_their_slots(*, venue) -> int:
+def tell_enterprises_their_slots(*, venue, entry_ids=None) -> int:
     """Once the venue's running order is drawn: one e-mail to each enterprise with entries there, listing each
-    entry's venue, room, time and place in the order (a new draw sends the new order). Returns the e-mails queued."""
+    entry's venue, room, time and place in the order (a new draw sends the new order); with `entry_ids`, only about
+    those entries (one moved into the drawn venue by hand). Returns the e-mails queued."""
+    entries = venue.entries.select_related("enterprise").order_by("running_order", "code", "pk")
+    if entry_ids is not None:
+        entries = entries.filter(pk__in=entry_ids)
     by_enterprise = defaultdict(list)
-    for entry in venue.entries.select_related("enterprise").order_by("running_order", "code", "pk"):
+    for entry in entries:
         entry.starts, entry.ends = venue.slot(entry.running_order) if entry.running_order else (None, None)
         by_enterprise[entry.enterprise].append(entry)
     for enterprise, entries in by_enterprise.items():
