@@ -215,6 +215,7 @@ class CategoryForm(forms.ModelForm):
             "ranking_scope",
             "published_entries",
             "publish_protocol",
+            "share_comments",
         ]
         labels = {"kind": _("Entry form")}
         help_texts = {

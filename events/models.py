@@ -246,6 +246,14 @@ class Category(models.Model):
         default=True,
         help_text=_("The public sees how each published score was reached: sheet totals, drops, tie-break values."),
     )
+    share_comments = models.BooleanField(
+        _("show the judges' comments to the entrant"),
+        default=False,
+        help_text=_(
+            "Once the results are published, each enterprise reads the judges' comments on its own entries, "
+            "without the judges' names. Never shown to the public."
+        ),
+    )
 
     class Meta:
         verbose_name = _("category")

@@ -2,6 +2,8 @@
 results section with the way to the publication (the only route to "results published"), a venue's
 provisional ranking for its panel leader, and an entry's certificates on its page."""
 
+from collections import defaultdict
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -12,6 +14,7 @@ from results.certificates import entry_certificates
 from results.engine import SCOPE_VENUE
 from results.models import Publication, PublishedResult, Result
 from results.runs import latest_run
+from scoring.models import ScoreSheet
 
 
 @hooks.register(hooks.CATEGORY_HAS_RESULTS)
@@ -46,6 +49,17 @@ def published_outcomes(*, entry_ids) -> dict:
         .filter(entry_id__in=list(entry_ids), edition__status=Edition.Status.PUBLISHED)
         .select_related("publication", "category")
     )
+    rows = list(rows)
+    comments = defaultdict(list)
+    shared = [row.entry_id for row in rows if row.category.share_comments]
+    if shared:  # the judges' comments where the category shares them, without the judges' names, in sheet order
+        for entry_id, comment in (
+            ScoreSheet.objects.filter(entry_id__in=shared, status=ScoreSheet.Status.SUBMITTED)
+            .exclude(comment="")
+            .order_by("entry_id", "pk")
+            .values_list("entry_id", "comment")
+        ):
+            comments[entry_id].append(comment)
     outcomes = {}
     for row in rows:
         protocol = row.protocol or {}
@@ -58,10 +72,12 @@ def published_outcomes(*, entry_ids) -> dict:
             "scope_ranked": protocol.get("scope_ranked"),
             "grade": row.grade,
             "counted_sheets": protocol.get("counted_sheets"),
+            # the protocol and the comments as the category's publication policy allows
             "sheets": [
                 {"total": sheet.get("total"), "dropped": bool(sheet.get("dropped"))}
-                for sheet in protocol.get("sheets") or []
+                for sheet in (protocol.get("sheets") or [] if row.category.publish_protocol else [])
             ],
+            "comments": comments.get(row.entry_id, []),
             "published_at": row.publication.published_at,
             "version": row.publication.version,
         }

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from results.publication import publish_results
+from scoring.models import ScoreSheet
 from submissions import services
 from submissions.models import DeadlineExtension, Entry
 from tests import factories
@@ -86,6 +87,42 @@ def test_the_entry_page_shows_the_published_protocol_to_its_enterprise(client_fo
     assert "data-protocol" in html
 
 
+def test_the_entry_page_hides_the_protocol_when_the_category_does_not_publish_it(client_for, judged, organiser):
+    first = judged["entries"][0]
+    first.category.publish_protocol = False
+    first.category.save(update_fields=["publish_protocol"])
+    publish_results(edition=judged["edition"], by=organiser)
+    response = client_for(judged["user_first"]).get(reverse("submissions:entry_detail", args=[first.pk]))
+    assert response.context["entry"].outcome["sheets"] == []
+    assert "data-protocol" not in response.content.decode()
+
+
+def test_the_judges_comments_reach_their_enterprise_only_where_the_category_shares_them(client_for, judged, organiser):
+    first, second = judged["entries"]
+    ScoreSheet.objects.filter(entry=first).update(comment="")
+    sheets = list(ScoreSheet.objects.filter(entry=first).order_by("pk"))
+    ScoreSheet.objects.filter(pk=sheets[0].pk).update(comment="数据详实\n建议推广")
+    ScoreSheet.objects.filter(pk=sheets[2].pk).update(comment="对策表不完整")
+    ScoreSheet.objects.filter(entry=second).update(comment="别家的评语")
+    publish_results(edition=judged["edition"], by=organiser)
+    url = reverse("submissions:entry_detail", args=[first.pk])
+    client = client_for(judged["user_first"])
+
+    hidden = client.get(url)
+    assert (hidden.context["entry"].outcome["comments"], "data-comments" in hidden.content.decode()) == ([], False)
+
+    first.category.share_comments = True
+    first.category.save(update_fields=["share_comments"])
+    shown = client.get(url)
+    html = shown.content.decode()
+    assert shown.context["entry"].outcome["comments"] == ["数据详实\n建议推广", "对策表不完整"]
+    assert '<li class="text-break">数据详实<br>建议推广</li>' in html
+    assert "别家的评语" not in html
+    assert sheets[0].judge.get_full_name() not in html.split("data-comments")[1]  # without the judges' names
+    public = client_for(factories.UserFactory()).get(reverse("public:entry", args=[first.pk])).content.decode()
+    assert "数据详实" not in public
+
+
 def test_another_enterprise_sees_nothing_of_an_entry_or_its_result(client_for, judged, organiser):
     publish_results(edition=judged["edition"], by=organiser)
     first = judged["entries"][0]
@@ -103,7 +140,8 @@ def test_publication_sends_each_enterprise_one_e_mail_with_its_own_outcomes(
     with django_capture_on_commit_callbacks(execute=True):
         publish_results(edition=judged["edition"], by=organiser)
     first, second = judged["entries"]
-    told = {tuple(message.to): message.body for message in mail.outbox if judged["edition"].name in message.subject}
+    outcomes = [m for m in mail.outbox if judged["edition"].name in m.subject and "/verify/" not in m.body]
+    told = {tuple(message.to): message.body for message in outcomes}  # the certificates' e-mail comes on its own
     assert set(told) == {(judged["user_first"].email,), (judged["user_second"].email,)}
     assert first.title in told[(judged["user_first"].email,)]
     assert "85.00" in told[(judged["user_first"].email,)]
