@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 from pypdf import PdfReader
 
@@ -32,6 +33,13 @@ TITLE = "降低液压系统故障率"
 @pytest.fixture(autouse=True)
 def site_url(settings):
     settings.SITE_URL = "http://testserver"
+
+
+@pytest.fixture
+def english():
+    """The refusals are asserted on their English source text (the portal's default language is Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 def publication_of(edition, version, rows):
@@ -206,7 +214,7 @@ def test_publishing_generates_the_certificates_and_e_mails_the_enterprise(
     assert f"{certificate.number} {certificate.title} 一等奖\n{link}\n" in sent[0].body
 
 
-def test_the_wording_refuses_an_unknown_placeholder():
+def test_the_wording_refuses_an_unknown_placeholder(english):
     with pytest.raises(ValidationError) as refused:
         certificates.check_wording("{group}荣获{prize}")
     assert refused.value.messages == [
@@ -215,13 +223,13 @@ def test_the_wording_refuses_an_unknown_placeholder():
     ]
 
 
-def test_the_wording_refuses_a_format_its_text_cannot_take():
+def test_the_wording_refuses_a_format_its_text_cannot_take(english):
     with pytest.raises(ValidationError) as refused:
         certificates.check_wording("{group:d}")
     assert refused.value.messages == ["The wording cannot be read: write each placeholder as {name}, without a format."]
 
 
-def test_the_number_scheme_needs_the_sequence_number():
+def test_the_number_scheme_needs_the_sequence_number(english):
     with pytest.raises(ValidationError) as refused:
         certificates.check_number_pattern("〔{year}〕{category_code}")
     assert refused.value.messages == ["The number scheme needs {n} (the certificate's sequence number), e.g. {n:04d}."]
@@ -234,7 +242,7 @@ def picture(kind="PNG", size=(40, 20)) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"seal.{kind.lower()}", out.getvalue())
 
 
-def test_a_picture_is_checked_by_its_content():
+def test_a_picture_is_checked_by_its_content(english):
     assert certificates.check_image(picture("PNG")) == "png"
     assert certificates.check_image(picture("JPEG")) == "jpg"
     with pytest.raises(ValidationError) as refused:
@@ -245,7 +253,7 @@ def test_a_picture_is_checked_by_its_content():
     assert refused.value.messages == ["The picture is 6001 × 10 pixels; at most 6000 pixels a side."]
 
 
-def test_a_damaged_picture_is_refused():
+def test_a_damaged_picture_is_refused(english):
     data = picture("PNG").read()
     with pytest.raises(ValidationError) as refused:
         certificates.check_image(SimpleUploadedFile("seal.png", data[:60]))
