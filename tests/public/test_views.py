@@ -802,7 +802,7 @@ def test_every_page_names_its_icon(client):
 
 
 def verified(client, code):
-    response = client.get(reverse("public:verify", args=[code]))
+    response = client.get(reverse("public:verify", args=[code]), HTTP_ACCEPT_LANGUAGE="en")  # asserted in English
     body = response.content.decode()
     status = re.search(r'id="certificate-status">(.*?)</div>', body, re.S)
     return response.status_code, " ".join(status.group(1).split()) if status else None, body

@@ -39,6 +39,7 @@ def test_certificates_from_the_template_to_the_verification_page(page, organiser
 
     page.goto(f"{page.base_url}/scoring/results/editions/{edition.pk}/")
     page.click("#publish-results")
+    page.click("#confirm-publication")  # the summary, then the confirmation (results/publish.html)
     page.wait_for_selector('#publications tr[data-version="1"]')
     page.click("#certificates-link")
     page.wait_for_selector('#certificate-run[data-status="done"]')
