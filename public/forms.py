@@ -59,4 +59,9 @@ class ResultFilterForm(forms.Form):
 class VerifyForm(forms.Form):
     """A certificate's verification code, as printed on it."""
 
-    code = forms.CharField(label=gettext_lazy("Verification code"), max_length=30, strip=True)
+    code = forms.CharField(
+        label=gettext_lazy("Verification code"),
+        max_length=30,
+        strip=True,
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off", "autocapitalize": "characters"}),
+    )
