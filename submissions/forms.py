@@ -334,9 +334,13 @@ class UnitUserForm(forms.Form):
 
 
 class UnitInviteForm(forms.Form):
-    users = forms.ModelMultipleChoiceField(
-        label=_("Users"), queryset=User.objects.filter(role="recommender", is_active=True)
-    )
+    users = forms.ModelMultipleChoiceField(label=_("Users"), queryset=User.objects.none())
+
+    def __init__(self, *args, association, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["users"].queryset = User.objects.filter(
+            role="recommender", is_active=True, membership__recommending_unit__association=association
+        )
 
 
 class UnitImportForm(forms.Form):

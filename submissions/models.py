@@ -112,7 +112,10 @@ class Enterprise(models.Model):
 class RecommendingUnit(models.Model):
     """A regional association or enterprise group that pre-selects and recommends entries (推荐单位)."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    association = models.ForeignKey(
+        "events.Association", verbose_name=_("association"), on_delete=models.PROTECT, related_name="units"
+    )
+    name = models.CharField(_("name"), max_length=200)
     province = models.CharField(_("province"), max_length=20, choices=Province.choices, blank=True)
     contact = models.CharField(_("contact"), max_length=200, blank=True)
 
@@ -120,6 +123,7 @@ class RecommendingUnit(models.Model):
         verbose_name = _("recommending unit")
         verbose_name_plural = _("recommending units")
         ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["association", "name"], name="unit_unique_name_in_association")]
 
     def __str__(self):
         return self.name
