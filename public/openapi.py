@@ -423,13 +423,13 @@ def downloads() -> list[dict]:
     return [
         {
             "format": "CSV",
-            "route": "public:award_list_csv",
+            "path": "/results/editions/{pk}/awards.csv",
             "about": gettext_lazy("UTF-8 with a byte-order mark (Excel opens it); one line per awarded result."),
             "columns": award_lists.CSV_COLUMNS,
         },
         {
             "format": "Excel",
-            "route": "public:award_list_xlsx",
+            "path": "/results/editions/{pk}/awards.xlsx",
             "about": gettext_lazy(
                 "One sheet per category, grouped by grade, then venue, then rank; a summary sheet counts each grade."
             ),
@@ -437,7 +437,7 @@ def downloads() -> list[dict]:
         },
         {
             "format": "PDF",
-            "route": "public:award_list_pdf",
+            "path": "/results/editions/{pk}/awards.pdf",
             "about": gettext_lazy("A4 landscape, one table per category, as the association issues it."),
             "columns": award_lists.COLUMNS,
         },
