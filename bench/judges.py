@@ -23,6 +23,7 @@ def make_fixture(judges: int, per_venue: int):
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import transaction
 
+    from demo.scale import scale_association
     from events.models import Category, Edition, PanelMember, Venue
     from events.rubrics import create_rubric_from_template
     from submissions.models import Enterprise, Entry
@@ -32,7 +33,11 @@ def make_fixture(judges: int, per_venue: int):
     venues_count = max(1, judges // JUDGES_PER_VENUE)
     with transaction.atomic():
         edition = Edition.objects.create(
-            name=f"评审并发测试{secrets.token_hex(3)}", number=1, year=2026, status=Edition.Status.JUDGING
+            association=scale_association(),
+            name=f"评审并发测试{secrets.token_hex(3)}",
+            number=1,
+            year=2026,
+            status=Edition.Status.JUDGING,
         )
         rubric = create_rubric_from_template(edition=edition, key="qc_problem_solving")
         category = Category.objects.create(edition=edition, name="QC小组成果", code="QC", rubric=rubric)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from demo.bulk import insert
-from events.models import Category, Edition, GradeRule, PanelMember, Venue
+from events.models import Association, Category, Edition, GradeRule, PanelMember, Venue
 from events.rubrics import create_rubric, create_rubric_from_template
 from scoring.models import CriterionScore, Recusal, ScoreSheet
 from submissions.models import Enterprise, Entry, Member, Membership, RecommendingUnit
@@ -177,6 +177,13 @@ def points_for(rng: random.Random, maximum: Decimal, quality: float) -> Decimal:
     return (Decimal(round(value * 2)) / 2).quantize(Decimal("0.1"))
 
 
+def scale_association() -> Association:
+    """The association of the scale editions: theirs alone, so a scale run never touches another's data."""
+    return Association.objects.get_or_create(slug="scale", defaults={"name": "规模测试协会", "short_name": "规模测试"})[
+        0
+    ]
+
+
 class Generator:
     """The steps that build a scale edition, in order (generate() calls the others)."""
 
@@ -186,6 +193,7 @@ class Generator:
         now = timezone.now()
         day = date(year, 9, 24)
         edition = Edition.objects.create(
+            association=scale_association(),
             name=name,
             number=year - 1981,
             year=year,
@@ -318,10 +326,12 @@ class Generator:
         names = [(f"{c}省质量管理小组活动推进办公室", p) for p, c, _w in PROVINCES] + [
             (f"{g}质量部", "") for g in GROUPS
         ]
+        association = scale_association()
         RecommendingUnit.objects.bulk_create(
-            [RecommendingUnit(name=n, province=p) for n, p in names], ignore_conflicts=True
+            [RecommendingUnit(association=association, name=n, province=p) for n, p in names], ignore_conflicts=True
         )
-        return list(RecommendingUnit.objects.filter(name__in=[n for n, _p in names]).values_list("pk", flat=True))
+        units = RecommendingUnit.objects.filter(association=association, name__in=[n for n, _p in names])
+        return list(units.values_list("pk", flat=True))
 
     def venues(self, edition, category, count, day, now) -> list[Venue]:
         objects = [

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from events.builtins import CATEGORY_TEMPLATES, RUBRIC_TEMPLATES
-from events.models import Announcement, Category, Edition, GradeRule, Rubric, TopicType, Venue
+from events.models import Announcement, Association, Category, Edition, GradeRule, Rubric, TopicType, Venue
 
 User = get_user_model()
 
@@ -50,6 +50,13 @@ class EditionForm(forms.ModelForm):
         return data
 
 
+def team_of(association):
+    """The active organisers on the association's team: whom its editions' teams are chosen from."""
+    return User.objects.filter(
+        role=User.Role.ORGANISER, is_active=True, association_roles__association=association
+    ).order_by("full_name", "email")
+
+
 class EditionEditForm(EditionForm):
     organisers = forms.ModelMultipleChoiceField(
         label=_("Organisers"),
@@ -63,13 +70,14 @@ class EditionEditForm(EditionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisers"].queryset = User.objects.filter(role=User.Role.ORGANISER, is_active=True).order_by(
-            "full_name", "email"
-        )
+        self.fields["organisers"].queryset = team_of(self.instance.association)
         self.fields["organisers"].label_from_instance = lambda user: f"{user.get_full_name()} <{user.email}>"
 
 
 class EditionCreateForm(EditionForm):
+    """A new edition of one of the associations the organiser works for (chosen only when there are several)."""
+
+    association = forms.ModelChoiceField(label=_("Association"), queryset=Association.objects.none(), empty_label=None)
     categories = forms.MultipleChoiceField(
         label=_("Start with the standard categories"),
         help_text=_("Each comes with its built-in rubrics and a benchmark grade, which you can then edit."),
@@ -78,6 +86,17 @@ class EditionCreateForm(EditionForm):
         required=False,
         initial=list(CATEGORY_TEMPLATES),
     )
+
+    class Meta(EditionForm.Meta):
+        fields = ["association", *EditionForm.Meta.fields]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        associations = Association.objects.of(user).order_by("name")
+        self.fields["association"].queryset = associations
+        if len(associations) == 1:  # nothing to choose: the edition is of the organiser's association
+            del self.fields["association"]
+            self.instance.association = associations[0]
 
 
 class EditionCopyForm(forms.Form):
@@ -90,9 +109,14 @@ class EditionCopyForm(forms.Form):
         help_text=_("Otherwise the venues are copied without judges."),
     )
 
+    def __init__(self, *args, association=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.association = association
+
     def clean(self):
         data = super().clean()
-        if data.get("name") and data.get("year") and Edition.objects.filter(name=data["name"], year=data["year"]):
+        same = Edition.objects.filter(association=self.association, name=data.get("name"), year=data.get("year"))
+        if data.get("name") and data.get("year") and same.exists():
             raise forms.ValidationError(_("There is already an edition of that name in %(year)s.") % data)
         return data
 
@@ -319,9 +343,9 @@ class PanelForm(forms.Form):
     )
     leader = forms.ModelChoiceField(label=_("Panel leader"), queryset=User.objects.none(), required=False)
 
-    def __init__(self, *args, busy=None, **kwargs):
+    def __init__(self, *args, association, busy=None, **kwargs):
         super().__init__(*args, **kwargs)
-        judges = User.objects.filter(role=User.Role.JUDGE, is_active=True).order_by("full_name", "email")
+        judges = association.judges.filter(role=User.Role.JUDGE, is_active=True).order_by("full_name", "email")
         self.fields["judges"].queryset = judges
         self.fields["judges"].busy = busy or {}
         self.fields["leader"].queryset = judges
@@ -341,11 +365,9 @@ class OrganiserForm(forms.Form):
     action = forms.ChoiceField(choices=[("add", _("Add")), ("remove", _("Remove"))], widget=forms.HiddenInput)
     user = forms.ModelChoiceField(label=_("Colleague"), queryset=User.objects.none())
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, association, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(role=User.Role.ORGANISER, is_active=True).order_by(
-            "full_name", "email"
-        )
+        self.fields["user"].queryset = team_of(association)
         self.fields["user"].label_from_instance = lambda user: f"{user.get_full_name()} <{user.email}>"
 
 

@@ -29,6 +29,90 @@ class SubType(models.TextChoices):
     SERVICE = "service", _("Service")
 
 
+class AssociationQuerySet(models.QuerySet):
+    def of(self, user):
+        """The associations the user works for (administrator or organiser); a platform administrator (superuser)
+        works for every association."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(members__user=user).distinct()
+
+    def administered_by(self, user):
+        if not (user and user.is_authenticated):
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(members__user=user, members__role=AssociationMember.Role.ADMINISTRATOR).distinct()
+
+
+class Association(models.Model):
+    """An association that runs exchanges (中国质量协会, a provincial association, an industry association): it owns
+    its editions, its organiser team, its judges' pool and its recommending units, and sees only its own data.
+    One installation hosts several; a platform administrator (superuser) creates them."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=50, help_text=_("For example 中机质协."))
+    slug = models.SlugField(
+        _("public address"),
+        max_length=40,
+        unique=True,
+        help_text=_("Its public pages are reached under /a/<address>/: lower-case letters, digits and hyphens."),
+    )
+    logo = models.FileField(_("logo"), upload_to="associations/%Y/", blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=50, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    address = models.CharField(_("postal address"), max_length=300, blank=True)
+    searchable = models.BooleanField(
+        _("in the portal-wide search"),
+        default=True,
+        help_text=_("Its published results are found by the search across all associations."),
+    )
+    judges = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("judges' pool"), related_name="judge_pools", blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = AssociationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("association")
+        verbose_name_plural = _("associations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class AssociationMember(models.Model):
+    """A user who works for an association: an administrator (its settings, its team, every edition of it) or an
+    organiser (the editions whose team they are on, and the editions they create)."""
+
+    class Role(models.TextChoices):
+        ADMINISTRATOR = "administrator", _("Administrator")
+        ORGANISER = "organiser", _("Organiser")
+
+    association = models.ForeignKey(
+        Association, verbose_name=_("association"), on_delete=models.CASCADE, related_name="members"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="association_roles"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.ORGANISER)
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member of an association")
+        verbose_name_plural = _("members of an association")
+        ordering = ["association", "user__full_name"]
+        constraints = [models.UniqueConstraint(fields=["association", "user"], name="association_member_unique")]
+
+    def __str__(self):
+        return f"{self.user} · {self.association}"
+
+
 class EditionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Edition.Status.PUBLISHED)
@@ -43,7 +127,13 @@ class EditionQuerySet(models.QuerySet):
         every edition), for lists; keep the two the same."""
         if user.is_superuser:
             return self
-        return self.filter(organisers=user)
+        administered = AssociationMember.objects.filter(user=user, role=AssociationMember.Role.ADMINISTRATOR)
+        return self.filter(
+            models.Q(organisers=user) | models.Q(association__in=administered.values("association"))
+        ).distinct()
+
+    def of_association(self, association):
+        return self.filter(association=association) if association is not None else self
 
 
 class Edition(models.Model):
@@ -56,6 +146,9 @@ class Edition(models.Model):
         JUDGING = "judging", _("Judging")
         PUBLISHED = "published", _("Results published")
 
+    association = models.ForeignKey(
+        Association, verbose_name=_("association"), on_delete=models.PROTECT, related_name="editions"
+    )
     name = models.CharField(_("name"), max_length=200)
     number = models.PositiveIntegerField(_("number"), help_text=_("The 40 in 第40次."))
     year = models.PositiveIntegerField(_("year"), validators=[MinValueValidator(1978), MaxValueValidator(2200)])
@@ -82,7 +175,7 @@ class Edition(models.Model):
         verbose_name_plural = _("editions")
         ordering = ["-year", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["name", "year"], name="edition_unique_name_year"),
+            models.UniqueConstraint(fields=["association", "name", "year"], name="edition_unique_name_year"),
             models.CheckConstraint(
                 condition=models.Q(submission_deadline__isnull=True)
                 | models.Q(submissions_open_at__isnull=True)

@@ -2,7 +2,7 @@
 
 import rules
 
-from events.models import Edition
+from events.models import AssociationMember, Edition
 from portal.rules import is_organiser
 
 
@@ -26,9 +26,38 @@ def organises(user, obj):
     edition_id = edition_id_of(obj)
     if edition_id is None:
         return False
-    return user.is_superuser or user.organised_editions.filter(pk=edition_id).exists()
+    return user.is_superuser or Edition.objects.organised_by(user).filter(pk=edition_id).exists()
 
 
-rules.add_perm("events.add_edition", is_organiser)
+@rules.predicate
+def works_for_an_association(user):
+    """An organiser on the team of an association (or a platform administrator): who may create editions."""
+    return is_organiser(user) and (user.is_superuser or AssociationMember.objects.filter(user=user).exists())
+
+
+@rules.predicate
+def administers_association(user, association):
+    """An administrator of the association (or a platform administrator): its settings, team and judges' pool."""
+    if not is_organiser(user) or association is None:
+        return False
+    return (
+        user.is_superuser
+        or AssociationMember.objects.filter(
+            user=user, association=association, role=AssociationMember.Role.ADMINISTRATOR
+        ).exists()
+    )
+
+
+@rules.predicate
+def works_for_association(user, association):
+    if not is_organiser(user) or association is None:
+        return False
+    return user.is_superuser or AssociationMember.objects.filter(user=user, association=association).exists()
+
+
+rules.add_perm("events.add_edition", works_for_an_association)
+rules.add_perm("events.change_association", administers_association)
+rules.add_perm("events.view_association", works_for_association)
+rules.add_perm("events.manage_associations", rules.is_superuser)
 rules.add_perm("events.view_edition_list", is_organiser)
 rules.add_perm("events.change_edition", organises)

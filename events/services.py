@@ -50,14 +50,41 @@ def _check_edition_dates(edition: Edition) -> None:
         raise ValidationError(_("The submission deadline must come after the opening."))
     if edition.starts_on and edition.ends_on and edition.ends_on < edition.starts_on:
         raise ValidationError(_("The last day cannot come before the first day."))
-    duplicate = Edition.objects.filter(name=edition.name, year=edition.year).exclude(pk=edition.pk)
+    duplicate = Edition.objects.filter(
+        association=edition.association_id, name=edition.name, year=edition.year
+    ).exclude(pk=edition.pk)
     if duplicate.exists():
         raise ValidationError(_("There is already an edition of that name in %(year)s.") % {"year": edition.year})
 
 
+def check_team(association, users) -> None:
+    """Only organisers on the association's team may organise its editions: one association's organisers never
+    reach another's editions."""
+    for user in users:
+        if not user.is_organiser:
+            raise ValidationError(_("Only users with the organiser role can organise an edition."))
+        if not user.is_superuser and not association.members.filter(user=user).exists():
+            raise ValidationError(
+                _("%(name)s is not on the team of %(association)s.")
+                % {"name": user.get_full_name(), "association": association.name}
+            )
+
+
+def check_pool(association, judges) -> None:
+    """Only judges in the association's pool sit on its panels."""
+    outside = [judge for judge in judges if not association.judges.filter(pk=judge.pk).exists()]
+    if outside:
+        raise ValidationError(
+            _("%(name)s is not in the judges' pool of %(association)s.")
+            % {"name": outside[0].get_full_name(), "association": association.name}
+        )
+
+
 @transaction.atomic
 def create_edition(*, by, edition: Edition, categories=()) -> Edition:
-    """Save a new edition with `by` as its organiser and the chosen standard categories (CATEGORY_TEMPLATES)."""
+    """Save a new edition of its association with `by` as its organiser and the chosen standard categories
+    (CATEGORY_TEMPLATES). `by` must be on the association's team."""
+    check_team(edition.association, [by])
     _check_edition_dates(edition)
     edition.status = Status.DRAFT
     edition.save()
@@ -88,8 +115,7 @@ def update_edition(*, edition: Edition, organisers=None, by=None) -> Edition:
         organisers = list(organisers)
         if not organisers:
             raise ValidationError(_("An edition needs at least one organiser."))
-        if any(not user.is_organiser for user in organisers):
-            raise ValidationError(_("Only users with the organiser role can organise an edition."))
+        check_team(edition.association, organisers)
     edition.save()
     if years:
         _shift_venues(edition=edition, years=years)
@@ -111,9 +137,8 @@ def _audit_team(*, edition: Edition, user, by, action: str) -> None:
 
 @transaction.atomic
 def add_organiser(*, edition: Edition, user, by) -> None:
-    """Make a colleague with the organiser role an organiser of the edition (audited)."""
-    if not user.is_organiser:
-        raise ValidationError(_("Only users with the organiser role can organise an edition."))
+    """Make a colleague on the association's team an organiser of the edition (audited)."""
+    check_team(edition.association, [user])
     if edition.organisers.filter(pk=user.pk).exists():
         raise ValidationError(_("%(name)s already organises this edition.") % {"name": user.get_full_name()})
     edition.organisers.add(user)
@@ -418,6 +443,7 @@ def set_panel(*, venue: Venue, judges, leader=None) -> Venue:
     for judge in judges:
         if not (judge.is_active and judge.is_judge):
             raise ValidationError(_("%(name)s is not an active judge.") % {"name": judge.get_full_name()})
+    check_pool(venue.edition.association, [judge for judge in judges if not venue.panel.filter(judge=judge).exists()])
     _raise_conflicts(_conflicts(venue=venue, judge_ids=judge_ids))
     leaving = venue.panel.exclude(judge_id__in=judge_ids)
     scored = hooks.union(
@@ -480,6 +506,7 @@ def copy_edition(*, edition: Edition, by, name: str, year: int, number: int, inc
     the panels. Entries, score sheets and results stay behind. Dates move by the difference in years."""
     years = year - edition.year
     new = Edition(
+        association=edition.association,
         name=name,
         number=number,
         year=year,
@@ -495,7 +522,7 @@ def copy_edition(*, edition: Edition, by, name: str, year: int, number: int, inc
     )
     _check_edition_dates(new)
     new.save()
-    new.organisers.set({*edition.organisers.all(), by})
+    new.organisers.set({*edition.organisers.filter(association_roles__association=edition.association), by})
 
     rubrics = {
         rubric.pk: clone_rubric(rubric=rubric, edition=new, name=rubric.name)

@@ -61,7 +61,7 @@ def edition_list(request):
 
 @permission_required("events.add_edition", raise_exception=True)
 def edition_create(request):
-    form = EditionCreateForm(request.POST or None)
+    form = EditionCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             edition = services.create_edition(
@@ -105,7 +105,7 @@ def todo(request):
 def team(request, pk):
     """The edition's organiser team: add a colleague with the organiser role, or take one off (audited)."""
     edition = _edition(request, pk)
-    form = OrganiserForm(request.POST or None)
+    form = OrganiserForm(request.POST or None, association=edition.association)
     if request.method == "POST" and form.is_valid():
         service = services.add_organiser if form.cleaned_data["action"] == "add" else services.remove_organiser
         try:
@@ -167,7 +167,7 @@ def edition_copy(request, pk):
     year = edition.year + 1
     name = edition.name.replace(str(edition.year), str(year))
     initial = {"name": name, "number": edition.number + 1, "year": year}
-    form = EditionCopyForm(request.POST or None, initial=initial)
+    form = EditionCopyForm(request.POST or None, initial=initial, association=edition.association)
     if request.method == "POST" and form.is_valid():
         try:
             copy = services.copy_edition(edition=edition, by=request.user, **form.cleaned_data)
@@ -418,7 +418,12 @@ def panel(request, pk):
         "judges": [seat.judge for seat in seats],
         "leader": next((seat.judge for seat in seats if seat.is_leader), None),
     }
-    form = PanelForm(request.POST or None, initial=initial, busy=services.busy_judges(venue=venue))
+    form = PanelForm(
+        request.POST or None,
+        initial=initial,
+        association=venue.edition.association,
+        busy=services.busy_judges(venue=venue),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.set_panel(venue=venue, judges=form.cleaned_data["judges"], leader=form.cleaned_data["leader"])

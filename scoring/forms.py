@@ -190,9 +190,11 @@ class JudgeImportForm(forms.Form):
 class InviteForm(forms.Form):
     """The judges to invite (those not accepted yet are sent the link)."""
 
-    judges = forms.ModelMultipleChoiceField(
-        label=_("Judges"), queryset=get_user_model().objects.filter(role="judge", is_active=True)
-    )
+    judges = forms.ModelMultipleChoiceField(label=_("Judges"), queryset=get_user_model().objects.none())
+
+    def __init__(self, *args, association, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["judges"].queryset = association.judges.filter(role="judge", is_active=True)
 
 
 class DeclarationForm(forms.Form):

@@ -42,9 +42,10 @@ MAX_ROWS = 2000
 UPLOAD_KIND = "judges"
 
 
-def judges():
-    """Every judge with the profile, for the organisers' list."""
-    return User.objects.filter(role=User.Role.JUDGE).select_related("judge_profile").order_by("full_name", "email")
+def judges(association):
+    """The judges of the association's pool with their profiles, for its organisers' list."""
+    pool = association.judges.filter(role=User.Role.JUDGE)
+    return pool.select_related("judge_profile").order_by("full_name", "email")
 
 
 has_accepted = invitations.has_accepted
@@ -112,15 +113,18 @@ def _write(details: dict) -> tuple[User, bool]:
 
 
 @transaction.atomic
-def add_judge(**data) -> User:
-    """One judge from the form: created, or updated when a judge has that e-mail address already."""
+def add_judge(*, association, **data) -> User:
+    """One judge from the form into the association's pool: created, or updated when a judge has that e-mail address
+    already (a judge may be in the pools of several associations: one account)."""
     details, errors = _details(data)
     existing = User.objects.filter(email__iexact=details["email"]).first() if details["email"] else None
     if existing is not None and not existing.is_judge:
         errors.append(_not_a_judge(details["email"]))
     if errors:
         raise ValidationError(errors)
-    return _write(details)[0]
+    judge = _write(details)[0]
+    association.judges.add(judge)
+    return judge
 
 
 # --- the list ------------------------------------------------------------------------------------
@@ -164,7 +168,7 @@ ROW_FIELDS = {
 }
 
 
-def import_judges(*, file, dry_run: bool = False) -> ImportReport:
+def import_judges(*, association, file, dry_run: bool = False) -> ImportReport:
     """Check every row of the list; with no bad row and not `dry_run`, write them all in one transaction.
 
     report.valid holds one dict per good row (its details, `row` and `exists`); report.existing counts the judges
@@ -196,8 +200,7 @@ def import_judges(*, file, dry_run: bool = False) -> ImportReport:
     if dry_run or not report.ok:
         return report
     with transaction.atomic():
-        for row in report.valid:
-            _write(row)
+        association.judges.add(*(_write(row)[0] for row in report.valid))
     report.created = len(report.valid) - report.existing
     report.updated = report.existing
     return report

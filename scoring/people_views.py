@@ -1,6 +1,8 @@
 """Organisers' pages for judges (the list, adding one, importing a list, invitations, the declarations of an
 edition) and the judge's declaration before the first sheet of an edition."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from events import associations
 from events.models import Edition, PanelMember
 from portal import uploads
 from portal.spreadsheets import XLSX_MIME
@@ -27,32 +30,36 @@ def _check(request, perm, obj=None):
 def judges(request):
     """Every judge: details, invited when, accepted or not; add one; invite the chosen ones."""
     _check(request, "scoring.manage_judges")
+    association = associations.chosen(request)
     form = JudgeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            judge = people.add_judge(**form.cleaned_data)
+            judge = people.add_judge(association=association, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("%(name)s is on the list of judges.") % {"name": judge.get_full_name()})
-            return redirect("scoring:judges")
-    rows = [(judge, people.has_accepted(judge)) for judge in people.judges()]
-    return render(
-        request,
-        "scoring/people/judges.html",
-        {"form": form, "rows": rows, "accepted": sum(1 for _judge, accepted in rows if accepted)},
-        status=400 if form.errors else 200,
-    )
+            return associations.back_to(request, "scoring:judges", association)
+    rows = [(judge, people.has_accepted(judge)) for judge in people.judges(association)]
+    context = {
+        "form": form,
+        "rows": rows,
+        "accepted": sum(1 for _judge, accepted in rows if accepted),
+        "association": association,
+        "associations": associations.choices(request),
+    }
+    return render(request, "scoring/people/judges.html", context, status=400 if form.errors else 200)
 
 
 @login_required
 @require_POST
 def invite(request):
     _check(request, "scoring.manage_judges")
-    form = InviteForm(request.POST)
+    association = associations.chosen(request)
+    form = InviteForm(request.POST, association=association)
     if not form.is_valid():
         messages.error(request, _("Choose the judges to invite."))
-        return redirect("scoring:judges")
+        return associations.back_to(request, "scoring:judges", association)
     count = people.invite(users=form.cleaned_data["judges"], by=request.user)
     if count:
         messages.success(
@@ -61,7 +68,7 @@ def invite(request):
         )
     else:
         messages.info(request, _("Nobody was invited: the judges chosen have all accepted already."))
-    return redirect("scoring:judges")
+    return associations.back_to(request, "scoring:judges", association)
 
 
 @login_required
@@ -77,16 +84,19 @@ def import_judges(request):
     """Two steps, like the other imports: the file is checked and previewed, nothing written; the organiser
     confirms, and the kept file is checked again and written."""
     _check(request, "scoring.manage_judges")
+    association = associations.chosen(request)
     confirming = request.method == "POST" and "token" in request.POST
     form = JudgeImportForm(request.POST if request.method == "POST" and not confirming else None, request.FILES or None)
-    steps = uploads.import_in_two_steps(request, form=form, kind=people.UPLOAD_KIND, read=people.import_judges)
+    steps = uploads.import_in_two_steps(
+        request, form=form, kind=people.UPLOAD_KIND, read=partial(people.import_judges, association=association)
+    )
     if steps.written:
         messages.success(
             request,
             _("The list is imported: %(created)s judges added, %(updated)s updated.")
             % {"created": steps.report.created, "updated": steps.report.updated},
         )
-        return redirect("scoring:judges")
+        return associations.back_to(request, "scoring:judges", association)
     return render(
         request,
         "scoring/people/import.html",

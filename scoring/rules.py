@@ -4,7 +4,7 @@ rule (``organises``) from events.rules."""
 import rules
 
 from events.models import PanelMember
-from events.rules import organises
+from events.rules import organises, works_for_an_association
 from portal.rules import is_judge, is_organiser
 
 
@@ -59,4 +59,4 @@ rules.add_perm("scoring.print_sheets", organises | leads_panel)
 rules.add_perm("scoring.view_sheet", owns_sheet | organises | leads_panel | (sits_on_panel & venue_signed_off))
 rules.add_perm("scoring.view_board", is_organiser)
 # Judges are the association's, not one edition's: every organiser manages the list and the invitations.
-rules.add_perm("scoring.manage_judges", is_organiser)
+rules.add_perm("scoring.manage_judges", works_for_an_association)

@@ -193,7 +193,7 @@ def check_rows(rows: list[tuple[int, dict]], *, edition, by, refused: dict | Non
         categories[category.name] = category
         categories[category.code.upper()] = category
     category_names = "、".join(sorted({c.name for c in categories.values()}))
-    units = {unit.name: unit for unit in RecommendingUnit.objects.all()}
+    units = {unit.name: unit for unit in RecommendingUnit.objects.filter(association=edition.association_id)}
     enterprises = _enterprises_by_code({normalise_credit_code(data.get("统一社会信用代码", "")) for _n, data in rows})
     existing = set(Entry.objects.filter(edition=edition).values_list("enterprise_id", "title"))
     # A recommended draft its enterprise deleted is not brought back by importing the list again.

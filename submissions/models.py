@@ -46,9 +46,10 @@ class Province(models.TextChoices):
 
 class EnterpriseQuerySet(models.QuerySet):
     def reviewable_by(self, user):
-        """The enterprises the user may approve or reject: a staff member or superuser, all; an organiser, those
-        registered for or taking part in (an entry, a recommendation) an edition the user organises."""
-        if user.is_superuser or user.is_staff:
+        """The enterprises the user may approve or reject: a platform administrator (superuser), all; an organiser,
+        those registered for or taking part in (an entry, a recommendation) an edition the user organises (so an
+        association's organisers see only the enterprises that entered its editions)."""
+        if user.is_superuser:
             return self
         editions = Edition.objects.organised_by(user)
         return self.filter(
@@ -112,7 +113,10 @@ class Enterprise(models.Model):
 class RecommendingUnit(models.Model):
     """A regional association or enterprise group that pre-selects and recommends entries (推荐单位)."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    association = models.ForeignKey(
+        "events.Association", verbose_name=_("association"), on_delete=models.PROTECT, related_name="units"
+    )
+    name = models.CharField(_("name"), max_length=200)
     province = models.CharField(_("province"), max_length=20, choices=Province.choices, blank=True)
     contact = models.CharField(_("contact"), max_length=200, blank=True)
 
@@ -120,6 +124,7 @@ class RecommendingUnit(models.Model):
         verbose_name = _("recommending unit")
         verbose_name_plural = _("recommending units")
         ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["association", "name"], name="unit_unique_name_in_association")]
 
     def __str__(self):
         return self.name

@@ -5,7 +5,7 @@ import rules
 
 from events import hooks
 from events.models import PanelMember
-from events.rules import organises
+from events.rules import organises, works_for_an_association
 from portal.rules import is_judge, is_organiser
 from submissions.memberships import enterprise_id_of, enterprise_of, membership_of, recommending_unit_id_of
 from submissions.models import Enterprise
@@ -114,7 +114,7 @@ def organises_some_edition(user):
 
 
 rules.add_perm("submissions.review_enterprise", is_organiser)
-rules.add_perm("submissions.manage_units", is_organiser)
+rules.add_perm("submissions.manage_units", works_for_an_association)
 rules.add_perm("submissions.view_dashboard", is_enterprise_user)
 rules.add_perm("submissions.create_entry", is_approved_enterprise_user)
 rules.add_perm("submissions.view_entry", owns_entry | organises_entry)

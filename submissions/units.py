@@ -21,13 +21,14 @@ from submissions.models import Membership, RecommendingUnit
 User = get_user_model()
 
 
-def units_with_users():
-    """Every unit with its members' accounts, in a fixed number of queries."""
+def units_with_users(association):
+    """Every unit of the association with its members' accounts, in a fixed number of queries."""
     members = Membership.objects.select_related("user").order_by("user__full_name", "user__email")
-    return RecommendingUnit.objects.prefetch_related(Prefetch("memberships", queryset=members)).order_by("name")
+    units = RecommendingUnit.objects.filter(association=association)
+    return units.prefetch_related(Prefetch("memberships", queryset=members)).order_by("name")
 
 
-def _problems(*, unit_name: str, full_name: str, email: str, user) -> list[str]:
+def _problems(*, association, unit_name: str, full_name: str, email: str, user) -> list[str]:
     """Why a unit's user cannot be written (a form or a row of the list); none when it can."""
     problems = []
     if not unit_name or not full_name:
@@ -38,19 +39,26 @@ def _problems(*, unit_name: str, full_name: str, email: str, user) -> list[str]:
         problems.append(_("“%(email)s” is not an e-mail address.") % {"email": email})
     if user is not None and user.role != User.Role.RECOMMENDER:
         problems.append(_("%(email)s belongs to an account of another role; use another address.") % {"email": email})
+    elif user is not None:
+        unit = memberships.recommending_unit_of(user)
+        if unit is not None and unit.association_id != association.pk:
+            problems.append(
+                _("%(email)s is a user of a recommending unit of another association; use another address.")
+                % {"email": email}
+            )
     return problems
 
 
 @transaction.atomic
-def add_unit_user(*, unit_name: str, full_name: str, email: str, phone: str = "") -> User:
-    """A user of the unit (the unit created when no unit has that name): a new account with the recommending-unit
-    role and no password, or an existing recommending-unit account moved to this unit."""
+def add_unit_user(*, association, unit_name: str, full_name: str, email: str, phone: str = "") -> User:
+    """A user of the association's unit (the unit created when it has none of that name): a new account with the
+    recommending-unit role and no password, or an existing account of one of its units moved to this unit."""
     unit_name, full_name, email = unit_name.strip(), full_name.strip(), email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
-    problems = _problems(unit_name=unit_name, full_name=full_name, email=email, user=user)
+    problems = _problems(association=association, unit_name=unit_name, full_name=full_name, email=email, user=user)
     if problems:
         raise ValidationError(problems)
-    unit, _created = RecommendingUnit.objects.get_or_create(name=unit_name)
+    unit, _created = RecommendingUnit.objects.get_or_create(association=association, name=unit_name)
     if user is None:
         user = memberships.create_user(
             email=email, full_name=full_name, phone=phone.strip(), role=User.Role.RECOMMENDER, recommending_unit=unit
@@ -86,7 +94,7 @@ def template_workbook() -> bytes:
     return buffer.getvalue()
 
 
-def import_unit_users(*, file, dry_run: bool = False) -> ImportReport:
+def import_unit_users(*, association, file, dry_run: bool = False) -> ImportReport:
     """Check every row (推荐单位, 姓名, 电子邮箱 required; 手机); with no bad row and not `dry_run`, write them all in
     one transaction. report.valid: one dict per good row; report.existing: accounts already there."""
     table = spreadsheets.read_table(
@@ -106,7 +114,9 @@ def import_unit_users(*, file, dry_run: bool = False) -> ImportReport:
             "phone": data.get(COL_PHONE, "").strip(),
         }
         user = accounts.get(row["email"])
-        problems = _problems(unit_name=row["unit_name"], full_name=row["full_name"], email=row["email"], user=user)
+        problems = _problems(
+            association=association, user=user, **{key: row[key] for key in ("unit_name", "full_name", "email")}
+        )
         if row["email"] in seen:
             problems.append(_("%(email)s is also in row %(row)s") % {"email": row["email"], "row": seen[row["email"]]})
         seen.setdefault(row["email"], number)
@@ -119,7 +129,9 @@ def import_unit_users(*, file, dry_run: bool = False) -> ImportReport:
         return report
     with transaction.atomic():
         for row in report.valid:
-            add_unit_user(**{key: row[key] for key in ("unit_name", "full_name", "email", "phone")})
+            add_unit_user(
+                association=association, **{key: row[key] for key in ("unit_name", "full_name", "email", "phone")}
+            )
     report.created = len(report.valid) - report.existing
     report.updated = report.existing
     return report

@@ -37,7 +37,7 @@ from submissions.forms import (
     ReviewForm,
     WithdrawForm,
 )
-from submissions.memberships import enterprise_of, recommending_unit_id_of
+from submissions.memberships import enterprise_of, recommending_unit_id_of, recommending_unit_of
 from submissions.models import DeadlineExtension, DeletedDraft, Enterprise, Entry, EntryFile, Recommendation
 
 
@@ -668,9 +668,12 @@ def review_start(request, pk):
 
 
 def _import_editions(user):
+    """The editions the user may upload a list to: an organiser's own; a unit's, those of its association open for
+    entries."""
     if user.is_organiser:
         return _organised(user)
-    return services.editions_accepting()
+    unit = recommending_unit_of(user)
+    return services.editions_accepting().filter(association=unit.association_id if unit else None)
 
 
 MESSAGE_LEVELS = {"success": messages.SUCCESS, "info": messages.INFO, "error": messages.ERROR}

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from events.models import (
     Announcement,
+    Association,
+    AssociationMember,
     AuditEvent,
     Category,
     Criterion,
@@ -72,9 +74,38 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     status = Enterprise.Status.APPROVED
 
 
+class AssociationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Association
+
+    name = factory.Sequence(lambda n: f"第{n}省质量协会")
+    short_name = factory.Sequence(lambda n: f"省质协{n}")
+    slug = factory.Sequence(lambda n: f"province-{n}")
+    contact_phone = "010-68594000"
+
+
+class AssociationMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AssociationMember
+
+    association = factory.SubFactory(AssociationFactory)
+    user = factory.SubFactory("tests.factories.OrganiserFactory", association=False)
+    role = AssociationMember.Role.ORGANISER
+
+
+def main_association() -> Association:
+    """The association every factory's edition, unit, organiser and judge belongs to unless a test says otherwise:
+    tests written before there were several associations see one installation with one association."""
+    return Association.objects.get_or_create(
+        slug="main", defaults={"name": "中国机械工业质量管理协会", "short_name": "中机质协"}
+    )[0]
+
+
 class RecommendingUnitFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = RecommendingUnit
+
+    association = factory.LazyFunction(main_association)
 
     name = factory.Sequence(lambda n: f"推荐单位{n}")
     province = "zhejiang"
@@ -119,8 +150,19 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class OrganiserFactory(UserFactory):
+    """An organiser on the team of an association: the main one unless `association=` names another (or None)."""
+
     role = User.Role.ORGANISER
     email = factory.Sequence(lambda n: f"organiser{n}@example.com")
+
+    @factory.post_generation
+    def association(self, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        role = kwargs.get("role", AssociationMember.Role.ORGANISER)
+        AssociationMember.objects.get_or_create(
+            association=extracted or main_association(), user=self, defaults={"role": role}
+        )
 
 
 class EnterpriseUserFactory(UserFactory):
@@ -136,9 +178,16 @@ class RecommenderFactory(UserFactory):
 
 
 class JudgeFactory(UserFactory):
+    """A judge in an association's pool: the main one unless `pool=` names another (or False for none)."""
+
     role = User.Role.JUDGE
     email = factory.Sequence(lambda n: f"judge{n}@example.com")
     organisation = factory.Sequence(lambda n: f"评审单位{n}")
+
+    @factory.post_generation
+    def pool(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            (extracted or main_association()).judges.add(self)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -156,6 +205,7 @@ class EditionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Edition
 
+    association = factory.LazyFunction(main_association)
     name = factory.Sequence(lambda n: f"第{40 + n}次质量管理小组成果交流活动")
     number = factory.Sequence(lambda n: 40 + n)
     year = 2021

@@ -47,3 +47,10 @@
   }
   window.setTimeout(poll, 1000);
 })();
+
+// A choice that shows another view of the same page (the association a page acts for): sent when it changes.
+(function () {
+  document.querySelectorAll("select[data-submit-on-change]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+})();

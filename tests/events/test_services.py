@@ -12,6 +12,7 @@ from events.models import AuditEvent, Category, Edition, EditionStatusChange, Gr
 from scoring.models import CriterionScore, ScoreSheet
 from submissions.models import Entry
 from tests import factories
+from tests.factories import main_association
 
 
 def rows_of(rubric):
@@ -208,7 +209,7 @@ def test_delete_rubric_refuses_a_rubric_used_by_a_category(category):
 def new_edition(**fields):
     values = {"name": "第41次质量管理小组成果交流活动", "number": 41, "year": 2022, "city": "成都"}
     values.update(fields)
-    return Edition(**values)
+    return Edition(association=main_association(), **values)
 
 
 def test_create_edition_from_the_builtin_templates(organiser):

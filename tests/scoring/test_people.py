@@ -13,6 +13,7 @@ from scoring import people
 from scoring.models import Declaration, JudgeProfile
 from submissions import memberships
 from tests import factories
+from tests.factories import main_association
 
 pytestmark = pytest.mark.django_db
 
@@ -44,14 +45,14 @@ def test_the_template_has_the_list_s_columns():
 
 
 def test_a_checked_list_writes_nothing():
-    report = people.import_judges(file=filled_list([WANG, LI]), dry_run=True)
+    report = people.import_judges(association=main_association(), file=filled_list([WANG, LI]), dry_run=True)
     assert (report.ok, report.rows, report.existing, report.created) == (True, 2, 0, 0)
     assert [row["email"] for row in report.valid] == ["wang@judges.example", "li@judges.example"]
     assert User.objects.filter(role=User.Role.JUDGE).count() == 0
 
 
 def test_an_imported_list_creates_judges_without_a_password():
-    report = people.import_judges(file=filled_list([WANG, LI]))
+    report = people.import_judges(association=main_association(), file=filled_list([WANG, LI]))
     assert (report.created, report.updated) == (2, 0)
     wang = User.objects.get(email="wang@judges.example")
     assert (wang.role, wang.full_name, wang.phone, wang.organisation, wang.title) == (
@@ -67,8 +68,11 @@ def test_an_imported_list_creates_judges_without_a_password():
 
 
 def test_importing_again_updates_the_judges_and_keeps_what_a_row_leaves_empty():
-    people.import_judges(file=filled_list([WANG]))
-    report = people.import_judges(file=filled_list([["王建国", "wang@judges.example", "", "浙江大学", "", "", ""]]))
+    people.import_judges(association=main_association(), file=filled_list([WANG]))
+    report = people.import_judges(
+        association=main_association(),
+        file=filled_list([["王建国", "wang@judges.example", "", "浙江大学", "", "", ""]]),
+    )
     assert (report.created, report.updated) == (0, 1)
     wang = User.objects.get(email="wang@judges.example")
     assert (wang.organisation, wang.phone, wang.judge_profile.employer_credit_code) == ("浙江大学", "13800000001", CODE)
@@ -83,7 +87,7 @@ def test_a_bad_row_refuses_the_whole_list_with_each_reason():
         ["赵强", "boss@firm.example", "", "", "", "", ""],
         ["王二", "wang@judges.example", "", "", "", "", ""],
     ]
-    report = people.import_judges(file=filled_list(rows))
+    report = people.import_judges(association=main_association(), file=filled_list(rows))
     assert report.messages == [
         (3, _("the name is missing")),
         (3, _("“%(email)s” is not an e-mail address") % {"email": "nobody"}),
@@ -96,18 +100,20 @@ def test_a_bad_row_refuses_the_whole_list_with_each_reason():
 
 def test_a_list_without_the_required_columns_is_refused():
     with pytest.raises(ValidationError) as error:
-        people.import_judges(file=filled_list([["王建国"]], header=["姓名", "手机"]))
+        people.import_judges(association=main_association(), file=filled_list([["王建国"]], header=["姓名", "手机"]))
     assert error.value.messages == [
         _("Columns missing in row %(row)s: %(columns)s. Use the template.") % {"row": 1, "columns": "电子邮箱"}
     ]
 
 
 def test_add_judge_creates_one_and_refuses_an_account_of_another_role():
-    judge = people.add_judge(full_name="王建国", email="WANG@judges.example", credit_code=CODE.lower())
+    judge = people.add_judge(
+        association=main_association(), full_name="王建国", email="WANG@judges.example", credit_code=CODE.lower()
+    )
     assert (judge.email, judge.role, judge.judge_profile.employer_credit_code) == ("wang@judges.example", "judge", CODE)
     factories.OrganiserFactory(email="org@assoc.example")
     with pytest.raises(ValidationError) as error:
-        people.add_judge(full_name="组织者", email="org@assoc.example")
+        people.add_judge(association=main_association(), full_name="组织者", email="org@assoc.example")
     assert error.value.messages == [
         _("%(email)s belongs to an account that is not a judge's") % {"email": "org@assoc.example"}
     ]
@@ -117,7 +123,7 @@ def test_invite_mails_each_judge_not_accepted_a_link_and_notes_when(
     settings, organiser, django_capture_on_commit_callbacks
 ):
     settings.SITE_URL = "http://testserver"
-    people.import_judges(file=filled_list([WANG, LI]))
+    people.import_judges(association=main_association(), file=filled_list([WANG, LI]))
     accepted = factories.JudgeFactory(email="old@judges.example")
     with django_capture_on_commit_callbacks(execute=True):
         count = people.invite(users=User.objects.filter(role=User.Role.JUDGE), by=organiser)
@@ -158,6 +164,6 @@ def test_panel_declarations_lists_every_seated_judge_with_the_confirmation():
 
 def test_a_judge_whose_employer_is_registered_belongs_to_it_for_recusals():
     employer = factories.EnterpriseFactory(credit_code=CODE)
-    people.import_judges(file=filled_list([WANG]))
+    people.import_judges(association=main_association(), file=filled_list([WANG]))
     wang = User.objects.get(email="wang@judges.example")
     assert memberships.enterprise_of(wang) == employer

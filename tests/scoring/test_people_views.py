@@ -25,7 +25,8 @@ def test_judges_lists_each_judge_with_the_invitation_state(client_for, organiser
     invited.judge.set_unusable_password()
     invited.judge.save()
     client = client_for(organiser)
-    with django_assert_num_queries(3):  # the session, the user, the judges with their profiles
+    # the session, the user, whether the user works for an association, its associations, the judges with profiles
+    with django_assert_num_queries(5):
         response = client.get(reverse("scoring:judges"))
     page = response.content.decode()
     assert response.context["accepted"] == 1
@@ -33,7 +34,7 @@ def test_judges_lists_each_judge_with_the_invitation_state(client_for, organiser
     assert page.count('data-accepted="1"') == 1
     for _n in range(10):
         factories.JudgeProfileFactory()
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         client.get(reverse("scoring:judges"))
 
 

@@ -12,12 +12,19 @@ from portal.models import User
 from submissions import memberships, units
 from submissions.models import RecommendingUnit
 from tests import factories
+from tests.factories import main_association
 
 pytestmark = pytest.mark.django_db
 
 
 def test_adding_a_unit_user_creates_the_unit_and_an_account_without_a_password():
-    user = units.add_unit_user(unit_name="浙江省质量协会", full_name="周推荐", email="Zhou@Unit.example", phone="0571")
+    user = units.add_unit_user(
+        association=main_association(),
+        unit_name="浙江省质量协会",
+        full_name="周推荐",
+        email="Zhou@Unit.example",
+        phone="0571",
+    )
     assert (user.email, user.role, user.phone, user.has_usable_password()) == (
         "zhou@unit.example",
         "recommender",
@@ -29,7 +36,9 @@ def test_adding_a_unit_user_creates_the_unit_and_an_account_without_a_password()
 
 def test_adding_an_address_of_another_role_is_refused(user_a):
     with pytest.raises(ValidationError) as error:
-        units.add_unit_user(unit_name="浙江省质量协会", full_name="甲", email=user_a.email)
+        units.add_unit_user(
+            association=main_association(), unit_name="浙江省质量协会", full_name="甲", email=user_a.email
+        )
     assert error.value.messages == [
         _("%(email)s belongs to an account of another role; use another address.") % {"email": user_a.email}
     ]
@@ -38,7 +47,9 @@ def test_adding_an_address_of_another_role_is_refused(user_a):
 
 def test_invite_mails_the_unit_users_not_accepted(organiser, settings, django_capture_on_commit_callbacks):
     settings.SITE_URL = "http://testserver"
-    waiting = units.add_unit_user(unit_name="浙江省质量协会", full_name="周推荐", email="zhou@unit.example")
+    waiting = units.add_unit_user(
+        association=main_association(), unit_name="浙江省质量协会", full_name="周推荐", email="zhou@unit.example"
+    )
     accepted = factories.RecommenderFactory()
     with django_capture_on_commit_callbacks(execute=True):
         assert units.invite(users=[waiting, accepted], by=organiser) == 1
@@ -48,17 +59,22 @@ def test_invite_mails_the_unit_users_not_accepted(organiser, settings, django_ca
 
 
 def test_the_units_page_shows_who_has_accepted(client_for, organiser, django_assert_num_queries):
-    units.add_unit_user(unit_name="浙江省质量协会", full_name="周推荐", email="zhou@unit.example")
+    units.add_unit_user(
+        association=main_association(), unit_name="浙江省质量协会", full_name="周推荐", email="zhou@unit.example"
+    )
     accepted = factories.RecommenderFactory()
     client = client_for(organiser)
-    with django_assert_num_queries(4):  # the session, the user, the units, their members
+    # the session, the user, whether the user works for an association, its associations, the units, their members
+    with django_assert_num_queries(6):
         response = client.get(reverse("submissions:units"))
     page = response.content.decode()
     assert f'data-user="{accepted.pk}" data-accepted="1"' in page
     assert f'data-user="{User.objects.get(email="zhou@unit.example").pk}" data-accepted="0"' in page
     for n in range(5):
-        units.add_unit_user(unit_name=f"单位{n}", full_name=f"人{n}", email=f"p{n}@unit.example")
-    with django_assert_num_queries(4):
+        units.add_unit_user(
+            association=main_association(), unit_name=f"单位{n}", full_name=f"人{n}", email=f"p{n}@unit.example"
+        )
+    with django_assert_num_queries(6):
         client.get(reverse("submissions:units"))
 
 
@@ -112,7 +128,8 @@ def test_unit_users_import_round_trip_template_filled_preview_confirm(client_for
 
 def test_a_unit_list_with_a_bad_row_writes_nothing(user_a):
     report = units.import_unit_users(
-        file=filled_units([["浙江省质量协会", "周推荐", "zhou@unit.example"], ["", "甲", user_a.email]])
+        association=main_association(),
+        file=filled_units([["浙江省质量协会", "周推荐", "zhou@unit.example"], ["", "甲", user_a.email]]),
     )
     assert report.messages == [
         (3, _("Give the unit's name and the person's name.")),

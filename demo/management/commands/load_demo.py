@@ -15,7 +15,7 @@ from django.utils import timezone
 from demo.entries import ENTERPRISES, load_demo_entries
 from demo.guard import refuse_real_data
 from demo.scores import load_demo_scores
-from events.models import Category, Edition, GradeRule, PanelMember, Venue
+from events.models import Association, AssociationMember, Category, Edition, GradeRule, PanelMember, Venue
 from events.rubrics import create_rubric_from_template
 from submissions import memberships
 from submissions.models import Enterprise, RecommendingUnit
@@ -25,6 +25,15 @@ User = get_user_model()
 
 DEMO_PASSWORD = "demo-2021-hz"
 EDITION_NAME = "第四十次全国机械工业质量管理小组成果交流活动"
+ASSOCIATION = {
+    "slug": "cmqa",
+    "name": "中国机械工业质量管理协会",
+    "short_name": "中机质协",
+    "contact_name": "王组织",
+    "contact_phone": "010-68594000",
+    "contact_email": "organiser@demo.qc",
+    "address": "北京市西城区三里河路46号",
+}
 
 RECOMMENDERS = [("浙江省机械工业质量管理协会", "zhejiang"), ("重型机械集团质量部", "")]
 
@@ -74,6 +83,12 @@ class Command(BaseCommand):
 
     def load(self) -> bool:
         organiser = self.user("organiser@demo.qc", "王组织", User.Role.ORGANISER, is_staff=True, is_superuser=True)
+        association, _ = Association.objects.get_or_create(
+            slug=ASSOCIATION["slug"], defaults={key: value for key, value in ASSOCIATION.items() if key != "slug"}
+        )
+        AssociationMember.objects.get_or_create(
+            association=association, user=organiser, defaults={"role": AssociationMember.Role.ADMINISTRATOR}
+        )
         enterprises = []
         for n, (name, province, group) in enumerate(ENTERPRISES, start=1):
             enterprise, _ = Enterprise.objects.get_or_create(
@@ -94,11 +109,13 @@ class Command(BaseCommand):
         self.user("member@demo.qc", "钱企业", User.Role.ENTERPRISE, enterprise=enterprises[0], is_administrator=False)
         self.user("clerk2@demo.qc", "赵企业", User.Role.ENTERPRISE, enterprise=enterprises[1])
         units = [
-            RecommendingUnit.objects.get_or_create(name=name, defaults={"province": p})[0] for name, p in RECOMMENDERS
+            RecommendingUnit.objects.get_or_create(association=association, name=name, defaults={"province": p})[0]
+            for name, p in RECOMMENDERS
         ]
         self.user("recommender@demo.qc", "陈推荐", User.Role.RECOMMENDER, recommending_unit=units[0])
 
         edition, created = Edition.objects.get_or_create(
+            association=association,
             name=EDITION_NAME,
             year=2021,
             defaults={
@@ -157,6 +174,7 @@ class Command(BaseCommand):
                         User.Role.JUDGE,
                         organisation="中国机械工业质量管理协会专家委员会",
                     )
+                    association.judges.add(judge)
                     PanelMember.objects.create(venue=venue, judge=judge, is_leader=seat == 0)
         return True
 
