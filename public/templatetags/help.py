@@ -1,13 +1,16 @@
 """Every page's footer: the help of the reader's role and whom to contact.
 
-The contact is the association's whose page this is (the `association` of the page, or the association of its
-edition), else the platform's own from settings (PORTAL_CONTACT_*); nothing is shown where nothing is set.
+The contact is the association's whose page this is: the page's `association`, else the association of the
+edition the page belongs to (its `edition`, or the edition of its venue, category, entry, sheet or result row);
+a page of no association shows the platform's own contact from settings (PORTAL_CONTACT_*). Nothing is shown
+where nothing is set. An association already loaded with the page costs nothing; otherwise one query.
 """
 
 from django import template
 from django.conf import settings
 from django.urls import reverse
 
+from events.models import Association
 from public.help import guide_for
 
 register = template.Library()
@@ -17,26 +20,34 @@ CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email", "address")
 EDITION_HOLDERS = ("edition", "venue", "category", "entry", "sheet", "row")
 
 
-def _association(context):
-    association = context.get("association")
-    if association is not None:
-        return association
+def _loaded(obj, field: str):
+    """The related object `field` of `obj` when it is loaded already, else None (never a query)."""
+    state = getattr(obj, "_state", None)
+    return state.fields_cache.get(field) if state is not None else None
+
+
+def _association(context) -> Association | None:
+    found = context.get("association")
+    if isinstance(found, Association):
+        return found
     for name in EDITION_HOLDERS:
-        found = context.get(name)
-        edition = found if name == "edition" else getattr(found, "edition", None)
-        association = getattr(edition, "association", None)
-        if association is not None:
-            return association
+        holder = context.get(name)
+        if holder is None:
+            continue
+        edition = holder if name == "edition" else _loaded(holder, "edition")
+        if edition is not None and getattr(edition, "association_id", None):
+            return _loaded(edition, "association") or Association.objects.filter(pk=edition.association_id).first()
+        edition_id = getattr(holder, "edition_id", None)
+        if edition_id:
+            return Association.objects.filter(editions=edition_id).first()
     return None
 
 
 def contact_for(context) -> dict:
-    """The contact details shown at the foot of a page: name, phone, e-mail, address (each possibly empty)."""
+    """The contact details shown at the foot of a page: organisation, name, phone, e-mail, address."""
     association = _association(context)
     if association is not None:
-        details = {field: getattr(association, field, "") or "" for field in CONTACT_FIELDS}
-        details["organisation"] = getattr(association, "name", "")
-        return details
+        return {"organisation": association.name, **{field: getattr(association, field) for field in CONTACT_FIELDS}}
     return {
         "organisation": settings.PORTAL_CONTACT_ORGANISATION,
         "contact_name": settings.PORTAL_CONTACT_NAME,

@@ -12,6 +12,7 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from public import help, openapi
+from tests import factories
 from results.engine import CategoryRules, EntryInput, Sheet, compute_category
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +237,50 @@ def test_docs_api_md_gives_the_downloads_columns_of_the_code():
 def test_the_downloads_listed_are_the_public_routes():
     names = [resolve(download["path"].replace("{pk}", "1")).view_name for download in openapi.downloads()]
     assert names == ["public:award_list_csv", "public:award_list_xlsx", "public:award_list_pdf"]
+
+
+def test_a_page_of_an_edition_shows_its_association_s_contact(client, settings):
+    settings.PORTAL_CONTACT_ORGANISATION = "平台运营方"
+    settings.PORTAL_CONTACT_EMAIL = "help@platform.example"
+    association = factories.AssociationFactory(
+        name="中国机械工业质量管理协会",
+        contact_name="王组织",
+        contact_phone="010-6859 4000",
+        contact_email="qc@cmqa.example",
+        address="北京市西城区",
+    )
+    edition = factories.EditionFactory(association=association)
+    organiser = factories.OrganiserFactory(association=association)
+    edition.organisers.add(organiser)
+    client.force_login(organiser)
+    for url in (
+        reverse("events:dashboard", args=[edition.pk]),
+        reverse("results:dashboard", args=[edition.pk]),
+        reverse("events:venue_list", args=[edition.pk]),
+    ):
+        body = client.get(url).content.decode()
+        contact = body[body.index('id="footer-contact"') : body.index("</address>")]
+        assert "中国机械工业质量管理协会" in contact and "王组织" in contact and "北京市西城区" in contact, url
+        assert 'href="tel:010-68594000"' in contact and 'href="mailto:qc@cmqa.example"' in contact
+        assert "平台运营方" not in contact
+    # A page of no association shows the platform's.
+    body = client.get(reverse("public:help")).content.decode()
+    assert "平台运营方" in body[body.index('id="footer-contact"') :]
+
+
+def test_the_footer_reads_the_association_already_loaded_without_a_query(rf, django_assert_num_queries):
+    from django.template import Context, Template
+
+    venue = factories.VenueFactory()
+    edition = venue.edition
+    loaded = type(edition).objects.select_related("association").get(pk=edition.pk)
+    request = rf.get("/")
+    request.user = factories.JudgeFactory()
+    template = Template("{% load help %}{% page_footer %}")
+    with django_assert_num_queries(0):
+        html = template.render(Context({"edition": loaded, "request": request}))
+    assert loaded.association.contact_phone in html
+    plain_venue = type(venue).objects.get(pk=venue.pk)
+    with django_assert_num_queries(1):  # not loaded with the page: read once
+        html = template.render(Context({"venue": plain_venue, "request": request}))
+    assert loaded.association.contact_phone in html
