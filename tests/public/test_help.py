@@ -12,8 +12,8 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from public import help, openapi
-from tests import factories
 from results.engine import CategoryRules, EntryInput, Sheet, compute_category
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
