@@ -8,6 +8,7 @@ PDF are made from, so the page and the paper never disagree.
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -15,6 +16,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from events.models import Association
 from portal import pdf
 from public import openapi
 from submissions import files
@@ -43,6 +45,53 @@ def guide_for(user) -> str | None:
     if user is None or not user.is_authenticated:
         return None
     return "organiser" if user.is_organiser else ROLE_GUIDES.get(user.role)
+
+
+# --- whom to contact, at the foot of every page ---------------------------------------------------------
+
+CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email", "address")
+# Objects of a page that belong to an edition, in the order they are looked for.
+EDITION_HOLDERS = ("edition", "venue", "category", "entry", "sheet", "row")
+
+
+def _loaded(obj, field: str):
+    """The related object `field` of `obj` when it is loaded already, else None (never a query)."""
+    state = getattr(obj, "_state", None)
+    return state.fields_cache.get(field) if state is not None else None
+
+
+def _association(context) -> Association | None:
+    found = context.get("association")
+    if isinstance(found, Association):
+        return found
+    for name in EDITION_HOLDERS:
+        holder = context.get(name)
+        if holder is None:
+            continue
+        edition = holder if name == "edition" else _loaded(holder, "edition")
+        if edition is not None and getattr(edition, "association_id", None):
+            return _loaded(edition, "association") or Association.objects.filter(pk=edition.association_id).first()
+        edition_id = getattr(holder, "edition_id", None)
+        if edition_id:
+            return Association.objects.filter(editions=edition_id).first()
+    return None
+
+
+def contact_for(context) -> dict:
+    """The contact details shown at the foot of a page: organisation, name, phone, e-mail, address. A public page
+    cached whole keeps the contact it was made with (`page_contact`, see public.views._cached_page)."""
+    if context.get("page_contact") is not None:
+        return context["page_contact"]
+    association = _association(context)
+    if association is not None:
+        return {"organisation": association.name, **{field: getattr(association, field) for field in CONTACT_FIELDS}}
+    return {
+        "organisation": settings.PORTAL_CONTACT_ORGANISATION,
+        "contact_name": settings.PORTAL_CONTACT_NAME,
+        "contact_phone": settings.PORTAL_CONTACT_PHONE,
+        "contact_email": settings.PORTAL_CONTACT_EMAIL,
+        "address": settings.PORTAL_CONTACT_ADDRESS,
+    }
 
 
 @dataclass

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from public import help, openapi
 from results.engine import CategoryRules, EntryInput, Sheet, compute_category
 from tests import factories
+from tests.scenarios import published_edition, published_row
 
 pytestmark = pytest.mark.django_db
 
@@ -284,3 +285,14 @@ def test_the_footer_reads_the_association_already_loaded_without_a_query(rf, dja
     with django_assert_num_queries(1):  # not loaded with the page: read once
         html = template.render(Context({"venue": plain_venue, "request": request}))
     assert loaded.association.contact_phone in html
+
+
+def test_a_public_page_of_an_edition_shows_its_association_s_contact(client):
+    association = factories.AssociationFactory(name="浙江省质量协会", contact_email="qc@zjqa.example")
+    edition, publication = published_edition(association=association)
+    row = published_row(publication)
+    for url in (reverse("public:edition", args=[edition.pk]), reverse("public:entry", args=[row.entry_id])):
+        for _visit in range(2):  # made, then served from the page cache
+            body = client.get(url).content.decode()
+            contact = body[body.index('id="footer-contact"') : body.index("</address>")]
+            assert "浙江省质量协会" in contact and "qc@zjqa.example" in contact, url
