@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 
 from portal.compression import PreparedBody, prepared_response
 from public import cache as page_cache
+from public import openapi
 from public import queries as public
 from public.cache import CACHE_SECONDS, cache_key, request_path
 from public.forms import ResultFilterForm
@@ -126,10 +127,17 @@ def index(request):
             "results": _absolute(request, "api:results"),
             "documentation": _(
                 "Read-only published results. Filters of /results/: q, edition, kind, category, "
-                "venue, grade, province, topic_type, sort; pagination: page, page_size."
+                "venue, grade, province, topic_type, sort; pagination: page, page_size. "
+                "The OpenAPI description lists every route and field."
             ),
+            "openapi": _absolute(request, "api:openapi"),
         },
     )
+
+
+@require_safe
+def openapi_description(request):
+    return _json(request, openapi.description(server=_absolute(request, "api:index")))
 
 
 @require_safe

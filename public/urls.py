@@ -1,6 +1,6 @@
 from django.urls import path
 
-from public import views
+from public import help, views
 
 app_name = "public"
 
@@ -16,6 +16,10 @@ urlpatterns = [
     path("results/editions/<int:pk>/awards.xlsx", views.award_list_xlsx, name="award_list_xlsx"),
     path("results/editions/<int:pk>/awards.pdf", views.award_list_pdf, name="award_list_pdf"),
     path("results/statistics/", views.statistics, name="statistics"),
+    path("help/", help.index, name="help"),
+    path("help/api/", help.api, name="help_api"),
+    path("help/judge/quick-guide.pdf", help.judge_quick_guide_pdf, name="judge_quick_guide_pdf"),
+    path("help/<slug:role>/", help.guide, name="help_guide"),
     path("verify/", views.verify_form, name="verify_form"),
     path("verify/<str:code>/", views.verify, name="verify"),
 ]

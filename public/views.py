@@ -23,6 +23,7 @@ from public import cache as page_cache
 from public import queries as public
 from public.cache import CACHE_SECONDS, cache_key, remembered, request_path
 from public.forms import ResultFilterForm, VerifyForm
+from public.help import contact_for
 from public.queries import published_editions, published_rows
 from results import award_lists, certificates
 from submissions import files
@@ -37,6 +38,8 @@ def _cached_page(request, *, template: str, build):
     if page is None:
         context = build()
         page = {
+            # The footer's contact: the association's whose edition or page this is (public.help.contact_for).
+            "page_contact": contact_for(context),
             "page_title": str(context.pop("page_title")),
             "page_description": str(context.pop("page_description")),
             "charts": bool(context.get("charts")),

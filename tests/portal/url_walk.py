@@ -51,6 +51,7 @@ ARGUMENTS = {
     "results:certificate_archive_download": {"pk": "certificate_archive"},
     "results:certificate_download": {"pk": "certificate"},
     "public:verify": {"code": "certificate_code"},
+    "public:help_guide": {"role": "guide_role"},
     "results:cancel_run": {"pk": "result_run"},
     "results:publication_document": {"pk": "publication"},
     "results:category": {"category_pk": "category"},
