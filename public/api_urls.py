@@ -6,6 +6,7 @@ app_name = "api"
 
 urlpatterns = [
     path("", api.index, name="index"),
+    path("associations/", api.associations, name="associations"),
     path("editions/", api.editions, name="editions"),
     path("editions/<int:pk>/", api.edition, name="edition"),
     path("results/", api.results, name="results"),
