@@ -335,8 +335,7 @@ def test_scoped_cache_keys_differ_per_association(two, rf):
     from public import queries
 
     keys = {
-        public_cache.cache_key("facets", f"{queries.scope_key(association)}:")
-        for association in (two.a, two.b, None)
+        public_cache.cache_key("facets", f"{queries.scope_key(association)}:") for association in (two.a, two.b, None)
     }
     keys.add(public_cache.cache_key("facets", f"{queries.scope_key(searchable_only=True)}:"))
     assert len(keys) == 4
