@@ -11,6 +11,7 @@ NAVIGATION = {
         ("submissions:enterprise_list", _("Enterprises")),
         ("scoring:judges", _("Judges")),
         ("submissions:units", _("Recommending units")),
+        ("events:my_association", _("Association")),
         ("scoring:live_board", _("Live board")),
         ("results:home", _("Provisional results")),
     ],
@@ -18,6 +19,8 @@ NAVIGATION = {
     "recommender": [("submissions:recommendation_upload", _("Recommendation lists"))],
     "judge": [("scoring:judge_home", _("My venues")), ("results:home", _("Provisional results"))],
 }
+# The platform administrator's (a superuser's) own page: every association on the installation.
+PLATFORM = [("events:association_list", _("Associations"))]
 PUBLIC = [("public:results", _("Results")), ("public:statistics", _("Statistics"))]
 
 
@@ -37,5 +40,5 @@ def navigation(request):
     items = list(PUBLIC)
     if user is not None and user.is_authenticated:
         role = "organiser" if user.is_organiser else user.role
-        items = NAVIGATION.get(role, []) + items
+        items = NAVIGATION.get(role, []) + (PLATFORM if user.is_superuser else []) + items
     return {"nav_links": _links(items)}
