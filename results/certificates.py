@@ -55,7 +55,7 @@ logger = logging.getLogger(__name__)
 # Short, unambiguous: no 0/O, 1/I/L, no lower case. 31^8 ≈ 8.5e11 codes.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
-WORDING_FIELDS = ("group", "enterprise", "title", "category", "grade", "edition", "date", "member")
+WORDING_FIELDS = ("group", "enterprise", "title", "category", "grade", "edition", "date", "member", "association")
 NUMBER_FIELDS = ("year", "category_code", "n")
 PROGRESS_EVERY = 100
 QR_MASK = 4
@@ -282,12 +282,18 @@ def wording_of(certificate: Certificate, template: CertificateTemplate) -> str:
         "edition": certificate.edition_name,
         "date": f"{certificate.issued_on.year}年{certificate.issued_on.month}月{certificate.issued_on.day}日",
         "member": certificate.member_name,
+        "association": template.edition.association.name,
     }
     if certificate.member_name:
         if template.member_wording:
             return template.member_wording.format(**values)
         return f"{certificate.member_name}同志：\n" + template.wording.format(**values)
     return template.wording.format(**values)
+
+
+def issuer_of(template: CertificateTemplate) -> str:
+    """The issuing body printed above the date: the template's, or else the edition's association."""
+    return template.issuing_body or template.edition.association.name
 
 
 def _picture(field) -> bytes | None:
@@ -317,7 +323,8 @@ class Printer:
         self.template = template
         self.background = _picture(template.background)
         self.seal = _picture(template.seal)
-        self.document = pdf.document(orientation="landscape", title=title, author=template.issuing_body)
+        self.issuer = issuer_of(template)
+        self.document = pdf.document(orientation="landscape", title=title, author=self.issuer)
         self.document.set_auto_page_break(auto=False)
         self.pages = 0
 
@@ -344,9 +351,8 @@ class Printer:
         doc.set_font(pdf.SERIF, size=15)
         if self.seal:
             doc.image(io.BytesIO(self.seal), x=200, y=128, w=42)
-        if template.issuing_body:
-            doc.set_xy(150, 145)
-            doc.cell(120, 9, text=template.issuing_body, align="R")
+        doc.set_xy(150, 145)
+        doc.cell(120, 9, text=self.issuer, align="R")
         day = certificate.issued_on
         doc.set_xy(150, 155)
         doc.cell(120, 9, text=f"{day.year}年{day.month}月{day.day}日", align="R")
@@ -520,6 +526,7 @@ def notify_enterprises(*, publication) -> int:
                 "certificates": certificates,
                 "site_url": settings.SITE_URL,
             },
+            signed_by=publication.edition.association.name,
         )
     return len(by_enterprise)
 
