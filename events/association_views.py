@@ -58,6 +58,7 @@ def _said(event: AssociationEvent) -> str:
 # --- the platform administrator's ----------------------------------------------------------------------------
 
 
+@login_required
 @permission_required("events.manage_associations", raise_exception=True)
 def association_list(request):
     """Every association with how many editions and team members it has."""
@@ -67,6 +68,7 @@ def association_list(request):
     return render(request, "events/associations/list.html", {"associations": rows})
 
 
+@login_required
 @permission_required("events.manage_associations", raise_exception=True)
 def association_create(request):
     form = AssociationCreateForm(request.POST or None, request.FILES or None)
@@ -97,6 +99,7 @@ def association_create(request):
 # --- an association's own ------------------------------------------------------------------------------------
 
 
+@login_required
 @permission_required("events.add_edition", raise_exception=True)
 def my_association(request):
     """The navigation's way to the association the organiser works for (the chosen one, for several)."""
