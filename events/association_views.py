@@ -138,10 +138,10 @@ def association_team(request, pk):
     """The team: who works for the association and in which role, and what changed; its administrators add an
     organiser by e-mail address (a new account is invited)."""
     association = _association(request, pk, "events.view_association")
-    can_change = request.user.has_perm("events.change_association", association)
+    page = _page(request, association, "team")
     form = MemberAddForm(request.POST or None)
     if request.method == "POST":
-        if not can_change:
+        if not page["can_change"]:
             raise PermissionDenied
         if form.is_valid():
             try:
@@ -157,7 +157,7 @@ def association_team(request, pk):
                 messages.success(request, text)
                 return redirect("events:association_team", association.pk)
     context = {
-        **_page(request, association, "team"),
+        **page,
         "form": form,
         "members": association.members.select_related("user").order_by("user__full_name", "user__email"),
         "roles": AssociationMember.Role.choices,

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from events import associations
 from events.models import Association, AssociationEvent, AssociationMember
 from portal.models import User
 from tests import factories
@@ -313,3 +314,32 @@ def test_member_changes_are_refused_to_all_but_administrators(db, client_for, re
 def test_member_page_takes_no_get(client_for, administrator):
     member = main_association().members.get(user=administrator)
     assert client_for(administrator).get(reverse("events:association_member", args=[member.pk])).status_code == 405
+
+
+def test_an_administrator_who_leaves_the_team_goes_back_to_the_editions(client_for, administrator):
+    other_administrator = factories.OrganiserFactory(association__role=ADMINISTRATOR)
+    member = main_association().members.get(user=administrator)
+    response = client_for(administrator).post(
+        reverse("events:association_member", args=[member.pk]), {"action": "remove"}
+    )
+    assert response["Location"] == reverse("events:edition_list")
+    assert list(main_association().members.values_list("user", flat=True)) == [other_administrator.pk]
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_team_query_count_does_not_grow(client_for, administrator, django_assert_num_queries, size):
+    for _n in range(size):
+        user, _invited = associations.add_member(
+            association=main_association(),
+            email=f"colleague{_n}@example.com",
+            full_name="同事",
+            role=ORGANISER,
+            by=administrator,
+        )
+    client = client_for(administrator)
+    url = reverse("events:association_team", args=[main_association().pk])
+    # session, user, the association, may see it, may change it, the other associations, the members, the trail
+    with django_assert_num_queries(8):
+        response = client.get(url)
+    assert len(response.context["members"]) == size + 1
+    assert len(response.context["trail"]) == size
