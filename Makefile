@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install migrate demo lint format migrations-check messages bench clean
+.PHONY: run test install migrate demo lint format migrations-check messages bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ migrations-check: install
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=test-artifacts --no-obsolete
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
+
+# The guides' screens (/help/), taken from the real pages by the browser tests; commit the PNGs they write.
+screenshots: install
+	GUIDE_SCREENS=static/help/screens $(BIN)/python -m pytest --ds=portal.settings_test tests/public/test_help_browser.py -p no:cacheprovider
 
 bench: install
 	$(BIN)/python bench/run.py

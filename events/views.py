@@ -43,7 +43,8 @@ def _organised(request, edition: Edition) -> Edition:
 
 
 def _edition(request, pk) -> Edition:
-    return _organised(request, get_object_or_404(Edition, pk=pk))
+    # The association comes with it: every page of an edition shows its contact at its foot.
+    return _organised(request, get_object_or_404(Edition.objects.select_related("association"), pk=pk))
 
 
 def _error(request, error: ValidationError) -> None:

@@ -60,6 +60,13 @@ if not SECRET_KEY and DEBUG:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Whom to contact about the platform, shown at the foot of the pages that belong to no association (an
+# association's pages show the contact its organisers set). Empty: not shown.
+PORTAL_CONTACT_ORGANISATION = env_str("PORTAL_CONTACT_ORGANISATION")
+PORTAL_CONTACT_NAME = env_str("PORTAL_CONTACT_NAME")
+PORTAL_CONTACT_PHONE = env_str("PORTAL_CONTACT_PHONE")
+PORTAL_CONTACT_EMAIL = env_str("PORTAL_CONTACT_EMAIL")
+PORTAL_CONTACT_ADDRESS = env_str("PORTAL_CONTACT_ADDRESS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

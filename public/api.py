@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 from events.models import Association
 from portal.compression import PreparedBody, prepared_response
 from public import cache as page_cache
+from public import openapi
 from public import queries as public
 from public.cache import API_PARAMETERS, CACHE_SECONDS, cache_key, request_path
 from public.forms import ResultFilterForm
@@ -171,14 +172,21 @@ def index(request):
             "results": _absolute(request, "api:results"),
             "documentation": _(
                 "Read-only published results. Filters of /results/: q, edition, kind, category, "
-                "venue, grade, province, topic_type, sort; pagination: page, page_size."
+                "venue, grade, province, topic_type, sort; pagination: page, page_size. "
+                "The OpenAPI description lists every route and field."
             ),
+            "openapi": _absolute(request, "api:openapi"),
             "associations_documentation": _(
                 "Every association's published results, unless association=<its address> (see associations/) asks "
                 "for one association's: on editions/, results/ and enterprises/<id>/."
             ),
         },
     )
+
+
+@require_safe
+def openapi_description(request):
+    return _json(request, openapi.description(server=_absolute(request, "api:index")))
 
 
 @require_safe

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from public import views
+from public import help, views
 
 app_name = "public"
 
@@ -29,6 +29,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     *(path(route, view, name=name) for route, view, name in SCOPED),
     path("a/<slug:slug>/", include(association_patterns)),
+    path("help/", help.index, name="help"),
+    path("help/api/", help.api, name="help_api"),
+    path("help/judge/quick-guide.pdf", help.judge_quick_guide_pdf, name="judge_quick_guide_pdf"),
+    path("help/<slug:role>/", help.guide, name="help_guide"),
     path("verify/", views.verify_form, name="verify_form"),
     path("verify/<str:code>/", views.verify, name="verify"),
 ]

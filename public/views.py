@@ -28,6 +28,7 @@ from public import cache as page_cache
 from public import queries as public
 from public.cache import CACHE_SECONDS, cache_key, remembered, request_path
 from public.forms import ResultFilterForm, VerifyForm
+from public.help import contact_for
 from public.queries import published_editions, published_rows
 from results import award_lists, certificates
 from results.certificates import IMAGE_KINDS
@@ -51,6 +52,8 @@ def _cached_page(request, *, template: str, build, association=None):
     if page is None:
         context = {"scope": association, **build()}
         page = {
+            # The footer's contact: the association's whose edition or page this is (public.help.contact_for).
+            "page_contact": contact_for(context),
             "page_title": str(context.pop("page_title")),
             "page_description": str(context.pop("page_description")),
             "charts": bool(context.get("charts")),

@@ -147,7 +147,7 @@ class CertificateTemplateForm(forms.ModelForm):
 
 
 def _organised_edition(request, pk) -> Edition:
-    edition = get_object_or_404(Edition, pk=pk)
+    edition = get_object_or_404(Edition.objects.select_related("association"), pk=pk)
     if not organises(request.user, edition):
         raise PermissionDenied
     return edition

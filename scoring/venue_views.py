@@ -36,7 +36,7 @@ from submissions.models import Entry
 
 @login_required
 def category_venues(request, category_pk):
-    category = get_object_or_404(Category.objects.select_related("edition"), pk=category_pk)
+    category = get_object_or_404(Category.objects.select_related("edition__association"), pk=category_pk)
     check_perm(request, "scoring.manage_venue", category)
     venues = list(category.venues.order_by("name"))
     by_venue = defaultdict(list)

@@ -36,8 +36,9 @@ def check_perm(request, perm, obj):
 
 
 def load_venue(pk):
-    """The venue with its edition and category, or 404."""
-    return get_object_or_404(Venue.objects.select_related("edition", "category"), pk=pk)
+    """The venue with its edition (and the edition's association, whose contact the page shows) and category, or
+    404."""
+    return get_object_or_404(Venue.objects.select_related("edition__association", "category"), pk=pk)
 
 
 def error_text(error: ValidationError) -> str:

@@ -117,7 +117,8 @@ class EntryForm(forms.ModelForm):
         if "presenter" in self.fields and category.kind != Category.Kind.BRAND_STORY:
             self.fields["presenter"].label = _("Presenter")
         if "recommending_unit" in self.fields:
-            self.fields["recommending_unit"].queryset = RecommendingUnit.objects.order_by("name")
+            units = RecommendingUnit.objects.filter(association=category.edition.association_id)
+            self.fields["recommending_unit"].queryset = units.order_by("name")
 
     def clean_title(self):
         title = " ".join(self.cleaned_data["title"].split())
@@ -231,7 +232,7 @@ class EntryFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     province = forms.ChoiceField(label=_("Province"), required=False)
     recommending_unit = forms.ModelChoiceField(
-        label=_("Recommending unit"), queryset=RecommendingUnit.objects.order_by("name"), required=False
+        label=_("Recommending unit"), queryset=RecommendingUnit.objects.none(), required=False
     )
     topic_type = forms.ChoiceField(label=_("Topic type"), required=False)
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
@@ -239,6 +240,8 @@ class EntryFilterForm(forms.Form):
     def __init__(self, *args, editions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["edition"].queryset = editions
+        units = RecommendingUnit.objects.filter(association__in=editions.values("association"))
+        self.fields["recommending_unit"].queryset = units.order_by("name")
         self.fields["category"].queryset = Category.objects.filter(edition__in=editions).select_related("edition")
         self.fields["category"].label_from_instance = lambda category: f"{category.edition.year} · {category.name}"
         blank = [("", _("All"))]

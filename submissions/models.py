@@ -46,9 +46,10 @@ class Province(models.TextChoices):
 
 class EnterpriseQuerySet(models.QuerySet):
     def reviewable_by(self, user):
-        """The enterprises the user may approve or reject: a staff member or superuser, all; an organiser, those
-        registered for or taking part in (an entry, a recommendation) an edition the user organises."""
-        if user.is_superuser or user.is_staff:
+        """The enterprises the user may approve or reject: a platform administrator (superuser), all; an organiser,
+        those registered for or taking part in (an entry, a recommendation) an edition the user organises (so an
+        association's organisers see only the enterprises that entered its editions)."""
+        if user.is_superuser:
             return self
         editions = Edition.objects.organised_by(user)
         return self.filter(

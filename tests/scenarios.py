@@ -519,6 +519,7 @@ def build_world(**texts) -> World:
         "certificate_code": certificate.code,
         "publication": publication,
         "export_format": "csv",
+        "guide_role": "judge",
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
         # Enterprise A's people: a second, plain user, a join request and a pending invitation (link token).

@@ -51,6 +51,7 @@ ARGUMENTS = {
     "results:certificate_archive_download": {"pk": "certificate_archive"},
     "results:certificate_download": {"pk": "certificate"},
     "public:verify": {"code": "certificate_code"},
+    "public:help_guide": {"role": "guide_role"},
     "public:association": {"slug": "association_slug"},
     "public:association_logo": {"slug": "association_slug"},
     "public:association_results": {"slug": "association_slug"},
