@@ -343,3 +343,8 @@ def test_team_query_count_does_not_grow(client_for, administrator, django_assert
         response = client.get(url)
     assert len(response.context["members"]) == size + 1
     assert len(response.context["trail"]) == size
+
+
+def test_settings_show_the_public_address_help_as_text(client_for, administrator):
+    body = client_for(administrator).get(reverse("events:association_settings", args=[main_association().pk]))
+    assert "/a/&lt;address&gt;/" in body.content.decode()
