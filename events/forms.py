@@ -467,5 +467,7 @@ class MemberAddForm(forms.Form):
 
 
 class MemberChangeForm(forms.Form):
-    action = forms.ChoiceField(choices=[("role", _("Change the role")), ("remove", _("Remove"))])
+    action = forms.ChoiceField(
+        choices=[("role", _("Change the role")), ("invite", _("Invite again")), ("remove", _("Remove"))]
+    )
     role = forms.ChoiceField(label=_("Role"), choices=AssociationMember.Role.choices, required=False)
