@@ -169,7 +169,8 @@ def association_team(request, pk):
 @login_required
 @require_POST
 def association_member(request, pk):
-    """Change a team member's role or take the member off the team (the last administrator stays)."""
+    """Change a team member's role, send the invitation again to one who has not set a password, or take the member
+    off the team (the last administrator stays)."""
     member = get_object_or_404(AssociationMember.objects.select_related("association", "user"), pk=pk)
     association = member.association
     if not request.user.has_perm("events.change_association", association):
@@ -177,6 +178,14 @@ def association_member(request, pk):
     form = MemberChangeForm(request.POST)
     if not form.is_valid() or (form.cleaned_data["action"] == "role" and not form.cleaned_data["role"]):
         messages.error(request, _("Choose a role, or remove the member."))
+        return redirect("events:association_team", association.pk)
+    if form.cleaned_data["action"] == "invite":
+        if associations.invite(user=member.user, by=request.user, association=association):
+            messages.success(
+                request, _("The invitation to %(name)s is sent again.") % {"name": member.user.get_full_name()}
+            )
+        else:
+            messages.info(request, _("%(name)s has set a password already.") % {"name": member.user.get_full_name()})
         return redirect("events:association_team", association.pk)
     try:
         if form.cleaned_data["action"] == "remove":

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -424,6 +425,8 @@ class AssociationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.instance.logo:
             del self.fields["remove_logo"]
+        # The form's templates show help texts as HTML: "/a/<address>/" would be read as an <address> element.
+        self.fields["slug"].help_text = escape(self.fields["slug"].help_text)
 
     def clean_slug(self):
         return self.cleaned_data["slug"].lower()
@@ -464,5 +467,7 @@ class MemberAddForm(forms.Form):
 
 
 class MemberChangeForm(forms.Form):
-    action = forms.ChoiceField(choices=[("role", _("Change the role")), ("remove", _("Remove"))])
+    action = forms.ChoiceField(
+        choices=[("role", _("Change the role")), ("invite", _("Invite again")), ("remove", _("Remove"))]
+    )
     role = forms.ChoiceField(label=_("Role"), choices=AssociationMember.Role.choices, required=False)

@@ -343,3 +343,37 @@ def test_team_query_count_does_not_grow(client_for, administrator, django_assert
         response = client.get(url)
     assert len(response.context["members"]) == size + 1
     assert len(response.context["trail"]) == size
+
+
+def test_settings_show_the_public_address_help_as_text(client_for, administrator):
+    body = client_for(administrator).get(reverse("events:association_settings", args=[main_association().pk]))
+    assert "/a/&lt;address&gt;/" in body.content.decode()
+
+
+def test_member_who_has_no_password_is_invited_again(client_for, administrator, django_capture_on_commit_callbacks):
+    newcomer, _created = associations.organiser_account(email="new@example.com", full_name="新人")
+    member = factories.AssociationMemberFactory(association=main_association(), user=newcomer)
+    page = client_for(administrator).get(reverse("events:association_team", args=[main_association().pk]))
+    assert f'data-invite="{member.pk}"' in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(administrator).post(
+            reverse("events:association_member", args=[member.pk]), {"action": "invite"}, follow=True
+        )
+    assert [str(m) for m in response.context["messages"]] == ["The invitation to 新人 is sent again."]
+    assert [message.to for message in mail.outbox] == [["new@example.com"]]
+
+
+def test_member_who_has_a_password_is_not_invited(client_for, administrator, organiser):
+    member = main_association().members.get(user=organiser)
+    response = client_for(administrator).post(
+        reverse("events:association_member", args=[member.pk]), {"action": "invite"}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == ["组织者 has set a password already."]
+    assert mail.outbox == []
+
+
+def test_edition_team_page_links_the_association_s_team(client_for, organiser):
+    edition = factories.EditionFactory()
+    edition.organisers.add(organiser)
+    body = client_for(organiser).get(reverse("events:team", args=[edition.pk])).content.decode()
+    assert f'href="{reverse("events:association_team", args=[edition.association_id])}"' in body

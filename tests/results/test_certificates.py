@@ -258,24 +258,6 @@ def picture(kind="PNG", size=(40, 20)) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"seal.{kind.lower()}", out.getvalue())
 
 
-def test_a_picture_is_checked_by_its_content(english):
-    assert certificates.check_image(picture("PNG")) == "png"
-    assert certificates.check_image(picture("JPEG")) == "jpg"
-    with pytest.raises(ValidationError) as refused:
-        certificates.check_image(SimpleUploadedFile("seal.png", b"%PDF-1.7 not a picture"))
-    assert refused.value.messages == ["This file is not a PNG or JPEG picture (its content was checked, not its name)."]
-    with pytest.raises(ValidationError) as refused:
-        certificates.check_image(picture("PNG", size=(6001, 10)))
-    assert refused.value.messages == ["The picture is 6001 × 10 pixels; at most 6000 pixels a side."]
-
-
-def test_a_damaged_picture_is_refused(english):
-    data = picture("PNG").read()
-    with pytest.raises(ValidationError) as refused:
-        certificates.check_image(SimpleUploadedFile("seal.png", data[:60]))
-    assert refused.value.messages == ["This picture is damaged and cannot be read."]
-
-
 def test_the_template_s_pictures_are_printed(awarded):
     first, *_ = awarded["entries"]
     certificates.save_template(
