@@ -378,7 +378,8 @@ def reopen_venue(request, venue_pk):
 
 
 def _board_edition(request):
-    editions = Edition.objects.organised_by(request.user).order_by("-year", "-number")
+    # With their association: the page's footer shows the chosen edition's contact.
+    editions = Edition.objects.organised_by(request.user).select_related("association").order_by("-year", "-number")
     chosen = request.GET.get("edition")
     if chosen:
         try:
