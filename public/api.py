@@ -3,6 +3,13 @@
 Same rows as the public pages (`public.queries.published_rows()`), same filters as the results browser,
 paginated. Points are strings ("84.13") so no client reads them through binary floats. Answers are cached
 like the public pages and cleared on (re)publication.
+
+Associations: every result and edition names its association (`association`: slug, name, short name); the list
+endpoints (editions, results) and an enterprise's results take `association=<slug>` to answer for that association
+only (an unknown address is a 404 with an `error`), and /api/v1/associations/ lists the associations that published
+results. Without the parameter the answers hold every association's published results, those of associations left
+out of the portal-wide search (Association.searchable) included: the API is open data, and `searchable` decides only
+what the HTML search across associations (/results/) finds.
 """
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -12,12 +19,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from events.models import Association
 from portal.compression import PreparedBody, prepared_response
 from public import cache as page_cache
 from public import openapi
 from public import queries as public
 from public.cache import CACHE_SECONDS, cache_key, request_path
 from public.forms import ResultFilterForm
+from public.links import public_url
 from public.queries import published_editions, published_rows
 
 
@@ -27,8 +36,29 @@ def _json(request, data, status=200):
     return response
 
 
+class UnknownAssociation(Exception):
+    pass
+
+
+def _association(request) -> Association | None:
+    """The association named by `association=<slug>`, None without the parameter; UnknownAssociation for a slug
+    no association has."""
+    slug = (request.GET.get("association") or "").strip()
+    if not slug:
+        return None
+    found = Association.objects.filter(slug=slug).first()
+    if found is None:
+        raise UnknownAssociation(slug)
+    return found
+
+
+def _unknown_association(request, slug: str):
+    return _json(request, {"error": _("No association has the address “%(slug)s”.") % {"slug": slug}}, status=404)
+
+
 def _cached(request, build):
-    """build() returns (data, status); successful answers are cached per URL and language."""
+    """build() returns (data, status); successful answers are cached per URL (its `association` included) and
+    language. build() may raise UnknownAssociation."""
     # Answers hold absolute links, so the scheme and host are part of the key.
     key = cache_key("api-body", request.build_absolute_uri("/") + request_path(request))
     # The encoded answer is cached, not the data: encoding 50 to 200 rows again cost more than the lookup. This
@@ -38,7 +68,10 @@ def _cached(request, build):
     if body is None:
         content = page_cache.cached(key)
         if content is None:
-            data, status = build()
+            try:
+                data, status = build()
+            except UnknownAssociation as unknown:
+                return _unknown_association(request, str(unknown))
             if status != 200:
                 return _json(request, data, status=status)
             content = _json(request, data).content
@@ -58,7 +91,17 @@ def _score(value):
     return f"{value:.2f}" if value is not None else None
 
 
+def _association_data(request, association) -> dict:
+    return {
+        "slug": association.slug,
+        "name": association.name,
+        "short_name": association.short_name,
+        "web_url": request.build_absolute_uri(public_url("association", None, association.slug)),
+    }
+
+
 def _row(request, row) -> dict:
+    """A published result; its edition and association must be loaded with it (select_related)."""
     return {
         "id": row.entry_id,
         "url": _absolute(request, "api:result", row.entry_id),
@@ -72,6 +115,7 @@ def _row(request, row) -> dict:
             "url": _absolute(request, "api:enterprise", row.enterprise_id),
         },
         "province": row.province,
+        "association": _association_data(request, row.edition.association),
         "edition": {"id": row.edition_id, "name": row.edition.name, "year": row.edition.year},
         "category": {"id": row.category_id, "name": row.category.name, "kind": row.category.kind},
         "topic_type": row.topic_type,
@@ -123,6 +167,7 @@ def index(request):
     return _json(
         request,
         {
+            "associations": _absolute(request, "api:associations"),
             "editions": _absolute(request, "api:editions"),
             "results": _absolute(request, "api:results"),
             "documentation": _(
@@ -131,6 +176,10 @@ def index(request):
                 "The OpenAPI description lists every route and field."
             ),
             "openapi": _absolute(request, "api:openapi"),
+            "associations_documentation": _(
+                "Every association's published results, unless association=<its address> (see associations/) asks "
+                "for one association's: on editions/, results/ and enterprises/<id>/."
+            ),
         },
     )
 
@@ -141,13 +190,35 @@ def openapi_description(request):
 
 
 @require_safe
+def associations(request):
+    """The associations that published results, by name, with their published editions' count and links."""
+
+    def build():
+        data = [
+            {
+                **_association_data(request, association),
+                "searchable": association.searchable,
+                "editions": len(association.published),
+                "editions_url": f"{_absolute(request, 'api:editions')}?{urlencode({'association': association.slug})}",
+                "results_url": f"{_absolute(request, 'api:results')}?{urlencode({'association': association.slug})}",
+            }
+            for association in public.publishing_associations()
+        ]
+        return {"count": len(data), "results": data}, 200
+
+    return _cached(request, build)
+
+
+@require_safe
 def editions(request):
     def build():
-        counts = public.edition_counts()
+        association = _association(request)
+        counts = public.edition_counts(association)
         data = [
             {
                 "id": edition.pk,
                 "url": _absolute(request, "api:edition", edition.pk),
+                "association": _association_data(request, edition.association),
                 "name": edition.name,
                 "number": edition.number,
                 "year": edition.year,
@@ -155,7 +226,7 @@ def editions(request):
                 "entries": counts.get(edition.pk, {}).get("entries", 0),
                 "graded": counts.get(edition.pk, {}).get("graded", 0),
             }
-            for edition in published_editions()
+            for edition in published_editions(association)
         ]
         return {"count": len(data), "results": data}, 200
 
@@ -171,6 +242,7 @@ def edition(request, pk: int):
         summary = public.edition_summary(found)
         return {
             "id": found.pk,
+            "association": _association_data(request, found.association),
             "name": found.name,
             "number": found.number,
             "year": found.year,
@@ -194,7 +266,8 @@ def edition(request, pk: int):
                 }
                 for line in summary["categories"]
             ],
-            "results": f"{_absolute(request, 'api:results')}?{urlencode({'edition': found.pk})}",
+            "results": f"{_absolute(request, 'api:results')}?"
+            + urlencode({"association": found.association.slug, "edition": found.pk}),
             "award_list_csv": _absolute(request, "public:award_list_csv", found.pk),
         }, 200
 
@@ -204,13 +277,15 @@ def edition(request, pk: int):
 @require_safe
 def results(request):
     def build():
-        form = ResultFilterForm.for_request(request.GET)
+        association = _association(request)
+        form = ResultFilterForm.for_request(request.GET, association)
         if not form.is_valid():
             return {"error": _("Invalid filter."), "fields": form.errors.get_json_data()}, 400
         size, error = _page_params(request)
         if error:
             return {"error": error}, 400
-        rows = public.filter_rows(published_rows(), form.filters()).select_related("edition", "category")
+        rows = public.filter_rows(published_rows(association), form.filters())
+        rows = rows.select_related("edition__association", "category")
         paged, problem = _paginate(request, rows, size)
         if problem:
             return {"error": problem[0]}, problem[1]
@@ -253,7 +328,7 @@ def result(request, entry_id: int):
 @require_safe
 def enterprise(request, pk: int):
     def build():
-        rows = public.enterprise_rows(pk)
+        rows = public.enterprise_rows(pk, _association(request))
         if not rows:
             return {"error": _("This enterprise has no published result.")}, 404
         return {

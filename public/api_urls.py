@@ -7,6 +7,7 @@ app_name = "api"
 urlpatterns = [
     path("", api.index, name="index"),
     path("openapi.json", api.openapi_description, name="openapi"),
+    path("associations/", api.associations, name="associations"),
     path("editions/", api.editions, name="editions"),
     path("editions/<int:pk>/", api.edition, name="edition"),
     path("results/", api.results, name="results"),

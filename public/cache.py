@@ -1,8 +1,12 @@
 """The public pages' cache: two tiers (this process, then the shared cache) under a version number.
 
 Public pages are cached per URL and language under a version number; `bump_public_cache()` moves to a new
-version, so a (re)publication, or an edition, publication or category (its publication policy) changing, makes every
-cached page stale at once.
+version, so a (re)publication, or an edition, publication, category (its publication policy) or association (its
+name, logo, place in the portal-wide search) changing, makes every cached page stale at once.
+
+Associations never share a cached answer: a page's key is its path, which holds the association's prefix
+(/a/<slug>/...), an API answer's key holds its `association` parameter, and every other key names its scope
+(public.queries.scope_key).
 """
 
 import hashlib
@@ -18,7 +22,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import translation
 
-from events.models import Category, Edition
+from events.models import Association, Category, Edition
 from results.models import PlenaryEntry, Publication
 
 VERSION_KEY = "public:version"
@@ -136,7 +140,20 @@ def _keep(key, value, until) -> None:
 
 
 QUERY_PARAMETERS = frozenset(
-    {"q", "edition", "kind", "category", "venue", "grade", "province", "topic_type", "sort", "page", "page_size"}
+    {
+        "q",
+        "association",
+        "edition",
+        "kind",
+        "category",
+        "venue",
+        "grade",
+        "province",
+        "topic_type",
+        "sort",
+        "page",
+        "page_size",
+    }
 )
 
 
@@ -177,6 +194,9 @@ def cache_key(kind: str, path: str) -> str:
 @receiver(post_delete, sender=Edition, dispatch_uid="public_cache_edition_deleted")
 # A category's publication policy decides which published rows and protocols the public sees.
 @receiver(post_save, sender=Category, dispatch_uid="public_cache_category_saved")
+# An association's name, short name and logo are on its pages; `searchable` decides the portal-wide search's rows.
+@receiver(post_save, sender=Association, dispatch_uid="public_cache_association_saved")
+@receiver(post_delete, sender=Association, dispatch_uid="public_cache_association_deleted")
 def _bump_on_change(sender, **kwargs):
     # After the commit: a page rendered between the bump and the commit would otherwise cache the old rows
     # under the new version.

@@ -46,9 +46,10 @@ class ResultFilterForm(forms.Form):
                 field.widget.attrs.update({"class": "form-select"})
 
     @classmethod
-    def for_request(cls, query):
+    def for_request(cls, query, association=None, *, searchable_only: bool = False):
+        """The form of a results search in a scope: one association's rows, the searchable associations' or all."""
         edition_id = _int_or_none(query.get("edition"))
-        return cls(query, facets=cached_facets(edition_id))
+        return cls(query, facets=cached_facets(edition_id, association, searchable_only=searchable_only))
 
     def filters(self) -> dict:
         """The valid filters; an invalid one is ignored (and reported by the form)."""

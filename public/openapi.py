@@ -63,6 +63,18 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _association() -> dict:
+    return _object(
+        gettext_lazy("The association that ran the edition."),
+        {
+            "slug": _text(gettext_lazy("Its public address: the value of the association parameter.")),
+            "name": _text(gettext_lazy("The association's name.")),
+            "short_name": _text(gettext_lazy("The association's short name.")),
+            "web_url": _link(gettext_lazy("The association's public pages.")),
+        },
+    )
+
+
 def _schemas() -> dict:
     kinds = [value for value, _label in Category.Kind.choices]
     topic_types = [value for value, _label in Entry.TopicType.choices]
@@ -84,6 +96,7 @@ def _schemas() -> dict:
                 },
             ),
             "province": _text(gettext_lazy("The enterprise's province (a code, empty when unknown).")),
+            "association": _association(),
             "edition": _object(
                 gettext_lazy("The edition."),
                 {
@@ -177,6 +190,7 @@ def _schemas() -> dict:
         {
             "id": _whole(gettext_lazy("The edition's number in the API.")),
             "url": _link(gettext_lazy("The edition in the API.")),
+            "association": _association(),
             "name": _text(gettext_lazy("The edition's name.")),
             "number": _whole(gettext_lazy("The edition's ordinal (40 for the 40th).")),
             "year": _whole(gettext_lazy("The year.")),
@@ -189,6 +203,7 @@ def _schemas() -> dict:
         gettext_lazy("A published edition with its counts."),
         {
             "id": _whole(gettext_lazy("The edition's number in the API.")),
+            "association": _association(),
             "name": _text(gettext_lazy("The edition's name.")),
             "number": _whole(gettext_lazy("The edition's ordinal (40 for the 40th).")),
             "year": _whole(gettext_lazy("The year.")),
@@ -231,6 +246,34 @@ def _schemas() -> dict:
                 "results": _link(gettext_lazy("The published results.")),
                 "documentation": _text(gettext_lazy("A sentence on the API and where its description is.")),
                 "openapi": _link(gettext_lazy("This description.")),
+                "associations": _link(gettext_lazy("The associations that published results.")),
+                "associations_documentation": _text(gettext_lazy("A sentence on the association parameter.")),
+            },
+        ),
+        "AssociationList": _object(
+            gettext_lazy("The associations that published results."),
+            {
+                "count": _whole(gettext_lazy("The number of associations.")),
+                "results": _list(
+                    gettext_lazy("The associations, by name."),
+                    {
+                        "allOf": [
+                            _association(),
+                            _object(
+                                gettext_lazy("What the list adds."),
+                                {
+                                    "searchable": {
+                                        "type": "boolean",
+                                        "description": _("Whether the search across associations finds its results."),
+                                    },
+                                    "editions": _whole(gettext_lazy("Its published editions.")),
+                                    "editions_url": _link(gettext_lazy("Its published editions in the API.")),
+                                    "results_url": _link(gettext_lazy("Its published results in the API.")),
+                                },
+                            ),
+                        ]
+                    },
+                ),
             },
         ),
         "Result": result,
@@ -324,6 +367,19 @@ def _filter_parameters() -> list[dict]:
     return parameters
 
 
+def _association_parameter() -> dict:
+    return {
+        "name": "association",
+        "in": "query",
+        "required": False,
+        "description": _(
+            "One association's public address (see associations/): only its published data. Without it, every "
+            "association's."
+        ),
+        "schema": {"type": "string"},
+    }
+
+
 def _number(name: str, description) -> dict:
     return {
         "name": name,
@@ -355,6 +411,7 @@ def _get(summary, answer: str, *, parameters=(), refusals=None) -> dict:
 def description(*, server: str) -> dict:
     """The OpenAPI document; `server` is the absolute address of /api/v1/ on this site."""
     not_found = gettext_lazy("Not published, or no such number.")
+    unknown = gettext_lazy("No association has that address.")
     routes = {f"api:{pattern.name}": str(pattern.pattern) for pattern in api_urls.urlpatterns}
 
     def path(name: str, *placeholders: str) -> str:
@@ -385,7 +442,13 @@ def description(*, server: str) -> dict:
                     },
                 }
             },
-            path("api:editions"): _get(gettext_lazy("Every published edition"), "EditionList"),
+            path("api:associations"): _get(gettext_lazy("The associations that published results"), "AssociationList"),
+            path("api:editions"): _get(
+                gettext_lazy("Every published edition"),
+                "EditionList",
+                parameters=[_association_parameter()],
+                refusals={"404": unknown},
+            ),
             path("api:edition", "pk"): _get(
                 gettext_lazy("One published edition with its counts"),
                 "Edition",
@@ -395,10 +458,10 @@ def description(*, server: str) -> dict:
             path("api:results"): _get(
                 gettext_lazy("Published results, filtered and paginated"),
                 "ResultPage",
-                parameters=_filter_parameters(),
+                parameters=[_association_parameter(), *_filter_parameters()],
                 refusals={
                     "400": gettext_lazy("An invalid filter or page size."),
-                    "404": gettext_lazy("There is no such page."),
+                    "404": gettext_lazy("There is no such page, or no association has that address."),
                 },
             ),
             path("api:result", "entry_id"): _get(
@@ -410,7 +473,7 @@ def description(*, server: str) -> dict:
             path("api:enterprise", "pk"): _get(
                 gettext_lazy("An enterprise's published results"),
                 "Enterprise",
-                parameters=[_number("pk", gettext_lazy("The enterprise's number."))],
+                parameters=[_number("pk", gettext_lazy("The enterprise's number.")), _association_parameter()],
                 refusals={"404": not_found},
             ),
         },

@@ -5,6 +5,11 @@ the newest publication of each edition whose status is "published", for entries 
 Judges never appear: a publication freezes a copy of each protocol without them
 (results.publication.public_protocol_copy), and `public_protocol()` reads only totals, drops, counts and
 tie-break values from it. Caching is in public.cache, the filter form in public.forms.
+
+Scopes: each association's pages (/a/<slug>/...) read only its editions' rows (`association=`); the pages at the top
+level read every association's, except the cross-association search (/results/), which reads only the rows of
+associations in the portal-wide search (`Association.searchable`, `searchable_only=True`). `scope_key()` names a
+scope in every cache key, so two scopes never share a cached answer.
 """
 
 from collections import OrderedDict
@@ -14,7 +19,7 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from events.models import Category, Edition
+from events.models import Association, Category, Edition
 from public.cache import cache_key, remembered
 from results.models import Publication, PublishedResult
 from submissions.models import Entry, EntryFile, Province
@@ -56,24 +61,52 @@ _ORDERINGS = {
 # --- rows --------------------------------------------------------------------------------------------
 
 
-def published_rows():
+def scope_key(association=None, *, searchable_only: bool = False) -> str:
+    """The scope's name in cache keys: one association's (by its public address), the portal-wide search's (the
+    searchable associations) or every association's."""
+    if association is not None:
+        return f"a:{association.slug}"
+    return "searchable" if searchable_only else "all"
+
+
+def published_rows(association=None, *, searchable_only: bool = False):
     """Rows the public may see: newest publication of each published edition, entries still accepted, and of each
     category what its publication policy shows (Category.published_entries): only the graded entries, unless it
-    publishes every scored one."""
-    return PublishedResult.objects.current().filter(
+    publishes every scored one. Only the association's when one is given; only the searchable associations' with
+    searchable_only (the portal-wide search)."""
+    rows = PublishedResult.objects.current().filter(
         Q(category__published_entries=Category.Published.SCORED) | ~Q(grade=""),
         edition__status=Edition.Status.PUBLISHED,
         entry__status=Entry.Status.ACCEPTED,
     )
+    if association is not None:
+        return rows.filter(edition__association=association)
+    return rows.filter(edition__association__searchable=True) if searchable_only else rows
 
 
-def published_editions():
-    """Published editions with at least one publication, newest first."""
-    return (
-        Edition.objects.published()
-        .filter(pk__in=Publication.objects.values("edition_id"))
-        .order_by("-year", "-number", "-pk")
+def published_editions(association=None, *, searchable_only: bool = False):
+    """Published editions with at least one publication, newest first (the association's only, when given; only the
+    searchable associations' with searchable_only), each with its association."""
+    editions = Edition.objects.published().filter(pk__in=Publication.objects.values("edition_id"))
+    if association is not None:
+        editions = editions.of_association(association)
+    elif searchable_only:
+        editions = editions.filter(association__searchable=True)
+    return editions.select_related("association").order_by("-year", "-number", "-pk")
+
+
+def publishing_associations():
+    """The associations with at least one published edition, by name, each with `published` (its published
+    editions, newest first): the portal's home page and the API's list of associations (two queries)."""
+    associations = list(
+        Association.objects.filter(editions__in=published_editions().values("pk")).distinct().order_by("name")
     )
+    by_association = {a.pk: a for a in associations}
+    for association in associations:
+        association.published = []
+    for edition in published_editions().filter(association__in=associations):
+        by_association[edition.association_id].published.append(edition)
+    return associations
 
 
 def plenary_rows(edition):
@@ -119,11 +152,17 @@ def filter_rows(rows, filters: dict):
     return rows.order_by(*_ORDERINGS[filters.get("sort") or "rank"])
 
 
-def facets(edition_id: int | None) -> dict:
-    """The choices of the filter form that depend on what is published (a fixed number of queries)."""
-    rows = published_rows()
+def facets(edition_id: int | None, association=None, *, searchable_only: bool = False) -> dict:
+    """The choices of the filter form that depend on what is published in the scope (a fixed number of queries); an
+    edition outside the scope chooses nothing."""
+    rows = published_rows(association, searchable_only=searchable_only)
+    in_scope = list(published_editions(association, searchable_only=searchable_only))
+    if edition_id not in {e.pk for e in in_scope}:
+        edition_id = None
     scoped = rows.filter(edition_id=edition_id) if edition_id else rows
-    editions = [(e.pk, f"{e.year} · {e.name}") for e in published_editions()]
+    # Across associations an edition is named with its association's short name (two may have a 第四十次).
+    named = (lambda e: e.name) if association is not None else (lambda e: f"{e.association.short_name} · {e.name}")
+    editions = [(e.pk, f"{e.year} · {named(e)}") for e in in_scope]
     categories, venues = [], []
     if edition_id:
         categories = list(
@@ -216,10 +255,11 @@ def published_report(row):
     return EntryFile.objects.filter(entry_id=row.entry_id, kind=EntryFile.Kind.REPORT).first()
 
 
-def current_row_for_entry(entry_id: int):
+def current_row_for_entry(entry_id: int, association=None):
+    """The entry's published row (None when it has none, or none in the association's editions when one is given)."""
     return (
-        published_rows()
-        .select_related("edition", "category", "entry")
+        published_rows(association)
+        .select_related("edition__association", "category", "entry")
         .filter(entry_id=entry_id)
         .order_by("-publication__version")
         .first()
@@ -321,12 +361,13 @@ def chart_data(table: dict, grades: list[str]) -> dict:
     }
 
 
-def enterprise_rows(enterprise_id: int) -> list:
-    """The enterprise's published rows, newest edition first (its public page and its API answer)."""
+def enterprise_rows(enterprise_id: int, association=None) -> list:
+    """The enterprise's published rows, newest edition first (its public page and its API answer): within the
+    association's editions when one is given."""
     return list(
-        published_rows()
+        published_rows(association)
         .filter(enterprise_id=enterprise_id)
-        .select_related("edition", "category")
+        .select_related("edition__association", "category")
         .order_by("-edition__year", "-edition__number", "category__position", "rank", "code")
     )
 
@@ -350,11 +391,12 @@ def by_edition(rows) -> list[dict]:
     return editions
 
 
-def edition_counts() -> dict[int, dict]:
-    """Per published edition: its published entries, graded entries and enterprises (the archive and the API)."""
+def edition_counts(association=None) -> dict[int, dict]:
+    """Per published edition (of the association, when given): its published entries, graded entries and
+    enterprises (the archive, the statistics and the API)."""
     return {
         line["edition_id"]: line
-        for line in published_rows()
+        for line in published_rows(association)
         .values("edition_id")
         .annotate(
             entries=Count("id"),
@@ -369,15 +411,48 @@ def newest_publication_of(edition):
     return Publication.objects.filter(edition=edition).order_by("-version").first()
 
 
-def cached_facets(edition_id: int | None) -> dict:
-    return remembered(cache_key("facets", str(edition_id or "")), lambda: facets(edition_id))
+def cached_facets(edition_id: int | None, association=None, *, searchable_only: bool = False) -> dict:
+    scope = scope_key(association, searchable_only=searchable_only)
+    return remembered(
+        cache_key("facets", f"{scope}:{edition_id or ''}"),
+        lambda: facets(edition_id, association, searchable_only=searchable_only),
+    )
 
 
-def cached_headline() -> dict | None:
-    """Headline numbers of the newest published edition, for the home page (cached like the pages)."""
+def cached_headline(association=None) -> dict | None:
+    """Headline numbers of the newest published edition (of the association, when given), for the home pages
+    (cached like the pages)."""
 
     def build():
-        edition = published_editions().first()
+        edition = published_editions(association).first()
         return {"summary": edition_summary(edition) if edition else None}
 
-    return remembered(cache_key("headline", ""), build)["summary"]
+    return remembered(cache_key("headline", scope_key(association)), build)["summary"]
+
+
+def cached_publishing_associations() -> list:
+    """publishing_associations(), cached like the pages (the portal's home page)."""
+    return remembered(cache_key("associations", scope_key()), publishing_associations)
+
+
+def association_totals(association=None) -> list[dict]:
+    """The statistics' overview: per association (portal-wide) or per edition (of one association), the published
+    editions, results, graded results and enterprises (a fixed number of queries)."""
+    rows = published_rows(association)
+    if association is None:
+        field, names = "edition__association_id", {a.pk: a for a in publishing_associations()}
+    else:
+        field, names = "edition_id", {e.pk: e for e in published_editions(association)}
+    counts = {
+        line[field]: line
+        for line in rows.values(field)
+        .annotate(
+            editions=Count("edition_id", distinct=True),
+            entries=Count("id"),
+            graded=Count("id", filter=~Q(grade="")),
+            enterprises=Count("enterprise_id", distinct=True),
+        )
+        .order_by()
+    }
+    empty = {"editions": 0, "entries": 0, "graded": 0, "enterprises": 0}
+    return [{"object": item, **{k: counts.get(pk, empty)[k] for k in empty}} for pk, item in names.items()]

@@ -3,19 +3,24 @@
 Anyone may read these pages; they show only what `public.queries.published_rows()` returns. Each page's
 content is rendered once per URL and language and cached (see `public.cache`); the surrounding layout,
 which differs per visitor (navigation, log-in state), is rendered on every request.
+
+Every association has the same pages under /a/<slug>/ (`slug`), showing only its editions: an edition, entry or
+enterprise of another association is not found there. The pages at the top level are the portal-wide ones: the
+search (/results/) finds the rows of the associations in the portal-wide search (Association.searchable), the others
+show every association's, each page naming the association an edition belongs to.
 """
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from events.models import Edition
+from events.models import Association, Edition
 from portal.compression import PreparedBody, prepared_response
 from portal.pdf import PDF_MIME
 from portal.spreadsheets import CSV_MIME, XLSX_MIME
@@ -26,17 +31,26 @@ from public.forms import ResultFilterForm, VerifyForm
 from public.help import contact_for
 from public.queries import published_editions, published_rows
 from results import award_lists, certificates
+from results.certificates import IMAGE_KINDS
 from submissions import files
 
 CSRF_PLACEHOLDER = "csrf-token-of-this-request"
 
 
-def _cached_page(request, *, template: str, build):
-    """Render the page body with build()'s context, cached per URL and language; build may raise Http404."""
+def _association(slug: str | None) -> Association | None:
+    """The association whose pages these are (a 404 for an unknown address), or None for the portal-wide pages."""
+    if slug is None:
+        return None
+    return get_object_or_404(Association, slug=slug)
+
+
+def _cached_page(request, *, template: str, build, association=None):
+    """Render the page body with build()'s context, cached per URL (its path holds the association's prefix) and
+    language; build may raise Http404. The template reads the page's association as `scope`."""
     key = cache_key("page", request_path(request))
     page = page_cache.cached(key)
     if page is None:
-        context = build()
+        context = {"scope": association, **build()}
         page = {
             # The footer's contact: the association's whose edition or page this is (public.help.contact_for).
             "page_contact": contact_for(context),
@@ -65,19 +79,25 @@ def _cached_page(request, *, template: str, build):
     return prepared_response(request, body, token=get_token(request).encode())
 
 
-def _published_edition(pk: int) -> Edition:
-    edition = published_editions().filter(pk=pk).first()
+def _published_edition(pk: int, association=None) -> Edition:
+    edition = published_editions(association).filter(pk=pk).first()
     if edition is None:
         raise Http404(_("No published edition with this number."))
     return edition
 
 
 @require_safe
-def results(request):
+def results(request, slug=None):
+    """The results browser: one association's results, or, at the top level, the search across the associations in
+    the portal-wide search."""
+    association = _association(slug)
+    searchable_only = association is None
+
     def build():
-        form = ResultFilterForm.for_request(request.GET)
+        form = ResultFilterForm.for_request(request.GET, association, searchable_only=searchable_only)
         filters = form.filters()
-        rows = public.filter_rows(published_rows(), filters).select_related("edition", "category")
+        rows = public.filter_rows(published_rows(association, searchable_only=searchable_only), filters)
+        rows = rows.select_related("edition__association", "category")
         page = Paginator(rows, public.PAGE_SIZE).get_page(request.GET.get("page"))
         for row in page.object_list:
             row.province_label = public.province_label(row.province)
@@ -87,6 +107,12 @@ def results(request):
         title = _("Results")
         if filters.get("q"):
             title = _("Results for “%(q)s”") % {"q": filters["q"]}
+        if association is not None:
+            title = f"{title} · {association.short_name}"
+            description = _("Published results of %(association)s: search by title, group or enterprise.") % {
+                "association": association.name
+            }
+        api_keep = {**keep, "association": association.slug} if association is not None else keep
         return {
             "page_title": title,
             "page_description": description,
@@ -96,16 +122,19 @@ def results(request):
             # Every page number near this one, the first and the last (1 2 … 7 8 9 … 40): a reader reaches any page.
             "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
             "querystring": urlencode(keep),
+            "api_querystring": urlencode(api_keep),
             "edition_chosen": bool(filters.get("edition")),
         }
 
-    return _cached_page(request, template="public/_results.html", build=build)
+    return _cached_page(request, template="public/_results.html", build=build, association=association)
 
 
 @require_safe
-def entry_detail(request, entry_id: int):
+def entry_detail(request, entry_id: int, slug=None):
+    association = _association(slug)
+
     def build():
-        row = public.current_row_for_entry(entry_id)
+        row = public.current_row_for_entry(entry_id, association)
         if row is None:
             raise Http404(_("No published result with this number."))
         protocol = public.shown_protocol(row)
@@ -121,15 +150,17 @@ def entry_detail(request, entry_id: int):
             "protocol": protocol,
             "members": public.public_members(row),
             "report": public.published_report(row),
+            "association": row.edition.association,
         }
 
-    return _cached_page(request, template="public/_entry.html", build=build)
+    return _cached_page(request, template="public/_entry.html", build=build, association=association)
 
 
 @require_safe
-def entry_report(request, entry_id: int):
-    """The entry's report, only when the entry is published and its enterprise agreed to publish it."""
-    row = public.current_row_for_entry(entry_id)
+def entry_report(request, entry_id: int, slug=None):
+    """The entry's report, only when the entry is published (in the association's editions, under its pages) and
+    its enterprise agreed to publish it."""
+    row = public.current_row_for_entry(entry_id, _association(slug))
     report = public.published_report(row) if row is not None else None
     if report is None or not report.file:
         raise Http404(_("This report is not published."))
@@ -140,9 +171,12 @@ def entry_report(request, entry_id: int):
 
 
 @require_safe
-def enterprise_detail(request, pk: int):
+def enterprise_detail(request, pk: int, slug=None):
+    """An enterprise's honours: in every association's editions, or under an association's pages in its only."""
+    association = _association(slug)
+
     def build():
-        rows = public.enterprise_rows(pk)
+        rows = public.enterprise_rows(pk, association)
         if not rows:
             raise Http404(_("This enterprise has no published result."))
         newest = rows[0]
@@ -158,32 +192,37 @@ def enterprise_detail(request, pk: int):
             "total": len(rows),
         }
 
-    return _cached_page(request, template="public/_enterprise.html", build=build)
+    return _cached_page(request, template="public/_enterprise.html", build=build, association=association)
 
 
 @require_safe
-def edition_list(request):
+def edition_list(request, slug=None):
+    association = _association(slug)
+
     def build():
-        editions = list(published_editions())
-        counts = public.edition_counts()
+        editions = list(published_editions(association))
+        counts = public.edition_counts(association)
         for edition in editions:
             line = counts.get(edition.pk, {})
             edition.entry_count = line.get("entries", 0)
             edition.graded_count = line.get("graded", 0)
             edition.enterprise_count = line.get("enterprises", 0)
+        title = _("Archive of editions")
         return {
-            "page_title": _("Archive of editions"),
+            "page_title": f"{title} · {association.short_name}" if association is not None else title,
             "page_description": _("Every published edition of the exchange with its results."),
             "editions": editions,
         }
 
-    return _cached_page(request, template="public/_edition_list.html", build=build)
+    return _cached_page(request, template="public/_edition_list.html", build=build, association=association)
 
 
 @require_safe
-def edition_detail(request, pk: int):
+def edition_detail(request, pk: int, slug=None):
+    association = _association(slug)
+
     def build():
-        edition = _published_edition(pk)
+        edition = _published_edition(pk, association)
         summary = public.edition_summary(edition)
         return {
             "page_title": edition.name,
@@ -200,15 +239,20 @@ def edition_detail(request, pk: int):
             "summary": summary,
             "plenary": list(public.plenary_rows(edition)),
             "hosts": [line for line in edition.hosts.splitlines() if line.strip()],
+            "association": edition.association,
         }
 
-    return _cached_page(request, template="public/_edition.html", build=build)
+    return _cached_page(request, template="public/_edition.html", build=build, association=association)
 
 
 @require_safe
-def statistics(request):
+def statistics(request, slug=None):
+    """Grades of one published edition (the newest unless chosen) and an overview: per association at the top level,
+    per edition of the association under its pages."""
+    association = _association(slug)
+
     def build():
-        editions = list(published_editions())
+        editions = list(published_editions(association))
         raw = request.GET.get("edition")
         edition = None
         if raw:
@@ -224,17 +268,19 @@ def statistics(request):
                 tables.append(
                     {**table, "chart_id": f"chart-{table['id']}", "chart": public.chart_data(table, stats["grades"])}
                 )
+        prefix = f"{association.short_name} · " if association is not None else ""
         return {
-            "page_title": _("Statistics") + (f" · {edition.name}" if edition else ""),
+            "page_title": prefix + _("Statistics") + (f" · {edition.name}" if edition else ""),
             "page_description": _("Grades per category, per province and per topic type of a published edition."),
             "editions": editions,
             "edition": edition,
             "grades": stats["grades"] if stats else [],
             "tables": tables,
             "charts": bool(tables),
+            "overview": public.association_totals(association),
         }
 
-    return _cached_page(request, template="public/_statistics.html", build=build)
+    return _cached_page(request, template="public/_statistics.html", build=build, association=association)
 
 
 def _award_filename(edition: Edition, extension: str) -> str:
@@ -242,10 +288,10 @@ def _award_filename(edition: Edition, extension: str) -> str:
     return f"awards-{edition.year}-{edition.number}.{extension}"
 
 
-def _award_list(request, pk: int, *, extension: str, content_type: str, render):
+def _award_list(request, pk: int, slug, *, extension: str, content_type: str, render):
     """The award list of the edition's current publication: its awarded entries (results.award_lists), named in
-    Chinese (第四十次交流活动获奖名单.xlsx) with an ASCII fallback."""
-    edition = _published_edition(pk)
+    Chinese (第四十次交流活动获奖名单.xlsx) with an ASCII fallback. Under an association's pages, its editions' only."""
+    edition = _published_edition(pk, _association(slug))
     publication = public.newest_publication_of(edition)
     name = award_lists.download_name(edition=edition, publication=publication, awarded_only=True, extension=extension)
     disposition = files.content_disposition(name, fallback=_award_filename(edition, extension))
@@ -254,39 +300,92 @@ def _award_list(request, pk: int, *, extension: str, content_type: str, render):
         response = FileResponse(stored.file.open("rb"), content_type=content_type)
     else:
         # Not written yet (the task is queued, or failed): written once here and cached for every visitor meanwhile.
-        content = remembered(
-            cache_key(f"awards-{extension}", str(pk)), lambda: render(edition=edition, publication=publication)
-        )
+        key = cache_key(f"awards-{extension}", f"{public.scope_key(edition.association)}:{pk}")
+        content = remembered(key, lambda: render(edition=edition, publication=publication))
         response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = disposition
     return response
 
 
 @require_safe
-def award_list_csv(request, pk: int):
-    return _award_list(request, pk, extension="csv", content_type=CSV_MIME, render=award_lists.public_csv)
+def award_list_csv(request, pk: int, slug=None):
+    return _award_list(request, pk, slug, extension="csv", content_type=CSV_MIME, render=award_lists.public_csv)
 
 
 @require_safe
-def award_list_xlsx(request, pk: int):
-    return _award_list(request, pk, extension="xlsx", content_type=XLSX_MIME, render=award_lists.public_xlsx)
+def award_list_xlsx(request, pk: int, slug=None):
+    return _award_list(request, pk, slug, extension="xlsx", content_type=XLSX_MIME, render=award_lists.public_xlsx)
 
 
 @require_safe
-def award_list_pdf(request, pk: int):
-    return _award_list(request, pk, extension="pdf", content_type=PDF_MIME, render=award_lists.public_pdf)
+def award_list_pdf(request, pk: int, slug=None):
+    return _award_list(request, pk, slug, extension="pdf", content_type=PDF_MIME, render=award_lists.public_pdf)
 
 
 def home(request):
-    editions = list(Edition.objects.exclude(status=Edition.Status.DRAFT).order_by("-year", "-number")[:5])
+    """The portal's home: the associations that published results (each with its editions and a link to its pages),
+    the newest announced edition, and the headline numbers of the newest published one."""
+    editions = list(
+        Edition.objects.exclude(status=Edition.Status.DRAFT)
+        .select_related("association")
+        .order_by("-year", "-number")[:5]
+    )
     context = {
         "editions": editions,
         # The newest announced edition: its notice and dates.
         "current": editions[0] if editions else None,
         # The newest published edition: its headline numbers (DOMAIN.md section 1).
         "headline": public.cached_headline(),
+        "associations": public.cached_publishing_associations(),
     }
     return render(request, "public/home.html", context)
+
+
+@require_safe
+def association_home(request, slug: str):
+    """An association's public home: who it is, its published editions and the headline numbers of its newest."""
+    association = _association(slug)
+
+    def build():
+        editions = list(published_editions(association))
+        counts = public.edition_counts(association)
+        for edition in editions:
+            line = counts.get(edition.pk, {})
+            edition.entry_count = line.get("entries", 0)
+            edition.graded_count = line.get("graded", 0)
+            edition.enterprise_count = line.get("enterprises", 0)
+        return {
+            "page_title": association.name,
+            "page_description": _("Published results of the exchanges of %(association)s.")
+            % {"association": association.name},
+            "association": association,
+            "editions": editions,
+            "headline": public.cached_headline(association),
+        }
+
+    return _cached_page(request, template="public/_association.html", build=build, association=association)
+
+
+@require_safe
+def association_logo(request, slug: str):
+    """The association's logo, a PNG or JPEG picture (read from its content; anything else is not served)."""
+    association = _association(slug)
+    if not association.logo:
+        raise Http404(_("This association has no logo."))
+    try:
+        handle = association.logo.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("This association has no logo."))
+    head = handle.read(8)
+    handle.seek(0)
+    kind = next((ext for magic, ext in IMAGE_KINDS.items() if head.startswith(magic)), None)
+    if kind is None:
+        handle.close()
+        raise Http404(_("This association has no logo."))
+    response = FileResponse(handle, content_type="image/png" if kind == "png" else "image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    return response
 
 
 @require_safe

@@ -354,6 +354,11 @@ def _report(entry, text="report.pdf"):
     )
 
 
+def _association_with_logo(association):
+    association.logo.save("logo.png", ContentFile(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16), save=True)
+    return association
+
+
 def build_world(**texts) -> World:
     """The security tests' world: every kind of object a URL can name and one user per role (ROLES).
 
@@ -507,6 +512,8 @@ def build_world(**texts) -> World:
         "signup_uidb64": urlsafe_base64_encode(force_bytes(newcomer.pk)),
         "signup_token": signup_tokens.make_token(newcomer),
         "published_entry": published_entry,
+        # The public address of the published edition's association (its pages under /a/<slug>/), with a logo.
+        "association_slug": _association_with_logo(published.association).slug,
         "certificate": certificate,
         "certificate_archive": certificate_archive,
         "certificate_code": certificate.code,

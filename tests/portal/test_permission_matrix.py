@@ -13,6 +13,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from tests import factories
 from tests.portal.url_walk import ARGUMENTS, patterns_with_ids
 from tests.scenarios import PROTOCOL, ROLES, build_world
 
@@ -181,6 +182,42 @@ EXPECTED = {
     "results:certificate_download": {
         "GET":  "login 200   404   404   404   404   404   200   404",
         "POST": "login 405   405   405   405   405   405   405   405",
+    },
+    "public:association": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:association_logo": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:association_results": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:association_edition_list": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:association_statistics": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:association_award_list_csv": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:association_award_list_xlsx": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:association_award_list_pdf": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:association_edition": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:association_enterprise": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:association_entry": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
+    },
+    "public:association_entry_report": {
+        "GET":  "200   200   200   200   200   200   200   200   200",
     },
     "public:verify": {
         "GET":  "200   200   200   200   200   200   200   200   200",
@@ -456,6 +493,40 @@ def test_public_urls_of_an_edition_being_judged_are_not_found_by_anyone(db, name
     url = reverse(name, kwargs={key: world.objects[argument].pk})
     client = Client()
     assert [run_cell(world, client, url, "GET", role) for role in ROLES] == ["404"] * len(ROLES)
+
+
+@pytest.mark.parametrize(
+    "name,argument",
+    [
+        ("public:association_entry", "entry"),
+        ("public:association_entry_report", "entry"),
+        ("public:association_edition", "edition"),
+        ("public:association_award_list_csv", "edition"),
+        ("public:association_award_list_xlsx", "edition"),
+        ("public:association_award_list_pdf", "edition"),
+    ],
+)
+def test_association_urls_of_an_edition_being_judged_are_not_found_by_anyone(db, name, argument):
+    world = build_world()
+    key = "entry_id" if "entry" in name else "pk"
+    url = reverse(name, kwargs={"slug": world.association_slug, key: world.objects[argument].pk})
+    client = Client()
+    assert [run_cell(world, client, url, "GET", role) for role in ROLES] == ["404"] * len(ROLES)
+
+
+def test_association_urls_of_another_association_s_objects_are_not_found_by_anyone(db):
+    world = build_world()
+    other = factories.AssociationFactory(slug="other")
+    client = Client()
+    for name, key, argument in [
+        ("public:association_entry", "entry_id", "published_entry"),
+        ("public:association_entry_report", "entry_id", "published_entry"),
+        ("public:association_enterprise", "pk", "enterprise"),
+        ("public:association_edition", "pk", "published_edition"),
+        ("public:association_award_list_csv", "pk", "published_edition"),
+    ]:
+        url = reverse(name, kwargs={"slug": other.slug, key: world.objects[argument].pk})
+        assert [run_cell(world, client, url, "GET", role) for role in ROLES] == ["404"] * len(ROLES), name
 
 
 def test_public_entry_page_and_api_name_no_judge(db):

@@ -55,6 +55,12 @@ def test_results_return_published_rows_as_json(client, edition_2021):
                 "url": f"http://testserver/api/v1/enterprises/{enterprise.pk}/",
             },
             "province": "zhejiang",
+            "association": {
+                "slug": "main",
+                "name": "中国机械工业质量管理协会",
+                "short_name": "中机质协",
+                "web_url": "http://testserver/a/main/",
+            },
             "edition": {"id": edition.pk, "name": "第四十次交流活动", "year": 2021},
             "category": {"id": category.pk, "name": "QC小组成果", "kind": "qc"},
             "topic_type": "problem_solving",
@@ -153,6 +159,12 @@ def test_editions_list_only_published_with_counts(client, edition_2021):
             {
                 "id": edition.pk,
                 "url": f"http://testserver/api/v1/editions/{edition.pk}/",
+                "association": {
+                    "slug": "main",
+                    "name": "中国机械工业质量管理协会",
+                    "short_name": "中机质协",
+                    "web_url": "http://testserver/a/main/",
+                },
                 "name": "第四十次交流活动",
                 "number": 40,
                 "year": 2021,

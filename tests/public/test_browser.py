@@ -91,3 +91,51 @@ def test_statistics_draw_charts_on_a_phone(page):
     assert page.locator("canvas[data-chart-drawn]").count() == 3
     assert fits_the_phone(page)
     shot(page, "public-statistics-phone")
+
+
+def test_visitor_on_a_phone_opens_the_second_association_from_the_home_page_and_its_results(page):
+    first = factories.AssociationFactory(name="中国质量协会", short_name="中国质协", slug="caq")
+    second = factories.AssociationFactory(
+        name="浙江省质量协会", short_name="浙江质协", slug="zhejiang", contact_name="李联系", address="杭州市西湖区"
+    )
+    _edition_a, publication_a = published_edition(association=first, name="第四十次交流活动", year=2021)
+    edition_b, publication_b = published_edition(association=second, name="第十二届质量管理小组成果发表赛", year=2022)
+    published_row(publication_a, title="降低齿轮箱渗漏率")
+    mine = published_row(publication_b, title="缩短高压阀门装配周期", grade="一等奖")
+    published_row(publication_b, title="提高焊接一次合格率", rank=2, grade="二等奖")
+
+    page.goto(page.base_url + "/")
+    cards = page.locator("[data-home-association]")
+    assert [cards.nth(i).get_attribute("data-home-association") for i in range(cards.count())] == ["caq", "zhejiang"]
+    assert fits_the_phone(page)
+    shot(page, "public-home-associations-phone")
+
+    page.click("[data-home-association='zhejiang'] [data-association-link='zhejiang']")
+    page.wait_for_url("**/a/zhejiang/")
+    assert page.locator("[data-association-name]").inner_text().startswith("浙江省质量协会")
+    assert page.locator("[data-edition-link]").count() == 1
+    assert fits_the_phone(page)
+    shot(page, "public-association-phone")
+
+    page.click("[data-public-tab='results']")
+    page.wait_for_url("**/a/zhejiang/results/")
+    rows = page.locator("[data-result-row]")
+    assert rows.count() == 2
+    assert "降低齿轮箱渗漏率" not in page.content()
+    assert fits_the_phone(page)
+    shot(page, "public-association-results-phone")
+
+    page.click(f"[data-entry-link='{mine.entry_id}']")
+    page.wait_for_url(f"**/a/zhejiang/results/entries/{mine.entry_id}/")
+    assert page.locator("[data-entry-title]").inner_text() == "缩短高压阀门装配周期"
+    assert fits_the_phone(page)
+
+    page.goto(page.base_url + f"/a/zhejiang/results/editions/{edition_b.pk}/")
+    assert page.locator("h1").inner_text() == "浙江省质量协会 · 第十二届质量管理小组成果发表赛"
+    assert fits_the_phone(page)
+    shot(page, "public-association-edition-phone")
+
+    page.goto(page.base_url + "/a/zhejiang/results/statistics/")
+    page.wait_for_selector("canvas[data-chart-drawn]")
+    assert fits_the_phone(page)
+    shot(page, "public-association-statistics-phone")

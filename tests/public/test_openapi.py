@@ -85,7 +85,7 @@ def test_every_route_of_the_api_is_described_with_its_path_parameters(descriptio
 
 def test_the_results_route_describes_every_filter_and_the_pagination(description):
     parameters = {p["name"]: p for p in description["paths"]["/results/"]["get"]["parameters"]}
-    assert set(parameters) == {*ResultFilterForm.base_fields, "page", "page_size"}
+    assert set(parameters) == {"association", *ResultFilterForm.base_fields, "page", "page_size"}
     assert parameters["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}
     assert parameters["sort"]["schema"]["enum"] == ["rank", "score", "title", "enterprise", "code", "newest"]
     assert all(p["in"] == "query" and not p["required"] for p in parameters.values())
@@ -149,3 +149,13 @@ def test_the_description_speaks_the_language_asked_for(client):
     english = client.get(reverse("api:openapi"), HTTP_ACCEPT_LANGUAGE="en").json()
     assert english["info"]["title"] == "QC Exchange Portal open data"
     assert english["openapi"] == openapi.OPENAPI_VERSION
+
+
+def test_the_association_parameter_is_described_where_the_api_reads_it(description):
+    """editions/, results/ and enterprises/<id>/ answer for one association when asked (public.api._association)."""
+    takes = {
+        path
+        for path, item in description["paths"].items()
+        if any(p["name"] == "association" for p in item["get"].get("parameters", []))
+    }
+    assert takes == {"/editions/", "/results/", "/enterprises/{pk}/"}

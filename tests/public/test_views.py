@@ -595,6 +595,23 @@ LIST_PAGES = {
     "enterprise": lambda edition, enterprise: (reverse("public:enterprise", args=[enterprise.pk]), {}),
     "award list": lambda edition, enterprise: (reverse("public:award_list_csv", args=[edition.pk]), {}),
     "home": lambda edition, enterprise: (reverse("public:home"), {}),
+    "association home": lambda edition, enterprise: (reverse("public:association", args=["main"]), {}),
+    "association results": lambda edition, enterprise: (
+        reverse("public:association_results", args=["main"]),
+        {"q": "降低", "sort": "score"},
+    ),
+    "association edition list": lambda edition, enterprise: (
+        reverse("public:association_edition_list", args=["main"]),
+        {},
+    ),
+    "association statistics": lambda edition, enterprise: (
+        reverse("public:association_statistics", args=["main"]),
+        {"edition": edition.pk},
+    ),
+    "association enterprise": lambda edition, enterprise: (
+        reverse("public:association_enterprise", args=["main", enterprise.pk]),
+        {},
+    ),
 }
 
 
@@ -603,7 +620,7 @@ def test_list_pages_make_a_fixed_number_of_queries(client, django_assert_num_que
     def prepare(size):
         edition, publication = published_edition(year=2000 + size, number=size)
         enterprise = factories.EnterpriseFactory()
-        _many(publication, size, enterprise=enterprise if page == "enterprise" else None)
+        _many(publication, size, enterprise=enterprise if page.endswith("enterprise") else None)
         cache.clear()
         return edition, LIST_PAGES[page](edition, enterprise)
 

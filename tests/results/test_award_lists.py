@@ -54,7 +54,7 @@ def test_xlsx_has_a_sheet_per_category_in_rank_order_and_a_summary(computed, tmp
     assert book.sheetnames == ["汇总", "QC小组成果", "质量品牌故事"]
     sheet = book["QC小组成果"]
     assert sheet["A1"].value == f"{edition.name}(未发布) QC小组成果全部成果排名"
-    assert sheet["A2"].value == "暂定结果，未发布"
+    assert sheet["A2"].value == "中国机械工业质量管理协会　暂定结果，未发布"
     assert [c.value for c in sheet[3]] == exports.COLUMNS
     assert sheet["A4"].value == "分会场：第1分会场"  # ranks are per venue
     first = qc_entries[0]
@@ -377,7 +377,7 @@ def test_the_award_list_holds_the_awarded_entries_by_category_grade_venue_and_ra
     assert book.sheetnames == ["汇总", "QC小组成果", "质量信得过班组成果"]
     qc = book["QC小组成果"]
     assert qc["A1"].value == "第四十次交流活动 QC小组成果获奖名单"
-    assert qc["A2"].value == "文号：中机质协〔2021〕25号　日期：2021年10月8日"
+    assert qc["A2"].value == "中国机械工业质量管理协会　文号：中机质协〔2021〕25号　日期：2021年10月8日"
     assert [c.value for c in qc[3]] == exports.COLUMNS
     assert _listed(qc) == ISSUED_QC
     assert _listed(book["质量信得过班组成果"]) == ISSUED_TEAMS  # ranked across the category: no venue headings
@@ -413,7 +413,8 @@ def test_the_award_list_pdf_holds_the_same_rows_in_the_same_order(issued):
     data = out.getvalue()
     assert rows == 6
     first, second = text_of(data, 0), text_of(data, 1)
-    assert first.startswith("第四十次交流活动文号：中机质协〔2021〕25号日期：2021年10月8日")  # the running header
+    # the running header
+    assert first.startswith("第四十次交流活动中国机械工业质量管理协会文号：中机质协〔2021〕25号日期：2021年10月8日")
     assert "第四十次交流活动QC小组成果获奖名单" in first
     assert "排名成果编号课题名称小组名称申报单位分会场最终得分等级" in first
     expected = ["一等奖", "分会场：第1分会场", "A-1", "分会场：第2分会场", "B-1"]
@@ -480,7 +481,7 @@ def test_lists_are_downloaded_under_chinese_names():
 
 
 def test_the_publication_date_stands_when_no_document_date_is_given():
-    _edition, publication = scenarios.published_edition()
+    edition, publication = scenarios.published_edition()
     Publication.objects.filter(pk=publication.pk).update(published_at=datetime(2021, 9, 30, 4, tzinfo=UTC))
     publication.refresh_from_db()
-    assert exports.document_line(publication) == "日期：2021年9月30日"
+    assert exports.document_line(edition, publication) == "中国机械工业质量管理协会　日期：2021年9月30日"

@@ -141,7 +141,7 @@ def test_publish_records_the_document_number_and_date_of_the_award_list(
     awards = AwardList.objects.get(publication=publication, format="xlsx", awarded_only=True)
     with awards.file.open("rb") as handle:
         sheet = load_workbook(handle).worksheets[1]
-    assert sheet["A2"].value == "文号：中机质协〔2021〕25号　日期：2021年10月8日"
+    assert sheet["A2"].value == "中国机械工业质量管理协会　文号：中机质协〔2021〕25号　日期：2021年10月8日"
 
 
 def test_document_number_set_after_publishing_makes_the_lists_again(
@@ -168,7 +168,10 @@ def test_document_number_set_after_publishing_makes_the_lists_again(
     newest = AwardList.objects.filter(publication=publication, format="xlsx", awarded_only=True).order_by("-pk")
     assert newest.count() == 2
     with newest.first().file.open("rb") as handle:
-        assert load_workbook(handle).worksheets[1]["A2"].value == "文号：中机质协〔2021〕26号　日期：2021年10月9日"
+        assert (
+            load_workbook(handle).worksheets[1]["A2"].value
+            == "中国机械工业质量管理协会　文号：中机质协〔2021〕26号　日期：2021年10月9日"
+        )
     event = AuditEvent.objects.get(edition=edition, action=AuditEvent.Action.DOCUMENT_SET)
     assert (event.old_values, event.new_values) == (
         {"document_number": "", "document_date": ""},

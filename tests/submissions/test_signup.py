@@ -349,14 +349,17 @@ def test_an_organiser_reviews_an_enterprise_with_an_entry_in_its_edition(client,
     assert enterprise.status == Enterprise.Status.APPROVED
 
 
-def test_staff_review_any_enterprise_even_one_registered_for_no_edition(client, db):
+def test_the_platform_administrator_reviews_any_enterprise_even_one_registered_for_no_edition(client, db):
     enterprise = factories.EnterpriseFactory(status=Enterprise.Status.PENDING)
-    staff = factories.OrganiserFactory(is_staff=True)
+    staff = factories.OrganiserFactory(is_staff=True)  # an association's organiser: staff status opens nothing more
     client.force_login(staff)
+    assert list(client.get(reverse("submissions:enterprise_list")).context["page"].object_list) == []
+    platform = factories.OrganiserFactory(is_superuser=True, association=False)
+    client.force_login(platform)
     assert list(client.get(reverse("submissions:enterprise_list")).context["page"].object_list) == [enterprise]
     client.post(reverse("submissions:enterprise_review", args=[enterprise.pk]), {"decision": "approve"})
     enterprise.refresh_from_db()
-    assert (enterprise.status, enterprise.reviewed_by) == (Enterprise.Status.APPROVED, staff)
+    assert (enterprise.status, enterprise.reviewed_by) == (Enterprise.Status.APPROVED, platform)
 
 
 # --- password reset: the same answer for every address, and limited like the sign-up --------------------------
