@@ -45,6 +45,7 @@ def send_announcement(*, edition, audience: str, subject: str, body: str, by) ->
             to=[person.email],
             template="events/email/announcement",
             context={"announcement": announcement, "edition": edition, "recipient": person},
+            signed_by=edition.association.name,
         )
     return announcement
 

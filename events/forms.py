@@ -6,7 +6,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from events.builtins import CATEGORY_TEMPLATES, RUBRIC_TEMPLATES
-from events.models import Announcement, Association, Category, Edition, GradeRule, Rubric, TopicType, Venue
+from events.models import (
+    Announcement,
+    Association,
+    AssociationMember,
+    Category,
+    Edition,
+    GradeRule,
+    Rubric,
+    TopicType,
+    Venue,
+)
+from portal import images
 
 User = get_user_model()
 
@@ -380,3 +391,78 @@ class AnnouncementForm(forms.Form):
     )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Text"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+# --- associations ---------------------------------------------------------------------------------------------
+
+
+class AssociationForm(forms.ModelForm):
+    """An association's settings; the logo is checked to be a PNG or JPEG picture (portal.images)."""
+
+    logo_file = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("A PNG or JPEG picture, shown on the association's public pages."),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    class Meta:
+        model = Association
+        fields = [
+            "name",
+            "short_name",
+            "slug",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "address",
+            "searchable",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.logo:
+            del self.fields["remove_logo"]
+
+    def clean_slug(self):
+        return self.cleaned_data["slug"].lower()
+
+    def clean_logo_file(self):
+        upload = self.cleaned_data.get("logo_file")
+        if upload:
+            images.check_image(upload)
+        return upload
+
+
+class AssociationCreateForm(AssociationForm):
+    """A new association and its first administrator: an organiser's account found by e-mail address, or a new one
+    that is invited to set its password."""
+
+    administrator_email = forms.EmailField(label=_("Administrator's e-mail address"))
+    administrator_name = forms.CharField(
+        label=_("Administrator's name"),
+        max_length=100,
+        required=False,
+        help_text=_("Needed only when there is no account with that address yet: one is made and invited."),
+    )
+
+
+class MemberAddForm(forms.Form):
+    """An organiser put on an association's team by e-mail address."""
+
+    email = forms.EmailField(label=_("E-mail address"))
+    full_name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        required=False,
+        help_text=_("Needed only when there is no account with that address yet: one is made and invited."),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"), choices=AssociationMember.Role.choices, initial=AssociationMember.Role.ORGANISER
+    )
+
+
+class MemberChangeForm(forms.Form):
+    action = forms.ChoiceField(choices=[("role", _("Change the role")), ("remove", _("Remove"))])
+    role = forms.ChoiceField(label=_("Role"), choices=AssociationMember.Role.choices, required=False)

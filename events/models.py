@@ -113,6 +113,44 @@ class AssociationMember(models.Model):
         return f"{self.user} · {self.association}"
 
 
+class AssociationEvent(models.Model):
+    """A change to an association's team or settings: who, when, what. The audit trail of an edition
+    (AuditEvent) needs an edition, and these changes are about none: who may reach every edition of the
+    association is decided here, so it gets a small trail of its own, shown on the team page."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Association created")
+        SETTINGS_CHANGED = "settings_changed", _("Settings changed")
+        MEMBER_ADDED = "member_added", _("Put on the team")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        MEMBER_REMOVED = "member_removed", _("Taken off the team")
+
+    association = models.ForeignKey(
+        Association, verbose_name=_("association"), on_delete=models.CASCADE, related_name="events"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    target = models.CharField(_("what"), max_length=200, blank=True)
+    old_values = models.JSONField(_("old values"), default=dict, blank=True)
+    new_values = models.JSONField(_("new values"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("change to an association")
+        verbose_name_plural = _("changes to an association")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.association} · {self.get_action_display()}"
+
+
 class EditionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Edition.Status.PUBLISHED)

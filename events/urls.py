@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import views
+from events import association_views, views
 
 app_name = "events"
 
@@ -8,6 +8,12 @@ urlpatterns = [
     path("", views.edition_list, name="edition_list"),
     path("new/", views.edition_create, name="edition_create"),
     path("todo/", views.todo, name="todo"),
+    path("associations/", association_views.association_list, name="association_list"),
+    path("associations/new/", association_views.association_create, name="association_create"),
+    path("association/", association_views.my_association, name="my_association"),
+    path("associations/<int:pk>/", association_views.association_team, name="association_team"),
+    path("associations/<int:pk>/settings/", association_views.association_settings, name="association_settings"),
+    path("associations/members/<int:pk>/", association_views.association_member, name="association_member"),
     path("<int:pk>/team/", views.team, name="team"),
     path("<int:pk>/", views.dashboard, name="dashboard"),
     path("<int:pk>/edit/", views.edition_edit, name="edition_edit"),

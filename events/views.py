@@ -32,7 +32,7 @@ from events.forms import (
     criterion_initial,
     grade_initial,
 )
-from events.models import Category, Edition, Rubric, Venue
+from events.models import Association, Category, Edition, Rubric, Venue
 from portal.text import clean_text
 
 
@@ -57,7 +57,14 @@ def _error(request, error: ValidationError) -> None:
 
 @permission_required("events.view_edition_list", raise_exception=True)
 def edition_list(request):
-    return render(request, "events/edition_list.html", {"editions": queries.editions_for(request.user)})
+    """The editions the organiser reaches, with the associations they work for (each one's team and settings)."""
+    associations = list(Association.objects.of(request.user).order_by("name"))
+    context = {
+        "editions": queries.editions_for(request.user).select_related("association"),
+        "associations": associations if not request.user.is_superuser else [],
+        "several": len(associations) > 1,
+    }
+    return render(request, "events/edition_list.html", context)
 
 
 @permission_required("events.add_edition", raise_exception=True)

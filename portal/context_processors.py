@@ -11,6 +11,7 @@ NAVIGATION = {
         ("submissions:enterprise_list", _("Enterprises")),
         ("scoring:judges", _("Judges")),
         ("submissions:units", _("Recommending units")),
+        ("events:my_association", _("Association")),
         ("scoring:live_board", _("Live board")),
         ("results:home", _("Provisional results")),
     ],
@@ -18,6 +19,9 @@ NAVIGATION = {
     "recommender": [("submissions:recommendation_upload", _("Recommendation lists"))],
     "judge": [("scoring:judge_home", _("My venues")), ("results:home", _("Provisional results"))],
 }
+# The platform administrator's (a superuser's) own page, in place of an organiser's one association: every
+# association on the installation.
+PLATFORM = [("events:association_list", _("All associations"))]
 PUBLIC = [("public:results", _("Results")), ("public:statistics", _("Statistics"))]
 
 
@@ -37,5 +41,8 @@ def navigation(request):
     items = list(PUBLIC)
     if user is not None and user.is_authenticated:
         role = "organiser" if user.is_organiser else user.role
-        items = NAVIGATION.get(role, []) + items
+        own = NAVIGATION.get(role, [])
+        if user.is_superuser:
+            own = [item for item in own if item[0] != "events:my_association"] + PLATFORM
+        items = own + items
     return {"nav_links": _links(items)}

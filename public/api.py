@@ -24,7 +24,7 @@ from portal.compression import PreparedBody, prepared_response
 from public import cache as page_cache
 from public import openapi
 from public import queries as public
-from public.cache import CACHE_SECONDS, cache_key, request_path
+from public.cache import API_PARAMETERS, CACHE_SECONDS, cache_key, request_path
 from public.forms import ResultFilterForm
 from public.links import public_url
 from public.queries import published_editions, published_rows
@@ -60,7 +60,7 @@ def _cached(request, build):
     """build() returns (data, status); successful answers are cached per URL (its `association` included) and
     language. build() may raise UnknownAssociation."""
     # Answers hold absolute links, so the scheme and host are part of the key.
-    key = cache_key("api-body", request.build_absolute_uri("/") + request_path(request))
+    key = cache_key("api-body", request.build_absolute_uri("/") + request_path(request, API_PARAMETERS))
     # The encoded answer is cached, not the data: encoding 50 to 200 rows again cost more than the lookup. This
     # process keeps it compressed as well, once, for the clients that take gzip (portal.compression).
     prepared_key = f"{key}:prepared"

@@ -142,7 +142,6 @@ def _keep(key, value, until) -> None:
 QUERY_PARAMETERS = frozenset(
     {
         "q",
-        "association",
         "edition",
         "kind",
         "category",
@@ -155,6 +154,8 @@ QUERY_PARAMETERS = frozenset(
         "page_size",
     }
 )
+# The API also reads `association` (a page names its association in its path, /a/<slug>/...).
+API_PARAMETERS = QUERY_PARAMETERS | {"association"}
 
 
 def _normal(name: str, value: str) -> str:
@@ -163,7 +164,7 @@ def _normal(name: str, value: str) -> str:
     return " ".join(value.split()) if name == "q" else value.strip()
 
 
-def request_path(request) -> str:
+def request_path(request, parameters=QUERY_PARAMETERS) -> str:
     """The path and the parameters the public views read, parsed, normalised, sorted and URL-encoded: the cache key
     of a page, and a URL that asks for the same page.
 
@@ -173,7 +174,7 @@ def request_path(request) -> str:
     params = sorted(
         (name, normal)
         for name in request.GET
-        if name in QUERY_PARAMETERS
+        if name in parameters
         for value in request.GET.getlist(name)
         if (normal := _normal(name, value))
     )

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 
 from events.models import Association, Edition
 from portal.compression import PreparedBody, prepared_response
+from portal.images import kind_of
 from portal.pdf import PDF_MIME
 from portal.spreadsheets import CSV_MIME, XLSX_MIME
 from public import cache as page_cache
@@ -31,7 +32,6 @@ from public.forms import ResultFilterForm, VerifyForm
 from public.help import contact_for
 from public.queries import published_editions, published_rows
 from results import award_lists, certificates
-from results.certificates import IMAGE_KINDS
 from submissions import files
 
 CSRF_PLACEHOLDER = "csrf-token-of-this-request"
@@ -378,7 +378,7 @@ def association_logo(request, slug: str):
         raise Http404(_("This association has no logo."))
     head = handle.read(8)
     handle.seek(0)
-    kind = next((ext for magic, ext in IMAGE_KINDS.items() if head.startswith(magic)), None)
+    kind = kind_of(head)
     if kind is None:
         handle.close()
         raise Http404(_("This association has no logo."))

@@ -138,15 +138,14 @@ def list_name(awarded_only: bool) -> str:
     return AWARDS if awarded_only else RANKING
 
 
-def document_line(edition, publication) -> str:
+def document_line(publication, *, issuer: str = "") -> str:
     """The issuing association, the notice's document number and date, as the list's second title line (domain
-    text, in Chinese): the publication's date when no document date is given; the provisional results have neither.
-    One installation hosts several associations: each list names the one that issues it."""
-    issuer = clean_text(edition.association.name)
+    text, in Chinese): the publication's date when no document date is given; the provisional results have
+    neither."""
+    parts = [issuer] if issuer else []
     if publication is None:
-        return f"{issuer}　暂定结果，未发布"
+        return "　".join([*parts, "暂定结果，未发布"])
     day = publication.document_date or timezone.localdate(publication.published_at)
-    parts = [issuer]
     if publication.document_number:
         parts.append(f"文号：{publication.document_number}")
     parts.append(f"日期：{day.year}年{day.month}月{day.day}日")
@@ -199,7 +198,7 @@ def write_xlsx(*, edition, publication=None, target, awarded_only: bool = False)
     total_rows = 0
     title = _title(edition, publication)
     name = list_name(awarded_only)
-    document = document_line(edition, publication)
+    document = document_line(publication, issuer=edition.association.name)
     last = get_column_letter(len(COLUMNS))
 
     def layout(sheet, *, landscape=True, widths=WIDTHS, columns=None):
@@ -285,7 +284,7 @@ def write_pdf(*, edition, publication=None, target, awarded_only: bool = False) 
     document = pdf.document(orientation="landscape", title=f"{title} {name}")
     document.set_margins(12, 12, 12)
     document.set_auto_page_break(auto=True, margin=14)
-    document_text = document_line(edition, publication)
+    document_text = document_line(publication, issuer=edition.association.name)
 
     def header():
         document.set_font(pdf.SERIF, size=8)

@@ -32,13 +32,13 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from events import audit
 from events.models import Category, Edition
 from portal import outbox, pdf
+from portal.images import check_image
 from portal.mail import queue_email
-from portal.spreadsheets import check_upload_size, csv_cell
+from portal.spreadsheets import csv_cell
 from results.models import (
     Certificate,
     CertificateArchive,
@@ -55,11 +55,8 @@ logger = logging.getLogger(__name__)
 # Short, unambiguous: no 0/O, 1/I/L, no lower case. 31^8 ≈ 8.5e11 codes.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
-WORDING_FIELDS = ("group", "enterprise", "title", "category", "grade", "edition", "date", "member")
+WORDING_FIELDS = ("group", "enterprise", "title", "category", "grade", "edition", "date", "member", "association")
 NUMBER_FIELDS = ("year", "category_code", "n")
-IMAGE_KINDS = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
-IMAGE_MAX_BYTES = 5 * 1024 * 1024
-IMAGE_MAX_SIDE = 6000
 PROGRESS_EVERY = 100
 QR_MASK = 4
 CSV_COLUMNS = ["证书编号", "验证码", "成果编号", "课题名称", "小组名称", "申报单位", "获奖人", "等级", "页码"]
@@ -113,37 +110,6 @@ def check_number_pattern(pattern: str) -> str:
     except (ValueError, IndexError, KeyError, AttributeError):
         raise ValidationError(_("The number scheme cannot be read: write the number as {n} or {n:04d}."))
     return pattern
-
-
-def check_image(upload) -> str:
-    """The extension ("png" or "jpg") of an uploaded picture, read from its content; ValidationError for any
-    other file, a damaged picture, one over IMAGE_MAX_BYTES or with a side over IMAGE_MAX_SIDE pixels."""
-    size = check_upload_size(upload)
-    if size > IMAGE_MAX_BYTES:
-        raise ValidationError(
-            _("The picture is %(size)s MB; the limit is %(limit)s MB.")
-            % {"size": f"{size / 1024 / 1024:.1f}", "limit": IMAGE_MAX_BYTES // (1024 * 1024)}
-        )
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    kind = next((ext for magic, ext in IMAGE_KINDS.items() if head.startswith(magic)), None)
-    if kind is None:
-        raise ValidationError(_("This file is not a PNG or JPEG picture (its content was checked, not its name)."))
-    try:
-        with Image.open(upload) as picture:
-            width, height = picture.size
-            if max(width, height) > IMAGE_MAX_SIDE:
-                raise ValidationError(
-                    _("The picture is %(width)s × %(height)s pixels; at most %(limit)s pixels a side.")
-                    % {"width": width, "height": height, "limit": IMAGE_MAX_SIDE}
-                )
-            picture.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-        raise ValidationError(_("This picture is damaged and cannot be read."))
-    finally:
-        upload.seek(0)
-    return kind
 
 
 def template_of(edition) -> CertificateTemplate:
@@ -316,12 +282,18 @@ def wording_of(certificate: Certificate, template: CertificateTemplate) -> str:
         "edition": certificate.edition_name,
         "date": f"{certificate.issued_on.year}年{certificate.issued_on.month}月{certificate.issued_on.day}日",
         "member": certificate.member_name,
+        "association": template.edition.association.name,
     }
     if certificate.member_name:
         if template.member_wording:
             return template.member_wording.format(**values)
         return f"{certificate.member_name}同志：\n" + template.wording.format(**values)
     return template.wording.format(**values)
+
+
+def issuer_of(template: CertificateTemplate) -> str:
+    """The issuing body printed above the date: the template's, or else the edition's association."""
+    return template.issuing_body or template.edition.association.name
 
 
 def _picture(field) -> bytes | None:
@@ -351,7 +323,8 @@ class Printer:
         self.template = template
         self.background = _picture(template.background)
         self.seal = _picture(template.seal)
-        self.document = pdf.document(orientation="landscape", title=title, author=template.issuing_body)
+        self.issuer = issuer_of(template)
+        self.document = pdf.document(orientation="landscape", title=title, author=self.issuer)
         self.document.set_auto_page_break(auto=False)
         self.pages = 0
 
@@ -378,9 +351,8 @@ class Printer:
         doc.set_font(pdf.SERIF, size=15)
         if self.seal:
             doc.image(io.BytesIO(self.seal), x=200, y=128, w=42)
-        if template.issuing_body:
-            doc.set_xy(150, 145)
-            doc.cell(120, 9, text=template.issuing_body, align="R")
+        doc.set_xy(150, 145)
+        doc.cell(120, 9, text=self.issuer, align="R")
         day = certificate.issued_on
         doc.set_xy(150, 155)
         doc.cell(120, 9, text=f"{day.year}年{day.month}月{day.day}日", align="R")
@@ -554,6 +526,7 @@ def notify_enterprises(*, publication) -> int:
                 "certificates": certificates,
                 "site_url": settings.SITE_URL,
             },
+            signed_by=publication.edition.association.name,
         )
     return len(by_enterprise)
 

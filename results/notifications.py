@@ -33,5 +33,6 @@ def notify_enterprises(publication) -> int:
                 "rows": enterprise_rows,
                 "site_url": settings.SITE_URL,
             },
+            signed_by=publication.edition.association.name,
         )
     return len(rows)

@@ -120,6 +120,10 @@ class CertificateTemplateForm(forms.ModelForm):
         for field in self.fields.values():
             css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control"
             field.widget.attrs.setdefault("class", css)
+        if self.instance.edition_id:
+            self.fields["issuing_body"].help_text = _("Empty: %(name)s, the edition's association.") % {
+                "name": self.instance.edition.association.name
+            }
 
     def clean_wording(self):
         return certificates.check_wording(self.cleaned_data["wording"])

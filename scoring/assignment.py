@@ -193,6 +193,7 @@ def tell_enterprises_their_slots(*, venue, entry_ids=None) -> int:
             to=enterprise_emails(enterprise),
             template="scoring/email/entries_assigned",
             context={"venue": venue, "enterprise": enterprise, "entries": entries, "site_url": settings.SITE_URL},
+            signed_by=venue.edition.association.name,
         )
     return len(by_enterprise)
 

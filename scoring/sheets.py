@@ -302,6 +302,7 @@ def reopen_sheet(*, sheet, by, reason: str) -> ScoreSheet:
             "reason": reason,
             "site_url": settings.SITE_URL,
         },
+        signed_by=venue.edition.association.name,
     )
     return sheet
 

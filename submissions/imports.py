@@ -368,6 +368,7 @@ def _tell_enterprises(*, edition, entries: list[Entry]) -> None:
                 "unit_names": "、".join(names),
                 "site_url": settings.SITE_URL,
             },
+            signed_by=edition.association.name,
         )
 
 

@@ -343,6 +343,7 @@ def extend_deadline(*, edition: Edition, enterprise: Enterprise, until, reason: 
         to=enterprise_emails(enterprise),
         template="submissions/email/deadline_extended",
         context={"edition": edition, "enterprise": enterprise, "extension": extension, "site_url": settings.SITE_URL},
+        signed_by=edition.association.name,
     )
     return extension
 
@@ -580,6 +581,7 @@ def _resubmit_changed(entry: Entry, *, by) -> None:
             to=_organiser_emails(entry.edition),
             template="submissions/email/entry_changed_in_review",
             context={"entry": entry, "site_url": settings.SITE_URL},
+            signed_by=entry.edition.association.name,
         )
 
 
@@ -619,6 +621,7 @@ def withdraw_entry(*, entry: Entry, by, reason: str) -> Entry:
         to=_organiser_emails(entry.edition),
         template="submissions/email/entry_withdrawn",
         context={"entry": entry, "reason": reason, "site_url": settings.SITE_URL},
+        signed_by=entry.edition.association.name,
     )
     return entry
 
@@ -720,6 +723,7 @@ def _notify(entry: Entry, template: str, reason: str = "") -> None:
         to=enterprise_emails(entry.enterprise),
         template=f"submissions/email/{template}",
         context={"entry": entry, "reason": reason, "site_url": settings.SITE_URL},
+        signed_by=entry.edition.association.name,
     )
 
 

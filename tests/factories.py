@@ -11,6 +11,7 @@ from django.utils import timezone
 from events.models import (
     Announcement,
     Association,
+    AssociationEvent,
     AssociationMember,
     AuditEvent,
     Category,
@@ -91,6 +92,16 @@ class AssociationMemberFactory(factory.django.DjangoModelFactory):
     association = factory.SubFactory(AssociationFactory)
     user = factory.SubFactory("tests.factories.OrganiserFactory", association=False)
     role = AssociationMember.Role.ORGANISER
+
+
+class AssociationEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AssociationEvent
+
+    association = factory.SubFactory(AssociationFactory)
+    action = AssociationEvent.Action.MEMBER_ADDED
+    target = "组织者 <organiser@example.com>"
+    new_values = factory.LazyFunction(lambda: {"role": AssociationMember.Role.ORGANISER})
 
 
 def main_association() -> Association:

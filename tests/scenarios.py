@@ -526,5 +526,8 @@ def build_world(**texts) -> World:
         "colleague_membership": membership_of(factories.EnterpriseUserFactory(enterprise=enterprise_a)),
         "join_request": factories.JoinRequestFactory(enterprise=enterprise_a),
         "invitation_token": "world-invitation",
+        # The association of both editions (its team: the two organisers, neither an administrator).
+        "association": edition.association,
+        "association_member": edition.association.members.get(user=organiser),
     }
     return world

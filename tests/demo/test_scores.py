@@ -53,8 +53,10 @@ def test_demo_scores_load_once():
     call_command("load_demo", stdout=StringIO())
     call_command("load_demo", stdout=StringIO())
 
-    assert Result.objects.count() == 548
-    assert Publication.objects.count() == 1
+    edition = Edition.objects.get(name=EDITION_NAME, year=2021)
+    assert Result.objects.filter(category__edition=edition).count() == 548
+    assert Publication.objects.filter(edition=edition).count() == 1
+    assert Publication.objects.count() == 2  # and the provincial association's (demo.provincial)
 
 
 def test_the_demo_enterprise_s_dashboard_shows_its_published_results(client):
@@ -68,6 +70,7 @@ def test_the_demo_enterprise_s_dashboard_shows_its_published_results(client):
         for entry in block["entries"]
         if entry.outcome
     ]
-    assert [code for code, _shown in outcomes] == ["QC-2021-0001", "QC-2021-0002", "XD-2021-0001"]
+    # Its entries of the national exchange, and the one of the provincial association's (demo.provincial)
+    assert [code for code, _shown in outcomes] == ["QC-2021-0001", "QC-2021-0002", "XD-2021-0001", "ZJ-QC-2021-001"]
     assert all(shown for _code, shown in outcomes)
-    assert response.content.decode().count("data-final-score") == 3
+    assert response.content.decode().count("data-final-score") == 4

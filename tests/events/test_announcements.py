@@ -88,6 +88,7 @@ def test_the_mail_keeps_the_text_as_written(edition, organiser, people):
     mail = OutboxMessage.objects.get()
     assert mail.payload["subject"] == f"[{edition.name}] A&B <通知>"
     assert "请带上 <评分笔> & 证件" in mail.payload["body"]
+    assert mail.payload["body"].endswith(f"\n\n{edition.association.name}\n")  # signed by the association
 
 
 @pytest.mark.parametrize(

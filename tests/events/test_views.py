@@ -124,8 +124,9 @@ def test_edition_list_query_count_does_not_grow(client_for, organiser, django_as
         factories.VenueFactory(category=factories.CategoryFactory(edition=edition))
     client = client_for(organiser)
 
-    # session, user, whether the user works for an association (the "new edition" button), the editions
-    with django_assert_num_queries(4):
+    # session, user, the associations the user works for, whether the user may create an edition (the button),
+    # the editions
+    with django_assert_num_queries(5):
         response = client.get(reverse("events:edition_list"))
 
     assert len(response.context["editions"]) == size

@@ -89,6 +89,24 @@ def test_queue_email_renders_the_message_in_the_recipients_language_into_the_out
     assert payload["subject"] and "\n" not in payload["subject"]  # rendered on one line
 
 
+def test_queue_email_closes_an_e_mail_about_an_edition_with_its_association_s_name(
+    django_capture_on_commit_callbacks,
+):
+    from portal.mail import queue_email
+
+    enterprise = factories.EnterpriseFactory(name="测试企业", status="approved")
+    with django_capture_on_commit_callbacks(execute=False):
+        queue_email(
+            to=["x@example.com"],
+            template="submissions/email/enterprise_reviewed",
+            context={"enterprise": enterprise},
+            signed_by="浙江省质量协会",
+        )
+    body = OutboxMessage.objects.get().payload["body"]
+    assert body.endswith("\n\n浙江省质量协会\n")
+    assert body.count("浙江省质量协会") == 1
+
+
 def test_a_task_request_runs_after_the_commit_in_eager_mode_and_is_marked_sent(django_capture_on_commit_callbacks):
     edition, venue, judges, entries = scenarios.scored_venue(entries=1)
     run = factories.ResultRunFactory(edition=edition)

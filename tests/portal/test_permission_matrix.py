@@ -48,6 +48,20 @@ EXPECTED = {
         "GET":  "login 403   403   403   403   403   403   403   200",
         "POST": "login 403   403   403   403   403   403   403   200",
     },
+    # The association's pages: both organisers are on its team, neither is an administrator (tests/events covers
+    # the administrators and the platform administrator).
+    "events:association_member": {
+        "GET":  "login 405   405   405   405   405   405   405   405",
+        "POST": "login 403   403   403   403   403   403   403   403",
+    },
+    "events:association_settings": {
+        "GET":  "login 403   403   403   403   403   403   403   403",
+        "POST": "login 403   403   403   403   403   403   403   403",
+    },
+    "events:association_team": {
+        "GET":  "login 403   403   403   403   403   403   200   200",
+        "POST": "login 403   403   403   403   403   403   403   403",
+    },
     "events:category_list": {
         "GET":  "login 403   403   403   403   403   403   403   200",
     },

@@ -339,8 +339,13 @@ def test_scoped_cache_keys_differ_per_association(two, rf):
     }
     keys.add(public_cache.cache_key("facets", f"{queries.scope_key(searchable_only=True)}:"))
     assert len(keys) == 4
-    api = {public_cache.request_path(rf.get("/api/v1/results/", {"association": slug})) for slug in ("caq", "zhejiang")}
+    api = {
+        public_cache.request_path(rf.get("/api/v1/results/", {"association": slug}), public_cache.API_PARAMETERS)
+        for slug in ("caq", "zhejiang")
+    }
     assert api == {"/api/v1/results/?association=caq", "/api/v1/results/?association=zhejiang"}
+    # A page names its association in its path: the parameter, which it does not read, adds no cached copy.
+    assert public_cache.request_path(rf.get("/a/caq/results/", {"association": "zhejiang"})) == "/a/caq/results/"
 
 
 def test_public_url_names_the_page_in_its_scope(two):

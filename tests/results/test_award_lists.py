@@ -377,7 +377,7 @@ def test_the_award_list_holds_the_awarded_entries_by_category_grade_venue_and_ra
     assert book.sheetnames == ["汇总", "QC小组成果", "质量信得过班组成果"]
     qc = book["QC小组成果"]
     assert qc["A1"].value == "第四十次交流活动 QC小组成果获奖名单"
-    assert qc["A2"].value == "中国机械工业质量管理协会　文号：中机质协〔2021〕25号　日期：2021年10月8日"
+    assert qc["A2"].value == "中国机械工业质量管理协会　文号：中机质协〔2021〕25号　日期：2021年10月8日"  # the issuer
     assert [c.value for c in qc[3]] == exports.COLUMNS
     assert _listed(qc) == ISSUED_QC
     assert _listed(book["质量信得过班组成果"]) == ISSUED_TEAMS  # ranked across the category: no venue headings
@@ -413,7 +413,7 @@ def test_the_award_list_pdf_holds_the_same_rows_in_the_same_order(issued):
     data = out.getvalue()
     assert rows == 6
     first, second = text_of(data, 0), text_of(data, 1)
-    # the running header
+    # the running header, with the edition's association
     assert first.startswith("第四十次交流活动中国机械工业质量管理协会文号：中机质协〔2021〕25号日期：2021年10月8日")
     assert "第四十次交流活动QC小组成果获奖名单" in first
     assert "排名成果编号课题名称小组名称申报单位分会场最终得分等级" in first
@@ -481,7 +481,15 @@ def test_lists_are_downloaded_under_chinese_names():
 
 
 def test_the_publication_date_stands_when_no_document_date_is_given():
-    edition, publication = scenarios.published_edition()
+    _edition, publication = scenarios.published_edition()
     Publication.objects.filter(pk=publication.pk).update(published_at=datetime(2021, 9, 30, 4, tzinfo=UTC))
     publication.refresh_from_db()
-    assert exports.document_line(edition, publication) == "中国机械工业质量管理协会　日期：2021年9月30日"
+    assert exports.document_line(publication) == "日期：2021年9月30日"
+
+
+def test_the_document_line_names_the_issuing_association_first():
+    _edition, publication = scenarios.published_edition()
+    Publication.objects.filter(pk=publication.pk).update(published_at=datetime(2021, 9, 30, 4, tzinfo=UTC))
+    publication.refresh_from_db()
+    assert exports.document_line(publication, issuer="浙江省质量协会") == "浙江省质量协会　日期：2021年9月30日"
+    assert exports.document_line(None, issuer="浙江省质量协会") == "浙江省质量协会　暂定结果，未发布"

@@ -16,6 +16,7 @@ from django.utils import translation
 from PIL import Image
 from pypdf import PdfReader
 
+from events.models import Edition
 from results import certificates, runs
 from results import publication as publishing
 from results.models import Certificate, CertificateRun
@@ -149,6 +150,21 @@ def test_a_certificate_holds_the_chinese_names_exactly_on_an_a4_landscape_page(a
     )
 
 
+def test_a_certificate_without_an_issuing_body_is_issued_by_the_edition_s_association(awarded):
+    first, *_ = awarded["entries"]
+    association = factories.AssociationFactory(name="浙江省质量协会")
+    Edition.objects.filter(pk=awarded["edition"].pk).update(association=association)
+    factories.CertificateTemplateFactory(
+        edition=awarded["edition"], issuing_body="", wording="{association}授予{group}{grade}。"
+    )
+    certificates.issue_certificates(publication=publication_of(awarded["edition"], 1, [(first, "一等奖")]))
+    certificate = Certificate.objects.get()
+
+    text = text_of(certificates.certificate_pdf(certificate))
+
+    assert text.startswith(f"荣誉证书浙江省质量协会授予{GROUP}一等奖。浙江省质量协会{certificate.issued_on.year}年")
+
+
 def test_a_certificate_s_fonts_are_embedded_subsets(awarded, tmp_path):
     need("pdffonts", bool(shutil.which("pdffonts")), "poppler-utils reads the fonts of a PDF")
     first, *_ = awarded["entries"]
@@ -219,7 +235,7 @@ def test_the_wording_refuses_an_unknown_placeholder(english):
         certificates.check_wording("{group}荣获{prize}")
     assert refused.value.messages == [
         "Unknown placeholders: {prize}. The wording may use "
-        "{group}, {enterprise}, {title}, {category}, {grade}, {edition}, {date}, {member}."
+        "{group}, {enterprise}, {title}, {category}, {grade}, {edition}, {date}, {member}, {association}."
     ]
 
 

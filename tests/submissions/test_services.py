@@ -281,6 +281,7 @@ def test_submit_entry_records_the_transition_and_tells_the_enterprise(
     assert list(draft.transitions.values_list("from_status", "to_status")) == [("draft", "submitted")]
     assert [message.to for message in mail.outbox] == [[user_a.email]]
     assert "降低焊缝气孔率" in mail.outbox[0].subject
+    assert mail.outbox[0].body.endswith("\n\n中国机械工业质量管理协会\n")  # the edition's association signs it
 
 
 def test_submit_entry_refuses_an_incomplete_entry(qc, enterprise_a, user_a):

@@ -1,4 +1,7 @@
-"""Load the demo edition: the 40th exchange of 2021 (Hangzhou) with fictional enterprises and people.
+"""Load the demo edition: the 40th exchange of 2021 (Hangzhou) with fictional enterprises and people, run by
+中国机械工业质量管理协会 (cmqa); and a provincial association (浙江省质量协会, zhejiang) with a small published
+exchange of its own (demo.provincial). Each association has an administrator who sees only its own data; the platform
+administrator (a superuser) sees and creates associations.
 
 Running it again changes nothing that exists; it only prints the demo accounts. It refuses a database that holds
 real data (demo.guard).
@@ -12,6 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from demo import provincial
 from demo.entries import ENTERPRISES, load_demo_entries
 from demo.guard import refuse_real_data
 from demo.scores import load_demo_scores
@@ -63,6 +67,7 @@ class Command(BaseCommand):
                 organiser=User.objects.get(email="organiser@demo.qc"),
                 demo_enterprise=memberships.enterprise_of(User.objects.get(email="clerk@demo.qc")),
             )
+            self.load_provincial()
         self.stdout.write(self.style.SUCCESS("Demo edition created." if created else "Demo edition already there."))
         self.print_accounts()
 
@@ -82,7 +87,13 @@ class Command(BaseCommand):
         return user
 
     def load(self) -> bool:
-        organiser = self.user("organiser@demo.qc", "王组织", User.Role.ORGANISER, is_staff=True, is_superuser=True)
+        # The platform administrator creates associations; an association's administrator is no superuser, so the
+        # demo shows that one association's organisers do not reach another's data.
+        self.user("admin@demo.qc", "平台管理员", User.Role.ORGANISER, is_staff=True, is_superuser=True)
+        organiser = self.user("organiser@demo.qc", "王组织", User.Role.ORGANISER, is_staff=True)
+        if organiser.is_superuser:  # a demo database loaded before there were several associations
+            organiser.is_superuser = False
+            organiser.save(update_fields=["is_superuser"])
         association, _ = Association.objects.get_or_create(
             slug=ASSOCIATION["slug"], defaults={key: value for key, value in ASSOCIATION.items() if key != "slug"}
         )
@@ -178,11 +189,25 @@ class Command(BaseCommand):
                     PanelMember.objects.create(venue=venue, judge=judge, is_leader=seat == 0)
         return True
 
+    def load_provincial(self) -> bool:
+        """The second association: its administrator, a pool of three (judge1@demo.qc, in both pools, leads) and
+        its small published exchange."""
+        administrator = self.user("zj-organiser@demo.qc", "钱浙江", User.Role.ORGANISER, is_staff=True)
+        judges = [
+            User.objects.get(email="judge1@demo.qc"),
+            self.user("zj-judge1@demo.qc", "浙评委01", User.Role.JUDGE, organisation="浙江省质量协会专家组"),
+            self.user("zj-judge2@demo.qc", "浙评委02", User.Role.JUDGE, organisation="浙江省质量协会专家组"),
+        ]
+        association = provincial.load_association(administrator=administrator, judges=judges)
+        return provincial.load_provincial_edition(association=association, administrator=administrator, judges=judges)
+
     def print_accounts(self):
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         rows = [
-            ("organiser / 组织方", "organiser@demo.qc"),
+            ("platform administrator / 平台管理员", "admin@demo.qc"),
+            ("organiser, 中机质协 administrator / 组织方", "organiser@demo.qc"),
+            ("organiser, 浙江质协 administrator / 组织方", "zj-organiser@demo.qc"),
             ("enterprise administrator / 企业管理员", "clerk@demo.qc"),
             ("enterprise member / 企业成员", "member@demo.qc"),
             ("enterprise / 企业", "clerk2@demo.qc"),
@@ -193,3 +218,4 @@ class Command(BaseCommand):
         for role, email in rows:
             self.stdout.write(f"  {role:<36} {email}")
         self.stdout.write("  ... judges judge1@demo.qc to judge50@demo.qc sit on the ten venues, five each.")
+        self.stdout.write("  ... judge1@demo.qc is in both pools and leads 浙江质协's venue with zj-judge1/2@demo.qc.")
