@@ -24,6 +24,15 @@ LATIN_ALLOWED = {"QC", "PDF", "Excel", "PPTX", "CSV", "JSON", "A4", "zip"}
 # The pages and buttons each guide names, as the interface names them (msgids of the catalogue).
 PAGE_NAMES = {
     "organiser": [
+        "Association",
+        "Team",
+        "Judges' pool",
+        "Settings",
+        "contact person",
+        "contact phone",
+        "contact e-mail",
+        "postal address",
+        "All associations",
         "To do",
         "Editions",
         "New edition",
