@@ -61,9 +61,10 @@ def _loaded(obj, field: str):
 
 
 def _association(context) -> Association | None:
-    found = context.get("association")
-    if isinstance(found, Association):
-        return found
+    for name in ("association", "scope"):  # an association's page; public pages under /a/<slug>/ name it `scope`
+        found = context.get(name)
+        if isinstance(found, Association):
+            return found
     for name in EDITION_HOLDERS:
         holder = context.get(name)
         if holder is None:

@@ -15,7 +15,7 @@ EXPORTS = {"xlsx": XLSX_MIME, "csv": CSV_MIME}
 
 
 def _edition(request, pk) -> Edition:
-    edition = get_object_or_404(Edition, pk=pk)
+    edition = get_object_or_404(Edition.objects.select_related("association"), pk=pk)
     if not request.user.has_perm("events.change_edition", edition):
         raise PermissionDenied
     return edition

@@ -108,7 +108,7 @@ def import_judges(request):
 @login_required
 def declarations(request, edition_pk):
     """Who on the edition's panels has confirmed the declaration, and when."""
-    edition = get_object_or_404(Edition, pk=edition_pk)
+    edition = get_object_or_404(Edition.objects.select_related("association"), pk=edition_pk)
     _check(request, "scoring.manage_venue", edition)
     rows = people.panel_declarations(edition)
     return render(
@@ -121,7 +121,7 @@ def declarations(request, edition_pk):
 @login_required
 def declare(request, edition_pk):
     """The judge's declaration for the edition, before the first sheet; then on to where the judge was going."""
-    edition = get_object_or_404(Edition, pk=edition_pk)
+    edition = get_object_or_404(Edition.objects.select_related("association"), pk=edition_pk)
     if not PanelMember.objects.filter(venue__edition=edition, judge=request.user).exists():
         raise PermissionDenied
     follow = request.POST.get("next") or request.GET.get("next") or ""

@@ -160,7 +160,7 @@ def _recusal_rows(edition):
 
 @login_required
 def recusal_list(request, edition_pk):
-    edition = get_object_or_404(Edition, pk=edition_pk)
+    edition = get_object_or_404(Edition.objects.select_related("association"), pk=edition_pk)
     check_perm(request, "scoring.manage_venue", edition)
     rows = _recusal_rows(edition)
     return _recusal_page(request, edition, rows, DeclareRecusalForm(edition=edition, prefix="declare"))
@@ -185,7 +185,7 @@ def _recusal_page(request, edition, rows, declare_form, status=200):
 @require_POST
 def declare_recusal(request, edition_pk):
     """An organiser recuses a judge from an entry (a tie the portal cannot see), with the reason."""
-    edition = get_object_or_404(Edition, pk=edition_pk)
+    edition = get_object_or_404(Edition.objects.select_related("association"), pk=edition_pk)
     check_perm(request, "scoring.manage_venue", edition)
     form = DeclareRecusalForm(request.POST, edition=edition, prefix="declare")
     if form.is_valid():
@@ -208,7 +208,7 @@ def declare_recusal(request, edition_pk):
 @login_required
 @require_POST
 def sync_recusals(request, edition_pk):
-    edition = get_object_or_404(Edition, pk=edition_pk)
+    edition = get_object_or_404(Edition.objects.select_related("association"), pk=edition_pk)
     check_perm(request, "scoring.manage_venue", edition)
     found = recusals.sync_edition_recusals(edition=edition)
     messages.success(request, _("%(count)s new automatic recusal(s) recorded.") % {"count": found})
@@ -238,7 +238,7 @@ def import_sheets(request, edition_pk):
     """Two steps: the uploaded file is checked and previewed, nothing written; the organiser confirms, and the kept
     file is checked again and written: in the request, or past IMPORT_BACKGROUND_ROWS rows by the worker while the
     page (?job=<id>) shows its progress (asked for as JSON by the page's script)."""
-    edition = get_object_or_404(Edition, pk=edition_pk)
+    edition = get_object_or_404(Edition.objects.select_related("association"), pk=edition_pk)
     check_perm(request, "scoring.manage_venue", edition)
     job_id = request.GET.get("job", "")
     job = import_jobs.status(job_id, by=request.user) if job_id else None
@@ -284,7 +284,7 @@ def import_sheets(request, edition_pk):
 def paper_sheet_template(request, edition_pk):
     """One rubric's paper score sheets (?rubric=<id>, one of the edition's rubrics in use; the first by default) to
     print and fill in, a row per entry and judge; filled in, the file imports as it is."""
-    edition = get_object_or_404(Edition, pk=edition_pk)
+    edition = get_object_or_404(Edition.objects.select_related("association"), pk=edition_pk)
     check_perm(request, "scoring.manage_venue", edition)
     rubrics = paper_sheets.rubrics_in_use(edition)
     rubric = rubrics[0] if rubrics else None
@@ -378,7 +378,8 @@ def reopen_venue(request, venue_pk):
 
 
 def _board_edition(request):
-    editions = Edition.objects.organised_by(request.user).order_by("-year", "-number")
+    # With their association: the page's footer shows the chosen edition's contact.
+    editions = Edition.objects.organised_by(request.user).select_related("association").order_by("-year", "-number")
     chosen = request.GET.get("edition")
     if chosen:
         try:

@@ -1,9 +1,10 @@
 """Every page's footer: the help of the reader's role and whom to contact.
 
-The contact is the association's whose page this is: the page's `association`, else the association of the
-edition the page belongs to (its `edition`, or the edition of its venue, category, entry, sheet or result row);
-a page of no association shows the platform's own contact from settings (PORTAL_CONTACT_*). Nothing is shown
-where nothing is set. An association already loaded with the page costs nothing; otherwise one query.
+The contact is the association's whose page this is: the page's `association` (or `scope`, under /a/<slug>/),
+else the association of the edition the page belongs to (its `edition`, or the edition of its venue, category,
+entry, sheet or result row); a page of no association shows the platform's own contact from settings
+(PORTAL_CONTACT_*). Nothing is shown where nothing is set. An association already loaded with the page costs
+nothing; otherwise one query (public.help.contact_for).
 """
 
 from django import template

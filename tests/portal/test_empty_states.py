@@ -46,3 +46,11 @@ def test_an_entry_without_history_says_so(client, enterprise_a, user_a):
     client.force_login(user_a)
     body = client.get(reverse("submissions:entry_detail", args=[entry.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="no-history"' in body
+
+
+def test_a_printed_schedule_of_an_empty_venue_says_so(client):
+    judged = scenarios.judged_venue(judges=1, entries=0)
+    client.force_login(judged.organiser)
+    url = reverse("scoring:schedule", args=[judged.venue.pk]) + "?print=1"
+    body = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="no-slots"' in body and "No entries have been assigned to this venue yet." in body

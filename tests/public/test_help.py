@@ -24,6 +24,15 @@ LATIN_ALLOWED = {"QC", "PDF", "Excel", "PPTX", "CSV", "JSON", "A4", "zip"}
 # The pages and buttons each guide names, as the interface names them (msgids of the catalogue).
 PAGE_NAMES = {
     "organiser": [
+        "Association",
+        "Team",
+        "Judges' pool",
+        "Settings",
+        "contact person",
+        "contact phone",
+        "contact e-mail",
+        "postal address",
+        "All associations",
         "To do",
         "Editions",
         "New edition",
@@ -296,3 +305,19 @@ def test_a_public_page_of_an_edition_shows_its_association_s_contact(client):
             body = client.get(url).content.decode()
             contact = body[body.index('id="footer-contact"') : body.index("</address>")]
             assert "浙江省质量协会" in contact and "qc@zjqa.example" in contact, url
+
+
+def test_an_association_s_public_pages_show_its_contact(client, settings):
+    settings.PORTAL_CONTACT_EMAIL = "help@platform.example"
+    association = factories.AssociationFactory(name="浙江省质量协会", slug="zjqa", contact_name="李联系")
+    for url in (
+        reverse("public:association", args=["zjqa"]),
+        reverse("public:association_results", args=["zjqa"]),
+        reverse("public:help"),
+    ):
+        body = client.get(url).content.decode()
+        contact = body[body.index('id="footer-contact"') : body.index("</address>")]
+        if url == reverse("public:help"):
+            assert "help@platform.example" in contact and association.name not in contact
+        else:
+            assert "浙江省质量协会" in contact and "李联系" in contact and "help@platform.example" not in contact, url

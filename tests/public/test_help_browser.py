@@ -18,6 +18,7 @@ from tests.scenarios import judged_venue, published_edition, published_row, scor
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TABLET = {"width": 1024, "height": 768}
+DESKTOP = {"width": 1280, "height": 960}
 PHONE = {"width": 390, "height": 844}
 # `make screenshots` sets it: the guides' screens are saved there, made small (palette PNG, at most 800 px wide).
 SCREENS = os.environ.get("GUIDE_SCREENS", "")
@@ -99,11 +100,13 @@ def test_the_pages_the_guides_show_carry_the_names_the_guides_use(page, password
     screen(page, "leader-panel")
     page.click("form[action='/logout/'] button")
 
-    # The organiser's edition dashboard.
+    # The organiser's edition dashboard, on the desktop organisers work at.
+    page.set_viewport_size(DESKTOP)
     log_in(page, setup.organiser, password)
     page.goto(page.base_url + reverse("events:dashboard", args=[setup.edition.pk]))
     screen(page, "organiser-dashboard")
     page.click("form[action='/logout/'] button")
+    page.set_viewport_size(TABLET)
 
     # The enterprise's entries.
     clerk = factories.EnterpriseUserFactory(enterprise=setup.entries[0].enterprise, is_administrator=True)

@@ -3,6 +3,7 @@ answer, both ways (a field the API gives that the description lacks fails, and t
 
 import copy
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -159,3 +160,8 @@ def test_the_association_parameter_is_described_where_the_api_reads_it(descripti
         if any(p["name"] == "association" for p in item["get"].get("parameters", []))
     }
     assert takes == {"/editions/", "/results/", "/enterprises/{pk}/"}
+
+
+def test_docs_api_md_lists_every_route_of_the_description(description):
+    document = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    assert [path for path in description["paths"] if f"`GET /api/v1{path}`" not in document] == []
