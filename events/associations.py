@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from events import audit
+from events import audit, services
 from events.models import Association, AssociationEvent, AssociationMember
 from portal import images, invitations
 
@@ -105,13 +105,7 @@ def remove_member(*, association: Association, user, by=None) -> None:
                 % {"name": user.get_full_name(), "edition": edition.name}
             )
         edition.organisers.remove(user)
-        audit.record(
-            edition=edition,
-            user=by,
-            action=audit.Action.ORGANISER_REMOVED,
-            target=user.get_full_name(),
-            new={"user": user.pk, "email": user.email},
-        )
+        services.audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_REMOVED)
     record(
         association=association,
         by=by,

@@ -123,13 +123,13 @@ def update_edition(*, edition: Edition, organisers=None, by=None) -> Edition:
         before = set(edition.organisers.all())
         edition.organisers.set(organisers)
         for user in sorted(set(organisers) - before, key=lambda u: u.pk):
-            _audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_ADDED)
+            audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_ADDED)
         for user in sorted(before - set(organisers), key=lambda u: u.pk):
-            _audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_REMOVED)
+            audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_REMOVED)
     return edition
 
 
-def _audit_team(*, edition: Edition, user, by, action: str) -> None:
+def audit_team(*, edition: Edition, user, by, action: str) -> None:
     audit.record(
         edition=edition, user=by, action=action, target=user.get_full_name(), new={"user": user.pk, "email": user.email}
     )
@@ -142,7 +142,7 @@ def add_organiser(*, edition: Edition, user, by) -> None:
     if edition.organisers.filter(pk=user.pk).exists():
         raise ValidationError(_("%(name)s already organises this edition.") % {"name": user.get_full_name()})
     edition.organisers.add(user)
-    _audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_ADDED)
+    audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_ADDED)
 
 
 @transaction.atomic
@@ -154,7 +154,7 @@ def remove_organiser(*, edition: Edition, user, by) -> None:
     if edition.organisers.count() == 1:
         raise ValidationError(_("An edition needs at least one organiser."))
     edition.organisers.remove(user)
-    _audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_REMOVED)
+    audit_team(edition=edition, user=user, by=by, action=audit.Action.ORGANISER_REMOVED)
 
 
 @transaction.atomic

@@ -195,18 +195,24 @@ def enterprise_detail(request, pk: int, slug=None):
     return _cached_page(request, template="public/_enterprise.html", build=build, association=association)
 
 
+def _editions_with_counts(association) -> list:
+    """The published editions (of the association, or all), each with its entries, graded and enterprises counted."""
+    editions = list(published_editions(association))
+    counts = public.edition_counts(association)
+    for edition in editions:
+        line = counts.get(edition.pk, {})
+        edition.entry_count = line.get("entries", 0)
+        edition.graded_count = line.get("graded", 0)
+        edition.enterprise_count = line.get("enterprises", 0)
+    return editions
+
+
 @require_safe
 def edition_list(request, slug=None):
     association = _association(slug)
 
     def build():
-        editions = list(published_editions(association))
-        counts = public.edition_counts(association)
-        for edition in editions:
-            line = counts.get(edition.pk, {})
-            edition.entry_count = line.get("entries", 0)
-            edition.graded_count = line.get("graded", 0)
-            edition.enterprise_count = line.get("enterprises", 0)
+        editions = _editions_with_counts(association)
         title = _("Archive of editions")
         return {
             "page_title": f"{title} · {association.short_name}" if association is not None else title,
@@ -347,13 +353,7 @@ def association_home(request, slug: str):
     association = _association(slug)
 
     def build():
-        editions = list(published_editions(association))
-        counts = public.edition_counts(association)
-        for edition in editions:
-            line = counts.get(edition.pk, {})
-            edition.entry_count = line.get("entries", 0)
-            edition.graded_count = line.get("graded", 0)
-            edition.enterprise_count = line.get("enterprises", 0)
+        editions = _editions_with_counts(association)
         return {
             "page_title": association.name,
             "page_description": _("Published results of the exchanges of %(association)s.")
