@@ -189,6 +189,15 @@ def log_in(page, who, password=PASSWORD):
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
+def nav_click(page, name: str) -> None:
+    """Follow the link of the navigation to the page of URL `name`, opening the menu first where the bar lies behind
+    the menu button (a role with many links on a narrower screen: portal.context_processors.navigation_breakpoint)."""
+    toggler = page.locator("nav.navbar .navbar-toggler")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+    page.click(f"a[data-nav='{name}']")
+
+
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 

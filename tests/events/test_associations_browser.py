@@ -10,7 +10,7 @@ from django.core import mail
 from events.models import Association, AssociationMember, Edition
 from portal.models import User
 from tests import factories
-from tests.conftest import log_in
+from tests.conftest import log_in, nav_click
 
 
 @pytest.mark.browser
@@ -74,7 +74,7 @@ def test_the_platform_administrator_creates_an_association_with_its_first_admini
     log_in(page, platform)
 
     page.goto(f"{page.base_url}/events/")
-    page.click("a[data-nav='events:association_list']")
+    nav_click(page, "events:association_list")
     page.click("#new-association")
     page.fill("input[name=administrator_email]", "boss@zj.example")
     page.fill("input[name=administrator_name]", "钱主任")
