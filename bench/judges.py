@@ -25,6 +25,7 @@ def make_fixture(judges: int, per_venue: int):
 
     from events.models import Category, Edition, PanelMember, Venue
     from events.rubrics import create_rubric_from_template
+    from scoring import people
     from submissions.models import Enterprise, Entry
     from submissions.validators import example_credit_code
 
@@ -70,6 +71,8 @@ def make_fixture(judges: int, per_venue: int):
                 judge.set_unusable_password()
                 judge.save()
                 PanelMember.objects.create(venue=venue, judge=judge, is_leader=seat == 0)
+                # Confirmed as every judge does before the first sheet (else the page redirects to it).
+                people.declare(judge=judge, edition=edition)
                 session = SessionStore()
                 session[SESSION_KEY] = str(judge.pk)
                 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
