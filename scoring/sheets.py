@@ -122,12 +122,15 @@ def check_can_score(*, entry, judge):
         raise ValidationError(_("You have recused yourself from this entry; you cannot score it."))
 
 
-def sheet_to_show(*, entry, judge) -> ScoreSheet:
+def sheet_to_show(*, entry, judge, checked: bool = False) -> ScoreSheet:
     """The judge's sheet for an entry of its venue, or an unsaved draft when the judge has not written yet.
 
     Writes nothing: the page shows this, and the sheet is created on the first save (``open_sheet``).
+    `checked`: the caller has established what check_can_score checks (the judging page has: the judge's seat on
+    the panel and no recusal); every service that writes checks again.
     """
-    check_can_score(entry=entry, judge=judge)
+    if not checked:
+        check_can_score(entry=entry, judge=judge)
     rubric = entry.rubric
     if rubric is None:
         raise ValidationError(_("The entry's category has no rubric yet."))
