@@ -1,17 +1,24 @@
-"""`make bench`: the national-scale benchmarks, each figure beside a baseline measured in the same run.
+"""`make bench`: the national-scale benchmarks, each figure beside a baseline measured in the same run, with the
+goals of issue 18 as budgets (bench/README.md):
 
-1. results computation of the whole edition vs one SQL query reading and summing all criterion scores (<= 3x);
-2. the public results page and the JSON API under load (gunicorn, 2 workers, wrk, loopback, Accept-Encoding: gzip)
+1. the results computation of the whole 20,000-entry edition vs one SQL query reading and summing every criterion
+   score (five-run medians; <= 2x);
+2. its publication (every protocol built and frozen, every total checked) vs the computation's median (<= 3x);
+4. the award list of 20,000 rows, .xlsx vs .csv (<= 5x), each in its own process (peak RSS < 200 MB); then the
+   import of a 10,000-row recommendation workbook in rows per second (rolled back; no budget);
+6. the certificates of 2,000 awarded entries printed by the worker's function vs one document per certificate
+   (faster, and peak RSS < 300 MB);
+5. growth: the computation and the publication of editions of 10,000, 20,000 and 40,000 entries (BENCH_GROWTH),
+   the time per entry, doubling the entries at most 2.2x the time;
+   the public results page and the JSON API under load (gunicorn, 2 workers, wrk, loopback, Accept-Encoding: gzip)
    vs a bare Django view in the same server, measured around each page (>= 0.5x its requests per second);
-3. the award list export of 20,000 rows: time and peak RSS (< 200 MB); then the import of a 10,000-row
-   recommendation workbook in rows per second (rolled back; no budget); then the certificates of 2,000 awarded
-   entries printed as the worker prints a category's zip vs one document per certificate (faster than it, and
-   peak RSS < 300 MB);
-4. 100 judges submitting sheets at once: p95 latency, and no sheet lost.
+3. the judges' scoring page and the sheet's save under wrk with judges' sessions (>= 0.1x the bare view), then
+   100 judges at once (submit p95 <= 1 s, no sheet lost) and 400 judges at once (no sheet lost, p95 printed).
 
 It creates (drops first) its own PostgreSQL database, DATABASE_URL or postgres://postgres@127.0.0.1:5432/qc_bench,
 migrates it, seeds it with `manage.py seed_scale`, and uses Redis at BENCH_REDIS_URL (redis://127.0.0.1:6379/5)
-and ports BENCH_PORT (8120). Figures go to stdout and bench/results.json. Exit status 1 when a budget is missed.
+and ports BENCH_PORT (8120). Figures go to stdout (a closing table) and bench/results.json. Exit status 1 when a
+budget is missed.
 """
 
 import gzip
@@ -300,7 +307,7 @@ def main():
     seed_seconds = timed("seed_scale", [PYTHON, "manage.py", "seed_scale"])
     figures = {"machine": machine, "started": started_at, "uptime_at_start": load, "seed_seconds": seed_seconds}
 
-    say("\n1. Results computation of the whole edition; 2. its publication")
+    say("\nGoals 1 and 2. Results computation of the whole edition; its publication")
     compute = run_script("bench/compute.py", CELERY_BROKER_URL=REDIS_URL)  # publication's award lists only queued
     flush_redis()
     ratio = compute["compute"] / compute["floor"]
@@ -345,7 +352,7 @@ def main():
     )
     figures["compute"] = {**compute, "ratio": ratio, "publish_ratio": publish_ratio}
 
-    say("\n3. Award list export of the publication (each format in its own process)")
+    say("\nGoal 4. Award list export of the publication (each format in its own process)")
     figures["export"] = {}
     with tempfile.TemporaryDirectory() as folder:
         for fmt in ("csv", "xlsx"):
@@ -374,7 +381,7 @@ def main():
         verdict if peaks_ok else "BUDGET MISSED",
     )
 
-    say("\n3b. Import of a recommendation workbook of 10,000 rows (rolled back; a figure, no budget)")
+    say("\nImport of a recommendation workbook of 10,000 rows (rolled back; a figure, no budget)")
     imported = run_script("bench/import_rows.py")
     say(
         f"  {imported['created']} of {imported['rows']} rows ({imported['members']} members) in "
@@ -383,8 +390,8 @@ def main():
     figures["import"] = imported
 
     say(
-        f"\n6. Certificates of {CERTIFICATES} awarded entries, printed by the worker's function (one PDF and its list,"
-        " zipped) in a process of its own"
+        f"\nGoal 6. Certificates of {CERTIFICATES} awarded entries, printed by the worker's function"
+        " (one PDF and its list, zipped) in a process of its own"
     )
     printed = run_script("bench/certificates.py", str(CERTIFICATES))
     peak = printed["peak_rss_mb"]
@@ -417,7 +424,8 @@ def main():
 
     encoding = f"Accept-Encoding: {ACCEPT_ENCODING}" if ACCEPT_ENCODING else "no Accept-Encoding"
     say(
-        f"\n7. Under load: gunicorn 2 workers on 127.0.0.1:{PORT}, wrk 2 threads, {WRK_CONNECTIONS} connections, "
+        f"\nUnder load (public pages; goal 3, the judges' pages): gunicorn 2 workers on 127.0.0.1:{PORT}, "
+        f"wrk 2 threads, {WRK_CONNECTIONS} connections, "
         f"{encoding} (bare view too); each page {WRK_SECONDS} s between two halves of the bare view's {WRK_SECONDS} s"
     )
     server = start_gunicorn()
@@ -464,7 +472,7 @@ def main():
         say(f"  bare Django view, all its runs: {bare['rps']:.0f} req/s, p99 {bare['p99_ms']:.1f} ms")
         figures["load"]["bare"] = bare
 
-        say("\n8. Judges at once: each opens each entry's scoring page and submits the sheet (same server)")
+        say("\nGoal 3. Judges at once: each opens each entry's scoring page and submits the sheet (same server)")
         figures["judges"] = {}
         for count, per_venue, budget in ((100, 3, BUDGET_BURST_P95), (400, 1, None)):
             figures["judges"][count] = burst(count, per_venue, budget)
@@ -571,7 +579,7 @@ def burst(count: int, per_venue: int, budget: float | None) -> dict:
 
 def growth(figures):
     """Goal 5: the computation and the publication at each size of GROWTH, editions seeded beside the main one."""
-    say(f"\n5. Growth: computation and publication at {', '.join(f'{n:,}' for n in GROWTH)} entries")
+    say(f"\nGoal 5. Growth: computation and publication at {', '.join(f'{n:,}' for n in GROWTH)} entries")
     names = []
     for entries in GROWTH:
         if entries == MAIN_ENTRIES:

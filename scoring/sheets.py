@@ -152,25 +152,34 @@ def open_sheet(*, entry, judge) -> ScoreSheet:
     return sheet
 
 
-def store_points(*, sheet, values: dict, comment: str):
-    criteria = {c.pk: c for c in sheet.rubric.criteria.all()}
+def store_points(*, sheet, values: dict, comment: str, criteria=None):
+    """Write the sheet's points (criterion id -> Decimal, None to clear) and comment; `criteria`: the rubric's,
+    when the caller has read them. The new, changed and cleared scores are written in one query each."""
+    criteria = {c.pk: c for c in (sheet.rubric.criteria.all() if criteria is None else criteria)}
     existing = {score.criterion_id: score for score in sheet.scores.all()}
     points_now = {criterion_id: score.points for criterion_id, score in existing.items()}
+    created, changed, cleared = [], [], []
     for criterion_id, points in values.items():
         if criterion_id not in criteria:
             continue
         score = existing.get(criterion_id)
         if points is None:
             if score is not None:
-                score.delete()
+                cleared.append(score.pk)
             points_now.pop(criterion_id, None)
             continue
         if score is None:
-            CriterionScore.objects.create(sheet=sheet, criterion_id=criterion_id, points=points)
+            created.append(CriterionScore(sheet=sheet, criterion_id=criterion_id, points=points))
         elif score.points != points:
             score.points = points
-            score.save(update_fields=["points"])
+            changed.append(score)
         points_now[criterion_id] = points
+    if cleared:
+        CriterionScore.objects.filter(pk__in=cleared).delete()
+    if changed:
+        CriterionScore.objects.bulk_update(changed, ["points"])
+    if created:
+        CriterionScore.objects.bulk_create(created)
     sheet.comment = clean_comment(comment)
     # The sheet's total is kept with its points; the caller saves it with the sheet.
     sheet.total = points_total(points_now.values())
@@ -227,7 +236,7 @@ def _take_points(*, sheet, by, raw: dict, comment: str, version, complete: bool)
         brought = {names[pk]: value for pk, value in values.items() if value is not None}
         if audit_values(points=brought, comment=comment, status=sheet.status) != old:
             raise stale_sheet()
-    store_points(sheet=sheet, values=values, comment=comment)
+    store_points(sheet=sheet, values=values, comment=comment, criteria=criteria)
     return sheet, old
 
 
