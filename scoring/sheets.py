@@ -99,8 +99,11 @@ def audit_change(old: dict, new: dict) -> tuple[dict, dict]:
 def sheets_values(sheets) -> dict:
     """{sheet id: the sheet's state as stored in the audit} for saved sheets, their points read in one query."""
     points = {sheet.pk: {} for sheet in sheets}
-    for sheet_id, name, value in CriterionScore.objects.filter(sheet_id__in=list(points)).values_list(
-        "sheet_id", "criterion__name", "points"
+    for sheet_id, name, value in (
+        CriterionScore.objects.filter(sheet_id__in=list(points))
+        # CriterionScore's ordering within each sheet (the rubric's), without the joins of ScoreSheet's ordering
+        .order_by("sheet_id", "criterion__position")
+        .values_list("sheet_id", "criterion__name", "points")
     ):
         points[sheet_id][name] = value
     return {
@@ -134,7 +137,7 @@ def sheet_to_show(*, entry, judge, checked: bool = False) -> ScoreSheet:
     rubric = entry.rubric
     if rubric is None:
         raise ValidationError(_("The entry's category has no rubric yet."))
-    existing = ScoreSheet.objects.filter(entry=entry, judge=judge).first()
+    existing = ScoreSheet.objects.filter(entry=entry, judge=judge).order_by("pk").first()  # one at most
     return existing if existing is not None else ScoreSheet(entry=entry, judge=judge, rubric=rubric)
 
 
@@ -156,7 +159,7 @@ def store_points(*, sheet, values: dict, comment: str, criteria=None):
     """Write the sheet's points (criterion id -> Decimal, None to clear) and comment; `criteria`: the rubric's,
     when the caller has read them. The new, changed and cleared scores are written in one query each."""
     criteria = {c.pk: c for c in (sheet.rubric.criteria.all() if criteria is None else criteria)}
-    existing = {score.criterion_id: score for score in sheet.scores.all()}
+    existing = {score.criterion_id: score for score in sheet.scores.order_by()}
     points_now = {criterion_id: score.points for criterion_id, score in existing.items()}
     created, changed, cleared = [], [], []
     for criterion_id, points in values.items():
@@ -224,7 +227,7 @@ def _take_points(*, sheet, by, raw: dict, comment: str, version, complete: bool)
     # holding exactly what it brings: that is no conflict, so a draft's version is compared below.
     sheet = _locked_sheet(sheet.pk, judge=by, version=version if complete else None)
     check_can_score(entry=sheet.entry, judge=by)
-    criteria = list(sheet.rubric.criteria.all())
+    criteria = list(sheet.rubric.criteria.order_by("position"))  # the rubric's order, without joining its edition
     values = validate_points(criteria=criteria, raw=raw, complete=complete)
     try:
         comment = clean_comment(comment)

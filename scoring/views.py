@@ -6,7 +6,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -26,7 +26,7 @@ from scoring.forms import (
 from scoring.models import Recusal, ScoreSheet
 from scoring.progress import CellState
 from scoring.rules import leads_panel
-from submissions.models import Entry
+from submissions.models import Entry, EntryFile
 
 
 def check_perm(request, perm, obj):
@@ -185,7 +185,9 @@ def _order_with_state(venue, judge, venue_recusals=None):
     `venue_recusals`: the judge's recusals of the venue's entries, when the caller has read them (_judge_recusals).
     The sheets' statuses come with the entries, in one query."""
     entries = list(
-        venue.entries.select_related("enterprise").annotate(
+        venue.entries.select_related("enterprise")
+        .order_by()  # venue_schedule orders them
+        .annotate(
             judge_sheet_status=Subquery(
                 ScoreSheet.objects.filter(entry=OuterRef("pk"), judge=judge).order_by().values("status")[:1]
             )
@@ -203,7 +205,7 @@ def _order_with_state(venue, judge, venue_recusals=None):
 
 def _judge_recusals(venue, judge) -> list[Recusal]:
     """The judge's recusals (active or lifted) from the entries of a venue: a few rows, read once for the page."""
-    return list(Recusal.objects.filter(entry__venue=venue, judge=judge))
+    return list(Recusal.objects.filter(entry__venue=venue, judge=judge).order_by("pk"))
 
 
 def _recusal_to_show(entry, judge, venue_recusals=None):
@@ -228,7 +230,8 @@ def score_entry(request, venue_pk, entry_pk):
     check_perm(request, "scoring.judge_venue", venue)
     entry = get_object_or_404(
         Entry.objects.select_related("enterprise", "category__rubric", "category__innovation_rubric").prefetch_related(
-            "files"
+            # EntryFile's ordering within one entry, without its joins to the entry's edition and category
+            Prefetch("files", queryset=EntryFile.objects.order_by("kind", "-uploaded_at"))
         ),
         pk=entry_pk,
     )
