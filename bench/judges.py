@@ -10,7 +10,8 @@ page in turn, POST.lua posts each judge's sheet in turn as a saved draft (the pa
 points alternating between two sets and the sheet's version counted up, so that every post is a real save: the
 points stored, the version and total updated and an audit row written (a draft that brings what the sheet
 holds writes nothing). wrk's two threads take the even and the odd judges, so that no two requests for one sheet
-overlap. Prints the edition and the number of draft audit rows before the posts.
+overlap (with enough judges: bench/run.py makes 400, each thread's 8 connections cycling through 200). Prints the
+edition and the number of draft audit rows before the posts.
 
 `judges.py drafts EDITION`: the number of draft audit rows of the edition's sheets (each real save writes one).
 """

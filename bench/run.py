@@ -503,8 +503,11 @@ def judges_load(wrk_binary, figures, bare_runs):
     """The judges' scoring page and the sheet's save under wrk, judges' sessions (bench/judges.py wrk)."""
     with tempfile.TemporaryDirectory() as folder:
         get_script, post_script = f"{folder}/get.lua", f"{folder}/post.lua"
+        # 400 judges, 200 a wrk thread: a judge's next save is sent about 200 requests after its last one, which
+        # has long been answered (with 50 a thread, a save answered after more than a second met its successor
+        # at the sheet's lock, and the successor's version was refused as stale).
         fixture = run_script(
-            "bench/judges.py", "wrk", f"http://127.0.0.1:{PORT}", "100", get_script, post_script, ACCEPT_ENCODING
+            "bench/judges.py", "wrk", f"http://127.0.0.1:{PORT}", "400", get_script, post_script, ACCEPT_ENCODING
         )
         for label, script in (
             ("judge's scoring page (GET, the judge's draft sheet)", get_script),
