@@ -1,6 +1,20 @@
-"""Benchmark 4: 100 judges submit their sheets at the same time through the real judging page (HTTP, the
-gunicorn of the load benchmark): each opens an entry's page, then posts the sheet. Afterwards the database must
-hold every sheet, submitted, with all its criterion scores. Usage: judges.py BASE_URL [JUDGES] [ENTRIES_PER_VENUE]."""
+"""Judges' benchmarks, against the gunicorn of the load benchmark (HTTP, judges' sessions, the real judging page).
+
+`judges.py BASE_URL [JUDGES] [ENTRIES_PER_VENUE]`: the burst. JUDGES judges (10 per venue) at the same time
+each open an entry's page, then post the sheet (submit), entry after entry. Afterwards the database must hold
+every sheet, submitted, with all its criterion scores.
+
+`judges.py wrk JUDGES GET.lua POST.lua`: the fixture of the judges' pages under wrk. JUDGES judges (10 per venue),
+each with a draft sheet of the first entry of the venue already saved once; GET.lua asks each judge's scoring
+page in turn, POST.lua posts each judge's sheet in turn as a saved draft (the page's form, action "save"), with
+points alternating between two sets and the sheet's version counted up, so that every post is a real save: the
+points stored, the version and total updated and an audit row written (a draft that brings what the sheet
+holds writes nothing). wrk's two threads take the even and the odd judges, so that no two requests for one sheet
+overlap (with enough judges: bench/run.py makes 400, each thread's 8 connections cycling through 200). Prints the
+edition and the number of draft audit rows before the posts.
+
+`judges.py drafts EDITION`: the number of draft audit rows of the edition's sheets (each real save writes one).
+"""
 
 import http.client
 import re
@@ -26,6 +40,7 @@ def make_fixture(judges: int, per_venue: int):
     from demo.scale import scale_association
     from events.models import Category, Edition, PanelMember, Venue
     from events.rubrics import create_rubric_from_template
+    from scoring import people
     from submissions.models import Enterprise, Entry
     from submissions.validators import example_credit_code
 
@@ -75,6 +90,8 @@ def make_fixture(judges: int, per_venue: int):
                 judge.set_unusable_password()
                 judge.save()
                 PanelMember.objects.create(venue=venue, judge=judge, is_leader=seat == 0)
+                # Confirmed as every judge does before the first sheet (else the page redirects to it).
+                people.declare(judge=judge, edition=edition)
                 session = SessionStore()
                 session[SESSION_KEY] = str(judge.pk)
                 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -123,12 +140,108 @@ def judge_thread(base, plan, criteria, start, out):
             out["errors"].append(f"POST {path}: {response.status}")
 
 
+LUA = r"""
+local requests = {%(requests)s}
+local threads = 0
+function setup(thread)
+  thread:set("parity", threads %% 2)
+  threads = threads + 1
+end
+function init(args)
+  mine = {}
+  for i, r in ipairs(requests) do
+    if i %% 2 == parity then table.insert(mine, r) end
+  end
+  turn = 0
+end
+function request()
+  turn = turn + 1
+  local r = mine[(turn - 1) %% #mine + 1]
+  local headers = {["Cookie"] = r.cookie, ["Accept-Encoding"] = "%(encoding)s"}
+%(body)s
+end
+"""
+GET_BODY = """  return wrk.format("GET", r.path, headers)"""
+POST_BODY = """  local k = r.k
+  r.k = k + 1
+  headers["Content-Type"] = "application/x-www-form-urlencoded"
+  headers["Referer"] = r.referer
+  local points = (k %% 2 == 0) and r.a or r.b
+  return wrk.format("POST", r.path, headers, r.form .. "&version=" .. (r.version + k) .. "&" .. points)"""
+
+
+def lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_wrk_fixture(*, base, judges, get_script, post_script, encoding) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from scoring import sheets
+    from scoring.models import SheetAudit
+    from submissions.models import Entry
+
+    edition, criteria, plans = make_fixture(judges, 1)
+
+    def points(share):
+        return {c.pk: str((c.max_points * Decimal(share)).quantize(Decimal("0.1"))) for c in criteria}
+
+    first, second = points("0.7"), points("0.8")
+    requests = []
+    for plan in plans:
+        judge = get_user_model().objects.get(pk=SessionStore(session_key=plan["session"]).load()["_auth_user_id"])
+        entry = Entry.objects.get(pk=plan["entries"][0])
+        sheet = sheets.open_sheet(entry=entry, judge=judge)
+        sheet = sheets.save_draft(sheet=sheet, by=judge, raw=second, comment="", version=sheet.version)
+        csrf = secrets.token_hex(16)  # an unmasked CSRF secret, 32 characters
+        path = f"/scoring/judging/venues/{plan['venue']}/entries/{entry.pk}/"
+        form = urllib.parse.urlencode({"action": "save", "comment": "", "csrfmiddlewaretoken": csrf})
+        fields = {
+            "path": lua_string(path),
+            "cookie": lua_string(f"sessionid={plan['session']}; csrftoken={csrf}"),
+            "referer": lua_string(base + path),
+            "form": lua_string(form),
+            "a": lua_string(urllib.parse.urlencode({f"c{pk}": value for pk, value in first.items()})),
+            "b": lua_string(urllib.parse.urlencode({f"c{pk}": value for pk, value in second.items()})),
+            "version": str(sheet.version),
+            "k": "0",
+        }
+        requests.append("{" + ", ".join(f"{key} = {value}" for key, value in fields.items()) + "}")
+    for target, body in ((get_script, GET_BODY), (post_script, POST_BODY)):
+        with open(target, "w") as handle:
+            handle.write(
+                LUA % {"requests": ",\n  ".join(requests), "encoding": encoding, "body": body.replace("%%", "%")}
+            )
+    drafts = SheetAudit.objects.filter(sheet__entry__edition=edition, action=SheetAudit.Action.DRAFT).count()
+    return {"edition": edition.pk, "judges": len(plans), "drafts_before": drafts}
+
+
+def count_drafts(edition_id):
+    from scoring.models import SheetAudit
+
+    return SheetAudit.objects.filter(sheet__entry__edition_id=edition_id, action=SheetAudit.Action.DRAFT).count()
+
+
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1)] if ordered else None
 
 
 def main():
+    if sys.argv[1] == "wrk":
+        setup()
+        _wrk, base, judges, get_script, post_script, encoding = sys.argv[1:7]
+        answer(
+            write_wrk_fixture(
+                base=base, judges=int(judges), get_script=get_script, post_script=post_script, encoding=encoding
+            )
+        )
+        return
+    if sys.argv[1] == "drafts":
+        setup()
+        answer({"drafts": count_drafts(int(sys.argv[2]))})
+        return
     base = sys.argv[1].rstrip("/")
     judges = int(sys.argv[2]) if len(sys.argv) > 2 else 100
     per_venue = int(sys.argv[3]) if len(sys.argv) > 3 else 3

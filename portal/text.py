@@ -56,6 +56,11 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     summary, a reason): line breaks of every kind (\\r\\n, \\r, U+2028...) become \\n, and tabs are kept."""
     if not value:
         return value
+    if value.isprintable():
+        # Nothing to drop or change: no control, format, surrogate, unassigned or separator character (str.
+        # isprintable is false for each of them, and for any line break or tab). The common case, at C speed:
+        # an award list of 20,000 rows passed every character of its 160,000 cells through _kept.
+        return value.strip()
     lines = value.splitlines()
     text = "\n".join(lines) if multiline else " ".join(lines).replace("\t", " ")
     return "".join(char for char in text if _kept(char, multiline=multiline)).strip()

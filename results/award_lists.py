@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 
 from events.models import Category
 from portal import outbox, pdf
-from portal.spreadsheets import csv_writer, print_layout, text_cell
+from portal.spreadsheets import XlsxRows, cell_style, csv_writer, print_layout, save_with_rows, text_cell
 from portal.text import clean_text
 from results.models import AwardList, PublishedResult, Result
 from submissions.files import UNSAFE_IN_NAME
@@ -214,38 +214,46 @@ def write_xlsx(*, edition, publication=None, target, awarded_only: bool = False)
 
     cell = text_cell  # text stays text: a title such as "=HYPERLINK(...)" is never a formula
     summary = workbook.create_sheet(_sheet_title("汇总", used))
+    # An entry row's style of each column, made once (portal.spreadsheets.cell_style).
+    row_styles = [
+        cell_style(summary, font=body, border=border, alignment=centre),
+        cell_style(summary, font=body, border=border),
+        cell_style(summary, font=body, border=border, alignment=wrap),
+        cell_style(summary, font=body, border=border, alignment=wrap),
+        cell_style(summary, font=body, border=border, alignment=wrap),
+        cell_style(summary, font=body, border=border),
+        cell_style(summary, font=body, border=border, number_format="0.00"),
+        cell_style(summary, font=body, border=border, alignment=centre),
+    ]
+    blank_style = cell_style(summary, border=border)
+    title_style = cell_style(summary, font=title_font, alignment=centre)
+    document_style = cell_style(summary, font=body, alignment=centre)
+    column_style = cell_style(summary, font=bold, border=border, alignment=centre)
+    heading_style = cell_style(summary, font=bold, border=border, alignment=left)
+    blanks = [(None, blank_style)] * (len(COLUMNS) - 1)
+    written = []  # the category sheets' rows, written as XML (portal.spreadsheets.XlsxRows)
     for item in category_lists(edition=edition, publication=publication, awarded_only=awarded_only):
         sheet = workbook.create_sheet(_sheet_title(item.category.name, used))
         layout(sheet)
-        sheet.append([cell(sheet, f"{title} {item.category.name}{name}", font=title_font, alignment=centre)])
-        sheet.append([cell(sheet, document, font=body, alignment=centre)])
-        sheet.append([cell(sheet, column, font=bold, border=border, alignment=centre) for column in COLUMNS])
+        rows = XlsxRows(sheet)
+        written.append(rows)
+        rows.append([(f"{title} {item.category.name}{name}", title_style)])
+        rows.append([(document, document_style)])
+        rows.append([(column, column_style) for column in COLUMNS])
         grades = Counter()
         ranked = 0
-        row_number = 3
         for kind, value in sections(item.category, item.rows, awarded_only=awarded_only):
-            row_number += 1
             if kind != "row":
+                row_number = rows.count + 1
                 sheet.merged_cells.add(f"A{row_number}:{last}{row_number}")
-                heading = cell(sheet, _heading_name(kind, value), font=bold, border=border, alignment=left)
-                sheet.append([heading, *(cell(sheet, None, border=border) for _column in COLUMNS[1:])])
+                rows.append([(_heading_name(kind, value), heading_style), *blanks])
                 continue
-            rank, code, title_, group, enterprise, venue, score, grade = value
             ranked += 1
+            grade = value[7]
             if grade:
                 grades[grade] += 1
-            sheet.append(
-                [
-                    cell(sheet, rank, font=body, border=border, alignment=centre),
-                    cell(sheet, code, font=body, border=border),
-                    cell(sheet, title_, font=body, border=border, alignment=wrap),
-                    cell(sheet, group, font=body, border=border, alignment=wrap),
-                    cell(sheet, enterprise, font=body, border=border, alignment=wrap),
-                    cell(sheet, venue, font=body, border=border),
-                    cell(sheet, score, font=body, border=border, number_format="0.00"),
-                    cell(sheet, grade, font=body, border=border, alignment=centre),
-                ]
-            )
+            # rank, code, title, group, enterprise, venue, score, grade
+            rows.append(zip(value, row_styles, strict=True))
         total_rows += ranked
         summary_lines.append((item, ranked, grades))
 
@@ -269,7 +277,7 @@ def write_xlsx(*, edition, publication=None, target, awarded_only: bool = False)
                     cell(summary, share, font=body, border=border, number_format="0.0%"),
                 ]
             )
-    workbook.save(target)
+    save_with_rows(workbook, target, written)
     return total_rows
 
 

@@ -218,26 +218,32 @@ def score_categories(categories: list[Category]) -> list[CategoryScores]:
     for category in categories:
         rules = category_rules(category)
         rows = by_category[category.pk]
-        results = [
-            engine.score_totals(entry_id, venue_id, totals.get(entry_id, []), rules)
-            for entry_id, _category, venue_id, _rubric in rows
-        ]
-        engine.break_ties(
-            rules,
-            results,
-            max((len(tie_criteria.get(rubric, ())) for *_, rubric in rows), default=0),
-            _TieValues(rules, rows, sheet_ids, tie_criteria),
-        )
-        engine.rank_and_grade(rules, results)
         scored.append(
-            CategoryScores(
-                category=category,
-                rules=rules,
-                results=results,
-                fingerprint=_fingerprint(category, rules, rows, totals, results),
+            score_category(
+                category, rules, rows, totals, tie_criteria, _TieValues(rules, rows, sheet_ids, tie_criteria)
             )
         )
     return scored
+
+
+def score_category(category, rules, rows, totals, tie_criteria, values_for) -> CategoryScores:
+    """One category's results from its considered rows (considered_rows), its entries' counted totals in whole
+    tenths sorted ascending (_counted_totals) and a source of tie-break values (engine.break_ties' `values_for`):
+    score_categories reads the values from the database, the publication from the inputs it has loaded."""
+    results = [
+        engine.score_totals(entry_id, venue_id, totals.get(entry_id, []), rules)
+        for entry_id, _category, venue_id, _rubric in rows
+    ]
+    engine.break_ties(
+        rules, results, max((len(tie_criteria.get(rubric, ())) for *_, rubric in rows), default=0), values_for
+    )
+    engine.rank_and_grade(rules, results)
+    return CategoryScores(
+        category=category,
+        rules=rules,
+        results=results,
+        fingerprint=_fingerprint(category, rules, rows, totals, results),
+    )
 
 
 def venue_ranking(venue) -> list[engine.EntryResult]:
@@ -346,6 +352,11 @@ def _categories(*, edition=None, category=None) -> list[Category]:
     return list(queryset.filter(edition=edition))
 
 
+def result_categories(edition) -> list[Category]:
+    """The categories a computation of the edition computes, in its order, with their grade rules."""
+    return _categories(edition=edition)
+
+
 def edition_fingerprint(scored: list[CategoryScores]) -> str:
     digest = hashlib.sha256()
     for item in scored:
@@ -363,13 +374,17 @@ def current_outcomes(*, edition) -> tuple[str, dict[int, tuple]]:
     now stores it, by entry id: (venue id, counted sheets, final score, ranked, rank, grade, grade position), the
     columns of RESULT_COLUMNS the publication compares with the stored results."""
     with collector_paused():
-        scored = score_categories(_categories(edition=edition))
-        outcomes = {
-            r.entry_id: (r.venue_id, r.counted_sheets, r.final_score, r.ranked, r.rank, r.grade, r.grade_position)
-            for item in scored
-            for r in item.results
-        }
-        return edition_fingerprint(scored), outcomes
+        return outcomes_of(score_categories(_categories(edition=edition)))
+
+
+def outcomes_of(scored: list[CategoryScores]) -> tuple[str, dict[int, tuple]]:
+    """current_outcomes' answer from computed categories."""
+    outcomes = {
+        r.entry_id: (r.venue_id, r.counted_sheets, r.final_score, r.ranked, r.rank, r.grade, r.grade_position)
+        for item in scored
+        for r in item.results
+    }
+    return edition_fingerprint(scored), outcomes
 
 
 class RunStopped(Exception):

@@ -14,12 +14,23 @@ from submissions.services import emails_by_enterprise
 def notify_enterprises(publication) -> int:
     """One e-mail to each enterprise with entries in the publication; returns how many enterprises were told."""
     rows = defaultdict(list)
-    for row in (
+    # The rows as the e-mail shows them, not model instances: on a national publication, building 20,000 of them
+    # (and decoding their frozen protocols) took a quarter of the publication.
+    for enterprise_id, code, title, category_name, final_score, rank, grade in (
         PublishedResult.objects.filter(publication=publication)
-        .select_related("category")
         .order_by("enterprise_id", "category__position", "rank", "code")
+        .values_list("enterprise_id", "code", "title", "category__name", "final_score", "rank", "grade")
     ):
-        rows[row.enterprise_id].append(row)
+        rows[enterprise_id].append(
+            {
+                "code": code,
+                "title": title,
+                "category": {"name": category_name},
+                "final_score": final_score,
+                "rank": rank,
+                "grade": grade,
+            }
+        )
     enterprises = Enterprise.objects.in_bulk(list(rows))
     addresses = emails_by_enterprise(list(rows))
     for enterprise_id, enterprise_rows in rows.items():

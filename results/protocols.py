@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, IntegerField, Q, Sum
 from django.db.models.functions import Cast, Round
@@ -17,6 +17,7 @@ from django.db.models.functions import Cast, Round
 from events.models import POINTS_STEP, Category
 from results import engine
 from results.computation import (
+    CategoryScores,
     category_rules,
     category_tie_counts,
     collector_paused,
@@ -24,6 +25,7 @@ from results.computation import (
     considered_rows,
     exclusion_reason,
     rubric_tie_criteria,
+    score_category,
     submitted_sheets,
 )
 from results.models import ProtocolFlag, Result
@@ -56,10 +58,26 @@ class CategoryInputs:
     tie_count: int  # the category's, whichever of its entries are loaded
     entries: list[engine.EntryInput]
     excluded: dict[int, list[dict]] = field(default_factory=dict)  # entry id -> sheets not counted, and why
+    # What the computation's fast path reads (results.computation.score_category), so that a publication checks
+    # the stored results against the very inputs it freezes without reading the sheets twice:
+    rows: list[tuple] = field(default_factory=list)  # considered_rows of the category
+    totals: dict[int, list[int]] = field(default_factory=dict)  # entry id -> counted totals in tenths, ascending
+    tie_tenths: dict[int, list[list]] = field(default_factory=dict)  # entry id -> per counted sheet, tie points
+    tie_criteria: dict[int, list[tuple]] = field(default_factory=dict)  # rubric_tie_criteria of the entries
 
 
-def load_inputs(categories: list[Category], entry_ids=None) -> list[CategoryInputs]:
-    """The engine's full inputs for some categories (or some of their entries), in a fixed number of queries."""
+class TotalsOutOfStep(Exception):
+    """Submitted sheets whose stored total is not the sum of their points (load_inputs with check_totals)."""
+
+    def __init__(self, sheet_ids: list[int]):
+        super().__init__(f"{len(sheet_ids)} sheet totals differ from their points")
+        self.sheet_ids = sheet_ids
+
+
+def load_inputs(categories: list[Category], entry_ids=None, *, check_totals: bool = False) -> list[CategoryInputs]:
+    """The engine's full inputs for some categories (or some of their entries), in a fixed number of queries.
+    `check_totals`: the query that sums each sheet's tie-break points sums all its points too, and TotalsOutOfStep
+    is raised when a submitted sheet's stored total differs (ScoreSheet.total, which the computation reads)."""
     if not categories:
         return []
     entries = considered_rows(categories, entry_ids)
@@ -84,6 +102,8 @@ def load_inputs(categories: list[Category], entry_ids=None) -> list[CategoryInpu
         f"tie{k}": _tenths(Q(scores__criterion_id__in=[c[k][0] for c in tie_criteria.values() if len(c) > k]))
         for k in range(max((len(c) for c in tie_criteria.values()), default=0))
     }
+    if check_totals:
+        sums["points"] = _tenths()
     tie_points = {}
     if sums:
         for pk, *ties in (
@@ -95,12 +115,20 @@ def load_inputs(categories: list[Category], entry_ids=None) -> list[CategoryInpu
         ):
             tie_points[pk] = ties
     tenths = _Tenths()
+    out_of_step = []
+    counted_tenths: dict[int, list[int]] = defaultdict(list)
+    tie_tenths: dict[int, list[list]] = defaultdict(list)
 
     counted: dict[int, list[engine.Sheet]] = defaultdict(list)
     excluded: dict[int, list[dict]] = defaultdict(list)
     for pk, entry_id, judge_id, rubric_id, total, on_panel, is_recused, judged_on in submitted_sheets(
         categories, None if entry_ids is None else [row[0] for row in entries]
     ).values_list("pk", "entry_id", "judge_id", "rubric_id", "total", "on_panel", "recused", "entry_rubric"):
+        total_tenths = int(total.scaleb(1).to_integral_value(ROUND_HALF_UP))
+        if check_totals:
+            points = tie_points[pk].pop()  # the last sum: all the sheet's points
+            if total_tenths != (points or 0):
+                out_of_step.append(pk)
         reason = exclusion_reason(on_panel, is_recused, rubric_id == judged_on)
         if reason:
             excluded[entry_id].append({"judge": judge_id, "reason": reason})
@@ -109,14 +137,26 @@ def load_inputs(categories: list[Category], entry_ids=None) -> list[CategoryInpu
         counted[entry_id].append(
             engine.Sheet(judge_id=judge_id, total=total, tie_points=tuple(map(tenths.__getitem__, ties)))
         )
+        counted_tenths[entry_id].append(total_tenths)
+        tie_tenths[entry_id].append(ties)
+    if out_of_step:
+        raise TotalsOutOfStep(out_of_step)
 
     inputs = {
-        c.pk: CategoryInputs(category=c, rules=category_rules(c), tie_count=tie_counts[c.pk], entries=[])
+        c.pk: CategoryInputs(
+            category=c, rules=category_rules(c), tie_count=tie_counts[c.pk], entries=[], tie_criteria=tie_criteria
+        )
         for c in categories
     }
-    for entry_id, category_id, venue_id, rubric_id in entries:
+    for row in entries:
+        entry_id, category_id, venue_id, rubric_id = row
         criteria = tie_criteria.get(rubric_id, ())
-        inputs[category_id].entries.append(
+        item = inputs[category_id]
+        item.rows.append(row)
+        if entry_id in counted_tenths:
+            item.totals[entry_id] = sorted(counted_tenths[entry_id])
+            item.tie_tenths[entry_id] = tie_tenths[entry_id]
+        item.entries.append(
             engine.EntryInput(
                 entry_id=entry_id,
                 venue_id=venue_id,
@@ -131,20 +171,54 @@ def load_inputs(categories: list[Category], entry_ids=None) -> list[CategoryInpu
     return [inputs[c.pk] for c in categories]
 
 
-def protocols(results, *, fingerprint: str = "", every_result: bool = False) -> dict[int, dict]:
+def scores_of(item: CategoryInputs) -> CategoryScores:
+    """The category's results as the computation gives them (results.computation.score_categories), from the
+    inputs loaded here: the same totals, and the tie-break values from the loaded points instead of a query."""
+    return score_category(item.category, item.rules, item.rows, item.totals, item.tie_criteria, _LoadedTieValues(item))
+
+
+class _LoadedTieValues:
+    """engine.break_ties' source of tie-break values from loaded inputs: what results.computation._TieValues reads
+    from the database (the index-th tie-break criterion's points on the entry's counted sheets; a sheet without a
+    score on it adds no value, tie_value_from_tenths counts it 0)."""
+
+    def __init__(self, item: CategoryInputs):
+        self.item = item
+        self.rubric = {entry_id: rubric for entry_id, _category, _venue, rubric in item.rows}
+
+    def __call__(self, index: int, entry_ids: set[int]) -> dict[int, Decimal]:
+        values = {}
+        for entry_id in entry_ids:
+            criteria = self.item.tie_criteria.get(self.rubric[entry_id], ())
+            maximum = criteria[index][2] if index < len(criteria) else None
+            sheets = self.item.tie_tenths.get(entry_id, ())
+            points = sorted(t[index] for t in sheets if index < len(t) and t[index] is not None)
+            values[entry_id] = engine.tie_value_from_tenths(
+                points, maximum, sheets=len(sheets), method=self.item.rules.aggregation
+            )
+        return values
+
+
+def protocols(results, *, fingerprint: str = "", every_result: bool = False, inputs=None) -> dict[int, dict]:
     """The protocol of each of some stored results (entry id -> protocol): how its score was reached, built with
     the engine from the sheets as they are now, with the stored rank and grade. Where the sheets changed since
     the computation so that the score or the counted sheets differ, the protocol is flagged "changed".
-    `every_result`: the results are all those of their categories (a publication): loaded without a list of ids."""
+    `every_result`: the results are all those of their categories (a publication): loaded without a list of ids.
+    `inputs`: load_inputs' answer for the results' categories, when the caller has loaded it already. The results
+    are Result rows or anything with their attributes (entry_id, category_id, venue_id, final_score,
+    counted_sheets, rank, grade)."""
     results = list(results)
     if not results:
         return {}
     stored = {r.entry_id: r for r in results}
-    categories = list(
-        Category.objects.filter(pk__in={r.category_id for r in results})
-        .prefetch_related("grade_rules")
-        .order_by("position", "pk")
-    )
+    if inputs is not None:
+        categories = [item.category for item in inputs]
+    else:
+        categories = list(
+            Category.objects.filter(pk__in={r.category_id for r in results})
+            .prefetch_related("grade_rules")
+            .order_by("position", "pk")
+        )
     ranked_in_scope: dict[tuple, int] = defaultdict(int)
     for category_id, venue_id, count in (
         Result.objects.filter(category__in=categories, ranked=True)
@@ -157,7 +231,9 @@ def protocols(results, *, fingerprint: str = "", every_result: bool = False) -> 
         ranked_in_scope[(category_id, None)] += count
     built = {}
     with collector_paused():
-        for item in load_inputs(categories, entry_ids=None if every_result else list(stored)):
+        if inputs is None:
+            inputs = load_inputs(categories, entry_ids=None if every_result else list(stored))
+        for item in inputs:
             venue_scope = item.rules.scope == engine.SCOPE_VENUE
             for entry in item.entries:
                 result = stored.get(entry.entry_id)

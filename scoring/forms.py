@@ -23,10 +23,10 @@ class ScoreSheetForm(forms.Form):
 
     def __init__(self, *args, sheet, **kwargs):
         self.sheet = sheet
-        self.criteria = list(sheet.rubric.criteria.all())
+        self.criteria = list(sheet.rubric.criteria.order_by("position"))  # Criterion's order within its rubric
         initial = kwargs.setdefault("initial", {})
         # A sheet not yet written (shown on the first visit) has no points.
-        scores = {score.criterion_id: score.points for score in sheet.scores.all()} if sheet.pk else {}
+        scores = {score.criterion_id: score.points for score in sheet.scores.order_by()} if sheet.pk else {}
         initial.setdefault("comment", sheet.comment)
         initial.setdefault("version", sheet.version)
         super().__init__(*args, **kwargs)

@@ -127,9 +127,9 @@ def recused_pairs(pairs) -> set[tuple[int, int]]:
     judge_ids = {judge.pk for _entry, judge in pairs}
     recorded = {
         (entry_id, judge_id): lifted_at is None
-        for entry_id, judge_id, lifted_at in Recusal.objects.filter(
-            entry_id__in=entry_ids, judge_id__in=judge_ids
-        ).values_list("entry_id", "judge_id", "lifted_at")
+        for entry_id, judge_id, lifted_at in Recusal.objects.filter(entry_id__in=entry_ids, judge_id__in=judge_ids)
+        .order_by()  # a dict: no ordering, and none of the joins Recusal's ordering brings
+        .values_list("entry_id", "judge_id", "lifted_at")
     }
     cache: dict = {}
     recused = set()

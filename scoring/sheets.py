@@ -99,8 +99,11 @@ def audit_change(old: dict, new: dict) -> tuple[dict, dict]:
 def sheets_values(sheets) -> dict:
     """{sheet id: the sheet's state as stored in the audit} for saved sheets, their points read in one query."""
     points = {sheet.pk: {} for sheet in sheets}
-    for sheet_id, name, value in CriterionScore.objects.filter(sheet_id__in=list(points)).values_list(
-        "sheet_id", "criterion__name", "points"
+    for sheet_id, name, value in (
+        CriterionScore.objects.filter(sheet_id__in=list(points))
+        # CriterionScore's ordering within each sheet (the rubric's), without the joins of ScoreSheet's ordering
+        .order_by("sheet_id", "criterion__position")
+        .values_list("sheet_id", "criterion__name", "points")
     ):
         points[sheet_id][name] = value
     return {
@@ -122,16 +125,19 @@ def check_can_score(*, entry, judge):
         raise ValidationError(_("You have recused yourself from this entry; you cannot score it."))
 
 
-def sheet_to_show(*, entry, judge) -> ScoreSheet:
+def sheet_to_show(*, entry, judge, checked: bool = False) -> ScoreSheet:
     """The judge's sheet for an entry of its venue, or an unsaved draft when the judge has not written yet.
 
     Writes nothing: the page shows this, and the sheet is created on the first save (``open_sheet``).
+    `checked`: the caller has established what check_can_score checks (the judging page has: the judge's seat on
+    the panel and no recusal); every service that writes checks again.
     """
-    check_can_score(entry=entry, judge=judge)
+    if not checked:
+        check_can_score(entry=entry, judge=judge)
     rubric = entry.rubric
     if rubric is None:
         raise ValidationError(_("The entry's category has no rubric yet."))
-    existing = ScoreSheet.objects.filter(entry=entry, judge=judge).first()
+    existing = ScoreSheet.objects.filter(entry=entry, judge=judge).order_by("pk").first()  # one at most
     return existing if existing is not None else ScoreSheet(entry=entry, judge=judge, rubric=rubric)
 
 
@@ -149,25 +155,34 @@ def open_sheet(*, entry, judge) -> ScoreSheet:
     return sheet
 
 
-def store_points(*, sheet, values: dict, comment: str):
-    criteria = {c.pk: c for c in sheet.rubric.criteria.all()}
-    existing = {score.criterion_id: score for score in sheet.scores.all()}
+def store_points(*, sheet, values: dict, comment: str, criteria=None):
+    """Write the sheet's points (criterion id -> Decimal, None to clear) and comment; `criteria`: the rubric's,
+    when the caller has read them. The new, changed and cleared scores are written in one query each."""
+    criteria = {c.pk: c for c in (sheet.rubric.criteria.all() if criteria is None else criteria)}
+    existing = {score.criterion_id: score for score in sheet.scores.order_by()}
     points_now = {criterion_id: score.points for criterion_id, score in existing.items()}
+    created, changed, cleared = [], [], []
     for criterion_id, points in values.items():
         if criterion_id not in criteria:
             continue
         score = existing.get(criterion_id)
         if points is None:
             if score is not None:
-                score.delete()
+                cleared.append(score.pk)
             points_now.pop(criterion_id, None)
             continue
         if score is None:
-            CriterionScore.objects.create(sheet=sheet, criterion_id=criterion_id, points=points)
+            created.append(CriterionScore(sheet=sheet, criterion_id=criterion_id, points=points))
         elif score.points != points:
             score.points = points
-            score.save(update_fields=["points"])
+            changed.append(score)
         points_now[criterion_id] = points
+    if cleared:
+        CriterionScore.objects.filter(pk__in=cleared).delete()
+    if changed:
+        CriterionScore.objects.bulk_update(changed, ["points"])
+    if created:
+        CriterionScore.objects.bulk_create(created)
     sheet.comment = clean_comment(comment)
     # The sheet's total is kept with its points; the caller saves it with the sheet.
     sheet.total = points_total(points_now.values())
@@ -212,7 +227,7 @@ def _take_points(*, sheet, by, raw: dict, comment: str, version, complete: bool)
     # holding exactly what it brings: that is no conflict, so a draft's version is compared below.
     sheet = _locked_sheet(sheet.pk, judge=by, version=version if complete else None)
     check_can_score(entry=sheet.entry, judge=by)
-    criteria = list(sheet.rubric.criteria.all())
+    criteria = list(sheet.rubric.criteria.order_by("position"))  # the rubric's order, without joining its edition
     values = validate_points(criteria=criteria, raw=raw, complete=complete)
     try:
         comment = clean_comment(comment)
@@ -224,7 +239,7 @@ def _take_points(*, sheet, by, raw: dict, comment: str, version, complete: bool)
         brought = {names[pk]: value for pk, value in values.items() if value is not None}
         if audit_values(points=brought, comment=comment, status=sheet.status) != old:
             raise stale_sheet()
-    store_points(sheet=sheet, values=values, comment=comment)
+    store_points(sheet=sheet, values=values, comment=comment, criteria=criteria)
     return sheet, old
 
 

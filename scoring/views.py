@@ -6,7 +6,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -26,7 +26,7 @@ from scoring.forms import (
 from scoring.models import Recusal, ScoreSheet
 from scoring.progress import CellState
 from scoring.rules import leads_panel
-from submissions.models import Entry
+from submissions.models import Entry, EntryFile
 
 
 def check_perm(request, perm, obj):
@@ -181,25 +181,43 @@ def workspace(request, venue_pk):
     return redirect("scoring:score_entry", venue_pk=venue.pk, entry_pk=current.pk)
 
 
-def _order_with_state(venue, judge):
-    order = assignment.venue_schedule(venue=venue)
-    statuses = dict(ScoreSheet.objects.filter(entry__venue=venue, judge=judge).values_list("entry_id", "status"))
-    recused = set(
-        Recusal.objects.filter(entry__venue=venue, judge=judge, lifted_at__isnull=True).values_list(
-            "entry_id", flat=True
+def _order_with_state(venue, judge, venue_recusals=None):
+    """The venue's running order with the judge's state of each entry: its sheet's status, recused or missing.
+    `venue_recusals`: the judge's recusals of the venue's entries, when the caller has read them (_judge_recusals).
+    The sheets' statuses come with the entries, in one query."""
+    entries = list(
+        venue.entries.select_related("enterprise")
+        .order_by()  # venue_schedule orders them
+        .annotate(
+            judge_sheet_status=Subquery(
+                ScoreSheet.objects.filter(entry=OuterRef("pk"), judge=judge).order_by().values("status")[:1]
+            )
         )
     )
+    order = assignment.venue_schedule(venue=venue, entries=entries)
+    if venue_recusals is None:
+        venue_recusals = _judge_recusals(venue, judge)
+    recused = {recusal.entry_id for recusal in venue_recusals if recusal.lifted_at is None}
     for slot in order:
-        slot.state = CellState.RECUSED if slot.entry.pk in recused else statuses.get(slot.entry.pk, CellState.MISSING)
+        status = slot.entry.judge_sheet_status
+        slot.state = CellState.RECUSED if slot.entry.pk in recused else (status or CellState.MISSING)
     return order
 
 
-def _recusal_to_show(entry, judge):
+def _judge_recusals(venue, judge) -> list[Recusal]:
+    """The judge's recusals (active or lifted) from the entries of a venue: a few rows, read once for the page."""
+    return list(Recusal.objects.filter(entry__venue=venue, judge=judge).order_by("pk"))
+
+
+def _recusal_to_show(entry, judge, venue_recusals=None):
     """The judge's active recusal from the entry; a tie nobody has recorded yet (e.g. the panel changed) is
-    shown as an automatic recusal without being recorded (the next assignment, draw or sign-off records it)."""
-    recusal = Recusal.objects.filter(entry=entry, judge=judge, lifted_at__isnull=True).first()
-    if recusal is not None or Recusal.objects.filter(entry=entry, judge=judge).exists():
-        return recusal
+    shown as an automatic recusal without being recorded (the next assignment, draw or sign-off records it).
+    `venue_recusals`: the judge's recusals of the entry's venue (_judge_recusals), when the caller has read them."""
+    if venue_recusals is None:
+        venue_recusals = list(Recusal.objects.filter(entry=entry, judge=judge))
+    recorded = [recusal for recusal in venue_recusals if recusal.entry_id == entry.pk]
+    if recorded:
+        return next((recusal for recusal in recorded if recusal.lifted_at is None), None)
     found = recusals.conflict(judge=judge, entry=entry)
     if found is None:
         return None
@@ -212,13 +230,19 @@ def score_entry(request, venue_pk, entry_pk):
     venue = load_venue(venue_pk)
     check_perm(request, "scoring.judge_venue", venue)
     entry = get_object_or_404(
-        Entry.objects.select_related("enterprise", "category").prefetch_related("files"), pk=entry_pk
+        Entry.objects.select_related("enterprise", "category__rubric", "category__innovation_rubric").prefetch_related(
+            # EntryFile's ordering within one entry, without its joins to the entry's edition and category
+            Prefetch("files", queryset=EntryFile.objects.order_by("kind", "-uploaded_at"))
+        ),
+        pk=entry_pk,
     )
     if entry.venue_id != venue.pk:
         raise Http404(_("This entry is not heard in this venue."))
     if (missing := declaration_missing(request, venue)) is not None:
         return missing
     judge = request.user
+    entry.venue = venue  # the venue loaded above (the services read entry.venue)
+    venue_recusals = _judge_recusals(venue, judge)
     context = {
         "venue": venue,
         "entry": entry,
@@ -227,17 +251,19 @@ def score_entry(request, venue_pk, entry_pk):
         "recuse_form": ReasonForm(prefix="recuse"),
         "states": CellState,
     }
-    recusal = _recusal_to_show(entry, judge)
+    recusal = _recusal_to_show(entry, judge, venue_recusals)
     if recusal is not None and request.method == "POST" and from_script(request):
         message = _("You have recused yourself from this entry; you cannot score it.")
         return JsonResponse({"ok": False, "errors": {"__all__": [message]}}, status=409)
     if recusal is not None:
         context["recusal"] = recusal
-        context["order"] = _order_with_state(venue, judge)
+        context["order"] = _order_with_state(venue, judge, venue_recusals)
         return render(request, "scoring/judging/score.html", context)
     try:
-        # Looking at the page writes nothing; the sheet is created by the first save of a valid form.
-        sheet = sheets.sheet_to_show(entry=entry, judge=judge)
+        # Looking at the page writes nothing; the sheet is created by the first save of a valid form. The judge
+        # sits on the entry's panel (check_perm above) and is not recused (_recusal_to_show, the same rule as
+        # sheets.check_can_score's): the services check both again where they write, under the sheet's lock.
+        sheet = sheets.sheet_to_show(entry=entry, judge=judge, checked=True)
     except ValidationError as error:
         if from_script(request):
             return JsonResponse({"ok": False, "errors": {"__all__": error.messages}}, status=409)
@@ -248,7 +274,8 @@ def score_entry(request, venue_pk, entry_pk):
         action = request.POST.get("action")
         service = sheets.submit_sheet if action == "submit" else sheets.save_draft
         try:
-            sheet = sheets.open_sheet(entry=entry, judge=judge)
+            if sheet.pk is None:
+                sheet = sheets.open_sheet(entry=entry, judge=judge)
             service(
                 sheet=sheet,
                 by=judge,
@@ -272,15 +299,15 @@ def score_entry(request, venue_pk, entry_pk):
             return redirect(follow)
     if request.method == "POST" and from_script(request):
         return JsonResponse({"ok": False, "errors": form_errors(form)}, status=400)
-    if sheet.pk is not None:
-        sheet.refresh_from_db()
+    if request.method == "POST" and sheet.pk is not None:
+        sheet.refresh_from_db()  # as a refused save left it
     context.update(
         {
             "sheet": sheet,
             "form": form,
             "total": sheet.total,
             "locked": sheet.status == ScoreSheet.Status.SUBMITTED or venue.is_signed_off,
-            "order": _order_with_state(venue, judge),
+            "order": _order_with_state(venue, judge, venue_recusals),
             "comment_max_length": sheets.COMMENT_MAX_LENGTH,
             "reopened": sheets.reopening_to_show(sheet),
         }
