@@ -189,13 +189,26 @@ def log_in(page, who, password=PASSWORD):
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
-def nav_click(page, name: str) -> None:
-    """Follow the link of the navigation to the page of URL `name`, opening the menu first where the bar lies behind
-    the menu button (a role with many links on a narrower screen: portal.context_processors.navigation_breakpoint)."""
+def open_menu(page) -> None:
+    """Open the navigation where it lies behind the menu button (a role with many links on a narrower screen:
+    portal.context_processors.navigation_breakpoint), as a person does before choosing in it."""
     toggler = page.locator("nav.navbar .navbar-toggler")
     if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
         toggler.click()
+        page.locator("#main-nav.show").wait_for()
+
+
+def nav_click(page, name: str) -> None:
+    """Follow the link of the navigation to the page of URL `name`, opening the menu first where it is closed."""
+    open_menu(page)
     page.click(f"a[data-nav='{name}']")
+
+
+def log_out(page) -> None:
+    """Log out with the navigation's button, opening the menu first where it is closed."""
+    open_menu(page)
+    page.click("form[action='/logout/'] button")
+    page.wait_for_load_state()
 
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"

@@ -63,7 +63,7 @@ def test_a_second_association_s_organiser_runs_its_own_edition_and_is_refused_th
 
     # Its own association's pages are a click away.
     page.goto(f"{page.base_url}/events/")
-    page.click("a[data-nav='events:my_association']")
+    nav_click(page, "events:my_association")
     page.wait_for_url(f"{page.base_url}/events/associations/{zhejiang.pk}/")
     assert page.locator("#members [data-role=administrator]").count() == 1
 

@@ -8,13 +8,9 @@ from django.core import mail
 from submissions.models import Enterprise
 from submissions.validators import example_credit_code
 from tests import factories
-from tests.conftest import log_in
+from tests.conftest import log_in, log_out, nav_click
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_out(page):
-    page.click("form[action='/logout/'] button")
 
 
 def test_enterprise_signs_up_is_approved_logs_in_and_switches_language(page, password):
@@ -46,7 +42,7 @@ def test_enterprise_signs_up_is_approved_logs_in_and_switches_language(page, pas
     log_out(page)
 
     log_in(page, organiser.email, password)
-    page.click("a[data-nav='submissions:enterprise_list']")
+    nav_click(page, "submissions:enterprise_list")
     page.click("main a[href^='/entries/enterprises/'][href$='/review/']")
     page.check("input[name=decision][value=approve]")
     page.click("form button[type=submit].btn-primary")

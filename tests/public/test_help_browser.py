@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from events.models import Category
 from tests import factories
-from tests.conftest import log_in
+from tests.conftest import log_in, log_out, nav_click
 from tests.scenarios import judged_venue, published_edition, published_row, score
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,7 +47,7 @@ def test_a_judge_opens_the_help_from_its_sheet_and_the_printable_quick_guide(pag
     judge = setup.judges[1]
     first = setup.entries[0]
     log_in(page, judge, password)
-    page.click("a[data-nav='scoring:judge_home']")
+    nav_click(page, "scoring:judge_home")
     page.wait_for_selector(f"[data-venue='{setup.venue.pk}']")
     screen(page, "judge-venues")
     page.click(f"[data-venue='{setup.venue.pk}'] a[data-action=score]")
@@ -98,14 +98,14 @@ def test_the_pages_the_guides_show_carry_the_names_the_guides_use(page, password
     page.goto(page.base_url + reverse("scoring:panel", args=[setup.venue.pk]))
     page.wait_for_selector("#panel-grid")
     screen(page, "leader-panel")
-    page.click("form[action='/logout/'] button")
+    log_out(page)
 
     # The organiser's edition dashboard, on the desktop organisers work at.
     page.set_viewport_size(DESKTOP)
     log_in(page, setup.organiser, password)
     page.goto(page.base_url + reverse("events:dashboard", args=[setup.edition.pk]))
     screen(page, "organiser-dashboard")
-    page.click("form[action='/logout/'] button")
+    log_out(page)
     page.set_viewport_size(TABLET)
 
     # The enterprise's entries.
@@ -114,14 +114,14 @@ def test_the_pages_the_guides_show_carry_the_names_the_guides_use(page, password
     page.goto(page.base_url + reverse("submissions:dashboard"))
     screen(page, "enterprise-entries")
     heading_in_guide("enterprise")
-    page.click("form[action='/logout/'] button")
+    log_out(page)
 
     # The recommending unit's lists.
     log_in(page, factories.RecommenderFactory(), password)
     page.goto(page.base_url + reverse("submissions:recommendation_upload"))
     screen(page, "recommender-lists")
     heading_in_guide("recommender")
-    page.click("form[action='/logout/'] button")
+    log_out(page)
 
     # A published entry with its protocol, on a phone.
     edition, publication = published_edition(name="第四十次全国机械工业QC成果交流活动", number=40, year=2021)

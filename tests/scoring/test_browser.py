@@ -5,7 +5,7 @@ import pytest
 
 from portal.models import OutboxMessage
 from scoring.models import Recusal, ScoreSheet
-from tests.conftest import log_in
+from tests.conftest import log_in, log_out, nav_click
 from tests.scenarios import judged_venue, total_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,10 +14,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def browser_context_args():
     return {"viewport": {"width": 1024, "height": 768}, "locale": "zh-CN", "has_touch": True}
-
-
-def log_out(page):
-    page.click("form[action='/logout/'] button")
 
 
 def score(page, setup, values):
@@ -41,7 +37,7 @@ def test_two_judges_score_one_recuses_the_leader_reopens_and_signs_off(page, pas
 
     # The judge opens its venue from the navigation and lands on the first entry of the running order.
     log_in(page, judge, password)
-    page.click("a[data-nav='scoring:judge_home']")
+    nav_click(page, "scoring:judge_home")
     page.click(f"[data-venue='{setup.venue.pk}'] a[data-action=score]")
     page.wait_for_selector(f"#entry[data-entry='{first.pk}']")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

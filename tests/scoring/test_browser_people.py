@@ -10,7 +10,7 @@ from django.utils import timezone
 from portal.models import User
 from scoring.models import Declaration, ScoreSheet
 from tests import factories
-from tests.conftest import log_in
+from tests.conftest import log_in, log_out, nav_click
 from tests.scenarios import judged_venue
 from tests.scoring.test_people import LI, WANG, filled_list
 
@@ -25,7 +25,7 @@ def test_organiser_imports_and_invites_a_judge_who_accepts_declares_and_scores_o
     # The organiser starts on the to-do list, opens the judges, imports the list and invites the new judges.
     log_in(page, organiser, password)
     page.wait_for_url("**/events/todo/")
-    page.click("a[data-nav='scoring:judges']")
+    nav_click(page, "scoring:judges")
     page.click("#import-judges")
     page.set_input_files(
         "input[name=file]",
@@ -45,7 +45,7 @@ def test_organiser_imports_and_invites_a_judge_who_accepts_declares_and_scores_o
     assert wang.judge_profile.invited_by == organiser
     [message] = [m for m in mail.outbox if m.to == ["wang@judges.example"]]
     link = re.search(r"https?://[^/\s]+(/invitation/\S+/)", message.body).group(1)
-    page.click("form[action='/logout/'] button")
+    log_out(page)
 
     # The organiser seats the judge on today's panel (the panel page is another journey).
     factories.PanelMemberFactory(venue=setup.venue, judge=wang, declared=False)

@@ -8,16 +8,11 @@ from django.urls import reverse
 
 from submissions.models import Entry
 from tests import factories
-from tests.conftest import log_in
+from tests.conftest import log_in, log_out, nav_click
 from tests.scenarios import entries_workbook, entry_row
 from tests.submissions.conftest import PDF_BYTES, pptx_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_out(page):
-    page.click("form[action='/logout/'] button")
-    page.wait_for_load_state()
 
 
 def upload(page, kind, name, data, mime):
@@ -37,7 +32,7 @@ def test_qc_entry_is_submitted_returned_fixed_resubmitted_and_accepted(page, pas
 
     # The enterprise fills a QC entry with members.
     log_in(page, clerk.email, password)
-    page.click("a[data-nav='submissions:dashboard']")
+    nav_click(page, "submissions:dashboard")
     page.click(f"a[data-new-entry={qc.code}]")
     page.fill("input[name=title]", "提高齿轮箱装配一次交检合格率")
     page.fill("input[name=group_name]", "攻坚QC小组")
@@ -68,7 +63,7 @@ def test_qc_entry_is_submitted_returned_fixed_resubmitted_and_accepted(page, pas
 
     # The organiser returns it with reasons.
     log_in(page, organiser.email, password)
-    page.click("a[data-nav='submissions:review_list']")
+    nav_click(page, "submissions:review_list")
     page.click(f"a[data-review='{entry.pk}']")
     page.click("#start-review")
     page.wait_for_selector("#entry-status[data-status=under_review]")
@@ -80,7 +75,7 @@ def test_qc_entry_is_submitted_returned_fixed_resubmitted_and_accepted(page, pas
 
     # The enterprise sees the reasons, fixes the entry and submits it again.
     log_in(page, clerk.email, password)
-    page.click("a[data-nav='submissions:dashboard']")
+    nav_click(page, "submissions:dashboard")
     row = page.locator(f"li[data-entry='{entry.pk}']")
     assert row.get_attribute("data-status") == "returned"
     assert "现状调查缺少分层数据" in row.locator("[data-return-reason]").inner_text()
@@ -99,7 +94,7 @@ def test_qc_entry_is_submitted_returned_fixed_resubmitted_and_accepted(page, pas
     page.check(f"input[name=entry][value='{entry.pk}']")
     page.click("#bulk-accept")
     page.wait_for_selector("#no-entries")  # back on the list of submitted entries, now empty
-    page.click("a[data-nav='submissions:review_list']")
+    nav_click(page, "submissions:review_list")
     page.click(f"a[data-review='{entry.pk}']")
     assert page.locator("#entry-status").get_attribute("data-status") == "accepted"
     assert page.locator("#entry-code").inner_text() == "QC-2021-0001"

@@ -8,7 +8,7 @@ from results import runs
 from results.publication import publish_results
 from submissions.models import Entry
 from tests import factories, scenarios
-from tests.conftest import log_in
+from tests.conftest import log_in, nav_click
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +28,7 @@ def test_an_enterprise_submits_an_entry_and_sees_its_published_result(page, pass
 
     # The enterprise submits its complete entry.
     log_in(page, clerk.email, password)
-    page.click("a[data-nav='submissions:dashboard']")
+    nav_click(page, "submissions:dashboard")
     page.click(f"li[data-entry='{entry.pk}'] a[href$='/entries/{entry.pk}/']")
     page.click("#submit-entry")
     page.wait_for_selector("#entry-status[data-status=submitted]")
@@ -48,7 +48,7 @@ def test_an_enterprise_submits_an_entry_and_sees_its_published_result(page, pass
     assert edition.publications.count() == 1
 
     # The dashboard shows the score, the rank within the venue and the grade.
-    page.click("a[data-nav='submissions:dashboard']")
+    nav_click(page, "submissions:dashboard")
     outcome = page.locator(f"[data-outcome='{entry.pk}']")
     outcome.wait_for()
     assert outcome.locator("[data-final-score]").inner_text() == "85.00"

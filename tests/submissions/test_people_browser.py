@@ -9,7 +9,7 @@ from django.core import mail
 from submissions.memberships import membership_of
 from submissions.models import Entry, PeopleEvent
 from tests import factories
-from tests.conftest import log_in
+from tests.conftest import log_in, log_out, nav_click
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,11 +24,11 @@ def test_an_administrator_invites_a_colleague_who_accepts_and_starts_an_entry(pa
 
     # The administrator invites a colleague from the users page.
     log_in(page, administrator.email, password)
-    page.click("a[data-nav='submissions:people']")
+    nav_click(page, "submissions:people")
     page.fill("#invite input[name=email]", "zhao@huadong.example")
     page.click("#invite button[type=submit]")
     page.wait_for_selector("#invitations td:text('zhao@huadong.example')")
-    page.click("form[action='/logout/'] button")
+    log_out(page)
     page.wait_for_load_state()
 
     # The colleague opens the link of the e-mail and sets a name and a password.
