@@ -60,10 +60,12 @@ def _check_edition_dates(edition: Edition) -> None:
 def check_team(association, users) -> None:
     """Only organisers on the association's team may organise its editions: one association's organisers never
     reach another's editions."""
+    users = list(users)
+    members = set(association.members.filter(user__in=users).values_list("user_id", flat=True))
     for user in users:
         if not user.is_organiser:
             raise ValidationError(_("Only users with the organiser role can organise an edition."))
-        if not user.is_superuser and not association.members.filter(user=user).exists():
+        if not user.is_superuser and user.pk not in members:
             raise ValidationError(
                 _("%(name)s is not on the team of %(association)s.")
                 % {"name": user.get_full_name(), "association": association.name}
@@ -72,7 +74,8 @@ def check_team(association, users) -> None:
 
 def check_pool(association, judges) -> None:
     """Only judges in the association's pool sit on its panels."""
-    outside = [judge for judge in judges if not association.judges.filter(pk=judge.pk).exists()]
+    pool = set(association.judges.filter(pk__in=[judge.pk for judge in judges]).values_list("pk", flat=True))
+    outside = [judge for judge in judges if judge.pk not in pool]
     if outside:
         raise ValidationError(
             _("%(name)s is not in the judges' pool of %(association)s.")

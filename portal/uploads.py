@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 FOLDER = "pending-imports"
@@ -159,3 +160,21 @@ def import_in_two_steps(request, *, form, kind: str, read) -> TwoSteps:
                 token = stash(upload, by=request.user, kind=kind, rows=steps.report.rows)
                 steps.confirm = ConfirmForm(initial={"token": token})
     return steps
+
+
+def import_page(request, *, form_class, kind: str, read, template: str, done):
+    """The page of an import in two steps (templates/portal/import_two_steps.html): the file form bound unless the
+    POST confirms a preview, then import_in_two_steps; once written, `done(report)` answers (a redirect with its
+    message); otherwise the page with the refused rows, or the preview and its confirmation (400 for a file
+    refused)."""
+    confirming = request.method == "POST" and "token" in request.POST
+    form = form_class(request.POST if request.method == "POST" and not confirming else None, request.FILES or None)
+    steps = import_in_two_steps(request, form=form, kind=kind, read=read)
+    if steps.written:
+        return done(steps.report)
+    return render(
+        request,
+        template,
+        {"form": form, "confirm": steps.confirm, "report": steps.report, "preview": steps.preview},
+        status=400 if request.method == "POST" and not steps.preview else 200,
+    )

@@ -85,23 +85,22 @@ def import_judges(request):
     confirms, and the kept file is checked again and written."""
     _check(request, "scoring.manage_judges")
     association = associations.chosen(request)
-    confirming = request.method == "POST" and "token" in request.POST
-    form = JudgeImportForm(request.POST if request.method == "POST" and not confirming else None, request.FILES or None)
-    steps = uploads.import_in_two_steps(
-        request, form=form, kind=people.UPLOAD_KIND, read=partial(people.import_judges, association=association)
-    )
-    if steps.written:
+
+    def done(report):
         messages.success(
             request,
             _("The list is imported: %(created)s judges added, %(updated)s updated.")
-            % {"created": steps.report.created, "updated": steps.report.updated},
+            % {"created": report.created, "updated": report.updated},
         )
         return associations.back_to(request, "scoring:judges", association)
-    return render(
+
+    return uploads.import_page(
         request,
-        "scoring/people/import.html",
-        {"form": form, "confirm": steps.confirm, "report": steps.report, "preview": steps.preview},
-        status=400 if request.method == "POST" and not steps.preview else 200,
+        form_class=JudgeImportForm,
+        kind=people.UPLOAD_KIND,
+        read=partial(people.import_judges, association=association),
+        template="scoring/people/import.html",
+        done=done,
     )
 
 

@@ -78,21 +78,20 @@ def unit_template(request):
 def unit_import(request):
     """Like the other imports: the file is checked and previewed, nothing written; the confirmation writes it."""
     association = associations.chosen(request)
-    confirming = request.method == "POST" and "token" in request.POST
-    form = UnitImportForm(request.POST if request.method == "POST" and not confirming else None, request.FILES or None)
-    steps = uploads.import_in_two_steps(
-        request, form=form, kind=units.UPLOAD_KIND, read=partial(units.import_unit_users, association=association)
-    )
-    if steps.written:
+
+    def done(report):
         messages.success(
             request,
             _("The list is imported: %(created)s users added, %(updated)s updated.")
-            % {"created": steps.report.created, "updated": steps.report.updated},
+            % {"created": report.created, "updated": report.updated},
         )
         return associations.back_to(request, "submissions:units", association)
-    return render(
+
+    return uploads.import_page(
         request,
-        "submissions/unit_import.html",
-        {"form": form, "confirm": steps.confirm, "report": steps.report, "preview": steps.preview},
-        status=400 if request.method == "POST" and not steps.preview else 200,
+        form_class=UnitImportForm,
+        kind=units.UPLOAD_KIND,
+        read=partial(units.import_unit_users, association=association),
+        template="submissions/unit_import.html",
+        done=done,
     )
